@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Installs what the emulator tests need, so that `bun test` can run babyjit for
+# real on arm64 Linux (qemu-aarch64 + Bun's linux-aarch64 build) and on Windows
+# x64 (Wine + Bun's windows-x64 build). See test/support/emu.ts.
+#
+# Idempotent and quick when everything is already there; prints one line per
+# thing it did. Everything it downloads lives outside the project tree in
+#   ${BABYJIT_EMU_DIR:-$HOME/.cache/babyjit-emu}
+#     bun-linux-aarch64/bun        + VERSION
+#     bun-windows-x64/bun.exe      + VERSION, bcryptprimitives.dll (+ .sha256)
+#     wineprefix/                  (its z: drive maps /, so never inside the repo)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DIR="${BABYJIT_EMU_DIR:-$HOME/.cache/babyjit-emu}"
+STUB_SRC="$ROOT/test/support/bcryptprimitives.c"
+ARM_LIBS=/usr/aarch64-linux-gnu/lib
+
+say() { printf 'setup-emulators: %s\n' "$*"; }
+die() { printf 'setup-emulators: error: %s\n' "$*" >&2; exit 1; }
+
+# Debian 12 does not put wine64 on PATH; /usr/bin/wine is a wrapper around it.
+find_wine64() {
+  if command -v wine64 >/dev/null 2>&1; then command -v wine64
+  elif [ -x /usr/lib/wine/wine64 ]; then echo /usr/lib/wine/wine64
+  else return 1; fi
+}
+
+# ---------------------------------------------------------------- apt packages
+need_apt=0
+for cmd in qemu-aarch64 wineserver x86_64-w64-mingw32-gcc; do
+  command -v "$cmd" >/dev/null 2>&1 || need_apt=1
+done
+find_wine64 >/dev/null || need_apt=1
+[ -e "$ARM_LIBS/libc.so.6" ] || need_apt=1
+[ -e "$ARM_LIBS/libgcc_s.so.1" ] || need_apt=1
+if [ "$need_apt" = 1 ]; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  say "installing apt packages (qemu-user, arm64 libc/libgcc, wine, mingw-w64)"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends \
+    qemu-user libc6-arm64-cross libgcc-s1-arm64-cross \
+    wine wine64 gcc-mingw-w64-x86-64-win32 >/dev/null
+fi
+WINE64="$(find_wine64)" || die "wine64 not found after install"
+
+# ------------------------------------------------------------- Bun binaries
+command -v bun >/dev/null 2>&1 || die "bun is not on PATH (the emulated Bun must match the host Bun)"
+VER="$(bun --version)"
+mkdir -p "$DIR"
+
+# fetch_bun <npm package> <dest subdir> <binary name>
+fetch_bun() {
+  local pkg="$1" dest="$DIR/$2" bin="$3"
+  if [ -x "$dest/$bin" ] && [ "$(cat "$dest/VERSION" 2>/dev/null)" = "$VER" ]; then
+    return 0
+  fi
+  local tmp
+  tmp="$(mktemp -d "$DIR/.fetch.XXXXXX")"
+  # npm pack checks the registry's integrity hash; the package has no install scripts to run.
+  local log
+  if ! log="$(cd "$tmp" && npm pack "$pkg@$VER" 2>&1)"; then
+    printf '%s\n' "$log" >&2
+    die "npm pack $pkg@$VER failed"
+  fi
+  tar -xzf "$tmp"/*.tgz -C "$tmp"
+  [ -f "$tmp/package/bin/$bin" ] || die "$pkg@$VER has no bin/$bin"
+  mkdir -p "$dest"
+  rm -f "$dest/VERSION"
+  mv -f "$tmp/package/bin/$bin" "$dest/$bin"
+  chmod +x "$dest/$bin"
+  echo "$VER" >"$dest/VERSION"   # written last: marks a complete download
+  rm -rf "$tmp"
+  say "downloaded $pkg@$VER -> $dest/$bin"
+}
+fetch_bun @oven/bun-linux-aarch64 bun-linux-aarch64 bun
+fetch_bun @oven/bun-windows-x64 bun-windows-x64 bun.exe
+
+# `bun build --compile --target=bun-<os>-<arch>` downloads exactly this binary into
+# Bun's cache as bun-<os>-<arch>-v<ver>. Seed it so a plain cross-compile works
+# offline (test/support/emu.ts passes --compile-executable-path instead).
+CACHE="$(bun pm cache 2>/dev/null || true)"
+seed_cache() {
+  local src="$1" name="$2"
+  [ -n "$CACHE" ] || return 0
+  [ -e "$CACHE/$name" ] && return 0
+  mkdir -p "$CACHE"
+  ln -f "$src" "$CACHE/$name" 2>/dev/null || ln -sf "$src" "$CACHE/$name"
+  say "seeded Bun's cross-compile cache: $CACHE/$name"
+}
+seed_cache "$DIR/bun-linux-aarch64/bun" "bun-linux-aarch64-v$VER"
+seed_cache "$DIR/bun-windows-x64/bun.exe" "bun-windows-x64-v$VER"
+
+# ------------------------------------------ bcryptprimitives.dll stub for Wine
+# Wine 8.0 lacks bcryptprimitives.dll; bun.exe imports ProcessPrng from it and
+# exits with status 53 without it. Rebuilt whenever the C source changes.
+[ -f "$STUB_SRC" ] || die "missing $STUB_SRC"
+DLL="$DIR/bun-windows-x64/bcryptprimitives.dll"
+want_sum="$(sha256sum "$STUB_SRC" | cut -d' ' -f1)"
+if [ ! -f "$DLL" ] || [ "$(cat "$DLL.sha256" 2>/dev/null)" != "$want_sum" ]; then
+  x86_64-w64-mingw32-gcc -shared -O2 -s -Wall -o "$DLL.tmp" "$STUB_SRC" -ladvapi32
+  mv -f "$DLL.tmp" "$DLL"
+  echo "$want_sum" >"$DLL.sha256"
+  say "built $DLL"
+fi
+
+# ------------------------------------------------------------------ Wine prefix
+export WINEPREFIX="$DIR/wineprefix" WINEDEBUG=-all
+case "$WINEPREFIX/" in
+  "$ROOT"/*) die "wine prefix $WINEPREFIX is inside the project tree" ;;
+esac
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+  # mscoree/mshtml disabled: no Mono/Gecko install prompts (and no network anyway).
+  WINEDLLOVERRIDES="mscoree,mshtml=" "$WINE64" wineboot --init >/dev/null 2>&1 || true
+  wineserver -w
+  [ -f "$WINEPREFIX/system.reg" ] || die "could not create the wine prefix $WINEPREFIX"
+  say "created wine prefix $WINEPREFIX"
+fi
+# Also put the stub in the prefix's system32, so executables made with
+# `bun build --compile --target=bun-windows-x64` run from any folder.
+SYS32_DLL="$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+if ! cmp -s "$DLL" "$SYS32_DLL"; then
+  cp -f "$DLL" "$SYS32_DLL"
+  say "installed the stub into $SYS32_DLL"
+fi
+
+say "ready (bun $VER, assets in $DIR)"

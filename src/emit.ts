@@ -1,0 +1,785 @@
+/**
+ * The instruction encoder: the only place in babyjit that knows how instructions become bytes.
+ *
+ * Two back ends share one buffer type:
+ * - X64Assembler: x86-64, encodings from the Intel SDM, volume 2 (opcode line quoted above each form);
+ * - A64Assembler: AArch64 (A64), encodings from the Arm ARM, section C6 (bit layout quoted above each form).
+ *
+ * Every form writes its bytes and, at the same moment, the assembly text for the listing, so the
+ * listing is exactly what was encoded (no disassembler involved). The text is valid llvm-mc input;
+ * the tests reassemble it and compare bytes. Field helpers throw a JitError("E_RANGE") instead of
+ * truncating a value that does not fit.
+ */
+import { JitError } from "./errors.ts";
+
+export type Arch = "x64" | "arm64";
+
+// ---------------------------------------------------------------------------------------------------
+// Registers: typed values, so `addRR(eax, rcx)` (mixed widths) or an arm64 register in x86 code is a
+// type error or a thrown error, never wrong bytes.
+
+export interface X64Gp {
+  readonly arch: "x64";
+  readonly id: number; // 0..15, the number in ModRM.reg/rm (+ REX.R/REX.B)
+  readonly bits: 8 | 32 | 64;
+  readonly name: string;
+}
+
+const X64_NAMES: Record<8 | 32 | 64, readonly string[]> = {
+  64: ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"],
+  32: ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d"],
+  8: ["al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil", "r8b", "r9b", "r10b", "r11b", "r12b", "r13b", "r14b", "r15b"],
+};
+
+/** The x86-64 general-purpose register `id` (0..15) at the given width. */
+export function x64Gp(id: number, bits: 8 | 32 | 64): X64Gp {
+  const name = X64_NAMES[bits][id];
+  if (name === undefined) throw new JitError("E_RANGE", `x86-64 register number ${id} is not 0..15`);
+  return Object.freeze({ arch: "x64", id, bits, name });
+}
+
+export const rax = x64Gp(0, 64), rcx = x64Gp(1, 64), rdx = x64Gp(2, 64), rsp = x64Gp(4, 64);
+export const rsi = x64Gp(6, 64), rdi = x64Gp(7, 64), r8 = x64Gp(8, 64), r9 = x64Gp(9, 64);
+export const eax = x64Gp(0, 32), ecx = x64Gp(1, 32), edx = x64Gp(2, 32);
+
+export interface A64Gp {
+  readonly arch: "arm64";
+  readonly id: number; // 0..31; 31 is the zero register or sp depending on the instruction
+  readonly bits: 32 | 64;
+  readonly name: string;
+}
+
+/** AArch64 register `id` (0..30) as w<id> (32-bit) or x<id> (64-bit). */
+export function a64Gp(id: number, bits: 32 | 64): A64Gp {
+  if (!Number.isInteger(id) || id < 0 || id > 30) throw new JitError("E_RANGE", `arm64 register number ${id} is not 0..30`);
+  return Object.freeze({ arch: "arm64", id, bits, name: `${bits === 64 ? "x" : "w"}${id}` });
+}
+export const wzr: A64Gp = Object.freeze({ arch: "arm64", id: 31, bits: 32, name: "wzr" });
+export const xzr: A64Gp = Object.freeze({ arch: "arm64", id: 31, bits: 64, name: "xzr" });
+/** The stack pointer also has number 31; only load/store base and add/sub (immediate) accept it. */
+export const sp: A64Gp = Object.freeze({ arch: "arm64", id: 31, bits: 64, name: "sp" });
+export const w0 = a64Gp(0, 32), x0 = a64Gp(0, 64), x1 = a64Gp(1, 64), x4 = a64Gp(4, 64);
+
+// ---------------------------------------------------------------------------------------------------
+// Field helpers: every value that goes into an instruction passes through one of these.
+
+/** An unsigned field of `bits` bits; throws instead of truncating. */
+export function ufield(value: number, bits: number, what: string): number {
+  if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
+    throw new JitError("E_RANGE", `${what} ${value} does not fit in ${bits} unsigned bits`);
+  }
+  return value;
+}
+
+/** A two's complement field of `bits` bits, returned as its unsigned bit pattern. */
+export function sfield(value: number, bits: number, what: string): number {
+  const limit = 2 ** (bits - 1);
+  if (!Number.isInteger(value) || value < -limit || value >= limit) {
+    throw new JitError("E_RANGE", `${what} ${value} does not fit in ${bits} signed bits`);
+  }
+  return value < 0 ? value + 2 ** bits : value;
+}
+
+/** A 32-bit immediate in little-endian byte order (x86 is little-endian). */
+function le32(value: number): number[] {
+  const v = sfield(value, 32, "imm32");
+  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The buffer shared by both back ends: instructions, labels and branches that are resolved at finish().
+
+export interface Label {
+  readonly id: number;
+  readonly name: string;
+}
+
+/** One line of a listing: a label, or an instruction with its offset, bytes and assembly text. */
+export type ListingLine =
+  | { readonly kind: "label"; readonly offset: number; readonly name: string }
+  | {
+      readonly kind: "insn";
+      readonly offset: number;
+      readonly bytes: Uint8Array;
+      readonly text: string;
+      readonly comment?: string;
+    };
+
+/** Finished machine code for one target, with the listing written alongside the bytes. */
+export interface Code {
+  readonly arch: Arch;
+  readonly bytes: Uint8Array;
+  readonly listing: readonly ListingLine[];
+}
+
+type Item =
+  | { kind: "insn"; bytes: number[]; text: string; comment?: string }
+  | { kind: "label"; label: Label }
+  | {
+      kind: "branch";
+      label: Label;
+      long: boolean; // x86 only: rel32 instead of rel8
+      text: string;
+      comment?: string;
+      size(long: boolean): number;
+      encode(displacement: number, long: boolean): number[];
+      fitsShort(displacement: number): boolean;
+    };
+
+abstract class CodeBuffer {
+  abstract readonly arch: Arch;
+  private readonly items: Item[] = [];
+  private labelCount = 0;
+  private readonly bound = new Set<number>();
+  private pendingComment: string | undefined;
+
+  /** A label to branch to; place it with bind(). */
+  newLabel(): Label {
+    const id = this.labelCount++;
+    return { id, name: `.L${id}` };
+  }
+
+  bind(label: Label): void {
+    if (this.bound.has(label.id)) throw new JitError("E_INTERNAL", `label ${label.name} bound twice`);
+    this.bound.add(label.id);
+    this.items.push({ kind: "label", label });
+  }
+
+  /** Attach a learner-facing comment to the next instruction written. */
+  comment(text: string): this {
+    this.pendingComment = text;
+    return this;
+  }
+
+  protected insn(bytes: number[], text: string): void {
+    const item: Item = { kind: "insn", bytes, text };
+    this.attachComment(item);
+    this.items.push(item);
+  }
+
+  protected branch(item: Omit<Extract<Item, { kind: "branch" }>, "kind" | "long">): void {
+    const full: Item = { kind: "branch", long: false, ...item };
+    this.attachComment(full);
+    this.items.push(full);
+  }
+
+  private attachComment(item: { comment?: string }): void {
+    if (this.pendingComment !== undefined) item.comment = this.pendingComment;
+    this.pendingComment = undefined;
+  }
+
+  /**
+   * Lay the code out and resolve branches. x86 branches start short (rel8) and grow to rel32 only when
+   * their target is out of reach, repeating until nothing changes: the same choice an assembler's
+   * relaxation makes, so the listing reassembles to identical bytes.
+   */
+  finish(): Code {
+    for (const item of this.items) {
+      if (item.kind === "branch" && !this.bound.has(item.label.id)) {
+        throw new JitError("E_INTERNAL", `branch to ${item.label.name}, which is never bound`);
+      }
+    }
+    let offsets: { at: number[]; labels: Map<number, number>; size: number };
+    for (;;) {
+      offsets = this.layout();
+      let grew = false;
+      this.items.forEach((item, i) => {
+        if (item.kind !== "branch" || item.long) return;
+        const end = (offsets.at[i] ?? 0) + item.size(false);
+        if (!item.fitsShort((offsets.labels.get(item.label.id) ?? 0) - end)) {
+          item.long = true;
+          grew = true;
+        }
+      });
+      if (!grew) break;
+    }
+    const bytes = new Uint8Array(offsets.size);
+    const listing: ListingLine[] = [];
+    this.items.forEach((item, i) => {
+      const offset = offsets.at[i] ?? 0;
+      if (item.kind === "label") {
+        listing.push({ kind: "label", offset, name: item.label.name });
+        return;
+      }
+      let encoded: number[];
+      if (item.kind === "branch") {
+        const target = offsets.labels.get(item.label.id) ?? 0;
+        // x86 displacements count from the end of the instruction, A64 ones from its start.
+        const from = this.arch === "x64" ? offset + item.size(item.long) : offset;
+        encoded = item.encode(target - from, item.long);
+      } else {
+        encoded = item.bytes;
+      }
+      const insnBytes = Uint8Array.from(encoded);
+      bytes.set(insnBytes, offset);
+      const line = { kind: "insn" as const, offset, bytes: insnBytes, text: item.text };
+      listing.push(item.comment === undefined ? line : { ...line, comment: item.comment });
+    });
+    return { arch: this.arch, bytes, listing };
+  }
+
+  private layout(): { at: number[]; labels: Map<number, number>; size: number } {
+    const at: number[] = [];
+    const labels = new Map<number, number>();
+    let offset = 0;
+    for (const item of this.items) {
+      at.push(offset);
+      if (item.kind === "label") labels.set(item.label.id, offset);
+      else if (item.kind === "branch") offset += item.size(item.long);
+      else offset += item.bytes.length;
+    }
+    return { at, labels, size: offset };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// x86-64
+
+/** Condition codes (the low nibble of Jcc/SETcc opcodes), named as in the SDM's mnemonics. */
+export const X64_CONDITIONS = {
+  o: 0x0, no: 0x1, b: 0x2, ae: 0x3, e: 0x4, ne: 0x5, be: 0x6, a: 0x7,
+  s: 0x8, ns: 0x9, p: 0xa, np: 0xb, l: 0xc, ge: 0xd, le: 0xe, g: 0xf,
+} as const;
+export type X64Cond = keyof typeof X64_CONDITIONS;
+
+function x64Reg(r: X64Gp, bits: X64Gp["bits"] | readonly X64Gp["bits"][], what: string): X64Gp {
+  const allowed = typeof bits === "number" ? [bits] : bits;
+  if (r.arch !== "x64" || !allowed.includes(r.bits)) {
+    throw new JitError("E_RANGE", `${what} must be a ${allowed.join("/")}-bit x86-64 register, got ${r.name}`);
+  }
+  return r;
+}
+
+function sameWidth(a: X64Gp, b: X64Gp): void {
+  if (a.bits !== b.bits) throw new JitError("E_RANGE", `operand widths differ: ${a.name}, ${b.name}`);
+}
+
+/**
+ * REX prefix 0100WRXB: W = 64-bit operand size, R extends ModRM.reg, B extends ModRM.rm.
+ * Needed also (with no bits set) to reach spl/bpl/sil/dil instead of ah/ch/dh/bh.
+ */
+function rex(w: boolean, reg: X64Gp | number, rm: X64Gp): number[] {
+  const regId = typeof reg === "number" ? reg : reg.id;
+  const byteRegs = [reg, rm].some((r) => typeof r !== "number" && r.bits === 8 && r.id >= 4 && r.id <= 7);
+  const value = 0x40 | (w ? 8 : 0) | (regId >= 8 ? 4 : 0) | (rm.id >= 8 ? 1 : 0);
+  return value !== 0x40 || byteRegs ? [value] : [];
+}
+
+/** ModRM with mod = 11 (register direct): 11 reg rm. */
+function modrmReg(reg: X64Gp | number, rm: X64Gp): number {
+  const regId = typeof reg === "number" ? ufield(reg, 3, "ModRM.reg digit") : reg.id;
+  return 0xc0 | ((regId & 7) << 3) | (rm.id & 7);
+}
+
+/** `op r/m, r` or `op r, r/m` register-to-register forms: [REX] opcode ModRM. */
+function rr(opcode: number[], reg: X64Gp, rm: X64Gp): number[] {
+  return [...rex(rm.bits === 64, reg, rm), ...opcode, modrmReg(reg, rm)];
+}
+
+/** `op r/m` forms with an opcode extension /digit in ModRM.reg. */
+function rDigit(opcode: number[], digit: number, rm: X64Gp): number[] {
+  return [...rex(rm.bits === 64, digit, rm), ...opcode, modrmReg(digit, rm)];
+}
+
+export class X64Assembler extends CodeBuffer {
+  readonly arch = "x64" as const;
+
+  /** REX.W + C7 /0 id — MOV r/m64, imm32 (sign-extended). The article's `mov rax, strict dword imm`. */
+  movRI64(dst: X64Gp, imm: number): void {
+    x64Reg(dst, 64, "mov destination");
+    this.insn([...rDigit([0xc7], 0, dst), ...le32(imm)], `mov ${dst.name}, ${imm}`);
+  }
+
+  /** B8+rd id — MOV r32, imm32 (upper half of the 64-bit register is zeroed). */
+  movRI32(dst: X64Gp, imm: number): void {
+    x64Reg(dst, 32, "mov destination");
+    this.insn([...rex(false, 0, dst), 0xb8 + (dst.id & 7), ...le32(imm)], `mov ${dst.name}, ${imm}`);
+  }
+
+  /** REX.W + B8+rd io — MOV r64, imm64 (llvm-mc spells it movabs). Used for absolute addresses. */
+  movabsRI(dst: X64Gp, imm: bigint): void {
+    x64Reg(dst, 64, "movabs destination");
+    if (imm < 0n || imm >= 1n << 64n) throw new JitError("E_RANGE", `imm64 ${imm} does not fit in 64 unsigned bits`);
+    const bytes: number[] = [];
+    for (let i = 0n; i < 8n; i++) bytes.push(Number((imm >> (8n * i)) & 0xffn));
+    this.insn([...rex(true, 0, dst), 0xb8 + (dst.id & 7), ...bytes], `movabs ${dst.name}, 0x${imm.toString(16)}`);
+  }
+
+  /** REX.W + 63 /r — MOVSXD r64, r/m32: sign-extend a 32-bit result into the whole register. */
+  movsxdRR(dst: X64Gp, src: X64Gp): void {
+    x64Reg(dst, 64, "movsxd destination");
+    x64Reg(src, 32, "movsxd source");
+    this.insn([...rex(true, dst, src), 0x63, modrmReg(dst, src)], `movsxd ${dst.name}, ${src.name}`);
+  }
+
+  /** 89 /r — MOV r/m32, r32 (REX.W for r/m64, r64). */
+  movRR(dst: X64Gp, src: X64Gp): void {
+    x64Reg(dst, [32, 64], "mov destination");
+    sameWidth(dst, src);
+    this.insn(rr([0x89], src, dst), `mov ${dst.name}, ${src.name}`);
+  }
+
+  /** C7 /0 id with ModRM mod=00 — MOV dword ptr [r64], imm32 (base must not be rsp/rbp/r12/r13). */
+  movMI32(base: X64Gp, imm: number): void {
+    x64Reg(base, 64, "address base");
+    if ((base.id & 7) === 4 || (base.id & 7) === 5) {
+      throw new JitError("E_RANGE", `${base.name} as a bare base needs a SIB or displacement byte`);
+    }
+    this.insn(
+      [...rex(false, 0, base), 0xc7, (base.id & 7), ...le32(imm)],
+      `mov dword ptr [${base.name}], ${imm}`,
+    );
+  }
+
+  /** 01 /r — ADD r/m32, r32 (REX.W: ADD r/m64, r64). */
+  addRR(dst: X64Gp, src: X64Gp): void {
+    this.alu(0x01, "add", dst, src);
+  }
+  /** 29 /r — SUB r/m32, r32. */
+  subRR(dst: X64Gp, src: X64Gp): void {
+    this.alu(0x29, "sub", dst, src);
+  }
+  /** 21 /r — AND r/m32, r32. */
+  andRR(dst: X64Gp, src: X64Gp): void {
+    this.alu(0x21, "and", dst, src);
+  }
+  /** 09 /r — OR r/m32, r32. */
+  orRR(dst: X64Gp, src: X64Gp): void {
+    this.alu(0x09, "or", dst, src);
+  }
+  /** 31 /r — XOR r/m32, r32. */
+  xorRR(dst: X64Gp, src: X64Gp): void {
+    this.alu(0x31, "xor", dst, src);
+  }
+  /** 39 /r — CMP r/m32, r32 (flags from dst - src). */
+  cmpRR(dst: X64Gp, src: X64Gp): void {
+    this.alu(0x39, "cmp", dst, src);
+  }
+  /** 85 /r — TEST r/m32, r32 (flags from dst & src). */
+  testRR(dst: X64Gp, src: X64Gp): void {
+    this.alu(0x85, "test", dst, src);
+  }
+
+  private alu(opcode: number, mnemonic: string, dst: X64Gp, src: X64Gp): void {
+    x64Reg(dst, [32, 64], `${mnemonic} destination`);
+    sameWidth(dst, src);
+    this.insn(rr([opcode], src, dst), `${mnemonic} ${dst.name}, ${src.name}`);
+  }
+
+  /** 83 /7 ib — CMP r/m32, imm8 (sign-extended) when it fits, as assemblers pick; else 81 /7 id — CMP r/m32, imm32. */
+  cmpRI(dst: X64Gp, imm: number): void {
+    x64Reg(dst, 32, "cmp operand");
+    const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
+    const tail = short ? [sfield(imm, 8, "imm8")] : le32(imm);
+    this.insn([...rDigit([short ? 0x83 : 0x81], 7, dst), ...tail], `cmp ${dst.name}, ${imm}`);
+  }
+
+  /** 0F AF /r — IMUL r32, r/m32 (low 32 bits of the product: wraps like Math.imul). */
+  imulRR(dst: X64Gp, src: X64Gp): void {
+    x64Reg(dst, 32, "imul destination");
+    sameWidth(dst, src);
+    this.insn(rr([0x0f, 0xaf], dst, src), `imul ${dst.name}, ${src.name}`);
+  }
+
+  /** F7 /3 — NEG r/m32. */
+  negR(dst: X64Gp): void {
+    x64Reg(dst, 32, "neg operand");
+    this.insn(rDigit([0xf7], 3, dst), `neg ${dst.name}`);
+  }
+
+  /** F7 /2 — NOT r/m32. */
+  notR(dst: X64Gp): void {
+    x64Reg(dst, 32, "not operand");
+    this.insn(rDigit([0xf7], 2, dst), `not ${dst.name}`);
+  }
+
+  /** D3 /4 — SHL r/m32, CL. */
+  shlRCl(dst: X64Gp): void {
+    this.shiftCl(4, "shl", dst);
+  }
+  /** D3 /7 — SAR r/m32, CL (arithmetic). */
+  sarRCl(dst: X64Gp): void {
+    this.shiftCl(7, "sar", dst);
+  }
+  /** D3 /5 — SHR r/m32, CL (logical). */
+  shrRCl(dst: X64Gp): void {
+    this.shiftCl(5, "shr", dst);
+  }
+
+  private shiftCl(digit: number, mnemonic: string, dst: X64Gp): void {
+    x64Reg(dst, 32, `${mnemonic} operand`);
+    // The hardware masks the count to its low 5 bits for 32-bit operands, as JavaScript does.
+    this.insn(rDigit([0xd3], digit, dst), `${mnemonic} ${dst.name}, cl`);
+  }
+
+  /** 99 — CDQ: sign-extend eax into edx:eax before idiv. */
+  cdq(): void {
+    this.insn([0x99], "cdq");
+  }
+
+  /** F7 /7 — IDIV r/m32: edx:eax / src → quotient eax, remainder edx. Traps (#DE) on 0 and INT_MIN/-1. */
+  idivR(src: X64Gp): void {
+    x64Reg(src, 32, "idiv divisor");
+    this.insn(rDigit([0xf7], 7, src), `idiv ${src.name}`);
+  }
+
+  /** 0F 90+cc /0 — SETcc r/m8. */
+  setccR(cond: X64Cond, dst: X64Gp): void {
+    x64Reg(dst, 8, "setcc destination");
+    this.insn(rDigit([0x0f, 0x90 + X64_CONDITIONS[cond]], 0, dst), `set${cond} ${dst.name}`);
+  }
+
+  /** 0F B6 /r — MOVZX r32, r/m8. */
+  movzxRR(dst: X64Gp, src: X64Gp): void {
+    x64Reg(dst, 32, "movzx destination");
+    x64Reg(src, 8, "movzx source");
+    this.insn(rr([0x0f, 0xb6], dst, src), `movzx ${dst.name}, ${src.name}`);
+  }
+
+  /** 50+rd — PUSH r64 (REX.B for r8..r15). */
+  pushR(src: X64Gp): void {
+    x64Reg(src, 64, "push operand");
+    this.insn([...rex(false, 0, src), 0x50 + (src.id & 7)], `push ${src.name}`);
+  }
+
+  /** 58+rd — POP r64. */
+  popR(dst: X64Gp): void {
+    x64Reg(dst, 64, "pop operand");
+    this.insn([...rex(false, 0, dst), 0x58 + (dst.id & 7)], `pop ${dst.name}`);
+  }
+
+  /** FF /4 — JMP r/m64 (register indirect). */
+  jmpR(target: X64Gp): void {
+    x64Reg(target, 64, "jmp target");
+    this.insn([...rex(false, 4, target), 0xff, modrmReg(4, target)], `jmp ${target.name}`);
+  }
+
+  /** FF /4 with SIB base=rsp, disp8 — JMP qword ptr [rsp + disp8]. */
+  jmpMRsp(disp: number): void {
+    this.insn([0xff, 0x64, 0x24, sfield(disp, 8, "disp8")], `jmp qword ptr [rsp + ${disp}]`);
+  }
+
+  /** C3 — RET (near). */
+  ret(): void {
+    this.insn([0xc3], "ret");
+  }
+
+  /** EB cb — JMP rel8; E9 cd — JMP rel32 (chosen at finish()). */
+  jmp(label: Label): void {
+    this.branch({
+      label,
+      text: `jmp ${label.name}`,
+      size: (long) => (long ? 5 : 2),
+      fitsShort: (d) => d >= -128 && d <= 127,
+      encode: (d, long) => (long ? [0xe9, ...le32(d)] : [0xeb, sfield(d, 8, "rel8")]),
+    });
+  }
+
+  /** 70+cc cb — Jcc rel8; 0F 80+cc cd — Jcc rel32 (chosen at finish()). */
+  jcc(cond: X64Cond, label: Label): void {
+    const cc = X64_CONDITIONS[cond];
+    this.branch({
+      label,
+      text: `j${cond} ${label.name}`,
+      size: (long) => (long ? 6 : 2),
+      fitsShort: (d) => d >= -128 && d <= 127,
+      encode: (d, long) => (long ? [0x0f, 0x80 + cc, ...le32(d)] : [0x70 + cc, sfield(d, 8, "rel8")]),
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// AArch64 (A64). Every instruction is one little-endian 32-bit word.
+
+/** Condition codes for B.cond / CSET (Arm ARM C1.2.4). */
+export const A64_CONDITIONS = {
+  eq: 0x0, ne: 0x1, hs: 0x2, lo: 0x3, mi: 0x4, pl: 0x5, vs: 0x6, vc: 0x7,
+  hi: 0x8, ls: 0x9, ge: 0xa, lt: 0xb, gt: 0xc, le: 0xd,
+} as const;
+export type A64Cond = keyof typeof A64_CONDITIONS;
+
+function word(w: number): number[] {
+  return [w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24];
+}
+
+/** A general register operand; `zr` says whether number 31 (wzr/xzr) is acceptable here. */
+function a64Reg(r: A64Gp, what: string, allow31: "zr" | "sp" | "none" = "none"): number {
+  if (r.arch !== "arm64") throw new JitError("E_RANGE", `${what} must be an arm64 register, got ${r.name}`);
+  if (r.id === 31) {
+    const isSp = r.name === "sp";
+    if (allow31 === "none" || (allow31 === "zr") === isSp) {
+      throw new JitError("E_RANGE", `${what} cannot be ${r.name}`);
+    }
+  }
+  return r.id;
+}
+
+function a64Same(...regs: A64Gp[]): 0 | 1 {
+  const bits = regs[0]?.bits;
+  if (regs.some((r) => r.bits !== bits)) {
+    throw new JitError("E_RANGE", `operand widths differ: ${regs.map((r) => r.name).join(", ")}`);
+  }
+  return bits === 64 ? 1 : 0;
+}
+
+function hex(v: number): string {
+  return `#0x${v.toString(16)}`;
+}
+
+export class A64Assembler extends CodeBuffer {
+  readonly arch = "arm64" as const;
+
+  /** MOVZ: sf 10 100101 hw imm16 Rd — Rd = imm16 << (hw*16), other bits zero. */
+  movz(rd: A64Gp, imm16: number, shift = 0): void {
+    this.moveWide(0b10, "movz", rd, imm16, shift);
+  }
+  /** MOVN: sf 00 100101 hw imm16 Rd — Rd = ~(imm16 << (hw*16)). */
+  movn(rd: A64Gp, imm16: number, shift = 0): void {
+    this.moveWide(0b00, "movn", rd, imm16, shift);
+  }
+  /** MOVK: sf 11 100101 hw imm16 Rd — replace one 16-bit field of Rd, keep the rest. */
+  movk(rd: A64Gp, imm16: number, shift = 0): void {
+    this.moveWide(0b11, "movk", rd, imm16, shift);
+  }
+
+  private moveWide(opc: number, mnemonic: string, rd: A64Gp, imm16: number, shift: number): void {
+    const d = a64Reg(rd, `${mnemonic} destination`);
+    const sf = rd.bits === 64 ? 1 : 0;
+    if (shift % 16 !== 0 || shift < 0 || shift >= rd.bits) {
+      throw new JitError("E_RANGE", `${mnemonic} shift ${shift} is not a multiple of 16 below ${rd.bits}`);
+    }
+    ufield(imm16, 16, `${mnemonic} imm16`);
+    const w = (sf << 31) | (opc << 29) | (0b100101 << 23) | ((shift / 16) << 21) | (imm16 << 5) | d;
+    this.insn(word(w >>> 0), `${mnemonic} ${rd.name}, ${hex(imm16)}${shift ? `, lsl #${shift}` : ""}`);
+  }
+
+  /**
+   * Load any 32-bit value into a w register with the fewest instructions: one MOVZ or MOVN when one
+   * half is all zeros or all ones, otherwise MOVZ + MOVK.
+   */
+  movImm32(rd: A64Gp, value: number): void {
+    if (rd.bits !== 32) throw new JitError("E_RANGE", `movImm32 needs a w register, got ${rd.name}`);
+    const v = sfield(value, 32, "imm32") >>> 0;
+    const lo = v & 0xffff;
+    const hi = v >>> 16;
+    if (hi === 0) this.movz(rd, lo);
+    else if (hi === 0xffff) this.movn(rd, ~lo & 0xffff);
+    else if (lo === 0) this.movz(rd, hi, 16);
+    else if (lo === 0xffff) this.movn(rd, ~hi & 0xffff, 16);
+    else {
+      this.movz(rd, lo);
+      this.movk(rd, hi, 16);
+    }
+  }
+
+  /** Load a 64-bit address into an x register: MOVZ + MOVK for each non-zero 16-bit field. */
+  movImm64(rd: A64Gp, value: bigint): void {
+    if (rd.bits !== 64) throw new JitError("E_RANGE", `movImm64 needs an x register, got ${rd.name}`);
+    if (value < 0n || value >= 1n << 64n) throw new JitError("E_RANGE", `imm64 ${value} does not fit in 64 unsigned bits`);
+    let first = true;
+    for (let shift = 0; shift < 64; shift += 16) {
+      const part = Number((value >> BigInt(shift)) & 0xffffn);
+      if (part === 0 && !(first && shift === 48)) continue;
+      if (first) this.movz(rd, part, shift);
+      else this.movk(rd, part, shift);
+      first = false;
+    }
+  }
+
+  /** ADD (shifted register): sf 0 0 01011 shift 0 Rm imm6 Rn Rd, with no shift. */
+  addRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    this.dataReg(0b0001011, "add", rd, rn, rm);
+  }
+  /** SUB (shifted register): sf 1 0 01011 shift 0 Rm imm6 Rn Rd. */
+  subRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    this.dataReg(0b1001011, "sub", rd, rn, rm);
+  }
+  /** AND (shifted register): sf 00 01010 shift 0 Rm imm6 Rn Rd. */
+  andRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    this.dataReg(0b0001010, "and", rd, rn, rm);
+  }
+  /** ORR (shifted register): sf 01 01010 shift 0 Rm imm6 Rn Rd. */
+  orrRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    this.dataReg(0b0101010, "orr", rd, rn, rm);
+  }
+  /** EOR (shifted register): sf 10 01010 shift 0 Rm imm6 Rn Rd. */
+  eorRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    this.dataReg(0b1001010, "eor", rd, rn, rm);
+  }
+
+  /** Shared layout of the shifted-register group (shift amount 0): sf op S 0101x 00 0 Rm 000000 Rn Rd. */
+  private dataReg(opcode: number, mnemonic: string, rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    const sf = a64Same(rd, rn, rm);
+    const d = a64Reg(rd, `${mnemonic} destination`);
+    const n = a64Reg(rn, `${mnemonic} first operand`, "zr");
+    const m = a64Reg(rm, `${mnemonic} second operand`, "zr");
+    const w = (sf << 31) | (opcode << 24) | (m << 16) | (n << 5) | d;
+    this.insn(word(w >>> 0), `${mnemonic} ${rd.name}, ${rn.name}, ${rm.name}`);
+  }
+
+  /** NEG (alias of SUB Rd, ZR, Rm): sf 1 0 01011 00 0 Rm 000000 11111 Rd. */
+  negR(rd: A64Gp, rm: A64Gp): void {
+    const sf = a64Same(rd, rm);
+    const w = (sf << 31) | (0b1001011 << 24) | (a64Reg(rm, "neg operand", "zr") << 16) | (31 << 5) | a64Reg(rd, "neg destination");
+    this.insn(word(w >>> 0), `neg ${rd.name}, ${rm.name}`);
+  }
+
+  /** MVN (alias of ORN Rd, ZR, Rm): sf 01 01010 00 1 Rm 000000 11111 Rd. */
+  mvnR(rd: A64Gp, rm: A64Gp): void {
+    const sf = a64Same(rd, rm);
+    const w = (sf << 31) | (0b0101010 << 24) | (1 << 21) | (a64Reg(rm, "mvn operand", "zr") << 16) | (31 << 5) | a64Reg(rd, "mvn destination");
+    this.insn(word(w >>> 0), `mvn ${rd.name}, ${rm.name}`);
+  }
+
+  /** MOV (register, alias of ORR Rd, ZR, Rm): sf 01 01010 00 0 Rm 000000 11111 Rd. */
+  movRR(rd: A64Gp, rm: A64Gp): void {
+    const sf = a64Same(rd, rm);
+    const w = (sf << 31) | (0b0101010 << 24) | (a64Reg(rm, "mov source", "zr") << 16) | (31 << 5) | a64Reg(rd, "mov destination");
+    this.insn(word(w >>> 0), `mov ${rd.name}, ${rm.name}`);
+  }
+
+  /** CMP (alias of SUBS ZR, Rn, Rm): sf 1 1 01011 00 0 Rm 000000 Rn 11111. */
+  cmpRR(rn: A64Gp, rm: A64Gp): void {
+    const sf = a64Same(rn, rm);
+    const w = (sf << 31) | (0b1101011 << 24) | (a64Reg(rm, "cmp operand", "zr") << 16) | (a64Reg(rn, "cmp operand", "zr") << 5) | 31;
+    this.insn(word(w >>> 0), `cmp ${rn.name}, ${rm.name}`);
+  }
+
+  /** CMN (immediate, alias of ADDS ZR, Rn, #imm12): sf 0 1 100010 0 imm12 Rn 11111. Here: cmn Rn, #1. */
+  cmnRI(rn: A64Gp, imm12: number): void {
+    const sf = rn.bits === 64 ? 1 : 0;
+    const w = (sf << 31) | (0b0110001 << 24) | (ufield(imm12, 12, "cmn imm12") << 10) | (a64Reg(rn, "cmn operand", "sp") << 5) | 31;
+    this.insn(word(w >>> 0), `cmn ${rn.name}, #${imm12}`);
+  }
+
+  /** MADD: sf 00 11011 000 Rm 0 Ra Rn Rd — Rd = Ra + Rn*Rm; MUL is MADD with Ra = ZR. */
+  mulRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    const sf = a64Same(rd, rn, rm);
+    const w = (sf << 31) | (0b0011011 << 24) | (a64Reg(rm, "mul operand") << 16) | (31 << 10) | (a64Reg(rn, "mul operand") << 5) | a64Reg(rd, "mul destination");
+    this.insn(word(w >>> 0), `mul ${rd.name}, ${rn.name}, ${rm.name}`);
+  }
+
+  /** MSUB: sf 00 11011 000 Rm 1 Ra Rn Rd — Rd = Ra - Rn*Rm (remainder after SDIV). */
+  msubRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp, ra: A64Gp): void {
+    const sf = a64Same(rd, rn, rm, ra);
+    const w = (sf << 31) | (0b0011011 << 24) | (a64Reg(rm, "msub operand") << 16) | (1 << 15) | (a64Reg(ra, "msub addend") << 10) | (a64Reg(rn, "msub operand") << 5) | a64Reg(rd, "msub destination");
+    this.insn(word(w >>> 0), `msub ${rd.name}, ${rn.name}, ${rm.name}, ${ra.name}`);
+  }
+
+  /** SDIV: sf 0 0 11010110 Rm 00001 1 Rn Rd — truncates toward zero; never traps (x/0 = 0). */
+  sdivRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    this.dataTwoSource(0b000011, "sdiv", rd, rn, rm);
+  }
+  /** LSLV: sf 0 0 11010110 Rm 0010 00 Rn Rd — shift count taken modulo the width, as JavaScript does. */
+  lslvRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    this.dataTwoSource(0b001000, "lsl", rd, rn, rm);
+  }
+  /** LSRV: sf 0 0 11010110 Rm 0010 01 Rn Rd. */
+  lsrvRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    this.dataTwoSource(0b001001, "lsr", rd, rn, rm);
+  }
+  /** ASRV: sf 0 0 11010110 Rm 0010 10 Rn Rd. */
+  asrvRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    this.dataTwoSource(0b001010, "asr", rd, rn, rm);
+  }
+
+  private dataTwoSource(opcode: number, mnemonic: string, rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    const sf = a64Same(rd, rn, rm);
+    const w = (sf << 31) | (0b0011010110 << 21) | (a64Reg(rm, `${mnemonic} operand`) << 16) | (opcode << 10) | (a64Reg(rn, `${mnemonic} operand`) << 5) | a64Reg(rd, `${mnemonic} destination`);
+    this.insn(word(w >>> 0), `${mnemonic} ${rd.name}, ${rn.name}, ${rm.name}`);
+  }
+
+  /** SXTW (alias of SBFM Xd, Xn, #0, #31): 1 00 100110 1 000000 011111 Rn Rd — sign-extend w to x. */
+  sxtw(rd: A64Gp, rn: A64Gp): void {
+    if (rd.bits !== 64 || rn.bits !== 32) throw new JitError("E_RANGE", `sxtw needs (x, w) registers, got ${rd.name}, ${rn.name}`);
+    const w = 0x93407c00 | (a64Reg(rn, "sxtw source") << 5) | a64Reg(rd, "sxtw destination");
+    this.insn(word(w >>> 0), `sxtw ${rd.name}, ${rn.name}`);
+  }
+
+  /** CSET (alias of CSINC Rd, ZR, ZR, invert(cond)): sf 0 0 11010100 11111 cond' 0 1 11111 Rd. */
+  cset(rd: A64Gp, cond: A64Cond): void {
+    const sf = rd.bits === 64 ? 1 : 0;
+    const inverted = A64_CONDITIONS[cond] ^ 1;
+    const w = (sf << 31) | (0b0011010100 << 21) | (31 << 16) | (inverted << 12) | (1 << 10) | (31 << 5) | a64Reg(rd, "cset destination");
+    this.insn(word(w >>> 0), `cset ${rd.name}, ${cond}`);
+  }
+
+  /** STR (immediate, pre-index): 1x 111 0 00 00 0 imm9 11 Rn Rt — push: str x, [sp, #-16]! keeps sp 16-aligned. */
+  pushX(rt: A64Gp): void {
+    if (rt.bits !== 64) throw new JitError("E_RANGE", `pushX needs an x register, got ${rt.name}`);
+    const w = (0b11111000000 << 21) | (sfield(-16, 9, "imm9") << 12) | (0b11 << 10) | (31 << 5) | a64Reg(rt, "str source", "zr");
+    this.insn(word(w >>> 0), `str ${rt.name}, [sp, #-16]!`);
+  }
+
+  /** LDR (immediate, post-index): 1x 111 0 00 01 0 imm9 01 Rn Rt — pop: ldr x, [sp], #16. */
+  popX(rt: A64Gp): void {
+    if (rt.bits !== 64) throw new JitError("E_RANGE", `popX needs an x register, got ${rt.name}`);
+    const w = (0b11111000010 << 21) | (16 << 12) | (0b01 << 10) | (31 << 5) | a64Reg(rt, "ldr destination");
+    this.insn(word(w >>> 0), `ldr ${rt.name}, [sp], #16`);
+  }
+
+  /** STR (immediate, unsigned offset 0): 10 111 0 01 00 imm12 Rn Rt — str wT, [xN]. */
+  strW(rt: A64Gp, base: A64Gp): void {
+    if (rt.bits !== 32 || base.bits !== 64) throw new JitError("E_RANGE", `strW needs (w, x) registers, got ${rt.name}, ${base.name}`);
+    const w = (0b1011100100 << 22) | (a64Reg(base, "str base", "sp") << 5) | a64Reg(rt, "str source", "zr");
+    this.insn(word(w >>> 0), `str ${rt.name}, [${base.name}]`);
+  }
+
+  /** BR: 1101011 0000 11111 000000 Rn 00000 — jump to the address in Rn. */
+  br(rn: A64Gp): void {
+    const w = 0xd61f0000 | (a64Reg(rn, "br target") << 5);
+    this.insn(word(w >>> 0), `br ${rn.name}`);
+  }
+
+  /** RET: 1101011 0 0 10 11111 0000 0 0 Rn 00000, Rn = x30 (the link register). */
+  ret(): void {
+    this.insn(word(0xd65f03c0), "ret");
+  }
+
+  /** B: 0 00101 imm26 — PC-relative, ±128 MiB. */
+  b(label: Label): void {
+    this.branch({
+      label,
+      text: `b ${label.name}`,
+      size: () => 4,
+      fitsShort: () => true,
+      encode: (d) => word(((0b000101 << 26) | sfield(wordOffset(d), 26, "b offset")) >>> 0),
+    });
+  }
+
+  /** B.cond: 0101010 0 imm19 0 cond — PC-relative, ±1 MiB. */
+  bcond(cond: A64Cond, label: Label): void {
+    this.branch({
+      label,
+      text: `b.${cond} ${label.name}`,
+      size: () => 4,
+      fitsShort: () => true,
+      encode: (d) => word(((0b01010100 << 24) | (sfield(wordOffset(d), 19, "b.cond offset") << 5) | A64_CONDITIONS[cond]) >>> 0),
+    });
+  }
+
+  /** CBZ: sf 011010 0 imm19 Rt; CBNZ: sf 011010 1 imm19 Rt — compare with zero and branch, ±1 MiB. */
+  cbz(rt: A64Gp, label: Label, nonZero = false): void {
+    const sf = rt.bits === 64 ? 1 : 0;
+    const t = a64Reg(rt, "cbz operand");
+    this.branch({
+      label,
+      text: `${nonZero ? "cbnz" : "cbz"} ${rt.name}, ${label.name}`,
+      size: () => 4,
+      fitsShort: () => true,
+      encode: (d) => word(((sf << 31) | (0b011010 << 25) | ((nonZero ? 1 : 0) << 24) | (sfield(wordOffset(d), 19, "cbz offset") << 5) | t) >>> 0),
+    });
+  }
+}
+
+/** A64 branch offsets count instructions (4 bytes each). */
+function wordOffset(displacement: number): number {
+  if (displacement % 4 !== 0) throw new JitError("E_INTERNAL", `branch displacement ${displacement} is not a multiple of 4`);
+  return displacement / 4;
+}
+
+export type Assembler = X64Assembler | A64Assembler;
+
+export function newAssembler(arch: Arch): Assembler {
+  return arch === "x64" ? new X64Assembler() : new A64Assembler();
+}

@@ -1,0 +1,39 @@
+/**
+ * Every failure babyjit reports is a JitError with a stable string `code`, so callers (and the CLI)
+ * can branch on the kind of failure instead of parsing messages.
+ */
+export type JitErrorCode =
+  | "E_RANGE" // an argument is not a 32-bit integer, or a value does not fit an instruction field
+  | "E_SYNTAX" // an expression does not parse, names an unknown parameter, or is too deeply nested
+  | "E_DIV_ZERO" // a compiled expression divided by zero at run time
+  | "E_DISPOSED" // a JitFunction was called after dispose()
+  | "E_OS" // a system call (mmap, mprotect, VirtualAlloc, ...) failed
+  | "E_UNSUPPORTED" // this OS / architecture / runtime cannot run native code through babyjit
+  | "E_TARGET" // code for another target was asked to run on this host
+  | "E_INTERNAL"; // a bug in babyjit itself
+
+export class JitError extends Error {
+  readonly code: JitErrorCode;
+  /** For E_SYNTAX: the 1-based column the problem starts at. */
+  readonly column?: number;
+  constructor(code: JitErrorCode, message: string, options?: { column?: number; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "JitError";
+    this.code = code;
+    if (options?.column !== undefined) this.column = options.column;
+  }
+}
+
+/** A failed system call: which call, the errno (or Windows error code) and the OS's text for it. */
+export class OsError extends JitError {
+  readonly syscall: string;
+  readonly errno: number;
+  readonly strerror: string;
+  constructor(syscall: string, errno: number, strerror: string) {
+    super("E_OS", `${syscall}: ${strerror}`);
+    this.name = "OsError";
+    this.syscall = syscall;
+    this.errno = errno;
+    this.strerror = strerror;
+  }
+}

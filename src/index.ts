@@ -1,0 +1,35 @@
+/**
+ * babyjit, the library: JIT-compile small integer functions to native code and call them from Bun.
+ *
+ *   using add = compileAdder(5);
+ *   add(10); // 15
+ */
+import { emitAdder } from "./adder.ts";
+import type { Code } from "./emit.ts";
+import { checkInt32 } from "./int32.ts";
+import { type CodeMemory, type JitFunction, hostMemory, install } from "./jit.ts";
+import { type Target, hostPlatform } from "./platform.ts";
+
+export { JitError, OsError, type JitErrorCode } from "./errors.ts";
+export type { Arch, Code, ListingLine } from "./emit.ts";
+export { CodeMemory, hostMemory, type CodeSlot, type JitFunction, type OsMemory } from "./jit.ts";
+export { formatListing, hexBytes } from "./listing.ts";
+export { INT32_MAX, INT32_MIN, parseInt32 } from "./int32.ts";
+export { hostPlatform, platformFor, targetFor, SUPPORTED_PLATFORMS, type Abi, type Platform, type Target } from "./platform.ts";
+
+export interface CompileOptions {
+  /** Where to install the code; defaults to the process-wide host memory. */
+  readonly memory?: CodeMemory;
+}
+
+/** The adder's machine code for any target (no memory is mapped): for dumps and listings. */
+export function assembleAdder(term: number, target: Target = hostPlatform().target): Code {
+  return emitAdder(target, checkInt32(term, "term"));
+}
+
+/** The article's JIT: a native function returning `x + term`, wrapping like C's int32_t. */
+export function compileAdder(term: number, options: CompileOptions = {}): JitFunction {
+  checkInt32(term, "term");
+  const memory = options.memory ?? hostMemory();
+  return install(memory, emitAdder(memory.target, term), { arity: 1, checked: false });
+}

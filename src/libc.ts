@@ -1,0 +1,147 @@
+/**
+ * The OS layer: the only file that imports bun:ffi. It binds the handful of system calls babyjit needs
+ * (symbol tables below, one per OS family) and exposes them through the small OsMemory interface.
+ */
+import { CFunction, FFIType, dlopen, read, toArrayBuffer, type FFIFunction, type Pointer } from "bun:ffi";
+import { JitError, OsError } from "./errors.ts";
+import type { OsMemory } from "./jit.ts";
+import type { MemoryApi, Platform } from "./platform.ts";
+
+const { i32, u32, i64, u64, i64_fast: i64Fast, ptr, cstring, void: none } = FFIType;
+
+const POSIX_SYMBOLS = {
+  getpagesize: { args: [], returns: i32 },
+  // i64_fast, not ptr: with ptr, MAP_FAILED ((void*)-1) comes back as a BigInt; this way it is -1.
+  mmap: { args: [ptr, u64, i32, i32, i32, i64], returns: i64Fast },
+  mprotect: { args: [ptr, u64, i32], returns: i32 },
+  munmap: { args: [ptr, u64], returns: i32 },
+  strerror: { args: [i32], returns: cstring },
+} as const satisfies Record<string, FFIFunction>;
+
+const WINDOWS_SYMBOLS = {
+  GetSystemInfo: { args: [ptr], returns: none },
+  VirtualAlloc: { args: [ptr, u64, u32, u32], returns: i64Fast },
+  VirtualProtect: { args: [ptr, u64, u32, ptr], returns: i32 },
+  VirtualFree: { args: [ptr, u64, u32], returns: i32 },
+  GetLastError: { args: [], returns: u32 },
+  FormatMessageA: { args: [u32, ptr, u32, u32, ptr, u32, ptr], returns: u32 },
+  FlushInstructionCache: { args: [i64, ptr, u64], returns: i32 },
+} as const satisfies Record<string, FFIFunction>;
+
+/** dlopen the first library in `candidates` that loads; the error names all of them. */
+function openFirst<S extends Record<string, FFIFunction>>(candidates: readonly string[], symbols: S) {
+  const failures: string[] = [];
+  for (const name of candidates) {
+    try {
+      return dlopen(name, symbols);
+    } catch (error) {
+      failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new JitError("E_UNSUPPORTED", `cannot load the system library (${failures.join("; ")})`);
+}
+
+/** Bind the OS layer for a platform. Throws E_UNSUPPORTED when its libraries cannot be loaded. */
+export function bindOs(platform: Platform): OsMemory {
+  const memory = platform.memory;
+  const flush = bindICacheFlush(platform);
+  const common = {
+    write(address: number, bytes: Uint8Array): void {
+      new Uint8Array(toArrayBuffer(address as Pointer, 0, bytes.length)).set(bytes);
+    },
+    read(address: number, size: number): Uint8Array {
+      return new Uint8Array(toArrayBuffer(address as Pointer, 0, size)).slice();
+    },
+    flushICache: flush,
+    callable: makeCallable,
+  };
+  return memory.kind === "posix" ? { ...bindPosix(memory), ...common } : { ...bindWindows(memory), ...common };
+}
+
+function bindPosix(memory: Extract<MemoryApi, { kind: "posix" }>) {
+  const { symbols: libc } = openFirst(memory.libc, POSIX_SYMBOLS);
+  // errno is thread-local: glibc/musl expose its address through __errno_location, macOS through __error.
+  const errnoLocation =
+    memory.errnoSymbol === "__error"
+      ? openFirst(memory.libc, { __error: { args: [], returns: ptr } }).symbols.__error
+      : openFirst(memory.libc, { __errno_location: { args: [], returns: ptr } }).symbols.__errno_location;
+
+  const fail = (syscall: string): never => {
+    const location = errnoLocation();
+    const errno = location === null ? 0 : read.i32(location, 0);
+    throw new OsError(syscall, errno, String(libc.strerror(errno)));
+  };
+  const prot = { rw: memory.PROT_READ | memory.PROT_WRITE, rx: memory.PROT_READ | memory.PROT_EXEC };
+
+  return {
+    pageSize: libc.getpagesize(),
+    map(size: number): number {
+      const address = libc.mmap(null, size, prot.rw, memory.MAP_PRIVATE | memory.MAP_ANON, -1, 0);
+      if (address === -1) fail("mmap");
+      return Number(address);
+    },
+    protect(address: number, size: number, access: "rw" | "rx"): void {
+      if (libc.mprotect(address as Pointer, size, prot[access]) !== 0) fail("mprotect");
+    },
+    unmap(address: number, size: number): void {
+      if (libc.munmap(address as Pointer, size) !== 0) fail("munmap");
+    },
+  };
+}
+
+function bindWindows(memory: Extract<MemoryApi, { kind: "windows" }>) {
+  const { symbols: k32 } = openFirst(["kernel32.dll"], WINDOWS_SYMBOLS);
+  const fail = (call: string): never => {
+    const code = k32.GetLastError();
+    const text = new Uint8Array(512);
+    // FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS
+    const length = k32.FormatMessageA(0x1000 | 0x200, null, code, 0, text, text.length, null);
+    const message = new TextDecoder().decode(text.subarray(0, length)).trim() || `error ${code}`;
+    throw new OsError(call, code, message);
+  };
+  const systemInfo = new Uint8Array(64); // SYSTEM_INFO is 48 bytes; dwPageSize is the u32 at offset 4
+  k32.GetSystemInfo(systemInfo);
+  const pageSize = new DataView(systemInfo.buffer).getUint32(4, true);
+  const oldProtection = new Uint32Array(1);
+  const access = { rw: memory.PAGE_READWRITE, rx: memory.PAGE_EXECUTE_READ };
+
+  return {
+    pageSize,
+    map(size: number): number {
+      const address = k32.VirtualAlloc(null, size, memory.MEM_COMMIT_RESERVE, memory.PAGE_READWRITE);
+      if (address === 0) fail("VirtualAlloc");
+      return Number(address);
+    },
+    protect(address: number, size: number, kind: "rw" | "rx"): void {
+      if (k32.VirtualProtect(address as Pointer, size, access[kind], oldProtection) === 0) fail("VirtualProtect");
+    },
+    unmap(address: number, _size: number): void {
+      if (k32.VirtualFree(address as Pointer, 0, memory.MEM_RELEASE) === 0) fail("VirtualFree");
+    },
+  };
+}
+
+function bindICacheFlush(platform: Platform): (address: number, size: number) => void {
+  const icache = platform.icache;
+  if (icache.kind === "coherent") return () => {};
+  if (icache.symbol === "FlushInstructionCache") {
+    const { symbols } = openFirst(icache.library, { FlushInstructionCache: WINDOWS_SYMBOLS.FlushInstructionCache });
+    // -1 is GetCurrentProcess()'s pseudo-handle for this process.
+    return (address, size) => void symbols.FlushInstructionCache(-1, address as Pointer, size);
+  }
+  if (icache.symbol === "__clear_cache") {
+    const { symbols } = openFirst(icache.library, { __clear_cache: { args: [ptr, ptr], returns: none } });
+    return (address, size) => symbols.__clear_cache(address as Pointer, (address + size) as Pointer);
+  }
+  const { symbols } = openFirst(icache.library, { sys_icache_invalidate: { args: [ptr, u64], returns: none } });
+  return (address, size) => symbols.sys_icache_invalidate(address as Pointer, size);
+}
+
+/**
+ * A JavaScript function that calls native code at `address` with `arity` int32 arguments followed by
+ * one pointer (see trampoline.ts for why the pointer comes last).
+ */
+function makeCallable(address: number, arity: number, returns: "i32" | "i64_fast"): (...args: number[]) => number {
+  const args: FFIType[] = [...Array<FFIType>(arity).fill(i32), ptr];
+  return CFunction({ ptr: address as Pointer, args, returns: returns === "i32" ? i32 : i64Fast }) as unknown as (...args: number[]) => number;
+}

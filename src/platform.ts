@@ -1,0 +1,140 @@
+/**
+ * Which code to generate and which system calls make it executable, per OS and architecture.
+ * Pure data: no bun:ffi here, so the choice for every platform (macOS too) is testable anywhere.
+ */
+import type { Arch } from "./emit.ts";
+import { JitError } from "./errors.ts";
+
+/** How integer arguments reach a function: System V (rdi, rsi, ...), Win64 (rcx, rdx, ...), AAPCS64 (w0, w1, ...). */
+export type Abi = "sysv" | "win64" | "aapcs64";
+
+/** What code is generated for: an instruction set and a calling convention. */
+export interface Target {
+  readonly arch: Arch;
+  readonly abi: Abi;
+}
+
+export type MemoryApi =
+  | {
+      readonly kind: "posix";
+      /** dlopen candidates, tried in order (glibc first, then musl's). */
+      readonly libc: readonly string[];
+      readonly errnoSymbol: "__errno_location" | "__error";
+      readonly PROT_READ: number;
+      readonly PROT_WRITE: number;
+      readonly PROT_EXEC: number;
+      readonly MAP_PRIVATE: number;
+      readonly MAP_ANON: number;
+    }
+  | {
+      readonly kind: "windows";
+      readonly MEM_COMMIT_RESERVE: number;
+      readonly MEM_RELEASE: number;
+      readonly PAGE_READWRITE: number;
+      readonly PAGE_EXECUTE_READ: number;
+    };
+
+/** How the instruction cache is made to see freshly written code. */
+export type ICacheFlush =
+  | { readonly kind: "coherent" } // x86-64: the hardware keeps instruction fetch coherent with stores
+  | { readonly kind: "symbol"; readonly library: readonly string[]; readonly symbol: "__clear_cache" | "sys_icache_invalidate" | "FlushInstructionCache" };
+
+export interface Platform {
+  readonly os: "linux" | "darwin" | "win32";
+  readonly target: Target;
+  readonly memory: MemoryApi;
+  readonly icache: ICacheFlush;
+}
+
+const LINUX_MEMORY: MemoryApi = {
+  kind: "posix",
+  libc: ["libc.so.6", "/usr/lib/libc.so", "/lib/libc.musl-x86_64.so.1", "/lib/libc.musl-aarch64.so.1"],
+  errnoSymbol: "__errno_location",
+  PROT_READ: 1,
+  PROT_WRITE: 2,
+  PROT_EXEC: 4,
+  MAP_PRIVATE: 0x02,
+  MAP_ANON: 0x20,
+};
+
+const DARWIN_MEMORY: MemoryApi = {
+  kind: "posix",
+  libc: ["libSystem.B.dylib", "/usr/lib/libSystem.B.dylib"],
+  errnoSymbol: "__error",
+  PROT_READ: 1,
+  PROT_WRITE: 2,
+  PROT_EXEC: 4,
+  MAP_PRIVATE: 0x02,
+  MAP_ANON: 0x1000, // not Linux's 0x20
+};
+
+const WINDOWS_MEMORY: MemoryApi = {
+  kind: "windows",
+  MEM_COMMIT_RESERVE: 0x3000,
+  MEM_RELEASE: 0x8000,
+  PAGE_READWRITE: 0x04,
+  PAGE_EXECUTE_READ: 0x20,
+};
+
+const COHERENT: ICacheFlush = { kind: "coherent" };
+
+/**
+ * The platform table. Apple Silicon: we keep plain RW -> RX mprotect instead of MAP_JIT with
+ * pthread_jit_write_protect_np, because that toggle flips the whole thread between writable and
+ * executable JIT memory, and JavaScriptCore's own JIT runs on the same thread; the Bun binary carries
+ * the allow-unsigned-executable-memory entitlement that makes RW -> RX legal.
+ */
+const PLATFORMS: Readonly<Record<string, Platform>> = {
+  "linux-x64": { os: "linux", target: { arch: "x64", abi: "sysv" }, memory: LINUX_MEMORY, icache: COHERENT },
+  "linux-arm64": {
+    os: "linux",
+    target: { arch: "arm64", abi: "aapcs64" },
+    memory: LINUX_MEMORY,
+    icache: { kind: "symbol", library: ["libgcc_s.so.1"], symbol: "__clear_cache" },
+  },
+  "darwin-x64": { os: "darwin", target: { arch: "x64", abi: "sysv" }, memory: DARWIN_MEMORY, icache: COHERENT },
+  "darwin-arm64": {
+    os: "darwin",
+    target: { arch: "arm64", abi: "aapcs64" },
+    memory: DARWIN_MEMORY,
+    icache: { kind: "symbol", library: ["libSystem.B.dylib", "/usr/lib/libSystem.B.dylib"], symbol: "sys_icache_invalidate" },
+  },
+  "win32-x64": {
+    os: "win32",
+    target: { arch: "x64", abi: "win64" },
+    memory: WINDOWS_MEMORY,
+    // Not needed on x86-64 for correctness, but it is the documented contract for code writers on Windows.
+    icache: { kind: "symbol", library: ["kernel32.dll"], symbol: "FlushInstructionCache" },
+  },
+};
+
+export const SUPPORTED_PLATFORMS: readonly string[] = Object.keys(PLATFORMS);
+
+/** The platform for an OS and architecture as Node/Bun name them (`process.platform`, `process.arch`). */
+export function platformFor(os: string, arch: string): Platform {
+  const platform = PLATFORMS[`${os}-${arch}`];
+  if (platform === undefined) {
+    throw new JitError(
+      "E_UNSUPPORTED",
+      `babyjit cannot generate code for ${os}-${arch}; supported: ${SUPPORTED_PLATFORMS.join(", ")}`,
+    );
+  }
+  return platform;
+}
+
+export function hostPlatform(): Platform {
+  return platformFor(process.platform, process.arch);
+}
+
+/** The default calling convention for code of an architecture on an OS (used for --arch without --abi). */
+export function targetFor(arch: Arch, abi?: Abi): Target {
+  const chosen = abi ?? (arch === "arm64" ? "aapcs64" : process.platform === "win32" ? "win64" : "sysv");
+  if ((arch === "arm64") !== (chosen === "aapcs64")) {
+    throw new JitError("E_TARGET", `the ${chosen} calling convention does not exist for ${arch}`);
+  }
+  return { arch, abi: chosen };
+}
+
+export function sameTarget(a: Target, b: Target): boolean {
+  return a.arch === b.arch && a.abi === b.abi;
+}

@@ -1,0 +1,254 @@
+/**
+ * Golden encodings: one row per instruction form the emitter writes (and its boundary values).
+ * hex = what the emitter must produce; asm = the listing text it must write, which llvm-mc must encode
+ * to the same hex (test/emit.test.ts checks all three).
+ */
+import {
+  type A64Assembler,
+  type X64Assembler,
+  a64Gp,
+  eax,
+  ecx,
+  edx,
+  rax,
+  rcx,
+  rdi,
+  rdx,
+  r8,
+  r9,
+  wzr,
+  x64Gp,
+} from "../src/emit.ts";
+
+export interface Row<A> {
+  readonly hex: string;
+  readonly asm: string;
+  readonly emit: (a: A) => void;
+}
+
+const w = (n: number) => a64Gp(n, 32);
+const x = (n: number) => a64Gp(n, 64);
+const r = (n: number, bits: 8 | 32 | 64) => x64Gp(n, bits);
+
+/** Bytes of `n` one-byte filler instructions (ret), so a branch row can place its label at a distance. */
+const fill = (a: X64Assembler, n: number) => {
+  for (let i = 0; i < n; i++) a.ret();
+};
+
+export const X64_ROWS: readonly Row<X64Assembler>[] = [
+  { hex: "48 c7 c0 00 00 00 00", asm: "mov rax, 0", emit: (a) => a.movRI64(rax, 0) },
+  { hex: "48 c7 c0 fc ff ff ff", asm: "mov rax, -4", emit: (a) => a.movRI64(rax, -4) },
+  { hex: "48 c7 c0 ff ff ff 7f", asm: "mov rax, 2147483647", emit: (a) => a.movRI64(rax, 2147483647) },
+  { hex: "48 c7 c0 00 00 00 80", asm: "mov rax, -2147483648", emit: (a) => a.movRI64(rax, -2147483648) },
+  { hex: "49 c7 c1 05 00 00 00", asm: "mov r9, 5", emit: (a) => a.movRI64(r9, 5) },
+  { hex: "b8 01 00 00 00", asm: "mov eax, 1", emit: (a) => a.movRI32(eax, 1) },
+  { hex: "41 bf ff ff ff ff", asm: "mov r15d, -1", emit: (a) => a.movRI32(r(15, 32), -1) },
+  { hex: "48 b9 ef cd ab 89 67 45 23 01", asm: "movabs rcx, 0x123456789abcdef", emit: (a) => a.movabsRI(rcx, 0x123456789abcdefn) },
+  { hex: "49 b8 00 00 00 00 00 00 00 80", asm: "movabs r8, 0x8000000000000000", emit: (a) => a.movabsRI(r8, 0x8000000000000000n) },
+  { hex: "48 63 c0", asm: "movsxd rax, eax", emit: (a) => a.movsxdRR(rax, eax) },
+  { hex: "4d 63 c7", asm: "movsxd r8, r15d", emit: (a) => a.movsxdRR(r8, r(15, 32)) },
+  { hex: "89 c8", asm: "mov eax, ecx", emit: (a) => a.movRR(eax, ecx) },
+  { hex: "45 89 c8", asm: "mov r8d, r9d", emit: (a) => a.movRR(r(8, 32), r(9, 32)) },
+  { hex: "48 89 f8", asm: "mov rax, rdi", emit: (a) => a.movRR(rax, rdi) },
+  { hex: "c7 01 01 00 00 00", asm: "mov dword ptr [rcx], 1", emit: (a) => a.movMI32(rcx, 1) },
+  { hex: "41 c7 00 ff ff ff ff", asm: "mov dword ptr [r8], -1", emit: (a) => a.movMI32(r8, -1) },
+  { hex: "48 01 f8", asm: "add rax, rdi", emit: (a) => a.addRR(rax, rdi) },
+  { hex: "48 01 c8", asm: "add rax, rcx", emit: (a) => a.addRR(rax, rcx) },
+  { hex: "01 d0", asm: "add eax, edx", emit: (a) => a.addRR(eax, edx) },
+  { hex: "44 01 c0", asm: "add eax, r8d", emit: (a) => a.addRR(eax, r(8, 32)) },
+  { hex: "29 c8", asm: "sub eax, ecx", emit: (a) => a.subRR(eax, ecx) },
+  { hex: "21 c8", asm: "and eax, ecx", emit: (a) => a.andRR(eax, ecx) },
+  { hex: "09 c8", asm: "or eax, ecx", emit: (a) => a.orRR(eax, ecx) },
+  { hex: "31 c8", asm: "xor eax, ecx", emit: (a) => a.xorRR(eax, ecx) },
+  { hex: "39 c8", asm: "cmp eax, ecx", emit: (a) => a.cmpRR(eax, ecx) },
+  { hex: "45 39 d9", asm: "cmp r9d, r11d", emit: (a) => a.cmpRR(r(9, 32), r(11, 32)) },
+  { hex: "85 c9", asm: "test ecx, ecx", emit: (a) => a.testRR(ecx, ecx) },
+  { hex: "83 f9 ff", asm: "cmp ecx, -1", emit: (a) => a.cmpRI(ecx, -1) },
+  { hex: "83 f9 7f", asm: "cmp ecx, 127", emit: (a) => a.cmpRI(ecx, 127) },
+  { hex: "81 f9 80 00 00 00", asm: "cmp ecx, 128", emit: (a) => a.cmpRI(ecx, 128) },
+  { hex: "41 81 f8 00 00 00 80", asm: "cmp r8d, -2147483648", emit: (a) => a.cmpRI(r(8, 32), -2147483648) },
+  { hex: "0f af c1", asm: "imul eax, ecx", emit: (a) => a.imulRR(eax, ecx) },
+  { hex: "45 0f af c1", asm: "imul r8d, r9d", emit: (a) => a.imulRR(r(8, 32), r(9, 32)) },
+  { hex: "f7 d8", asm: "neg eax", emit: (a) => a.negR(eax) },
+  { hex: "41 f7 da", asm: "neg r10d", emit: (a) => a.negR(r(10, 32)) },
+  { hex: "f7 d0", asm: "not eax", emit: (a) => a.notR(eax) },
+  { hex: "d3 e0", asm: "shl eax, cl", emit: (a) => a.shlRCl(eax) },
+  { hex: "d3 f8", asm: "sar eax, cl", emit: (a) => a.sarRCl(eax) },
+  { hex: "41 d3 e8", asm: "shr r8d, cl", emit: (a) => a.shrRCl(r(8, 32)) },
+  { hex: "99", asm: "cdq", emit: (a) => a.cdq() },
+  { hex: "f7 f9", asm: "idiv ecx", emit: (a) => a.idivR(ecx) },
+  { hex: "41 f7 fb", asm: "idiv r11d", emit: (a) => a.idivR(r(11, 32)) },
+  { hex: "0f 94 c0", asm: "sete al", emit: (a) => a.setccR("e", r(0, 8)) },
+  { hex: "0f 9c c1", asm: "setl cl", emit: (a) => a.setccR("l", r(1, 8)) },
+  { hex: "40 0f 9f c6", asm: "setg sil", emit: (a) => a.setccR("g", r(6, 8)) },
+  { hex: "41 0f 95 c0", asm: "setne r8b", emit: (a) => a.setccR("ne", r(8, 8)) },
+  { hex: "0f b6 c0", asm: "movzx eax, al", emit: (a) => a.movzxRR(eax, r(0, 8)) },
+  { hex: "40 0f b6 f7", asm: "movzx esi, dil", emit: (a) => a.movzxRR(r(6, 32), r(7, 8)) },
+  { hex: "45 0f b6 c0", asm: "movzx r8d, r8b", emit: (a) => a.movzxRR(r(8, 32), r(8, 8)) },
+  { hex: "50", asm: "push rax", emit: (a) => a.pushR(rax) },
+  { hex: "41 57", asm: "push r15", emit: (a) => a.pushR(r(15, 64)) },
+  { hex: "5a", asm: "pop rdx", emit: (a) => a.popR(rdx) },
+  { hex: "41 58", asm: "pop r8", emit: (a) => a.popR(r8) },
+  { hex: "ff e7", asm: "jmp rdi", emit: (a) => a.jmpR(rdi) },
+  { hex: "41 ff e0", asm: "jmp r8", emit: (a) => a.jmpR(r8) },
+  { hex: "ff 64 24 28", asm: "jmp qword ptr [rsp + 40]", emit: (a) => a.jmpMRsp(40) },
+  { hex: "c3", asm: "ret", emit: (a) => a.ret() },
+  // Branches: short (rel8) when the target is within reach, rel32 otherwise; backwards too.
+  {
+    hex: "eb 00",
+    asm: "jmp .L0\n.L0:",
+    emit: (a) => {
+      const l = a.newLabel();
+      a.jmp(l);
+      a.bind(l);
+    },
+  },
+  {
+    hex: `e9 80 00 00 00 ${"c3 ".repeat(128).trim()}`,
+    asm: `jmp .L0\n${"ret\n".repeat(128)}.L0:`,
+    emit: (a) => {
+      const l = a.newLabel();
+      a.jmp(l);
+      fill(a, 128);
+      a.bind(l);
+    },
+  },
+  {
+    hex: `${"c3 ".repeat(126)}eb 80`,
+    asm: `.L0:\n${"ret\n".repeat(126)}jmp .L0`,
+    emit: (a) => {
+      const l = a.newLabel();
+      a.bind(l);
+      fill(a, 126);
+      a.jmp(l);
+    },
+  },
+  {
+    hex: `${"c3 ".repeat(127)}e9 7c ff ff ff`,
+    asm: `.L0:\n${"ret\n".repeat(127)}jmp .L0`,
+    emit: (a) => {
+      const l = a.newLabel();
+      a.bind(l);
+      fill(a, 127);
+      a.jmp(l);
+    },
+  },
+  {
+    hex: "74 01 c3",
+    asm: "je .L0\nret\n.L0:",
+    emit: (a) => {
+      const l = a.newLabel();
+      a.jcc("e", l);
+      a.ret();
+      a.bind(l);
+    },
+  },
+  {
+    hex: `0f 8c 80 00 00 00 ${"c3 ".repeat(128).trim()}`,
+    asm: `jl .L0\n${"ret\n".repeat(128)}.L0:`,
+    emit: (a) => {
+      const l = a.newLabel();
+      a.jcc("l", l);
+      fill(a, 128);
+      a.bind(l);
+    },
+  },
+  ...(["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"] as const).map((cc, i) => ({
+    hex: `${(0x70 + i).toString(16)} 00`,
+    asm: `j${cc} .L0\n.L0:`,
+    emit: (a: X64Assembler) => {
+      const l = a.newLabel();
+      a.jcc(cc, l);
+      a.bind(l);
+    },
+  })),
+];
+
+export const A64_ROWS: readonly Row<A64Assembler>[] = [
+  { hex: "09 00 80 52", asm: "movz w9, #0x0", emit: (a) => a.movz(w(9), 0) },
+  { hex: "e9 ff 9f 52", asm: "movz w9, #0xffff", emit: (a) => a.movz(w(9), 0xffff) },
+  { hex: "29 00 a0 52", asm: "movz w9, #0x1, lsl #16", emit: (a) => a.movz(w(9), 1, 16) },
+  { hex: "49 00 80 12", asm: "movn w9, #0x2", emit: (a) => a.movn(w(9), 2) },
+  { hex: "e9 ff bf 12", asm: "movn w9, #0xffff, lsl #16", emit: (a) => a.movn(w(9), 0xffff, 16) },
+  { hex: "89 46 a2 72", asm: "movk w9, #0x1234, lsl #16", emit: (a) => a.movk(w(9), 0x1234, 16) },
+  { hex: "e1 ff df f2", asm: "movk x1, #0xffff, lsl #32", emit: (a) => a.movk(x(1), 0xffff, 32) },
+  { hex: "21 00 e0 d2", asm: "movz x1, #0x1, lsl #48", emit: (a) => a.movz(x(1), 1, 48) },
+  { hex: "20 01 00 0b", asm: "add w0, w9, w0", emit: (a) => a.addRR(w(0), w(9), w(0)) },
+  { hex: "00 00 09 0b", asm: "add w0, w0, w9", emit: (a) => a.addRR(w(0), w(0), w(9)) },
+  { hex: "20 00 02 8b", asm: "add x0, x1, x2", emit: (a) => a.addRR(x(0), x(1), x(2)) },
+  { hex: "20 00 02 4b", asm: "sub w0, w1, w2", emit: (a) => a.subRR(w(0), w(1), w(2)) },
+  { hex: "20 00 02 0a", asm: "and w0, w1, w2", emit: (a) => a.andRR(w(0), w(1), w(2)) },
+  { hex: "20 00 02 2a", asm: "orr w0, w1, w2", emit: (a) => a.orrRR(w(0), w(1), w(2)) },
+  { hex: "20 00 02 4a", asm: "eor w0, w1, w2", emit: (a) => a.eorRR(w(0), w(1), w(2)) },
+  { hex: "e0 03 01 4b", asm: "neg w0, w1", emit: (a) => a.negR(w(0), w(1)) },
+  { hex: "e0 03 21 2a", asm: "mvn w0, w1", emit: (a) => a.mvnR(w(0), w(1)) },
+  { hex: "e0 03 0f 2a", asm: "mov w0, w15", emit: (a) => a.movRR(w(0), w(15)) },
+  { hex: "e0 03 1f 2a", asm: "mov w0, wzr", emit: (a) => a.movRR(w(0), wzr) },
+  { hex: "1f 00 01 6b", asm: "cmp w0, w1", emit: (a) => a.cmpRR(w(0), w(1)) },
+  { hex: "3f 04 00 31", asm: "cmn w1, #1", emit: (a) => a.cmnRI(w(1), 1) },
+  { hex: "20 7c 02 1b", asm: "mul w0, w1, w2", emit: (a) => a.mulRR(w(0), w(1), w(2)) },
+  { hex: "20 8c 02 1b", asm: "msub w0, w1, w2, w3", emit: (a) => a.msubRRR(w(0), w(1), w(2), w(3)) },
+  { hex: "20 0c c2 1a", asm: "sdiv w0, w1, w2", emit: (a) => a.sdivRR(w(0), w(1), w(2)) },
+  { hex: "20 20 c2 1a", asm: "lsl w0, w1, w2", emit: (a) => a.lslvRR(w(0), w(1), w(2)) },
+  { hex: "20 24 c2 1a", asm: "lsr w0, w1, w2", emit: (a) => a.lsrvRR(w(0), w(1), w(2)) },
+  { hex: "20 28 c2 1a", asm: "asr w0, w1, w2", emit: (a) => a.asrvRR(w(0), w(1), w(2)) },
+  { hex: "00 7c 40 93", asm: "sxtw x0, w0", emit: (a) => a.sxtw(x(0), w(0)) },
+  { hex: "e0 17 9f 1a", asm: "cset w0, eq", emit: (a) => a.cset(w(0), "eq") },
+  { hex: "e0 a7 9f 1a", asm: "cset w0, lt", emit: (a) => a.cset(w(0), "lt") },
+  { hex: "e9 0f 1f f8", asm: "str x9, [sp, #-16]!", emit: (a) => a.pushX(x(9)) },
+  { hex: "e9 07 41 f8", asm: "ldr x9, [sp], #16", emit: (a) => a.popX(x(9)) },
+  { hex: "29 00 00 b9", asm: "str w9, [x1]", emit: (a) => a.strW(w(9), x(1)) },
+  { hex: "80 00 1f d6", asm: "br x4", emit: (a) => a.br(x(4)) },
+  { hex: "20 00 1f d6", asm: "br x1", emit: (a) => a.br(x(1)) },
+  { hex: "c0 03 5f d6", asm: "ret", emit: (a) => a.ret() },
+  {
+    hex: "02 00 00 14 c0 03 5f d6",
+    asm: "b .L0\nret\n.L0:",
+    emit: (a) => {
+      const l = a.newLabel();
+      a.b(l);
+      a.ret();
+      a.bind(l);
+    },
+  },
+  {
+    hex: "c0 03 5f d6 ff ff ff 17",
+    asm: ".L0:\nret\nb .L0",
+    emit: (a) => {
+      const l = a.newLabel();
+      a.bind(l);
+      a.ret();
+      a.b(l);
+    },
+  },
+  {
+    hex: "4b 00 00 54 c0 03 5f d6",
+    asm: "b.lt .L0\nret\n.L0:",
+    emit: (a) => {
+      const l = a.newLabel();
+      a.bcond("lt", l);
+      a.ret();
+      a.bind(l);
+    },
+  },
+  {
+    hex: "49 00 00 34 c0 03 5f d6",
+    asm: "cbz w9, .L0\nret\n.L0:",
+    emit: (a) => {
+      const l = a.newLabel();
+      a.cbz(w(9), l);
+      a.ret();
+      a.bind(l);
+    },
+  },
+  {
+    hex: "49 00 00 35 c0 03 5f d6",
+    asm: "cbnz w9, .L0\nret\n.L0:",
+    emit: (a) => {
+      const l = a.newLabel();
+      a.cbz(w(9), l, true);
+      a.ret();
+      a.bind(l);
+    },
+  },
+];

@@ -1,0 +1,67 @@
+import { describe, expect, test } from "bun:test";
+import { A64Assembler, type Arch, X64Assembler, a64Gp, rax, eax, sp, x64Gp, wzr } from "../src/emit.ts";
+import { JitError } from "../src/errors.ts";
+import { hexBytes } from "../src/listing.ts";
+import { A64_ROWS, type Row, X64_ROWS } from "./emit-table.ts";
+import { listingSource, llvmAssemble, llvmEncodings } from "./support/llvm.ts";
+
+function emitRow<A extends X64Assembler | A64Assembler>(make: () => A, row: Row<A>) {
+  const asm = make();
+  row.emit(asm);
+  return asm.finish();
+}
+
+const tables: { arch: Arch; rows: readonly Row<never>[]; make: () => X64Assembler | A64Assembler }[] = [
+  { arch: "x64", rows: X64_ROWS as readonly Row<never>[], make: () => new X64Assembler() },
+  { arch: "arm64", rows: A64_ROWS as readonly Row<never>[], make: () => new A64Assembler() },
+];
+
+for (const { arch, rows, make } of tables) {
+  describe(`${arch} emitter`, () => {
+    test.each(rows.map((r) => [r.asm.replaceAll("\n", "; "), r] as const))("%s", (_name, row) => {
+      const code = emitRow(make, row as Row<X64Assembler | A64Assembler>);
+      expect(hexBytes(code.bytes)).toBe(row.hex);
+      // The listing text is exactly the row's assembly: what llvm-mc checks below is what users see.
+      expect(listingSource(code.listing)).toBe(row.asm);
+    });
+
+    test("llvm-mc encodes every row's assembly to the row's bytes", () => {
+      const plain = rows.filter((r) => !r.asm.includes("\n"));
+      const encodings = llvmEncodings(arch, plain.map((r) => r.asm));
+      expect(encodings).toEqual(plain.map((r) => r.hex));
+      for (const row of rows.filter((r) => r.asm.includes("\n"))) {
+        expect([row.asm, hexBytes(llvmAssemble(arch, row.asm))]).toEqual([row.asm, row.hex]);
+      }
+    });
+  });
+}
+
+describe("field helpers refuse what does not fit", () => {
+  const cases: [string, () => void, string][] = [
+    ["imm32 too large", () => new X64Assembler().movRI64(rax, 2 ** 31), "imm32 2147483648 does not fit in 32 signed bits"],
+    ["imm32 fraction", () => new X64Assembler().movRI32(eax, 1.5), "imm32 1.5 does not fit in 32 signed bits"],
+    ["mixed widths", () => new X64Assembler().addRR(rax, eax), "operand widths differ: rax, eax"],
+    ["wrong width", () => new X64Assembler().movRI64(eax, 1), "mov destination must be a 64-bit x86-64 register, got eax"],
+    ["x86 register 16", () => x64Gp(16, 64), "x86-64 register number 16 is not 0..15"],
+    ["arm64 register 31", () => a64Gp(31, 32), "arm64 register number 31 is not 0..30"],
+    ["imm16 too large", () => new A64Assembler().movz(a64Gp(9, 32), 0x10000), "movz imm16 65536 does not fit in 16 unsigned bits"],
+    ["bad shift", () => new A64Assembler().movz(a64Gp(9, 32), 1, 32), "movz shift 32 is not a multiple of 16 below 32"],
+    ["sp as data operand", () => new A64Assembler().addRR(a64Gp(0, 64), sp, a64Gp(1, 64)), "add first operand cannot be sp"],
+    ["zr as destination", () => new A64Assembler().addRR(wzr, a64Gp(0, 32), a64Gp(1, 32)), "add destination cannot be wzr"],
+    ["disp8", () => new X64Assembler().jmpMRsp(128), "disp8 128 does not fit in 8 signed bits"],
+  ];
+  test.each(cases)("%s", (_name, fn, message) => {
+    expect(fn).toThrow(new JitError("E_RANGE", message));
+    try {
+      fn();
+    } catch (error) {
+      expect((error as JitError).code).toBe("E_RANGE");
+    }
+  });
+
+  test("an unbound label is an internal error, not garbage bytes", () => {
+    const a = new X64Assembler();
+    a.jmp(a.newLabel());
+    expect(() => a.finish()).toThrow("branch to .L0, which is never bound");
+  });
+});
