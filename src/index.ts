@@ -12,7 +12,7 @@ import { type Target, hostPlatform } from "./platform.ts";
 
 export { JitError, OsError, type JitErrorCode } from "./errors.ts";
 export type { Arch, Code, ListingLine } from "./emit.ts";
-export { CodeMemory, hostMemory, type CodeSlot, type JitFunction, type OsMemory } from "./jit.ts";
+export { CodeMemory, hostMemory, hostOs, type CodeSlot, type JitFunction, type OsMemory } from "./jit.ts";
 export { formatListing, hexBytes } from "./listing.ts";
 export { INT32_MAX, INT32_MIN, parseInt32 } from "./int32.ts";
 export { hostPlatform, platformFor, targetFor, SUPPORTED_PLATFORMS, type Abi, type Platform, type Target } from "./platform.ts";

@@ -8,15 +8,15 @@
  */
 import type { Code, ListingLine } from "./emit.ts";
 import { JitError } from "./errors.ts";
-import { type Platform, type Target, hostPlatform } from "./platform.ts";
+import { type Target, hostPlatform } from "./platform.ts";
 import { emitTrampoline } from "./trampoline.ts";
 import { formatListing } from "./listing.ts";
 
 /** The system calls babyjit needs, behind one small interface (libc.ts binds the real ones). */
 export interface OsMemory {
   readonly pageSize: number;
-  /** Map `size` bytes (a multiple of the page size), readable and writable, zero-filled. */
-  map(size: number): number;
+  /** Map `size` bytes (a multiple of the page size), readable and writable, zero-filled. `purpose` is for --trace. */
+  map(size: number, purpose?: string): number;
   protect(address: number, size: number, access: "rw" | "rx"): void;
   unmap(address: number, size: number): void;
   /** Copy bytes into memory that is currently writable. */
@@ -93,6 +93,20 @@ export class CodeMemory {
     return r && { address: r.base, size: r.size };
   }
 
+  /**
+   * Unmap the trampoline page once no function is left (the CLI does this on exit, so --trace shows every
+   * mapping go). Throws if functions are still installed: their callers would jump into unmapped memory.
+   */
+  close(): void {
+    if (this.regions.size > 0) throw new JitError("E_INTERNAL", "close() with functions still installed");
+    const region = this.trampolineRegion;
+    if (region === undefined) return;
+    this.trampolineRegion = undefined;
+    this.trampolines.clear();
+    this.trampolineAddresses.clear();
+    this.os.unmap(region.base, region.size);
+  }
+
   /** The bun:ffi function that calls code with this many int32 arguments (see trampoline.ts). */
   caller(arity: number, returns: "i32" | "i64_fast"): (...args: number[]) => number {
     const key = `${arity}:${returns}`;
@@ -114,7 +128,7 @@ export class CodeMemory {
     // All trampolines share one page outside the slab, so no function's page is pinned by them.
     let region = this.trampolineRegion;
     if (region === undefined) {
-      const base = this.os.map(this.os.pageSize);
+      const base = this.os.map(this.os.pageSize, "call trampolines");
       region = { base, size: this.os.pageSize, slotSize: MIN_SLOT, freeSlots: [], live: 0, executable: false };
       this.trampolineRegion = region;
     }
@@ -153,7 +167,7 @@ export class CodeMemory {
   }
 
   private mapRegion(size: number, slotSize: number): Region {
-    const base = this.os.map(size);
+    const base = this.os.map(size, slotSize === size ? "one function" : `${slotSize}-byte function slots`);
     const count = size / slotSize;
     const freeSlots = Array.from({ length: count }, (_, i) => count - 1 - i);
     const region: Region = { base, size, slotSize, freeSlots, live: 0, executable: false };
@@ -213,16 +227,22 @@ export interface InstallOptions {
   readonly checked: boolean;
 }
 
+let boundOs: OsMemory | undefined;
 let defaultMemory: CodeMemory | undefined;
 
-/** The process-wide code memory for this host, bound on first use. */
-export function hostMemory(): CodeMemory {
-  if (defaultMemory === undefined) {
-    const platform: Platform = hostPlatform();
-    // Loaded here, not at the top: listing and dumping code needs no bun:ffi at all.
+/** The real OS layer for this host, bound on first use (E_UNSUPPORTED on a platform babyjit lacks). */
+export function hostOs(): OsMemory {
+  if (boundOs === undefined) {
+    // Loaded here, not at the top: dumping and listing code needs no bun:ffi at all.
     const { bindOs } = require("./libc.ts") as typeof import("./libc.ts");
-    defaultMemory = new CodeMemory(bindOs(platform), platform.target);
+    boundOs = bindOs(hostPlatform());
   }
+  return boundOs;
+}
+
+/** The process-wide code memory for this host. */
+export function hostMemory(): CodeMemory {
+  defaultMemory ??= new CodeMemory(hostOs(), hostPlatform().target);
   return defaultMemory;
 }
 
@@ -243,8 +263,8 @@ function divisionByZero(): never {
 /** Install code and wrap it as a JitFunction. */
 export function install(memory: CodeMemory, code: Code, options: InstallOptions): JitFunction {
   const { arity, checked } = options;
-  const slot = memory.install(code.bytes);
   const call = memory.caller(arity, checked ? "i64_fast" : "i32");
+  const slot = memory.install(code.bytes);
   // `address` doubles as the liveness flag: dispose() sets it to 0, and every call checks it first.
   let address = slot.address;
   const result = (r: number): number => (r === (r | 0) ? r : divisionByZero());

@@ -1,0 +1,115 @@
+/**
+ * The babyjit command, defined with citty. Printing and flag mapping only: the work is program.ts.
+ */
+import { type ArgsDef, defineCommand, renderUsage, runCommand } from "citty";
+import pkg from "../package.json" with { type: "json" };
+import type { OsMemory } from "./jit.ts";
+import { type Io, UsageError, buildPlan, execute, report } from "./program.ts";
+
+const args = {
+  term: { type: "positional", required: false, description: "the constant to add, a decimal 32-bit integer" },
+  inputs: { type: "positional", required: false, description: "values to call the function with (default: 1 2 3)" },
+  expr: { type: "string", alias: ["e"], valueHint: "expression", description: "compile an integer expression in x instead of the adder" },
+  dump: { type: "boolean", description: "print the machine code as hex bytes (xxd -g1 style) instead of running it" },
+  listing: { type: "boolean", description: "print an annotated listing (offset, bytes, assembly) instead of running" },
+  trace: { type: "boolean", description: "run, and narrate each step (mmap, write, mprotect, calls, munmap) on stderr" },
+  arch: { type: "string", valueHint: "x64|arm64", description: "target for --dump/--listing (default: this machine)" },
+  abi: { type: "string", valueHint: "sysv|win64|aapcs64", description: "calling convention for --dump/--listing" },
+  color: { type: "boolean", description: "colour the listing (default: on a terminal without NO_COLOR)" },
+} as const satisfies ArgsDef;
+
+export const command = defineCommand({
+  meta: { name: "babyjit", version: pkg.version, description: "JIT-compile a tiny function to machine code and call it" },
+  args,
+  run: ({ args: parsed }) =>
+    buildPlan({
+      positionals: parsed._,
+      expr: parsed.expr,
+      dump: parsed.dump,
+      listing: parsed.listing,
+      trace: parsed.trace,
+      arch: parsed.arch,
+      abi: parsed.abi,
+      color: parsed.color,
+    }),
+});
+
+const EPILOGUE = `EXAMPLES
+
+  babyjit -4                       -3 -2 -1
+  babyjit 5 10 -20                 15 -15
+  babyjit -4 --listing             the code, one instruction per line
+  babyjit --expr 'x * x - 3' 1 2   -2 1
+  babyjit -4 --dump --arch arm64   the arm64 bytes, from any machine
+
+EXIT CODES
+
+  0 ok, 64 usage error, 65 division by zero, 69 platform not supported,
+  70 internal error, 71 system call failed (mmap, mprotect, ...)`;
+
+/**
+ * citty (like node:util's parseArgs) reads `-4` as a flag. Rewrite argv so it cannot: options first,
+ * each as `--name=value`, then `--`, then every positional. Unknown options are usage errors here, since
+ * citty accepts any flag silently.
+ */
+export function normalizeArgv(argv: readonly string[]): string[] | "help" | "version" {
+  const options: string[] = [];
+  const positionals: string[] = [];
+  const byName = new Map<string, { name: string; type: string }>();
+  for (const [name, def] of Object.entries(args)) {
+    if (def.type === "positional") continue;
+    byName.set(name, { name, type: def.type });
+    for (const alias of "alias" in def ? def.alias : []) byName.set(alias, { name, type: def.type });
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (arg === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-" || /^[+-]?[0-9]+$/.test(arg)) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const key = arg.replace(/^--?/, "").slice(0, eq < 0 ? undefined : eq - (arg.startsWith("--") ? 2 : 1));
+    if (key === "help" || key === "h") return "help";
+    if (key === "version" || key === "v") return "version";
+    const negated = arg.startsWith("--no-") ? byName.get(key.slice(3)) : undefined;
+    const option = byName.get(key) ?? negated;
+    if (option === undefined || (arg.startsWith("--") ? key.length === 1 : key.length !== 1)) {
+      throw new UsageError(`unknown option '${arg}'`);
+    }
+    if (option.type === "boolean") {
+      if (eq >= 0) throw new UsageError(`option '--${option.name}' takes no value`);
+      options.push(negated === option ? `--no-${option.name}` : `--${option.name}`);
+      continue;
+    }
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new UsageError(`option '${arg}' needs a value`);
+    options.push(`--${option.name}=${value}`);
+  }
+  return [...options, "--", ...positionals];
+}
+
+export async function runCli(argv: readonly string[], io?: Io, os?: OsMemory): Promise<number> {
+  const { processIo } = await import("./main.ts");
+  const out = io ?? processIo();
+  try {
+    const rawArgs = normalizeArgv(argv);
+    if (rawArgs === "help") {
+      const usage = await renderUsage(command);
+      // citty colours its usage unless NO_COLOR/CI is set; follow our own rule (a terminal) instead.
+      out.out(`${out.color ? usage : usage.replace(/\x1b\[[0-9;]*m/g, "")}\n\n${EPILOGUE}`);
+      return 0;
+    }
+    if (rawArgs === "version") {
+      out.out(pkg.version);
+      return 0;
+    }
+    const { result: plan } = await runCommand(command, { rawArgs });
+    return execute(plan, out, os);
+  } catch (error) {
+    return report(error, out);
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * What the babyjit command does once its arguments are understood: compile, then run, dump or list,
+ * and turn every failure into one line on stderr and a sysexits code. Kept apart from cli.ts so that
+ * the common path (`babyjit -4`) never loads the argument parser.
+ */
+import { emitAdder } from "./adder.ts";
+import type { Code } from "./emit.ts";
+import { JitError, OsError } from "./errors.ts";
+import { CodeMemory, type OsMemory, hostMemory, hostOs, install } from "./jit.ts";
+import { formatListing, hexBytes } from "./listing.ts";
+import { parseInt32 } from "./int32.ts";
+import { type Abi, type Target, hostPlatform, sameTarget, targetFor } from "./platform.ts";
+import { tracingOs } from "./trace.ts";
+
+/** sysexits.h */
+export const EXIT = { OK: 0, USAGE: 64, DATAERR: 65, UNAVAILABLE: 69, SOFTWARE: 70, OSERR: 71 } as const;
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether stdout is a terminal that wants colour (decided by the caller from isTTY, NO_COLOR, --no-color). */
+  readonly color: boolean;
+}
+
+export type Source = { readonly kind: "adder"; readonly term: number } | { readonly kind: "expr"; readonly text: string };
+
+export interface Plan {
+  readonly source: Source;
+  readonly inputs: readonly number[];
+  readonly mode: "run" | "dump" | "listing";
+  readonly trace: boolean;
+  /** The code's target; undefined means this host. */
+  readonly target?: Target;
+  /** --color / --no-color; undefined leaves it to the terminal (Io.color). */
+  readonly color?: boolean;
+}
+
+export const DEFAULT_INPUTS: readonly number[] = [1, 2, 3];
+
+/** A usage error: wrong arguments. The message names the bad value and what was expected. */
+export class UsageError extends Error {
+  /** For expressions: the source text and 1-based column to point a caret at. */
+  readonly caret?: { readonly text: string; readonly column: number };
+  constructor(message: string, caret?: { text: string; column: number }) {
+    super(message);
+    if (caret !== undefined) this.caret = caret;
+  }
+}
+
+/** What the command line said, before validation: the same shape whether citty parsed it or not. */
+export interface CommandArgs {
+  readonly positionals: readonly string[];
+  readonly expr?: string;
+  readonly dump?: boolean;
+  readonly listing?: boolean;
+  readonly trace?: boolean;
+  readonly arch?: string;
+  readonly abi?: string;
+  readonly color?: boolean;
+}
+
+const ARCHES = ["x64", "arm64"] as const;
+const ABIS = ["sysv", "win64", "aapcs64"] as const;
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`invalid ${what} '${value}': expected ${allowed.join(" or ")}`);
+  }
+  return value as T;
+}
+
+/** Validate the command line into a plan; every problem is a UsageError naming the bad value. */
+export function buildPlan(args: CommandArgs): Plan {
+  const usage = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      throw error instanceof JitError ? new UsageError(error.message) : error;
+    }
+  };
+  let source: Source;
+  let rest = args.positionals;
+  if (args.expr !== undefined) {
+    source = { kind: "expr", text: args.expr };
+  } else {
+    const [term, ...inputs] = rest;
+    if (term === undefined) throw new UsageError("missing <term>: expected a decimal 32-bit integer, or --expr <expression>");
+    source = { kind: "adder", term: usage(() => parseInt32(term, "term")) };
+    rest = inputs;
+  }
+  const inputs = rest.length > 0 ? usage(() => rest.map((x) => parseInt32(x, "input"))) : DEFAULT_INPUTS;
+  if (args.dump && args.listing) throw new UsageError("--dump and --listing both replace running: choose one");
+  const mode = args.dump ? "dump" : args.listing ? "listing" : "run";
+  if (args.trace && mode !== "run") throw new UsageError(`--trace narrates a run; it cannot be combined with --${mode}`);
+  let target: Target | undefined;
+  if (args.arch !== undefined || args.abi !== undefined) {
+    const abi = args.abi === undefined ? undefined : oneOf<Abi>(args.abi, ABIS, "--abi");
+    const arch = args.arch === undefined ? (abi === "aapcs64" ? "arm64" : "x64") : oneOf(args.arch, ARCHES, "--arch");
+    target = usage(() => targetFor(arch, abi));
+  }
+  return {
+    source,
+    inputs,
+    mode,
+    trace: args.trace === true,
+    ...(target === undefined ? {} : { target }),
+    ...(args.color === undefined ? {} : { color: args.color }),
+  };
+}
+
+function generate(source: Source, target: Target): { code: Code; checked: boolean; arity: number } {
+  if (source.kind === "adder") return { code: emitAdder(target, source.term), checked: false, arity: 1 };
+  const { assembleExpression } = require("./expr/compile.ts") as typeof import("./expr/compile.ts");
+  try {
+    return assembleExpression(source.text, { target });
+  } catch (error) {
+    if (error instanceof JitError && error.code === "E_SYNTAX") {
+      throw new UsageError(`${error.message}`, { text: source.text, column: error.column ?? 1 });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Run a plan; returns the exit code. `os` replaces the host's OS layer (a test makes it fail for real to
+ * check the exit-71 path); by default the process-wide code memory is used.
+ */
+export function execute(plan: Plan, io: Io, os?: OsMemory): number {
+  try {
+    return executeOrThrow(plan, io, os);
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
+  const host = plan.mode === "run" || plan.target === undefined ? hostPlatform() : undefined;
+  const target = plan.target ?? host?.target;
+  if (target === undefined) throw new JitError("E_INTERNAL", "no target");
+  if (plan.mode === "run" && host !== undefined && !sameTarget(target, host.target)) {
+    throw new UsageError(
+      `cannot run ${target.arch} (${target.abi}) code on this ${host.target.arch} (${host.target.abi}) host; ` +
+        "use --dump or --listing to read code for another target",
+    );
+  }
+  const { code, checked, arity } = generate(plan.source, target);
+  if (plan.mode === "dump") {
+    io.out(hexBytes(code.bytes));
+    return EXIT.OK;
+  }
+  if (plan.mode === "listing") {
+    io.out(formatListing(code, { color: plan.color ?? io.color }));
+    return EXIT.OK;
+  }
+  if (arity !== 1) throw new JitError("E_INTERNAL", `the CLI calls functions of one argument, not ${arity}`);
+  const trace = plan.trace ? (line: string) => io.err(`trace: ${line}`) : undefined;
+  // A memory of its own when tracing or given an OS layer, so that everything it mapped is unmapped at the end.
+  const own = trace !== undefined || os !== undefined;
+  const base = os ?? hostOs();
+  const memory = own ? new CodeMemory(trace ? tracingOs(base, trace, hostPlatform()) : base, target) : hostMemory();
+  const fn = install(memory, code, { arity, checked });
+  let results: number[];
+  try {
+    results = plan.inputs.map((x) => {
+      try {
+        const result = fn(x);
+        trace?.(`call 0x${fn.address.toString(16)}(${x}) = ${result}`);
+        return result;
+      } catch (error) {
+        if (error instanceof JitError && error.code === "E_DIV_ZERO") {
+          throw new JitError("E_DIV_ZERO", `division by zero (x = ${x})`);
+        }
+        throw error;
+      }
+    });
+  } finally {
+    fn.dispose();
+    if (own) memory.close();
+  }
+  io.out(results.join(" "));
+  return EXIT.OK;
+}
+
+/** One line on stderr (two for a usage error: the problem, then where to look) and the exit code. */
+export function report(error: unknown, io: Io): number {
+  if (error instanceof UsageError) {
+    io.err(`babyjit: ${error.message}`);
+    if (error.caret !== undefined) {
+      io.err(`  ${error.caret.text}`);
+      io.err(`  ${" ".repeat(Math.max(0, error.caret.column - 1))}^`);
+    }
+    io.err("Try 'babyjit --help' for more information.");
+    return EXIT.USAGE;
+  }
+  if (error instanceof OsError) {
+    io.err(`babyjit: ${error.syscall}: ${error.strerror}`);
+    return EXIT.OSERR;
+  }
+  if (error instanceof JitError) {
+    switch (error.code) {
+      case "E_RANGE":
+      case "E_TARGET":
+        return report(new UsageError(error.message), io);
+      case "E_DIV_ZERO":
+        io.err(`babyjit: ${error.message}`);
+        return EXIT.DATAERR;
+      case "E_UNSUPPORTED":
+        io.err(`babyjit: ${error.message}`);
+        return EXIT.UNAVAILABLE;
+      default:
+        io.err(`babyjit: internal error: ${error.message}`);
+        return EXIT.SOFTWARE;
+    }
+  }
+  io.err(`babyjit: internal error: ${error instanceof Error ? error.message : String(error)}`);
+  return EXIT.SOFTWARE;
+}

@@ -1,0 +1,49 @@
+/**
+ * --trace: an OsMemory that narrates every system call it passes on, with the protection the kernel
+ * then reports for the page. A decorator over the real OS layer, so tracing changes nothing it shows.
+ */
+import type { OsMemory } from "./jit.ts";
+import { hexBytes } from "./listing.ts";
+import { protectionAt } from "./maps.ts";
+import type { Platform } from "./platform.ts";
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+export function tracingOs(os: OsMemory, log: (line: string) => void, platform: Platform): OsMemory {
+  const windows = platform.memory.kind === "windows";
+  const kernel = (address: number): string => {
+    const perms = protectionAt(address);
+    return perms === undefined ? "" : `; /proc/self/maps: ${perms}`;
+  };
+  const names = windows
+    ? { map: "VirtualAlloc", protect: "VirtualProtect", unmap: "VirtualFree", rw: "PAGE_READWRITE", rx: "PAGE_EXECUTE_READ" }
+    : { map: "mmap", protect: "mprotect", unmap: "munmap", rw: "PROT_READ|PROT_WRITE", rx: "PROT_READ|PROT_EXEC" };
+  log(`page size: ${os.pageSize} bytes`);
+  return {
+    pageSize: os.pageSize,
+    map(size, purpose) {
+      const address = os.map(size, purpose);
+      const why = purpose === undefined ? "" : ` for ${purpose}`;
+      log(`${names.map}(${size} bytes, ${names.rw}) = ${hex(address)}${why}${kernel(address)}`);
+      return address;
+    },
+    protect(address, size, access) {
+      os.protect(address, size, access);
+      log(`${names.protect}(${hex(address)}, ${size}, ${names[access]})${kernel(address)}`);
+    },
+    unmap(address, size) {
+      os.unmap(address, size);
+      log(`${names.unmap}(${hex(address)}, ${size})${kernel(address)}`);
+    },
+    write(address, bytes) {
+      os.write(address, bytes);
+      log(`wrote ${bytes.length} bytes at ${hex(address)}: ${hexBytes(bytes)}`);
+    },
+    read: (address, size) => os.read(address, size),
+    flushICache(address, size) {
+      os.flushICache(address, size);
+      if (platform.icache.kind === "symbol") log(`${platform.icache.symbol}(${hex(address)}, ${size} bytes): instruction cache flushed`);
+    },
+    callable: (address, arity, returns) => os.callable(address, arity, returns),
+  };
+}

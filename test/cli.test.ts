@@ -1,0 +1,124 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import pkg from "../package.json" with { type: "json" };
+import { hostOs } from "../src/jit.ts";
+import { main } from "../src/main.ts";
+import type { Io } from "../src/program.ts";
+import { CLI_CASES, type CliCase, hostCases } from "./cli-cases.ts";
+import { BIN, type Result, buildExecutable, run, runExe, runSource } from "./support/cli.ts";
+
+const onLinuxX64 = process.platform === "linux" && process.arch === "x64";
+const cases: CliCase[] = [...CLI_CASES, ...(onLinuxX64 ? hostCases("x64-sysv") : [])];
+
+function expectCase(result: Result, c: CliCase) {
+  expect({ stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode }).toEqual({
+    stdout: c.stdout,
+    stderr: c.stderr ?? "",
+    exitCode: c.exitCode,
+  });
+}
+
+describe("babyjit from source (bun bin/babyjit.js)", () => {
+  test.each(cases.map((c) => [c.args.join(" ") || "(no arguments)", c] as const))("%s", (_name, c) => {
+    expectCase(runSource(c.args), c);
+  });
+
+  test("--help prints usage on stdout and exits 0", () => {
+    const r = runSource(["--help"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toStartWith("JIT-compile a tiny function to machine code and call it (babyjit v");
+    expect(r.stdout).toContain("USAGE babyjit [OPTIONS] [TERM] [INPUTS]");
+    expect(r.stdout).toContain("--dump");
+    expect(r.stdout).toContain("71 system call failed");
+    expect(r.stdout).not.toContain("\x1b["); // piped: no colour
+    expect(runSource(["-h"]).stdout).toBe(r.stdout);
+  });
+
+  test("--version prints the package version", () => {
+    expect(runSource(["--version"])).toEqual({ stdout: `${pkg.version}\n`, stderr: "", exitCode: 0 });
+  });
+
+  test("--listing is exact, and plain when piped", () => {
+    expect(runSource(["-4", "--listing"]).stdout).toBe(
+      [
+        "0000  48 c7 c0 fc ff ff ff  mov rax, -4   # rax = -4, the term (rax holds the result)",
+        "0007  48 01 f8              add rax, rdi  # rdi holds the argument x (System V ABI)",
+        "000a  c3                    ret           # return rax (read as int32 by the caller)",
+        "",
+      ].join("\n"),
+    );
+    expect(runSource(["-4", "--listing", "--color"]).stdout).toContain("\x1b[1mmov\x1b[0m rax, -4");
+  });
+
+  test.if(process.platform === "linux")("--trace narrates rw-p → r-xp, the calls and the unmap", () => {
+    const r = runSource(["-4", "--trace"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe("-3 -2 -1\n");
+    const lines = r.stderr.trimEnd().split("\n");
+    const hex = "0x[0-9a-f]+";
+    const expected = [
+      `trace: page size: 4096 bytes`,
+      `trace: mmap\\(4096 bytes, PROT_READ\\|PROT_WRITE\\) = ${hex} for call trampolines; /proc/self/maps: rw-p`,
+      `trace: wrote 2 bytes at ${hex}: ff e6`,
+      `trace: mprotect\\(${hex}, 4096, PROT_READ\\|PROT_EXEC\\); /proc/self/maps: r-xp`,
+      `trace: mmap\\(4096 bytes, PROT_READ\\|PROT_WRITE\\) = (${hex}) for 16-byte function slots; /proc/self/maps: rw-p`,
+      `trace: wrote 11 bytes at ${hex}: 48 c7 c0 fc ff ff ff 48 01 f8 c3`,
+      `trace: mprotect\\(${hex}, 4096, PROT_READ\\|PROT_EXEC\\); /proc/self/maps: r-xp`,
+      `trace: call ${hex}\\(1\\) = -3`,
+      `trace: call ${hex}\\(2\\) = -2`,
+      `trace: call ${hex}\\(3\\) = -1`,
+      `trace: munmap\\(${hex}, 4096\\); /proc/self/maps: unmapped`,
+      `trace: munmap\\(${hex}, 4096\\); /proc/self/maps: unmapped`,
+    ];
+    expect(lines.length).toBe(expected.length);
+    lines.forEach((line, i) => expect(line).toMatch(new RegExp(`^${expected[i]}$`)));
+  });
+
+  test("under Node, a one-line message that Bun is needed, exit 69", () => {
+    const r = run(["node", BIN, "-4"]);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^babyjit: needs Bun \(https:\/\/bun\.sh\), which has bun:ffi; it was started by node v[0-9.]+\. Try: bunx babyjit -4\n$/);
+    expect(r.exitCode).toBe(69);
+  });
+});
+
+describe("babyjit compiled with bun build --compile (dist/babyjit)", () => {
+  beforeAll(() => buildExecutable());
+  test.each(cases.map((c) => [c.args.join(" ") || "(no arguments)", c] as const))("%s", (_name, c) => {
+    expectCase(runExe(c.args), c);
+  });
+  test("--version", () => {
+    expect(runExe(["--version"]).stdout).toBe(`${pkg.version}\n`);
+  });
+});
+
+describe("system call failures exit 71 (EX_OSERR) like err(EX_OSERR, \"mmap\")", () => {
+  function capture(): Io & { text: () => { out: string; err: string } } {
+    let out = "";
+    let err = "";
+    return {
+      out: (t) => void (out += `${t}\n`),
+      err: (t) => void (err += `${t}\n`),
+      color: false,
+      text: () => ({ out, err }),
+    };
+  }
+  // The real OS layer, asked for an impossible mapping: the kernel itself refuses with ENOMEM.
+  const impossibleMmap = () => ({ ...hostOs(), map: () => hostOs().map(2 ** 47) });
+
+  test.if(process.platform === "linux")("mmap: Cannot allocate memory", async () => {
+    const io = capture();
+    expect(await main(["-4"], io, impossibleMmap())).toBe(71);
+    expect(io.text()).toEqual({ out: "", err: "babyjit: mmap: Cannot allocate memory\n" });
+  });
+
+  test.if(process.platform === "linux")("mprotect: Invalid argument (through the citty path too)", async () => {
+    const os = hostOs();
+    const io = capture();
+    const misaligned = { ...os, protect: (a: number, s: number, p: "rw" | "rx") => os.protect(a + 1, s, p) };
+    expect(await main(["-4", "--trace"], io, misaligned)).toBe(71);
+    const { out, err } = io.text();
+    expect(out).toBe("");
+    expect(err.trimEnd().split("\n").at(-1)).toBe("babyjit: mprotect: Invalid argument");
+  });
+});

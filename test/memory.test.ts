@@ -1,0 +1,171 @@
+/**
+ * Executable memory, for real: pages mapped by babyjit, their protection as /proc/self/maps reports it,
+ * W^X at every step, and nothing left behind.
+ */
+import { describe, expect, test } from "bun:test";
+import { CodeMemory, JitError, OsError, compileAdder, hostMemory, hostOs, hostPlatform } from "../src/index.ts";
+import type { OsMemory } from "../src/jit.ts";
+import { protectionAt, readMaps } from "../src/maps.ts";
+
+const linux = process.platform === "linux";
+
+/** The host OS layer, checking after every call that no page of the process is writable and executable. */
+function wxCheckingOs(): { os: OsMemory; checks: () => number } {
+  const real = hostOs();
+  let checks = 0;
+  const check = () => {
+    checks++;
+    const rwx = (readMaps() ?? []).filter((m) => m.perms.startsWith("rwx"));
+    expect(rwx.filter((m) => ownedBy(m.start))).toEqual([]);
+  };
+  const owned = new Set<number>();
+  const ownedBy = (start: number) => owned.has(start);
+  return {
+    os: {
+      ...real,
+      map(size, purpose) {
+        const a = real.map(size, purpose);
+        owned.add(a);
+        check();
+        return a;
+      },
+      protect(a, s, p) {
+        real.protect(a, s, p);
+        check();
+      },
+      write(a, b) {
+        real.write(a, b);
+        check();
+      },
+      unmap(a, s) {
+        real.unmap(a, s);
+        owned.delete(a);
+        check();
+      },
+    },
+    checks: () => checks,
+  };
+}
+
+describe.if(linux)("pages and protections (Linux, /proc/self/maps)", () => {
+  test("the code page is r-xp after compiling and gone after dispose()", () => {
+    const add = compileAdder(7);
+    expect(add(1)).toBe(8);
+    expect(protectionAt(add.address)).toBe("r-xp");
+    const address = add.address;
+    add.dispose();
+    expect(protectionAt(address)).toBe("unmapped");
+    expect(add.address).toBe(0);
+    expect(add.disposed).toBe(true);
+  });
+
+  test("no mapping of ours is ever writable and executable at once", () => {
+    const { os, checks } = wxCheckingOs();
+    const memory = new CodeMemory(os, hostPlatform().target);
+    const fns = Array.from({ length: 300 }, (_, i) => compileAdder(i, { memory }));
+    fns.forEach((f, i) => expect(f(1)).toBe(i + 1));
+    for (const f of fns) f.dispose();
+    memory.close();
+    expect(checks()).toBeGreaterThan(600);
+  });
+
+  test("10,000 compile/dispose cycles leave none of our mappings behind", () => {
+    const memory = hostMemory();
+    const before = readMaps()?.length ?? 0;
+    for (let i = 0; i < 10_000; i++) {
+      const f = compileAdder(i);
+      if (f(i) !== (2 * i) | 0) throw new Error(`wrong sum at ${i}`);
+      f.dispose();
+    }
+    expect(memory.mappings()).toEqual([]);
+    // Only the trampoline page (mapped once per process) may remain; the process's own maps may drift.
+    expect(Math.abs((readMaps()?.length ?? 0) - before)).toBeLessThan(3);
+  });
+
+  test("10,000 live adders share pages: at most 1 MiB of code", () => {
+    const memory = new CodeMemory(hostOs(), hostPlatform().target);
+    const fns = Array.from({ length: 10_000 }, (_, i) => compileAdder(i - 5000, { memory }));
+    const bytes = memory.mappings().reduce((sum, m) => sum + m.size, 0);
+    expect(bytes).toBeLessThanOrEqual(1 << 20);
+    expect(fns[0]?.(5000)).toBe(0);
+    expect(fns[9999]?.(1)).toBe(5000);
+    for (const m of memory.mappings()) expect(protectionAt(m.address)).toBe("r-xp");
+    // Freed slots are reused before new pages are mapped.
+    fns[17]?.dispose();
+    const again = compileAdder(1, { memory });
+    expect(memory.mappings().reduce((sum, m) => sum + m.size, 0)).toBe(bytes);
+    expect(again(1)).toBe(2);
+    again.dispose();
+    for (const f of fns) f.dispose();
+    expect(memory.mappings()).toEqual([]);
+    memory.close();
+  });
+});
+
+describe("JitFunction contract", () => {
+  test("calling after dispose throws E_DISPOSED and never reaches unmapped memory", () => {
+    const add = compileAdder(1);
+    add.dispose();
+    add.dispose(); // idempotent
+    expect(() => add(1)).toThrow(new JitError("E_DISPOSED", "this JIT'd function was disposed; its code memory is gone"));
+  });
+
+  test("`using` disposes at the end of the block", () => {
+    let escaped: ((x: number) => number) | undefined;
+    {
+      using add = compileAdder(5);
+      expect(add(10)).toBe(15);
+      escaped = add;
+    }
+    expect(() => escaped?.(1)).toThrow("disposed");
+  });
+
+  test("bytes is a copy of the article's code; address points at it", () => {
+    using add = compileAdder(-4);
+    const expected = process.arch === "x64" ? "48c7c0fcffffff4801" : "";
+    const hex = Buffer.from(add.bytes).toString("hex");
+    if (expected) expect(hex.startsWith(expected)).toBe(true);
+    add.bytes[0] = 0;
+    expect(add.bytes[0]).not.toBe(0);
+    expect(Buffer.from(hostOs().read(add.address, add.bytes.length)).toString("hex")).toBe(hex);
+    expect(add.arity).toBe(1);
+    expect(add.listing.split("\n").length).toBe(process.arch === "x64" ? 3 : add.listing.split("\n").length);
+  });
+
+  const badTerms: unknown[] = [1.5, NaN, Infinity, 2 ** 31, -(2 ** 31) - 1, "5", 5n, undefined];
+  test.each(badTerms.map((t) => [String(t), t]))("compileAdder(%s) throws E_RANGE", (_n, term) => {
+    expect(() => compileAdder(term as number)).toThrow(JitError);
+    try {
+      compileAdder(term as number);
+    } catch (error) {
+      expect((error as JitError).code).toBe("E_RANGE");
+      expect((error as JitError).message).toStartWith("term must be a 32-bit integer (-2147483648..2147483647), got ");
+    }
+  });
+
+  test.each([[1.5], [NaN], [2 ** 31], [-Infinity]])("calling with %p throws E_RANGE, not a silent ToInt32", (x) => {
+    using add = compileAdder(1);
+    expect(() => add(x)).toThrow(`argument ${x} is not a 32-bit integer (-2147483648..2147483647)`);
+  });
+});
+
+describe.if(linux)("OS errors are typed", () => {
+  test("an unaligned mprotect gives OsError errno 22, Invalid argument", () => {
+    const os = hostOs();
+    const page = os.map(os.pageSize);
+    try {
+      os.protect(page + 1, 16, "rx");
+      throw new Error("mprotect accepted an unaligned address");
+    } catch (error) {
+      expect(error).toBeInstanceOf(OsError);
+      const e = error as OsError;
+      expect([e.code, e.syscall, e.errno, e.strerror, e.message]).toEqual(["E_OS", "mprotect", 22, "Invalid argument", "mprotect: Invalid argument"]);
+    } finally {
+      os.unmap(page, os.pageSize);
+    }
+  });
+
+  test("an impossible mmap gives OsError ENOMEM (12)", () => {
+    expect(() => hostOs().map(2 ** 47)).toThrow(new OsError("mmap", 12, "Cannot allocate memory"));
+  });
+});

@@ -1,0 +1,47 @@
+/** The package as users get it: packed, installed into a fresh project, run with bunx. */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "./support/cli.ts";
+
+let dir = "";
+let packed: string[] = [];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "babyjit-pack-"));
+  const pack = Bun.spawnSync(["npm", "pack", "--pack-destination", dir, "--json"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  if (pack.exitCode !== 0) throw new Error(`npm pack failed: ${pack.stderr.toString()}`);
+  const [info] = JSON.parse(pack.stdout.toString()) as { filename: string; files: { path: string }[] }[];
+  if (info === undefined) throw new Error("npm pack printed no package");
+  const tarball = join(dir, info.filename);
+  packed = info.files.map((f) => f.path).sort();
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "uses-babyjit", private: true }));
+  const add = Bun.spawnSync([process.execPath, "add", tarball], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+  if (add.exitCode !== 0) throw new Error(`bun add failed: ${add.stderr.toString()}`);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test("the tarball ships the bin, the sources, the README and package.json only", () => {
+  expect(packed.every((p) => p === "package.json" || p === "README.md" || p.startsWith("bin/") || p.startsWith("src/"))).toBe(true);
+  expect(packed).toContain("bin/babyjit.js");
+  expect(packed).toContain("src/index.ts");
+  expect(packed.some((p) => p.startsWith("test/"))).toBe(false);
+});
+
+test("bunx babyjit -4 prints -3 -2 -1 in a project that installed the tarball", () => {
+  expect(readdirSync(join(dir, "node_modules", "babyjit"))).toContain("bin");
+  // bunx resolves the bin from the current project's node_modules/.bin and honours its shebang.
+  const inProject = Bun.spawnSync([process.execPath, "x", "babyjit", "-4"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+  expect({ stdout: inProject.stdout.toString(), stderr: inProject.stderr.toString(), exitCode: inProject.exitCode }).toEqual({
+    stdout: "-3 -2 -1\n",
+    stderr: "",
+    exitCode: 0,
+  });
+});
+
+test("the library imports from the installed package", () => {
+  writeFileSync(join(dir, "use.ts"), 'import { compileAdder } from "babyjit";\nusing add = compileAdder(40);\nconsole.log(add(2));\n');
+  const p = Bun.spawnSync([process.execPath, "use.ts"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+  expect([p.stdout.toString(), p.stderr.toString(), p.exitCode]).toEqual(["42\n", "", 0]);
+});

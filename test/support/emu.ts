@@ -1,0 +1,379 @@
+/**
+ * Emulator harness: run Bun (and so babyjit) for real on arm64 Linux under
+ * qemu-aarch64 and on Windows x64 under Wine, from `bun test` on an x86-64
+ * Linux host. `bash .ci/setup-emulators.sh` installs everything this needs.
+ *
+ * Conventions and gotchas (checked on Debian 12, Wine 8.0, qemu 7.2, Bun 1.4.5):
+ * - Output is returned as the program wrote it. Neither qemu nor Wine rewrites
+ *   line endings on pipes: Bun under Wine writes "\n", not "\r\n", so line
+ *   endings are not touched. With WINEDEBUG=-all and an existing prefix, Wine
+ *   itself adds nothing. One exception, removed from `stderr` (kept in
+ *   `rawStderr`): Bun 1.4.5 under Wine 8 prints
+ *     Internal error: directory mismatch for directory "Z:\...\package.json", fd N[handle]. ...
+ *   for every package.json/tsconfig.json above the script it runs. Bun opens
+ *   them through GetFinalPathNameByHandleW(VOLUME_NAME_NT), which Wine answers
+ *   with \Device\HarddiskVolumeN\..., a path Wine's NtCreateFile cannot open;
+ *   Bun then falls back to the DOS path (the file is read correctly) and logs.
+ * - Standard input under Wine: Bun's `Bun.stdin` fails (EBADF from fstat) when
+ *   stdin is a regular file or memfd, which is what Bun.spawnSync makes of a
+ *   string. runWindows() therefore feeds `stdin` through a real pipe (`cat |`).
+ * - Exit codes: both pass the low 8 bits of the exit status through
+ *   (process.exit(300) gives 44). Under qemu a fatal signal is re-raised on
+ *   qemu itself, so a guest SIGSEGV shows up here as signal "SIGSEGV" and
+ *   exitCode 139 (128 + signal), after Bun's crash report and a
+ *   "qemu: uncaught target signal 11" line on stderr. Under Wine a crash is
+ *   caught by Bun's own handler: report on stderr, exit code 3.
+ * - Paths under Wine: the Unix root is drive Z:, and the working directory is
+ *   Z:\<unix cwd>. Unix paths given as arguments work as they are (drive-relative
+ *   paths resolve on Z:), but paths the program prints come back as
+ *   Z:\dir\file: compare them with winPath(). Inside, os.tmpdir() is in the
+ *   prefix (C:\users\...), not /tmp.
+ * - Wine must not be started with a pipe it can keep: the first Wine process
+ *   starts wineserver and services that inherit its stdio and linger, and
+ *   Bun.spawnSync waits for EOF, so every run would take 3+ s. runWindows()
+ *   therefore makes sure a persistent wineserver is up (started with stdio
+ *   ignored, plus one warm-up run) before it runs anything.
+ * - Do not set BUN_JSC_useJIT=0 for arm64 runs: bun:ffi needs the JIT.
+ */
+import { afterAll, beforeAll, describe, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { constants, homedir, tmpdir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+
+export type EmuKind = "arm64" | "windows";
+
+export interface RunOptions {
+  /** Working directory (a Unix path, also under Wine). Default: process.cwd(). */
+  cwd?: string;
+  /** Extra environment variables, added to this process's environment. */
+  env?: Record<string, string>;
+  /** Text fed to the program's standard input (default: none, /dev/null). */
+  stdin?: string;
+  /** Kill the run after this many milliseconds (default 60 000). */
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  stdout: string;
+  /** Standard error; under Wine without Bun's known Wine-only resolver noise (see top). */
+  stderr: string;
+  /** Standard error exactly as written. */
+  rawStderr: string;
+  /** The exit status; 128 + signal number when the process died of a signal. */
+  exitCode: number;
+  /** Name of the fatal signal ("SIGSEGV"), or null. */
+  signal: string | null;
+  timedOut: boolean;
+  /** Wall-clock time of the run in milliseconds. */
+  ms: number;
+}
+
+/** qemu's sysroot for the arm64 dynamic loader, libc.so.6 and libgcc_s.so.1. */
+export const ARM64_SYSROOT = "/usr/aarch64-linux-gnu";
+const DEFAULT_TIMEOUT_MS = 60_000;
+/** A wineserver we start exits by itself this long after its last client. */
+const WINESERVER_LINGER_S = 120;
+
+/** Where setup-emulators.sh keeps the emulated Bun builds and the Wine prefix. */
+export function emuDir(): string {
+  const fromEnv = process.env.BABYJIT_EMU_DIR;
+  if (fromEnv) return resolve(fromEnv);
+  return join(process.env.HOME || homedir(), ".cache", "babyjit-emu");
+}
+
+export function winePrefix(): string {
+  return join(emuDir(), "wineprefix");
+}
+
+/** True in CI (CI=true), where a missing emulator must fail, never skip. */
+export function emulatorsRequired(): boolean {
+  return process.env.CI === "true";
+}
+
+function qemuPath(): string | null {
+  return Bun.which("qemu-aarch64");
+}
+
+/** Debian installs wine64 outside PATH (/usr/bin/wine is a wrapper script). */
+function wine64Path(): string | null {
+  const found = Bun.which("wine64");
+  if (found) return found;
+  return existsSync("/usr/lib/wine/wine64") ? "/usr/lib/wine/wine64" : null;
+}
+
+function wineserverPath(): string | null {
+  const found = Bun.which("wineserver");
+  if (found) return found;
+  return existsSync("/usr/lib/wine/wineserver") ? "/usr/lib/wine/wineserver" : null;
+}
+
+/** Why an emulator can't run here, or null when it can. */
+export function emuMissing(kind: EmuKind): string | null {
+  const missing: string[] = [];
+  if (kind === "arm64") {
+    if (!qemuPath()) missing.push("qemu-aarch64 (apt: qemu-user)");
+    if (!existsSync(join(ARM64_SYSROOT, "lib", "libc.so.6"))) missing.push(`${ARM64_SYSROOT}/lib/libc.so.6 (apt: libc6-arm64-cross)`);
+    if (!existsSync(join(emuDir(), "bun-linux-aarch64", "bun"))) missing.push(`${join(emuDir(), "bun-linux-aarch64", "bun")}`);
+  } else {
+    if (!wine64Path()) missing.push("wine64 (apt: wine64)");
+    if (!wineserverPath()) missing.push("wineserver (apt: wine)");
+    const dir = join(emuDir(), "bun-windows-x64");
+    if (!existsSync(join(dir, "bun.exe"))) missing.push(join(dir, "bun.exe"));
+    if (!existsSync(join(dir, "bcryptprimitives.dll"))) missing.push(join(dir, "bcryptprimitives.dll"));
+    if (!existsSync(join(winePrefix(), "system.reg"))) missing.push(`the Wine prefix ${winePrefix()}`);
+  }
+  if (missing.length === 0) return null;
+  return `${kind} emulator not available: missing ${missing.join(", ")}. Run: bash .ci/setup-emulators.sh`;
+}
+
+/** Path of Bun's linux-aarch64 build, or null if it can't be run here. */
+export function arm64Bun(): string | null {
+  return emuMissing("arm64") === null ? join(emuDir(), "bun-linux-aarch64", "bun") : null;
+}
+
+/**
+ * Path of the bun.exe that runWindows() runs, or null if it can't be run here.
+ * That is bun-wine.exe (the same program, laid out for Wine to map quickly)
+ * when setup made it, else the npm package's bun.exe.
+ */
+export function windowsBun(): string | null {
+  if (emuMissing("windows") !== null) return null;
+  const dir = join(emuDir(), "bun-windows-x64");
+  const fast = join(dir, "bun-wine.exe");
+  return existsSync(fast) ? fast : join(dir, "bun.exe");
+}
+
+function need(kind: EmuKind): void {
+  const why = emuMissing(kind);
+  if (why !== null) throw new Error(why);
+}
+
+function signalNumber(name: string): number {
+  const n = (constants.signals as Record<string, number | undefined>)[name];
+  return n ?? 0;
+}
+
+type Stdin = "ignore" | Uint8Array | ReturnType<typeof Bun.file>;
+
+function run(cmd: string[], env: Record<string, string | undefined>, opts: RunOptions, stdin?: Stdin): RunResult {
+  const start = performance.now();
+  const proc = Bun.spawnSync({
+    cmd,
+    cwd: opts.cwd ?? process.cwd(),
+    env,
+    stdin: stdin ?? (opts.stdin === undefined ? "ignore" : new TextEncoder().encode(opts.stdin)),
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
+  const ms = performance.now() - start;
+  const sig = proc.signalCode;
+  const signal = sig === undefined || sig === null ? null : typeof sig === "number" ? `signal ${sig}` : sig;
+  // Typed as number, but null at run time when the process died of a signal.
+  let exitCode: number | null | undefined = proc.exitCode;
+  if (signal !== null && (exitCode === null || exitCode === undefined || exitCode === 0)) {
+    exitCode = 128 + (typeof sig === "number" ? sig : signalNumber(signal));
+  }
+  const stderr = proc.stderr.toString();
+  return {
+    stdout: proc.stdout.toString(),
+    stderr,
+    rawStderr: stderr,
+    exitCode: exitCode ?? -1,
+    signal,
+    timedOut: proc.exitedDueToTimeout === true,
+    ms,
+  };
+}
+
+function envWith(extra: Record<string, string> | undefined): Record<string, string | undefined> {
+  return { ...process.env, ...extra };
+}
+
+/**
+ * qemu writes a guest core file into the working directory when a crash
+ * meets a non-zero core limit; `ulimit -c 0` keeps tests from leaving those.
+ */
+function qemuCmd(exe: string, args: string[]): string[] {
+  const qemu = qemuPath();
+  if (!qemu) throw new Error("qemu-aarch64 not found");
+  return ["/bin/sh", "-c", 'ulimit -c 0; exec "$@"', "sh", qemu, "-L", ARM64_SYSROOT, exe, ...args];
+}
+
+/** Runs Bun's linux-aarch64 build under qemu: `bun ...args`. Takes ~0.5–1 s. */
+export function runArm64(args: string[], opts: RunOptions = {}): RunResult {
+  need("arm64");
+  return run(qemuCmd(join(emuDir(), "bun-linux-aarch64", "bun"), args), envWith(opts.env), opts);
+}
+
+/** Runs an executable made by `bun build --compile --target=bun-linux-arm64` under qemu. */
+export function runArm64Exe(exePath: string, args: string[] = [], opts: RunOptions = {}): RunResult {
+  need("arm64");
+  return run(qemuCmd(resolve(exePath), args), envWith(opts.env), opts);
+}
+
+/** `/a/b c` → `Z:\a\b c` (relative paths are resolved against process.cwd() first). */
+export function winPath(unixPath: string): string {
+  const abs = isAbsolute(unixPath) ? unixPath : resolve(unixPath);
+  return `Z:${abs.replaceAll("/", "\\")}`;
+}
+
+/** `Z:\a\b` → `/a/b`; `C:\x` → the file inside the Wine prefix. */
+export function unixPath(windowsPath: string): string {
+  const m = /^([A-Za-z]):[\\/]?(.*)$/.exec(windowsPath);
+  if (!m) return windowsPath.replaceAll("\\", "/");
+  const drive = (m[1] ?? "").toLowerCase();
+  const rest = (m[2] ?? "").replaceAll("\\", "/");
+  if (drive === "z") return `/${rest}`;
+  if (drive === "c") return join(winePrefix(), "drive_c", rest);
+  return join(winePrefix(), "dosdevices", `${drive}:`, rest);
+}
+
+function wineEnv(extra: Record<string, string> | undefined): Record<string, string | undefined> {
+  const env = envWith(extra);
+  env.WINEPREFIX = winePrefix();
+  env.WINEDEBUG = "-all";
+  // Not needed by console programs, and keeps Wine away from any X/Wayland server.
+  delete env.DISPLAY;
+  delete env.WAYLAND_DISPLAY;
+  return env;
+}
+
+let wineUsers = 0;
+
+/**
+ * Makes sure a persistent wineserver runs for our prefix. When none was running,
+ * starts one with stdio ignored and does one warm-up run (boots Wine's services,
+ * ~1.5 s), so later runs take ~0.1 s. Cheap (~10 ms) when the server is up.
+ */
+function ensureWineServer(): void {
+  const server = wineserverPath();
+  const wine = wine64Path();
+  if (!server || !wine) throw new Error("wine64/wineserver not found");
+  const env = wineEnv(undefined);
+  // Exit status 0: started now. Non-zero: one is already running for this prefix.
+  const started = Bun.spawnSync({ cmd: [server, `-p${WINESERVER_LINGER_S}`], env, stdio: ["ignore", "ignore", "ignore"] });
+  if (started.exitCode !== 0) return;
+  const exe = windowsBun();
+  if (!exe) throw new Error(emuMissing("windows") ?? "windows emulator not available");
+  Bun.spawnSync({ cmd: [wine, exe, "--version"], env, stdio: ["ignore", "ignore", "ignore"], timeout: DEFAULT_TIMEOUT_MS });
+}
+
+/**
+ * For beforeAll: starts the persistent wineserver and warms it up. Counted: each
+ * startWine() needs its stopWine(). describeOnEmu("windows", ...) calls both.
+ */
+export function startWine(): void {
+  need("windows");
+  wineUsers++;
+  ensureWineServer();
+}
+
+/** For afterAll: `wineserver -k` once the last startWine() user is done. */
+export function stopWine(): void {
+  if (wineUsers > 0) wineUsers--;
+  if (wineUsers > 0) return;
+  const server = wineserverPath();
+  if (!server) return;
+  Bun.spawnSync({ cmd: [server, "-k"], env: wineEnv(undefined), stdio: ["ignore", "ignore", "ignore"] });
+}
+
+/** Bun-under-Wine resolver noise (see the top of this file); may be wrapped in ANSI dim. */
+const WINE_DIR_MISMATCH =
+  /^(?:\x1b\[[0-9;]*m)*Internal error: directory mismatch for directory "[^"\n]*", fd \d+\[handle\]\. You don't need to do anything, but this indicates a bug\.(?:\x1b\[[0-9;]*m)*\r?\n/gm;
+
+function runWine(exe: string, args: string[], opts: RunOptions): RunResult {
+  ensureWineServer();
+  const wine = wine64Path();
+  if (!wine) throw new Error("wine64 not found");
+  const env = wineEnv(opts.env);
+  let result: RunResult;
+  if (opts.stdin === undefined) {
+    result = run([wine, exe, ...args], env, opts);
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), "babyjit-emu-stdin-"));
+    try {
+      const file = join(dir, "stdin");
+      writeFileSync(file, opts.stdin);
+      result = run(["/bin/sh", "-c", 'cat | exec "$@"', "sh", wine, exe, ...args], env, opts, Bun.file(file));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  result.stderr = result.rawStderr.replace(WINE_DIR_MISMATCH, "");
+  return result;
+}
+
+/** Runs Bun's windows-x64 build under Wine: `bun.exe ...args`. ~0.1 s once warm. */
+export function runWindows(args: string[], opts: RunOptions = {}): RunResult {
+  need("windows");
+  const exe = windowsBun();
+  if (!exe) throw new Error(emuMissing("windows") ?? "windows emulator not available");
+  return runWine(exe, args, opts);
+}
+
+/**
+ * Runs an executable made by `bun build --compile --target=bun-windows-x64` under
+ * Wine. The bcryptprimitives.dll stub it needs is in the prefix's system32.
+ */
+export function runWindowsExe(exePath: string, args: string[] = [], opts: RunOptions = {}): RunResult {
+  need("windows");
+  return runWine(resolve(exePath), args, opts);
+}
+
+/**
+ * `bun build --compile --target=bun-linux-arm64|bun-windows-x64 entry --outfile out`
+ * with the emulator's own Bun as the base (--compile-executable-path: no download).
+ * For Windows the base is bun-wine.exe, so the result also starts fast under Wine.
+ * Returns the executable's path: Bun appends ".exe" for Windows when it is missing.
+ */
+export function compileExe(kind: EmuKind, entry: string, outfile: string, extraArgs: string[] = []): string {
+  need(kind);
+  const base = kind === "arm64" ? arm64Bun() : windowsBun();
+  if (!base) throw new Error(emuMissing(kind) ?? `${kind} emulator not available`);
+  const target = kind === "arm64" ? "bun-linux-arm64" : "bun-windows-x64";
+  const out = resolve(outfile);
+  const proc = Bun.spawnSync({
+    cmd: [process.execPath, "build", "--compile", `--target=${target}`, `--compile-executable-path=${base}`, ...extraArgs, resolve(entry), "--outfile", out],
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  if (proc.exitCode !== 0) {
+    throw new Error(`bun build --compile --target=${target} failed (${proc.exitCode}):\n${proc.stdout.toString()}${proc.stderr.toString()}`);
+  }
+  return kind === "windows" && !out.toLowerCase().endsWith(".exe") ? `${out}.exe` : out;
+}
+
+/** A fresh temporary directory; remove it with cleanup(). */
+export function tempDir(prefix = "babyjit-emu-"): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * describe() for a suite that needs an emulator.
+ * - Emulator present: runs the suite (for "windows", with startWine/stopWine
+ *   in beforeAll/afterAll).
+ * - Emulator absent outside CI: the suite is skipped.
+ * - Emulator absent in CI (CI=true): one failing test that says what is missing.
+ */
+export function describeOnEmu(kind: EmuKind, name: string, fn: () => void): void {
+  const why = emuMissing(kind);
+  if (why === null) {
+    describe(name, () => {
+      if (kind === "windows") {
+        beforeAll(() => startWine(), 60_000);
+        afterAll(() => stopWine(), 30_000);
+      }
+      fn();
+    });
+  } else if (emulatorsRequired()) {
+    describe(name, () => {
+      test(`${kind} emulator is installed (required when CI=true)`, () => {
+        throw new Error(why);
+      });
+    });
+  } else {
+    describe.skip(`${name} [skipped: ${kind} emulator missing; bash .ci/setup-emulators.sh]`, fn);
+  }
+}
