@@ -50,8 +50,10 @@ WINE64="$(find_wine64)" || die "wine64 not found after install"
 
 # ------------------------------------------------------------- Bun binaries
 command -v bun >/dev/null 2>&1 || die "bun is not on PATH (the emulated Bun must match the host Bun)"
+command -v npm >/dev/null 2>&1 || die "npm is not on PATH (used to fetch Bun's arm64 and Windows builds)"
 VER="$(bun --version)"
 mkdir -p "$DIR"
+DIR="$(cd "$DIR" && pwd)"   # Wine needs an absolute WINEPREFIX
 
 # fetch_bun <npm package> <dest subdir> <binary name>
 fetch_bun() {
@@ -154,14 +156,14 @@ fi
 
 # Check the re-laid-out copy once, right after making it; fall back to a plain copy.
 if [ "$fresh_fast" = 1 ]; then
-  out="$(mktemp)"
-  # Output goes to a file: a wineserver started here would keep a pipe open.
-  "$WINE64" "$FAST" --version >"$out" 2>&1 </dev/null || true
+  out="$(mktemp)" err="$(mktemp)"
+  # Output goes to files: a wineserver started here would keep a pipe open.
+  "$WINE64" "$FAST" --version >"$out" 2>"$err" </dev/null || true
   if [ "$(tr -d '\r' <"$out")" != "$VER" ]; then
     cp -f "$WIN_DIR/bun.exe" "$FAST"
-    say "warning: the 4 KiB-aligned bun-wine.exe did not run ($(head -c 200 "$out")); using a plain copy"
+    say "warning: the 4 KiB-aligned bun-wine.exe did not run ($(cat "$out" "$err" | head -c 200 | tr '\n' ' ')); using a plain copy"
   fi
-  rm -f "$out"
+  rm -f "$out" "$err"
   wineserver -k 2>/dev/null || true
 fi
 

@@ -4,7 +4,7 @@
 import { type ArgsDef, defineCommand, renderUsage, runCommand } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import type { OsMemory } from "./jit.ts";
-import { type Io, UsageError, buildPlan, execute, report } from "./program.ts";
+import { type Io, type Plan, UsageError, buildPlan, execute, report } from "./program.ts";
 
 const args = {
   term: { type: "positional", required: false, description: "the constant to add, a decimal 32-bit integer" },
@@ -107,8 +107,8 @@ export async function runCli(argv: readonly string[], io?: Io, os?: OsMemory): P
       out.out(pkg.version);
       return 0;
     }
-    const { result: plan } = await runCommand(command, { rawArgs });
-    return execute(plan, out, os);
+    const { result } = await runCommand(command, { rawArgs });
+    return execute(result as Plan, out, os);
   } catch (error) {
     return report(error, out);
   }

@@ -24,6 +24,11 @@ export interface OsMemory {
   /** Copy bytes out of memory that is currently readable. */
   read(address: number, size: number): Uint8Array;
   flushICache(address: number, size: number): void;
+  /**
+   * The protection the OS reports for the page holding `address` ("unmapped" when nothing is mapped
+   * there), and where that came from; undefined where the OS offers no cheap way to ask (macOS).
+   */
+  protection(address: number): { readonly source: string; readonly perms: string } | undefined;
   /** A JavaScript function calling native code at `address` with `arity` int32s and then one pointer. */
   callable(address: number, arity: number, returns: "i32" | "i64_fast"): (...args: number[]) => number;
 }

@@ -5,6 +5,7 @@
 import { CFunction, FFIType, dlopen, read, toArrayBuffer, type FFIFunction, type Pointer } from "bun:ffi";
 import { JitError, OsError } from "./errors.ts";
 import type { OsMemory } from "./jit.ts";
+import { protectionAt } from "./maps.ts";
 import type { MemoryApi, Platform } from "./platform.ts";
 
 const { i32, u32, i64, u64, i64_fast: i64Fast, ptr, cstring, void: none } = FFIType;
@@ -26,6 +27,7 @@ const WINDOWS_SYMBOLS = {
   GetLastError: { args: [], returns: u32 },
   FormatMessageA: { args: [u32, ptr, u32, u32, ptr, u32, ptr], returns: u32 },
   FlushInstructionCache: { args: [i64, ptr, u64], returns: i32 },
+  VirtualQuery: { args: [ptr, ptr, u64], returns: u64 },
 } as const satisfies Record<string, FFIFunction>;
 
 /** dlopen the first library in `candidates` that loads; the error names all of them. */
@@ -55,7 +57,16 @@ export function bindOs(platform: Platform): OsMemory {
     flushICache: flush,
     callable: makeCallable,
   };
-  return memory.kind === "posix" ? { ...bindPosix(memory), ...common } : { ...bindWindows(memory), ...common };
+  if (memory.kind === "windows") return { ...bindWindows(memory), ...common };
+  const linux = platform.os === "linux";
+  return {
+    ...bindPosix(memory),
+    ...common,
+    protection(address: number) {
+      const perms = linux ? protectionAt(address) : undefined;
+      return perms === undefined ? undefined : { source: "/proc/self/maps", perms };
+    },
+  };
 }
 
 function bindPosix(memory: Extract<MemoryApi, { kind: "posix" }>) {
@@ -89,6 +100,15 @@ function bindPosix(memory: Extract<MemoryApi, { kind: "posix" }>) {
   };
 }
 
+const PAGE_NAMES: Record<number, string> = {
+  0x01: "PAGE_NOACCESS",
+  0x02: "PAGE_READONLY",
+  0x04: "PAGE_READWRITE",
+  0x10: "PAGE_EXECUTE",
+  0x20: "PAGE_EXECUTE_READ",
+  0x40: "PAGE_EXECUTE_READWRITE",
+};
+
 function bindWindows(memory: Extract<MemoryApi, { kind: "windows" }>) {
   const { symbols: k32 } = openFirst(["kernel32.dll"], WINDOWS_SYMBOLS);
   const fail = (call: string): never => {
@@ -117,6 +137,15 @@ function bindWindows(memory: Extract<MemoryApi, { kind: "windows" }>) {
     },
     unmap(address: number, _size: number): void {
       if (k32.VirtualFree(address as Pointer, 0, memory.MEM_RELEASE) === 0) fail("VirtualFree");
+    },
+    protection(address: number) {
+      // MEMORY_BASIC_INFORMATION (x64): State is the u32 at offset 32, Protect the u32 at offset 36.
+      const info = new Uint8Array(48);
+      if (Number(k32.VirtualQuery(address as Pointer, info, info.length)) === 0) return undefined;
+      const view = new DataView(info.buffer);
+      const MEM_FREE = 0x10000;
+      const perms = view.getUint32(32, true) === MEM_FREE ? "unmapped" : (PAGE_NAMES[view.getUint32(36, true)] ?? `0x${view.getUint32(36, true).toString(16)}`);
+      return { source: "VirtualQuery", perms };
     },
   };
 }

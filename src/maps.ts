@@ -10,6 +10,8 @@ export interface Mapping {
 
 /** Every mapping of this process, or undefined where /proc/self/maps does not exist (macOS, Windows). */
 export function readMaps(): Mapping[] | undefined {
+  // Under Wine, Bun would read the Linux host's file through drive Z:, which describes no Windows memory.
+  if (process.platform !== "linux") return undefined;
   let text: string;
   try {
     text = readFileSync("/proc/self/maps", "utf8");

@@ -116,7 +116,7 @@ export function platformFor(os: string, arch: string): Platform {
   if (platform === undefined) {
     throw new JitError(
       "E_UNSUPPORTED",
-      `babyjit cannot generate code for ${os}-${arch}; supported: ${SUPPORTED_PLATFORMS.join(", ")}`,
+      `${os}-${arch} is not supported: babyjit generates code for ${SUPPORTED_PLATFORMS.join(", ")}`,
     );
   }
   return platform;

@@ -4,7 +4,6 @@
  */
 import type { OsMemory } from "./jit.ts";
 import { hexBytes } from "./listing.ts";
-import { protectionAt } from "./maps.ts";
 import type { Platform } from "./platform.ts";
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
@@ -12,8 +11,8 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
 export function tracingOs(os: OsMemory, log: (line: string) => void, platform: Platform): OsMemory {
   const windows = platform.memory.kind === "windows";
   const kernel = (address: number): string => {
-    const perms = protectionAt(address);
-    return perms === undefined ? "" : `; /proc/self/maps: ${perms}`;
+    const reported = os.protection(address);
+    return reported === undefined ? "" : `; ${reported.source}: ${reported.perms}`;
   };
   const names = windows
     ? { map: "VirtualAlloc", protect: "VirtualProtect", unmap: "VirtualFree", rw: "PAGE_READWRITE", rx: "PAGE_EXECUTE_READ" }
@@ -40,6 +39,7 @@ export function tracingOs(os: OsMemory, log: (line: string) => void, platform: P
       log(`wrote ${bytes.length} bytes at ${hex(address)}: ${hexBytes(bytes)}`);
     },
     read: (address, size) => os.read(address, size),
+    protection: (address) => os.protection(address),
     flushICache(address, size) {
       os.flushICache(address, size);
       if (platform.icache.kind === "symbol") log(`${platform.icache.symbol}(${hex(address)}, ${size} bytes): instruction cache flushed`);

@@ -122,3 +122,22 @@ describe("system call failures exit 71 (EX_OSERR) like err(EX_OSERR, \"mmap\")",
     expect(err.trimEnd().split("\n").at(-1)).toBe("babyjit: mprotect: Invalid argument");
   });
 });
+
+describe("a platform babyjit does not support", () => {
+  // A test-only preload makes Bun report another OS; the shipped CLI has no switch for this.
+  test.each([
+    ["freebsd", "x64"],
+    ["linux", "riscv64"],
+  ])("%s-%s: a clear message and exit 69, never wrong code", (platform, arch) => {
+    const preload = `${import.meta.dir}/fixtures/fake-platform.ts`;
+    const r = run([process.execPath, "--preload", preload, BIN, "-4"], { ...process.env, FAKE_PLATFORM: platform, FAKE_ARCH: arch });
+    expect(r).toEqual({
+      stdout: "",
+      stderr: `babyjit: ${platform}-${arch} is not supported: babyjit generates code for linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64\n`,
+      exitCode: 69,
+    });
+    // Reading code for a real target still works there: nothing touches the host's memory.
+    const dump = run([process.execPath, "--preload", preload, BIN, "-4", "--dump", "--arch", "x64"], { ...process.env, FAKE_PLATFORM: platform, FAKE_ARCH: arch });
+    expect(dump.stdout).toBe("48 c7 c0 fc ff ff ff 48 01 f8 c3\n");
+  });
+});

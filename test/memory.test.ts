@@ -74,7 +74,7 @@ describe.if(linux)("pages and protections (Linux, /proc/self/maps)", () => {
     const before = readMaps()?.length ?? 0;
     for (let i = 0; i < 10_000; i++) {
       const f = compileAdder(i);
-      if (f(i) !== (2 * i) | 0) throw new Error(`wrong sum at ${i}`);
+      if (f(i) !== ((2 * i) | 0)) throw new Error(`wrong sum at ${i}`);
       f.dispose();
     }
     expect(memory.mappings()).toEqual([]);

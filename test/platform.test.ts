@@ -40,7 +40,7 @@ test.each([
   expect(() => platformFor(os, arch)).toThrow(
     new JitError(
       "E_UNSUPPORTED",
-      `babyjit cannot generate code for ${os}-${arch}; supported: linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64`,
+      `${os}-${arch} is not supported: babyjit generates code for linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64`,
     ),
   );
 });

@@ -16,7 +16,7 @@
  *   Bun then falls back to the DOS path (the file is read correctly) and logs.
  * - Standard input under Wine: Bun's `Bun.stdin` fails (EBADF from fstat) when
  *   stdin is a regular file or memfd, which is what Bun.spawnSync makes of a
- *   string. runWindows() therefore feeds `stdin` through a real pipe (`cat |`).
+ *   string. runWindows() therefore feeds `stdin` through a FIFO.
  * - Exit codes: both pass the low 8 bits of the exit status through
  *   (process.exit(300) gives 44). Under qemu a fatal signal is re-raised on
  *   qemu itself, so a guest SIGSEGV shows up here as signal "SIGSEGV" and
@@ -153,15 +153,13 @@ function signalNumber(name: string): number {
   return n ?? 0;
 }
 
-type Stdin = "ignore" | Uint8Array | ReturnType<typeof Bun.file>;
-
-function run(cmd: string[], env: Record<string, string | undefined>, opts: RunOptions, stdin?: Stdin): RunResult {
+function run(cmd: string[], env: Record<string, string | undefined>, opts: RunOptions): RunResult {
   const start = performance.now();
   const proc = Bun.spawnSync({
     cmd,
     cwd: opts.cwd ?? process.cwd(),
     env,
-    stdin: stdin ?? (opts.stdin === undefined ? "ignore" : new TextEncoder().encode(opts.stdin)),
+    stdin: opts.stdin === undefined ? "ignore" : new TextEncoder().encode(opts.stdin),
     stdout: "pipe",
     stderr: "pipe",
     timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -291,11 +289,14 @@ function runWine(exe: string, args: string[], opts: RunOptions): RunResult {
   if (opts.stdin === undefined) {
     result = run([wine, exe, ...args], env, opts);
   } else {
+    // A FIFO rather than `cat file | wine ...`: sh execs into Wine, so a timeout
+    // kills Wine itself and not a shell that would leave Wine holding our pipes.
     const dir = mkdtempSync(join(tmpdir(), "babyjit-emu-stdin-"));
     try {
       const file = join(dir, "stdin");
       writeFileSync(file, opts.stdin);
-      result = run(["/bin/sh", "-c", 'cat | exec "$@"', "sh", wine, exe, ...args], env, opts, Bun.file(file));
+      const script = 'in=$1 fifo=$2; shift 2; mkfifo "$fifo" || exit 125; cat "$in" >"$fifo" 2>/dev/null </dev/null & exec "$@" <"$fifo"';
+      result = run(["/bin/sh", "-c", script, "sh", file, join(dir, "fifo"), wine, exe, ...args], env, opts);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,0 +1,75 @@
+/**
+ * mitata, driven directly: each case is measured in several short rounds, with the order of the cases
+ * rotated from round to round so that drift (frequency, a noisy neighbour) hits every case alike; the
+ * result is the median over rounds of mitata's per-round median (p50) and average.
+ */
+import { do_not_optimize, measure } from "mitata";
+import { median } from "./report.ts";
+
+export { do_not_optimize };
+
+export interface Case {
+  readonly name: string;
+  /** Something mitata.measure accepts: a function, or a generator yielding { [0]: param, bench(x) } etc. */
+  readonly bench: Parameters<typeof measure>[0];
+}
+
+export interface Timing {
+  readonly p50: number;
+  readonly avg: number;
+  readonly p99: number;
+  readonly samples: number;
+}
+
+export interface MeasureOptions {
+  readonly rounds?: number;
+  /** Per case and round, in ns of CPU time (mitata's min_cpu_time). */
+  readonly cpuTimeNs?: number;
+}
+
+/** Environment knob for quick runs: BENCH_SCALE=0.3 shortens every section. */
+export const SCALE = Math.max(0.05, Number(process.env.BENCH_SCALE ?? "1") || 1);
+
+export async function measureCases(cases: readonly Case[], options: MeasureOptions = {}): Promise<Map<string, Timing>> {
+  const rounds = options.rounds ?? 3;
+  const cpuTime = (options.cpuTimeNs ?? 150e6) * SCALE;
+  const raw = new Map<string, { p50: number[]; avg: number[]; p99: number[]; samples: number }>();
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[(i + round) % cases.length];
+      if (c === undefined) continue;
+      const stats = await measure(c.bench as never, { min_cpu_time: cpuTime } as never);
+      const entry = raw.get(c.name) ?? { p50: [], avg: [], p99: [], samples: 0 };
+      entry.p50.push(stats.p50);
+      entry.avg.push(stats.avg);
+      entry.p99.push(stats.p99);
+      entry.samples += stats.ticks;
+      raw.set(c.name, entry);
+    }
+  }
+  const out = new Map<string, Timing>();
+  for (const [name, e] of raw) {
+    out.set(name, { p50: median(e.p50), avg: median(e.avg), p99: median(e.p99), samples: e.samples });
+  }
+  return out;
+}
+
+/** A stream of varying int32 inputs (so no call can be constant-folded), cycling through `count` values. */
+export function inputStream(count: number, lo: number, hi: number): () => number {
+  const values = Int32Array.from({ length: count }, () => lo + Math.floor(Math.random() * (hi - lo + 1)));
+  let i = 0;
+  return () => values[i++ & (count - 1)] as number;
+}
+
+/** A mitata generator benchmarking one call `fn(x)` per iteration, x drawn from `next` outside the timing. */
+export function callCase(name: string, fn: (x: number) => number, next: () => number): Case {
+  return {
+    name,
+    bench: function* () {
+      yield { [0]: next, bench: (x: number) => do_not_optimize(fn(x)) };
+    },
+  };
+}
+
+export const describeTiming = (t: Timing | undefined, fmt: (ns: number) => string): string =>
+  t === undefined ? "" : `avg ${fmt(t.avg)}, p99 ${fmt(t.p99)}, ${t.samples.toLocaleString("en-US")} iters`;

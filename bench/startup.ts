@@ -1,0 +1,178 @@
+/**
+ * Section 4 (and peak RSS for section 5): whole-process start-up, spawn to exit.
+ *
+ * The compiled babyjit is compared with a compiled hello world built with the very flags of
+ * package.json's "build" script; `bun bin/babyjit.js` with `bun <empty file>`. All four commands run
+ * interleaved, in an order rotated every round, so drift hits each alike; warm-up runs come first.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { SCALE } from "./measure.ts";
+import { type Row, formatValue, median, quantile } from "./report.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+const EXPECTED = "3 4 5";
+
+interface Command {
+  readonly name: string;
+  readonly cmd: string[];
+  readonly expect: string;
+}
+
+interface Sample {
+  readonly ms: number[];
+  readonly rss: number[];
+  problem?: string;
+}
+
+/** package.json's build script, split into the flags to reuse and its entry point. */
+export function buildFlags(script: string): { flags: string[]; entry: string } {
+  const tokens = script.trim().split(/\s+/);
+  if (tokens[0] !== "bun" || tokens[1] !== "build") throw new Error(`bench: unexpected build script: ${script}`);
+  const flags: string[] = [];
+  let entry: string | undefined;
+  for (let i = 2; i < tokens.length; i++) {
+    const t = tokens[i] as string;
+    if (t === "--outfile" || t === "--outdir") i++;
+    else if (t.startsWith("--outfile=") || t.startsWith("--outdir=")) continue;
+    else if (!t.startsWith("-") && entry === undefined) entry = t;
+    else flags.push(t);
+  }
+  if (entry === undefined) throw new Error(`bench: no entry point in the build script: ${script}`);
+  return { flags, entry };
+}
+
+async function compile(flags: readonly string[], entry: string, outfile: string): Promise<string | undefined> {
+  const proc = Bun.spawn([process.execPath, "build", ...flags, entry, "--outfile", outfile], {
+    cwd: ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+  return code === 0 ? undefined : `bun build ${entry} failed (${code}): ${err.trim().split("\n").slice(-3).join(" ")}`;
+}
+
+function runOnce(c: Command, sample: Sample): void {
+  const t0 = performance.now();
+  const r = Bun.spawnSync({ cmd: c.cmd, cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const ms = performance.now() - t0;
+  const out = r.stdout.toString().trim();
+  if (r.exitCode !== 0 || out !== c.expect) {
+    sample.problem ??= `${c.cmd.join(" ")}: exit ${r.exitCode}, stdout ${JSON.stringify(out)} (expected ${JSON.stringify(c.expect)}) ${r.stderr.toString().trim().slice(0, 200)}`;
+    return;
+  }
+  sample.ms.push(ms);
+}
+
+const GNU_TIME = "/usr/bin/time";
+
+/**
+ * Peak RSS of each command, a few runs each. wait4's maxRSS of a child that Bun spawned includes the
+ * spawning process's own peak (posix_spawn shares its memory until exec, and Linux keeps the larger
+ * high-water mark), so the bench's own size would leak into it: GNU time, itself tiny, is asked
+ * instead. Without it, the rusage figure is reported as an upper bound.
+ */
+function peakRss(commands: readonly Command[], samples: Map<string, Sample>): string {
+  const gnuTime = existsSync(GNU_TIME) && Bun.spawnSync([GNU_TIME, "-f", "%M", "true"]).exitCode === 0;
+  for (let i = 0; i < 5; i++) {
+    for (const c of commands) {
+      const s = samples.get(c.name) as Sample;
+      const cmd = gnuTime ? [GNU_TIME, "-f", "maxrss %M", ...c.cmd] : c.cmd;
+      const r = Bun.spawnSync({ cmd, cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+      if (r.exitCode !== 0) continue;
+      if (gnuTime) {
+        const kb = r.stderr.toString().match(/maxrss (\d+)\s*$/)?.[1];
+        if (kb !== undefined) s.rss.push(Number(kb) * 1024);
+      } else if (r.resourceUsage !== undefined) s.rss.push(r.resourceUsage.maxRSS);
+    }
+  }
+  return gnuTime ? "median of 5, GNU time %M" : "median of 5, rusage maxRSS (upper bound: includes the bench's own peak)";
+}
+
+export async function startupSection(): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), "babyjit-bench-"));
+  try {
+    const pkg = (await Bun.file(join(ROOT, "package.json")).json()) as { scripts?: { build?: string } };
+    const script = pkg.scripts?.build ?? "";
+    const { flags, entry } = buildFlags(script);
+    const hello = join(dir, "hello.js");
+    const empty = join(dir, "empty.js");
+    writeFileSync(hello, 'console.log("hello world");\n');
+    writeFileSync(empty, "");
+    const babyjitExe = join(dir, "babyjit");
+    const helloExe = join(dir, "hello");
+    const built = await Promise.all([compile(flags, entry, babyjitExe), compile(flags, hello, helloExe)]);
+
+    const bun = process.execPath;
+    const commands: Command[] = [
+      { name: "compiledHello", cmd: [helloExe], expect: "hello world" },
+      { name: "compiled", cmd: [babyjitExe, "2"], expect: EXPECTED },
+      { name: "empty", cmd: [bun, empty], expect: "" },
+      { name: "source", cmd: [bun, join(ROOT, entry), "2"], expect: EXPECTED },
+    ];
+    const samples = new Map<string, Sample>(commands.map((c) => [c.name, { ms: [], rss: [] }]));
+    const buildProblems = new Map([[babyjitExe, built[0]], [helloExe, built[1]]]);
+    const runnable = commands.filter((c) => {
+      const problem = buildProblems.get(c.cmd[0] as string);
+      if (problem !== undefined) (samples.get(c.name) as Sample).problem = problem;
+      return problem === undefined;
+    });
+    Bun.gc(true);
+
+    const warmup = 5;
+    const runs = Math.max(10, Math.round(60 * SCALE));
+    for (let round = 0; round < warmup + runs; round++) {
+      for (let i = 0; i < runnable.length; i++) {
+        const c = runnable[(i + round) % runnable.length] as Command;
+        const s = samples.get(c.name) as Sample;
+        if (round < warmup) runOnce(c, { ms: [], rss: [], problem: "" });
+        else runOnce(c, s);
+      }
+    }
+
+    const rssMethod = peakRss(runnable, samples);
+
+    const ms = (name: string) => {
+      const s = samples.get(name) as Sample;
+      return s.ms.length > 0 ? median(s.ms) * 1e6 : undefined;
+    };
+    const detail = (name: string) => {
+      const s = samples.get(name) as Sample;
+      if (s.ms.length === 0) return s.problem ?? "no runs";
+      const p90 = quantile(s.ms, 0.9);
+      return `p90 ${p90.toFixed(2)} ms, min ${Math.min(...s.ms).toFixed(2)} ms, n=${s.ms.length}${s.problem ? `; some runs failed: ${s.problem}` : ""}`;
+    };
+    const rss = (name: string) => {
+      const s = samples.get(name) as Sample;
+      return s.rss.length > 0 ? median(s.rss) : undefined;
+    };
+    const flagText = flags.join(" ");
+    const compiledHello = { name: "compiled hello world", value: ms("compiledHello"), kind: "floor" as const };
+    const emptyFile = { name: "bun <empty file>", value: ms("empty"), kind: "floor" as const };
+    return [
+      { section: "4 start", name: `floor: compiled hello world (bun build ${flagText})`, value: compiledHello.value, unit: "ns", detail: detail("compiledHello") },
+      { section: "4 start", name: "compiled babyjit 2 (built like dist/babyjit)", value: ms("compiled"), unit: "ns", detail: detail("compiled"), ref: compiledHello, budget: 1.2 },
+      { section: "4 start", name: "floor: bun <empty file>", value: emptyFile.value, unit: "ns", detail: detail("empty") },
+      { section: "4 start", name: "bun bin/babyjit.js 2", value: ms("source"), unit: "ns", detail: detail("source"), ref: emptyFile, budget: 1.4 },
+      {
+        section: "5 memory",
+        name: "peak RSS, compiled babyjit 2",
+        value: rss("compiled"),
+        unit: "bytes",
+        detail: rssMethod,
+        ref: { name: "compiled hello", value: rss("compiledHello"), kind: "floor" },
+      },
+      {
+        section: "5 memory",
+        name: "peak RSS, bun bin/babyjit.js 2",
+        value: rss("source"),
+        unit: "bytes",
+        detail: rssMethod,
+        ref: { name: "bun <empty file>", value: rss("empty"), kind: "floor" },
+      },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Everything from the core, executed for real on the other platforms Bun ships that can run here:
+ * arm64 Linux under qemu-aarch64 and Windows x64 under Wine, each with Bun's own build for it, as a
+ * script and as an executable from `bun build --compile --target=...`. (macOS cannot run here; its
+ * platform choice is unit-tested in test/platform.test.ts.)
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+import { CLI_CASES, type CliCase, hostCases } from "./cli-cases.ts";
+import { BIN, ROOT } from "./support/cli.ts";
+import {
+  type RunResult,
+  compileExe,
+  describeOnEmu,
+  runArm64,
+  runArm64Exe,
+  runWindows,
+  runWindowsExe,
+  tempDir,
+} from "./support/emu.ts";
+
+const LIBRARY_CHECK = join(import.meta.dir, "fixtures", "library-check.ts");
+// The same flags as `bun run build`, so the cross-compiled executables are the shipped ones.
+const BUILD_FLAGS = pkg.scripts.build.split(" ").filter((w) => w.startsWith("--") && w !== "--compile" && w !== "--outfile");
+const tmp = tempDir("babyjit-platforms-");
+afterAll(() => tmp.cleanup());
+
+function expectCase(r: RunResult, c: CliCase) {
+  expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stdout: c.stdout, stderr: c.stderr ?? "", exitCode: c.exitCode });
+}
+
+function expectLibrary(r: RunResult, platform: string, target: { arch: string; abi: string }) {
+  expect(r.stderr).toBe("");
+  const report = JSON.parse(r.stdout);
+  expect(report).toMatchObject({ platform, target, failures: [] });
+  expect(report.liveBytes).toBeLessThanOrEqual(1 << 20);
+  expect(r.exitCode).toBe(0);
+}
+
+const named = (cases: CliCase[]) => cases.map((c) => [c.args.join(" ") || "(no arguments)", c] as const);
+
+describeOnEmu("arm64", "arm64 Linux under qemu-aarch64", () => {
+  const cases = [...CLI_CASES, ...hostCases("arm64")];
+  test.each(named(cases))("babyjit %s", (_n, c) => expectCase(runArm64([BIN, ...c.args], { cwd: ROOT }), c));
+
+  test("the library contract", () => {
+    expectLibrary(runArm64([LIBRARY_CHECK], { cwd: ROOT }), "linux-arm64", { arch: "arm64", abi: "aapcs64" });
+  });
+
+  test("--trace shows the instruction cache flush and r-xp", () => {
+    const r = runArm64([BIN, "-4", "--trace"], { cwd: ROOT });
+    expect(r.stdout).toBe("-3 -2 -1\n");
+    expect(r.stderr).toMatch(/trace: wrote 12 bytes at 0x[0-9a-f]+: 69 00 80 12 00 00 09 0b c0 03 5f d6\n/);
+    expect(r.stderr).toMatch(/trace: mprotect\(0x[0-9a-f]+, 4096, PROT_READ\|PROT_EXEC\); \/proc\/self\/maps: r-xp\ntrace: __clear_cache\(0x[0-9a-f]+, 12 bytes\): instruction cache flushed\n/);
+  });
+
+  describe("compiled with --target=bun-linux-arm64", () => {
+    let exe = "";
+    beforeAll(() => {
+      exe = compileExe("arm64", BIN, join(tmp.path, "babyjit-arm64"), BUILD_FLAGS);
+    });
+    test.each(named(cases))("babyjit %s", (_n, c) => expectCase(runArm64Exe(exe, c.args), c));
+  });
+});
+
+describeOnEmu("windows", "Windows x64 under Wine", () => {
+  const cases = [...CLI_CASES, ...hostCases("x64-win64")];
+  test.each(named(cases))("babyjit %s", (_n, c) => expectCase(runWindows([BIN, ...c.args], { cwd: ROOT }), c));
+
+  test("the library contract", () => {
+    expectLibrary(runWindows([LIBRARY_CHECK], { cwd: ROOT }), "win32-x64", { arch: "x64", abi: "win64" });
+  });
+
+  test("--trace shows VirtualAlloc → VirtualProtect with the protection VirtualQuery reports", () => {
+    const r = runWindows([BIN, "-4", "--trace"], { cwd: ROOT });
+    expect(r.stdout).toBe("-3 -2 -1\n");
+    expect(r.stderr).toMatch(/trace: VirtualAlloc\(4096 bytes, PAGE_READWRITE\) = 0x[0-9a-f]+ for 16-byte function slots; VirtualQuery: PAGE_READWRITE\n/);
+    expect(r.stderr).toMatch(/trace: wrote 11 bytes at 0x[0-9a-f]+: 48 c7 c0 fc ff ff ff 48 01 c8 c3\n/);
+    expect(r.stderr).toMatch(/VirtualProtect\(0x[0-9a-f]+, 4096, PAGE_EXECUTE_READ\); VirtualQuery: PAGE_EXECUTE_READ\n/);
+    expect(r.stderr).toMatch(/trace: VirtualFree\(0x[0-9a-f]+, 4096\); VirtualQuery: unmapped\n/);
+  });
+
+  describe("compiled with --target=bun-windows-x64", () => {
+    let exe = "";
+    beforeAll(() => {
+      exe = compileExe("windows", BIN, join(tmp.path, "babyjit-windows"), BUILD_FLAGS);
+    });
+    test.each(named(cases))("babyjit %s", (_n, c) => expectCase(runWindowsExe(exe, c.args), c));
+  });
+});
