@@ -486,6 +486,71 @@ export class X64Assembler extends CodeBuffer {
       encode: (d, long) => (long ? [0x0f, 0x80 + cc, ...le32(d)] : [0x70 + cc, sfield(d, 8, "rel8")]),
     });
   }
+
+  /** D1 /4 — SHL r/m32, 1 when the count is 1 (as assemblers pick); else C1 /4 ib — SHL r/m32, imm8. */
+  shlRI(dst: X64Gp, count: number): void {
+    this.shiftImm(4, "shl", dst, count);
+  }
+  /** D1 /7 — SAR r/m32, 1; C1 /7 ib — SAR r/m32, imm8 (arithmetic). */
+  sarRI(dst: X64Gp, count: number): void {
+    this.shiftImm(7, "sar", dst, count);
+  }
+  /** D1 /5 — SHR r/m32, 1; C1 /5 ib — SHR r/m32, imm8 (logical). */
+  shrRI(dst: X64Gp, count: number): void {
+    this.shiftImm(5, "shr", dst, count);
+  }
+
+  private shiftImm(digit: number, mnemonic: string, dst: X64Gp, count: number): void {
+    x64Reg(dst, 32, `${mnemonic} operand`);
+    // Counts 0..31 only: the hardware would mask a larger one, and the listing would then mislead.
+    const imm = ufield(count, 5, `${mnemonic} count`);
+    const bytes = imm === 1 ? rDigit([0xd1], digit, dst) : [...rDigit([0xc1], digit, dst), imm];
+    this.insn(bytes, `${mnemonic} ${dst.name}, ${imm}`);
+  }
+
+  /** 83 /0 ib — ADD r/m32, imm8; 05 id — ADD EAX, imm32; 81 /0 id — ADD r/m32, imm32 (see aluImm). */
+  addRI(dst: X64Gp, imm: number): void {
+    this.aluImm(0, 0x05, "add", dst, imm);
+  }
+  /** 83 /1 ib — OR r/m32, imm8; 0D id — OR EAX, imm32; 81 /1 id — OR r/m32, imm32. */
+  orRI(dst: X64Gp, imm: number): void {
+    this.aluImm(1, 0x0d, "or", dst, imm);
+  }
+  /** 83 /4 ib — AND r/m32, imm8; 25 id — AND EAX, imm32; 81 /4 id — AND r/m32, imm32. */
+  andRI(dst: X64Gp, imm: number): void {
+    this.aluImm(4, 0x25, "and", dst, imm);
+  }
+  /** 83 /5 ib — SUB r/m32, imm8; 2D id — SUB EAX, imm32; 81 /5 id — SUB r/m32, imm32. */
+  subRI(dst: X64Gp, imm: number): void {
+    this.aluImm(5, 0x2d, "sub", dst, imm);
+  }
+  /** 83 /6 ib — XOR r/m32, imm8; 35 id — XOR EAX, imm32; 81 /6 id — XOR r/m32, imm32. */
+  xorRI(dst: X64Gp, imm: number): void {
+    this.aluImm(6, 0x35, "xor", dst, imm);
+  }
+
+  /**
+   * The shortest encoding, as assemblers pick: a sign-extended imm8 when the value fits, else the
+   * one-byte-shorter accumulator form for eax, else the general imm32 form.
+   */
+  private aluImm(digit: number, accumulator: number, mnemonic: string, dst: X64Gp, imm: number): void {
+    x64Reg(dst, 32, `${mnemonic} destination`);
+    const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
+    let bytes: number[];
+    if (short) bytes = [...rDigit([0x83], digit, dst), sfield(imm, 8, "imm8")];
+    else if (dst.id === 0) bytes = [accumulator, ...le32(imm)];
+    else bytes = [...rDigit([0x81], digit, dst), ...le32(imm)];
+    this.insn(bytes, `${mnemonic} ${dst.name}, ${imm}`);
+  }
+
+  /** 6B /r ib — IMUL r32, r/m32, imm8 (sign-extended) when it fits; else 69 /r id — IMUL r32, r/m32, imm32. */
+  imulRRI(dst: X64Gp, src: X64Gp, imm: number): void {
+    x64Reg(dst, 32, "imul destination");
+    x64Reg(src, 32, "imul source");
+    const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
+    const tail = short ? [sfield(imm, 8, "imm8")] : le32(imm);
+    this.insn([...rr([short ? 0x6b : 0x69], dst, src), ...tail], `imul ${dst.name}, ${src.name}, ${imm}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -769,6 +834,59 @@ export class A64Assembler extends CodeBuffer {
       fitsShort: () => true,
       encode: (d) => word(((sf << 31) | (0b011010 << 25) | ((nonZero ? 1 : 0) << 24) | (sfield(wordOffset(d), 19, "cbz offset") << 5) | t) >>> 0),
     });
+  }
+
+  /** CMP (immediate, alias of SUBS ZR, Rn, #imm12): sf 1 1 100010 0 imm12 Rn 11111 — flags from Rn - imm12. */
+  cmpRI(rn: A64Gp, imm12: number): void {
+    const sf = rn.bits === 64 ? 1 : 0;
+    const w = (sf << 31) | (0b1110001 << 24) | (ufield(imm12, 12, "cmp imm12") << 10) | (a64Reg(rn, "cmp operand", "sp") << 5) | 31;
+    this.insn(word(w >>> 0), `cmp ${rn.name}, #${imm12}`);
+  }
+
+  /** ADD (immediate): sf 0 0 100010 0 imm12 Rn Rd — Rd = Rn + imm12. */
+  addRI(rd: A64Gp, rn: A64Gp, imm12: number): void {
+    this.addSubImm(0, "add", rd, rn, imm12);
+  }
+  /** SUB (immediate): sf 1 0 100010 0 imm12 Rn Rd — Rd = Rn - imm12. */
+  subRI(rd: A64Gp, rn: A64Gp, imm12: number): void {
+    this.addSubImm(1, "sub", rd, rn, imm12);
+  }
+
+  private addSubImm(op: number, mnemonic: string, rd: A64Gp, rn: A64Gp, imm12: number): void {
+    const sf = a64Same(rd, rn);
+    const d = a64Reg(rd, `${mnemonic} destination`, "sp");
+    const n = a64Reg(rn, `${mnemonic} operand`, "sp");
+    const w = (sf << 31) | (op << 30) | (0b100010 << 23) | (ufield(imm12, 12, `${mnemonic} imm12`) << 10) | (n << 5) | d;
+    this.insn(word(w >>> 0), `${mnemonic} ${rd.name}, ${rn.name}, #${imm12}`);
+  }
+
+  /** LSL (immediate, alias of UBFM Rd, Rn, #(-shift mod width), #(width-1-shift)): sf 10 100110 N immr imms Rn Rd. */
+  lslRI(rd: A64Gp, rn: A64Gp, shift: number): void {
+    const width = rd.bits;
+    const s = this.shiftAmount("lsl", rd, rn, shift);
+    this.bitfield(0b10, "lsl", rd, rn, (width - s) % width, width - 1 - s, s);
+  }
+  /** LSR (immediate, alias of UBFM Rd, Rn, #shift, #(width-1)): sf 10 100110 N immr imms Rn Rd. */
+  lsrRI(rd: A64Gp, rn: A64Gp, shift: number): void {
+    const s = this.shiftAmount("lsr", rd, rn, shift);
+    this.bitfield(0b10, "lsr", rd, rn, s, rd.bits - 1, s);
+  }
+  /** ASR (immediate, alias of SBFM Rd, Rn, #shift, #(width-1)): sf 00 100110 N immr imms Rn Rd. */
+  asrRI(rd: A64Gp, rn: A64Gp, shift: number): void {
+    const s = this.shiftAmount("asr", rd, rn, shift);
+    this.bitfield(0b00, "asr", rd, rn, s, rd.bits - 1, s);
+  }
+
+  private shiftAmount(mnemonic: string, rd: A64Gp, rn: A64Gp, shift: number): number {
+    a64Same(rd, rn);
+    return ufield(shift, rd.bits === 64 ? 6 : 5, `${mnemonic} shift`);
+  }
+
+  /** The bitfield-move group (SBFM opc=00, UBFM opc=10); N equals sf. */
+  private bitfield(opc: number, mnemonic: string, rd: A64Gp, rn: A64Gp, immr: number, imms: number, shift: number): void {
+    const sf = rd.bits === 64 ? 1 : 0;
+    const w = (sf << 31) | (opc << 29) | (0b100110 << 23) | (sf << 22) | (immr << 16) | (imms << 10) | (a64Reg(rn, `${mnemonic} operand`) << 5) | a64Reg(rd, `${mnemonic} destination`);
+    this.insn(word(w >>> 0), `${mnemonic} ${rd.name}, ${rn.name}, #${shift}`);
   }
 }
 

@@ -2,9 +2,10 @@
  * Executable memory: map read+write, write the code, protect read+execute, flush the instruction cache,
  * make it callable, unmap when done. A page is never writable and executable at once (W^X).
  *
- * Many small functions share a page (a slab allocator with power-of-two slots), so installing one costs
- * two mprotect calls instead of a fresh mmap, 10,000 adders fit in a few dozen pages, and a page goes
- * back to the OS as soon as its last function is disposed.
+ * Many small functions share a page (first fit in 16-byte units), so installing one costs two mprotect
+ * calls instead of a fresh mmap, 10,000 adders fit in a few dozen pages, and a page goes back to the OS
+ * as soon as its last function is disposed. The first page also holds the call trampolines, so it stays
+ * mapped (until close()); a compile/dispose loop therefore reuses it instead of mapping a page each time.
  */
 import type { Code, ListingLine } from "./emit.ts";
 import { JitError } from "./errors.ts";
@@ -33,32 +34,45 @@ export interface OsMemory {
   callable(address: number, arity: number, returns: "i32" | "i64_fast"): (...args: number[]) => number;
 }
 
-/** A region babyjit mapped: one slab page (many functions) or one large function's own mapping. */
+/**
+ * A region babyjit mapped: a page shared by many functions, or one large function's own mapping.
+ * Space is handed out in 16-byte units, first fit.
+ */
 interface Region {
   readonly base: number;
   readonly size: number;
-  readonly slotSize: number;
-  readonly freeSlots: number[]; // slot indices, the lowest on top
-  live: number;
+  readonly used: Uint8Array; // one entry per unit: 1 = taken
+  free: number; // free units
+  functions: number;
+  trampolines: number;
   executable: boolean;
 }
 
-/** Where one installed function lives; free() gives the slot back. */
+/** Where one installed function lives; free() gives the space back. */
 export interface CodeSlot {
   readonly address: number;
   readonly size: number;
   free(): void;
 }
 
-const MIN_SLOT = 16; // keeps every function 16-byte aligned, as compilers align function entries
+/** A mapping of ours, for tests, --trace and the benchmark. */
+export interface MappingInfo {
+  readonly address: number;
+  readonly size: number;
+  readonly functions: number;
+  readonly trampolines: number;
+}
+
+const UNIT = 16; // keeps every function 16-byte aligned, as compilers align function entries
 
 export class CodeMemory {
   readonly os: OsMemory;
   readonly target: Target;
-  private readonly partial = new Map<number, Region[]>(); // slot size -> regions with a free slot
-  private readonly regions = new Set<Region>();
-  private readonly trampolines = new Map<string, (...args: number[]) => number>();
-  private trampolineRegion: Region | undefined;
+  private readonly regions: Region[] = [];
+  /** The first page: it holds the call trampolines (and small functions) and stays mapped until close(). */
+  private home: Region | undefined;
+  private readonly trampolineAddresses = new Map<number, number>();
+  private readonly callers = new Map<string, (...args: number[]) => number>();
 
   constructor(os: OsMemory, target: Target) {
     this.os = os;
@@ -68,12 +82,10 @@ export class CodeMemory {
   /** Copy machine code into executable memory. */
   install(bytes: Uint8Array): CodeSlot {
     if (bytes.length === 0) throw new JitError("E_INTERNAL", "cannot install empty code");
-    const region = this.regionFor(bytes.length);
-    const slot = region.freeSlots.pop();
-    if (slot === undefined) throw new JitError("E_INTERNAL", "allocator picked a full region");
-    if (region.freeSlots.length === 0) this.removePartial(region);
-    region.live++;
-    const address = region.base + slot * region.slotSize;
+    const units = Math.ceil(bytes.length / UNIT);
+    const { region, unit } = this.allocate(units);
+    region.functions++;
+    const address = region.base + unit * UNIT;
     this.writeCode(region, address, bytes);
     let freed = false;
     return {
@@ -82,63 +94,53 @@ export class CodeMemory {
       free: () => {
         if (freed) return;
         freed = true;
-        this.release(region, slot);
+        region.used.fill(0, unit, unit + units);
+        region.free += units;
+        region.functions--;
+        if (region.functions === 0 && region !== this.home) this.unmapRegion(region);
       },
     };
   }
 
-  /** The regions currently mapped for functions (not the trampoline page), for tests and --trace. */
-  mappings(): { address: number; size: number }[] {
-    return [...this.regions].map((r) => ({ address: r.base, size: r.size }));
-  }
-
-  /** The page holding the call trampolines: mapped once, on first call, and kept for the process's life. */
-  trampolinePage(): { address: number; size: number } | undefined {
-    const r = this.trampolineRegion;
-    return r && { address: r.base, size: r.size };
+  mappings(): MappingInfo[] {
+    return this.regions.map((r) => ({ address: r.base, size: r.size, functions: r.functions, trampolines: r.trampolines }));
   }
 
   /**
-   * Unmap the trampoline page once no function is left (the CLI does this on exit, so --trace shows every
+   * Unmap the home page once no function is left (the CLI does this on exit, so --trace shows every
    * mapping go). Throws if functions are still installed: their callers would jump into unmapped memory.
    */
   close(): void {
-    if (this.regions.size > 0) throw new JitError("E_INTERNAL", "close() with functions still installed");
-    const region = this.trampolineRegion;
-    if (region === undefined) return;
-    this.trampolineRegion = undefined;
-    this.trampolines.clear();
+    if (this.regions.some((r) => r.functions > 0)) throw new JitError("E_INTERNAL", "close() with functions still installed");
+    for (const region of [...this.regions]) this.unmapRegion(region);
+    this.home = undefined;
     this.trampolineAddresses.clear();
-    this.os.unmap(region.base, region.size);
+    this.callers.clear();
   }
 
   /** The bun:ffi function that calls code with this many int32 arguments (see trampoline.ts). */
   caller(arity: number, returns: "i32" | "i64_fast"): (...args: number[]) => number {
     const key = `${arity}:${returns}`;
-    let call = this.trampolines.get(key);
+    let call = this.callers.get(key);
     if (call === undefined) {
-      const address = this.trampolineAddress(arity);
-      call = this.os.callable(address, arity, returns);
-      this.trampolines.set(key, call);
+      call = this.os.callable(this.trampolineAddress(arity), arity, returns);
+      this.callers.set(key, call);
     }
     return call;
   }
-
-  private readonly trampolineAddresses = new Map<number, number>();
 
   private trampolineAddress(arity: number): number {
     const known = this.trampolineAddresses.get(arity);
     if (known !== undefined) return known;
     const code = emitTrampoline(this.target, arity).bytes;
-    // All trampolines share one page outside the slab, so no function's page is pinned by them.
-    let region = this.trampolineRegion;
-    if (region === undefined) {
-      const base = this.os.map(this.os.pageSize, "call trampolines");
-      region = { base, size: this.os.pageSize, slotSize: MIN_SLOT, freeSlots: [], live: 0, executable: false };
-      this.trampolineRegion = region;
-    }
-    const address = region.base + this.trampolineAddresses.size * MIN_SLOT;
-    this.writeCode(region, address, code);
+    const home = (this.home ??= this.mapRegion(this.os.pageSize, "call trampolines and small functions"));
+    const unit = findRun(home, 1);
+    if (unit < 0) throw new JitError("E_INTERNAL", "no room for a trampoline on the home page");
+    home.used[unit] = 1;
+    home.free--;
+    home.trampolines++;
+    const address = home.base + unit * UNIT;
+    this.writeCode(home, address, code);
     this.trampolineAddresses.set(arity, address);
     return address;
   }
@@ -155,50 +157,49 @@ export class CodeMemory {
     this.os.flushICache(address, bytes.length);
   }
 
-  private regionFor(size: number): Region {
+  /** First fit over the mapped pages, newest first; a new page (or a large function's own mapping) otherwise. */
+  private allocate(units: number): { region: Region; unit: number } {
     const page = this.os.pageSize;
-    if (size > page / 2) {
-      // A large function gets a mapping of its own, rounded up to whole pages.
-      return this.mapRegion(Math.ceil(size / page) * page, Math.ceil(size / page) * page);
+    if (units * UNIT <= page) {
+      for (let i = this.regions.length - 1; i >= 0; i--) {
+        const region = this.regions[i];
+        if (region === undefined || region.free < units) continue;
+        const unit = findRun(region, units);
+        if (unit >= 0) return take(region, unit, units);
+      }
     }
-    let slotSize = MIN_SLOT;
-    while (slotSize < size) slotSize *= 2;
-    const candidates = this.partial.get(slotSize);
-    const region = candidates?.[candidates.length - 1];
-    if (region !== undefined) return region;
-    const fresh = this.mapRegion(page, slotSize);
-    this.partial.set(slotSize, [...(candidates ?? []), fresh]);
-    return fresh;
+    const size = Math.ceil((units * UNIT) / page) * page;
+    return take(this.mapRegion(size, size > page ? "one large function" : "functions"), 0, units);
   }
 
-  private mapRegion(size: number, slotSize: number): Region {
-    const base = this.os.map(size, slotSize === size ? "one function" : `${slotSize}-byte function slots`);
-    const count = size / slotSize;
-    const freeSlots = Array.from({ length: count }, (_, i) => count - 1 - i);
-    const region: Region = { base, size, slotSize, freeSlots, live: 0, executable: false };
-    this.regions.add(region);
+  private mapRegion(size: number, purpose: string): Region {
+    const base = this.os.map(size, purpose);
+    const region: Region = { base, size, used: new Uint8Array(size / UNIT), free: size / UNIT, functions: 0, trampolines: 0, executable: false };
+    this.regions.push(region);
     return region;
   }
 
-  private release(region: Region, slot: number): void {
-    region.live--;
-    if (region.live === 0) {
-      this.removePartial(region);
-      this.regions.delete(region);
-      this.os.unmap(region.base, region.size);
-      return;
-    }
-    if (region.freeSlots.length === 0 && region.size === this.os.pageSize) {
-      this.partial.get(region.slotSize)?.push(region);
-    }
-    region.freeSlots.push(slot);
+  private unmapRegion(region: Region): void {
+    this.regions.splice(this.regions.indexOf(region), 1);
+    this.os.unmap(region.base, region.size);
   }
+}
 
-  private removePartial(region: Region): void {
-    const list = this.partial.get(region.slotSize);
-    const index = list?.indexOf(region) ?? -1;
-    if (list !== undefined && index >= 0) list.splice(index, 1);
+function take(region: Region, unit: number, units: number): { region: Region; unit: number } {
+  region.used.fill(1, unit, unit + units);
+  region.free -= units;
+  return { region, unit };
+}
+
+/** The first run of `units` free units in a region, or -1. */
+function findRun(region: Region, units: number): number {
+  const used = region.used;
+  let run = 0;
+  for (let i = 0; i < used.length; i++) {
+    run = used[i] === 0 ? run + 1 : 0;
+    if (run === units) return i - units + 1;
   }
+  return -1;
 }
 
 // ---------------------------------------------------------------------------------------------------

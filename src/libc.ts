@@ -16,7 +16,6 @@ const POSIX_SYMBOLS = {
   mmap: { args: [ptr, u64, i32, i32, i32, i64], returns: i64Fast },
   mprotect: { args: [ptr, u64, i32], returns: i32 },
   munmap: { args: [ptr, u64], returns: i32 },
-  strerror: { args: [i32], returns: cstring },
 } as const satisfies Record<string, FFIFunction>;
 
 const WINDOWS_SYMBOLS = {
@@ -70,17 +69,21 @@ export function bindOs(platform: Platform): OsMemory {
 }
 
 function bindPosix(memory: Extract<MemoryApi, { kind: "posix" }>) {
-  const { symbols: libc } = openFirst(memory.libc, POSIX_SYMBOLS);
-  // errno is thread-local: glibc/musl expose its address through __errno_location, macOS through __error.
-  const errnoLocation =
-    memory.errnoSymbol === "__error"
-      ? openFirst(memory.libc, { __error: { args: [], returns: ptr } }).symbols.__error
-      : openFirst(memory.libc, { __errno_location: { args: [], returns: ptr } }).symbols.__errno_location;
+  // One dlopen (each one compiles its call stubs, which start-up pays for). errno is thread-local:
+  // glibc/musl expose its address through __errno_location, macOS through __error. Only the platform's
+  // name is bound (dlopen fails on a missing symbol); the type lists both, and only that one is read.
+  const errnoEntry = { args: [], returns: ptr } as const;
+  const table = { ...POSIX_SYMBOLS, [memory.errnoSymbol]: errnoEntry } as typeof POSIX_SYMBOLS &
+    Record<"__errno_location" | "__error", typeof errnoEntry>;
+  const { symbols: libc } = openFirst(memory.libc, table);
+  const errnoLocation = libc[memory.errnoSymbol];
 
   const fail = (syscall: string): never => {
+    // Read errno before anything else can overwrite it; only then bind strerror (failures are rare).
     const location = errnoLocation();
     const errno = location === null ? 0 : read.i32(location, 0);
-    throw new OsError(syscall, errno, String(libc.strerror(errno)));
+    const { symbols: text } = openFirst(memory.libc, { strerror: { args: [i32], returns: cstring } });
+    throw new OsError(syscall, errno, String(text.strerror(errno)));
   };
   const prot = { rw: memory.PROT_READ | memory.PROT_WRITE, rx: memory.PROT_READ | memory.PROT_EXEC };
 

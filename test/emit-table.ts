@@ -16,6 +16,7 @@ import {
   rdx,
   r8,
   r9,
+  sp,
   wzr,
   x64Gp,
 } from "../src/emit.ts";
@@ -29,6 +30,7 @@ export interface Row<A> {
 const w = (n: number) => a64Gp(n, 32);
 const x = (n: number) => a64Gp(n, 64);
 const r = (n: number, bits: 8 | 32 | 64) => x64Gp(n, bits);
+const r9d = x64Gp(9, 32);
 
 /** Bytes of `n` one-byte filler instructions (ret), so a branch row can place its label at a distance. */
 const fill = (a: X64Assembler, n: number) => {
@@ -162,6 +164,26 @@ export const X64_ROWS: readonly Row<X64Assembler>[] = [
       a.bind(l);
     },
   })),
+  // Immediate forms, each at the boundaries where the encoding an assembler picks changes.
+  { hex: "d1 e0", asm: "shl eax, 1", emit: (a) => a.shlRI(eax, 1) },
+  { hex: "41 c1 e1 05", asm: "shl r9d, 5", emit: (a) => a.shlRI(r9d, 5) },
+  { hex: "c1 f9 1f", asm: "sar ecx, 31", emit: (a) => a.sarRI(ecx, 31) },
+  { hex: "d1 e8", asm: "shr eax, 1", emit: (a) => a.shrRI(eax, 1) },
+  { hex: "41 c1 eb 00", asm: "shr r11d, 0", emit: (a) => a.shrRI(r(11, 32), 0) },
+  { hex: "83 c0 02", asm: "add eax, 2", emit: (a) => a.addRI(eax, 2) },
+  { hex: "05 e8 03 00 00", asm: "add eax, 1000", emit: (a) => a.addRI(eax, 1000) },
+  { hex: "41 81 c0 7f ff ff ff", asm: "add r8d, -129", emit: (a) => a.addRI(r(8, 32), -129) },
+  { hex: "0d 80 00 00 00", asm: "or eax, 128", emit: (a) => a.orRI(eax, 128) },
+  { hex: "25 ff 00 00 00", asm: "and eax, 255", emit: (a) => a.andRI(eax, 255) },
+  { hex: "41 83 e2 ff", asm: "and r10d, -1", emit: (a) => a.andRI(r(10, 32), -1) },
+  { hex: "2d 00 00 00 80", asm: "sub eax, -2147483648", emit: (a) => a.subRI(eax, -2147483648) },
+  { hex: "83 ee 7f", asm: "sub esi, 127", emit: (a) => a.subRI(r(6, 32), 127) },
+  { hex: "35 00 00 01 00", asm: "xor eax, 65536", emit: (a) => a.xorRI(eax, 65536) },
+  { hex: "41 83 f7 80", asm: "xor r15d, -128", emit: (a) => a.xorRI(r(15, 32), -128) },
+  { hex: "6b c7 03", asm: "imul eax, edi, 3", emit: (a) => a.imulRRI(eax, r(7, 32), 3) },
+  { hex: "44 69 c1 e8 03 00 00", asm: "imul r8d, ecx, 1000", emit: (a) => a.imulRRI(r(8, 32), ecx, 1000) },
+  { hex: "6b c0 80", asm: "imul eax, eax, -128", emit: (a) => a.imulRRI(eax, eax, -128) },
+  { hex: "45 69 e5 80 00 00 00", asm: "imul r12d, r13d, 128", emit: (a) => a.imulRRI(r(12, 32), r(13, 32), 128) },
 ];
 
 export const A64_ROWS: readonly Row<A64Assembler>[] = [
@@ -186,6 +208,24 @@ export const A64_ROWS: readonly Row<A64Assembler>[] = [
   { hex: "e0 03 1f 2a", asm: "mov w0, wzr", emit: (a) => a.movRR(w(0), wzr) },
   { hex: "1f 00 01 6b", asm: "cmp w0, w1", emit: (a) => a.cmpRR(w(0), w(1)) },
   { hex: "3f 04 00 31", asm: "cmn w1, #1", emit: (a) => a.cmnRI(w(1), 1) },
+  { hex: "3f 01 00 71", asm: "cmp w9, #0", emit: (a) => a.cmpRI(w(9), 0) },
+  { hex: "3f fd 3f 71", asm: "cmp w9, #4095", emit: (a) => a.cmpRI(w(9), 4095) },
+  { hex: "3f 04 00 f1", asm: "cmp x1, #1", emit: (a) => a.cmpRI(x(1), 1) },
+  { hex: "20 09 00 11", asm: "add w0, w9, #2", emit: (a) => a.addRI(w(0), w(9), 2) },
+  { hex: "00 fc 3f 11", asm: "add w0, w0, #4095", emit: (a) => a.addRI(w(0), w(0), 4095) },
+  { hex: "e1 43 00 91", asm: "add x1, sp, #16", emit: (a) => a.addRI(x(1), sp, 16) },
+  { hex: "49 05 00 51", asm: "sub w9, w10, #1", emit: (a) => a.subRI(w(9), w(10), 1) },
+  { hex: "ff 83 00 d1", asm: "sub sp, sp, #32", emit: (a) => a.subRI(sp, sp, 32) },
+  { hex: "00 78 1f 53", asm: "lsl w0, w0, #1", emit: (a) => a.lslRI(w(0), w(0), 1) },
+  { hex: "49 01 01 53", asm: "lsl w9, w10, #31", emit: (a) => a.lslRI(w(9), w(10), 31) },
+  { hex: "41 7c 00 53", asm: "lsl w1, w2, #0", emit: (a) => a.lslRI(w(1), w(2), 0) },
+  { hex: "00 7c 01 53", asm: "lsr w0, w0, #1", emit: (a) => a.lsrRI(w(0), w(0), 1) },
+  { hex: "83 7c 1f 53", asm: "lsr w3, w4, #31", emit: (a) => a.lsrRI(w(3), w(4), 31) },
+  { hex: "20 7c 05 13", asm: "asr w0, w1, #5", emit: (a) => a.asrRI(w(0), w(1), 5) },
+  { hex: "20 7c 1f 13", asm: "asr w0, w1, #31", emit: (a) => a.asrRI(w(0), w(1), 31) },
+  { hex: "20 00 41 d3", asm: "lsl x0, x1, #63", emit: (a) => a.lslRI(x(0), x(1), 63) },
+  { hex: "20 fc 60 d3", asm: "lsr x0, x1, #32", emit: (a) => a.lsrRI(x(0), x(1), 32) },
+  { hex: "62 fc 41 93", asm: "asr x2, x3, #1", emit: (a) => a.asrRI(x(2), x(3), 1) },
   { hex: "20 7c 02 1b", asm: "mul w0, w1, w2", emit: (a) => a.mulRR(w(0), w(1), w(2)) },
   { hex: "20 8c 02 1b", asm: "msub w0, w1, w2, w3", emit: (a) => a.msubRRR(w(0), w(1), w(2), w(3)) },
   { hex: "20 0c c2 1a", asm: "sdiv w0, w1, w2", emit: (a) => a.sdivRR(w(0), w(1), w(2)) },

@@ -75,7 +75,7 @@ describeOnEmu("windows", "Windows x64 under Wine", () => {
   test("--trace shows VirtualAlloc → VirtualProtect with the protection VirtualQuery reports", () => {
     const r = runWindows([BIN, "-4", "--trace"], { cwd: ROOT });
     expect(r.stdout).toBe("-3 -2 -1\n");
-    expect(r.stderr).toMatch(/trace: VirtualAlloc\(4096 bytes, PAGE_READWRITE\) = 0x[0-9a-f]+ for 16-byte function slots; VirtualQuery: PAGE_READWRITE\n/);
+    expect(r.stderr).toMatch(/trace: VirtualAlloc\(4096 bytes, PAGE_READWRITE\) = 0x[0-9a-f]+ for call trampolines and small functions; VirtualQuery: PAGE_READWRITE\n/);
     expect(r.stderr).toMatch(/trace: wrote 11 bytes at 0x[0-9a-f]+: 48 c7 c0 fc ff ff ff 48 01 c8 c3\n/);
     expect(r.stderr).toMatch(/VirtualProtect\(0x[0-9a-f]+, 4096, PAGE_EXECUTE_READ\); VirtualQuery: PAGE_EXECUTE_READ\n/);
     expect(r.stderr).toMatch(/trace: VirtualFree\(0x[0-9a-f]+, 4096\); VirtualQuery: unmapped\n/);

@@ -1,0 +1,53 @@
+/**
+ * Chapter two's entry points: expression source text to native code, and to a callable function.
+ *
+ *   using f = compileExpression("x * x - 3 * x + 2");
+ *   f(5); // 12
+ */
+import type { Code } from "../emit.ts";
+import { JitError } from "../errors.ts";
+import { type CodeMemory, type JitFunction, hostMemory, install } from "../jit.ts";
+import { type Target, hostPlatform, sameTarget } from "../platform.ts";
+import { generate } from "./codegen.ts";
+import { fold } from "./fold.ts";
+import { parse, validateParams } from "./parse.ts";
+
+export interface ExpressionOptions {
+  /** Parameter names, in argument order (at most 4); default `["x"]`. */
+  params?: readonly string[];
+  /** Must be the host's target (or the memory's) when running; any target when only assembling. */
+  target?: Target;
+  /** Where to install the code; defaults to the process-wide host memory. */
+  memory?: CodeMemory;
+}
+
+const DEFAULT_PARAMS: readonly string[] = ["x"];
+
+/** Parse, fold and generate code for any target (no memory mapped): for --dump/--listing. */
+export function assembleExpression(
+  source: string,
+  options: { params?: readonly string[]; target?: Target } = {},
+): { code: Code; checked: boolean; arity: number } {
+  const params = options.params ?? DEFAULT_PARAMS;
+  validateParams(params);
+  const tree = fold(parse(source, params));
+  const target = options.target ?? hostPlatform().target;
+  const { code, checked } = generate(tree, { target, params });
+  return { code, checked, arity: params.length };
+}
+
+/** Compile for this host and install: a JitFunction taking params.length int32 arguments. */
+export function compileExpression(source: string, options: ExpressionOptions = {}): JitFunction {
+  // The target is checked before anything is parsed or mapped: foreign code can only be listed.
+  const runs = options.memory?.target ?? hostPlatform().target;
+  const wanted = options.target ?? runs;
+  if (!sameTarget(wanted, runs)) {
+    throw new JitError(
+      "E_TARGET",
+      `cannot run ${wanted.arch}/${wanted.abi} code on this host (${runs.arch}/${runs.abi}); ` +
+        "assembleExpression generates it without running it",
+    );
+  }
+  const { code, checked, arity } = assembleExpression(source, { params: options.params ?? DEFAULT_PARAMS, target: runs });
+  return install(options.memory ?? hostMemory(), code, { arity, checked });
+}
