@@ -2,7 +2,7 @@
  * The floors, bound here with bun:ffi directly (not through babyjit's libc.ts), so that what babyjit
  * does is compared with the cheapest way Bun can do the same thing.
  */
-import { FFIType, dlopen, type Pointer } from "bun:ffi";
+import { FFIType, dlopen, toArrayBuffer, type Pointer } from "bun:ffi";
 import { hostPlatform } from "../src/platform.ts";
 
 const { i32, u32, u64, i64, i64_fast: i64Fast, ptr } = FFIType;
@@ -31,6 +31,8 @@ export interface PageOps {
   readonly pageSize: number;
   /** map one page RW, make it RX, unmap it: the system calls one install must make, done bare. */
   cycle(): number;
+  /** The same, writing one byte before protecting: adds the first-touch page fault a real install pays. */
+  cycleTouched(): number;
 }
 
 /** Bare map → protect RX → unmap of one page, with the same argument types libc.ts declares. */
@@ -41,6 +43,7 @@ export function bindPageOps(pageSize: number): PageOps {
       mmap: { args: [ptr, u64, i32, i32, i32, i64], returns: i64Fast },
       mprotect: { args: [ptr, u64, i32], returns: i32 },
       munmap: { args: [ptr, u64], returns: i32 },
+      memset: { args: [ptr, i32, u64], returns: ptr },
     });
     const rw = memory.PROT_READ | memory.PROT_WRITE;
     const rx = memory.PROT_READ | memory.PROT_EXEC;
@@ -54,6 +57,14 @@ export function bindPageOps(pageSize: number): PageOps {
         const b = libc.munmap(p as Pointer, pageSize);
         return a | b;
       },
+      cycleTouched() {
+        const p = libc.mmap(null, pageSize, rw, flags, -1, 0) as number;
+        if (p === -1) throw new Error("bench: mmap failed");
+        libc.memset(p as Pointer, 0xc3, 1);
+        const a = libc.mprotect(p as Pointer, pageSize, rx);
+        const b = libc.munmap(p as Pointer, pageSize);
+        return a | b;
+      },
     };
   }
   const k32 = openFirst(["kernel32.dll"], {
@@ -62,14 +73,13 @@ export function bindPageOps(pageSize: number): PageOps {
     VirtualFree: { args: [ptr, u64, u32], returns: i32 },
   });
   const old = new Uint32Array(1);
-  return {
-    pageSize,
-    cycle() {
-      const p = k32.VirtualAlloc(null, pageSize, memory.MEM_COMMIT_RESERVE, memory.PAGE_READWRITE) as number;
-      if (p === 0) throw new Error("bench: VirtualAlloc failed");
-      const a = k32.VirtualProtect(p as Pointer, pageSize, memory.PAGE_EXECUTE_READ, old);
-      const b = k32.VirtualFree(p as Pointer, 0, memory.MEM_RELEASE);
-      return a & b;
-    },
+  const cycle = (touch: boolean) => {
+    const p = k32.VirtualAlloc(null, pageSize, memory.MEM_COMMIT_RESERVE, memory.PAGE_READWRITE) as number;
+    if (p === 0) throw new Error("bench: VirtualAlloc failed");
+    if (touch) new Uint8Array(toArrayBuffer(p as Pointer, 0, 1))[0] = 0xc3;
+    const a = k32.VirtualProtect(p as Pointer, pageSize, memory.PAGE_EXECUTE_READ, old);
+    const b = k32.VirtualFree(p as Pointer, 0, memory.MEM_RELEASE);
+    return a & b;
   };
+  return { pageSize, cycle: () => cycle(false), cycleTouched: () => cycle(true) };
 }

@@ -22,14 +22,22 @@ const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 const compileExpression = await loadCompileExpression();
 if (typeof compileExpression === "string") log(`bench: ${compileExpression} (expression rows will be n/a)`);
 
-log("bench: 1/4 call cost ...");
-const calls = await callSection(compileExpression);
-log(`bench: 2/4 compile latency ... (${elapsed()})`);
-const latency = await latencySection(compileExpression);
-log(`bench: 3/4 code memory ... (${elapsed()})`);
-const code = codeMemorySection();
-log(`bench: 4/4 start-up and peak RSS (builds two executables) ... (${elapsed()})`);
-const startup = await startupSection();
+/** A section that throws (src/ is being edited, a build fails) becomes one n/a row; the rest still runs. */
+async function section(title: string, label: string, run: () => Row[] | Promise<Row[]>): Promise<Row[]> {
+  log(`bench: ${label} ... (${elapsed()})`);
+  try {
+    return await run();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log(`bench: ${label} failed: ${message}`);
+    return [{ section: title, name: `${label}: section failed`, value: undefined, unit: "ns", note: message.split("\n")[0] ?? "" }];
+  }
+}
+
+const calls = await section("1 call", "1/4 call cost", () => callSection(compileExpression));
+const latency = await section("2 jit", "2/4 compile latency", () => latencySection(compileExpression));
+const code = await section("5 memory", "3/4 code memory", () => codeMemorySection());
+const startup = await section("4 start", "4/4 start-up and peak RSS (builds two executables)", () => startupSection());
 
 const bySection = (rows: Row[]) => rows.sort((a, b) => a.section.localeCompare(b.section, "en", { numeric: true }));
 const rows = bySection([
@@ -57,7 +65,9 @@ console.log(`\n${header.join("\n")}\n\n${textTable(rows)}\n\nBudgets (${failed =
 const markdown = `# babyjit benchmark results
 
 Written by \`bun run bench\` (bench/run.ts). Every ratio compares two figures measured in the same run.
-Times are medians (mitata's p50, median over 3 interleaved rounds; start-up: median of spawned runs).
+In-process times are mitata medians (p50): each case runs in 5–15 short rounds interleaved with the
+others, and the table shows the best round's median (outside load only ever slows a round down); the
+median over rounds is in the detail column. Start-up: median and p90 of interleaved spawned runs.
 
 | Machine | |
 |---|---|

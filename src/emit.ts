@@ -366,12 +366,17 @@ export class X64Assembler extends CodeBuffer {
     this.insn(rr([opcode], src, dst), `${mnemonic} ${dst.name}, ${src.name}`);
   }
 
-  /** 83 /7 ib — CMP r/m32, imm8 (sign-extended) when it fits, as assemblers pick; else 81 /7 id — CMP r/m32, imm32. */
+  /**
+   * 83 /7 ib — CMP r/m32, imm8 (sign-extended) when it fits; 3D id — CMP EAX, imm32 (one byte shorter);
+   * else 81 /7 id — CMP r/m32, imm32. The same choice assemblers make.
+   */
   cmpRI(dst: X64Gp, imm: number): void {
     x64Reg(dst, 32, "cmp operand");
     const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
-    const tail = short ? [sfield(imm, 8, "imm8")] : le32(imm);
-    this.insn([...rDigit([short ? 0x83 : 0x81], 7, dst), ...tail], `cmp ${dst.name}, ${imm}`);
+    const text = `cmp ${dst.name}, ${imm}`;
+    if (short) this.insn([...rDigit([0x83], 7, dst), sfield(imm, 8, "imm8")], text);
+    else if (dst.id === 0) this.insn([0x3d, ...le32(imm)], text);
+    else this.insn([...rDigit([0x81], 7, dst), ...le32(imm)], text);
   }
 
   /** 0F AF /r — IMUL r32, r/m32 (low 32 bits of the product: wraps like Math.imul). */

@@ -14,6 +14,8 @@ export { JitError, OsError, type JitErrorCode } from "./errors.ts";
 export type { Arch, Code, ListingLine } from "./emit.ts";
 export { CodeMemory, hostMemory, hostOs, type CodeSlot, type JitFunction, type OsMemory } from "./jit.ts";
 export { formatListing, hexBytes } from "./listing.ts";
+export { assembleExpression, compileExpression, type ExpressionOptions } from "./expr/compile.ts";
+export { MAX_DEPTH } from "./expr/parse.ts";
 export { INT32_MAX, INT32_MIN, parseInt32 } from "./int32.ts";
 export { hostPlatform, platformFor, targetFor, SUPPORTED_PLATFORMS, type Abi, type Platform, type Target } from "./platform.ts";
 

@@ -22,6 +22,11 @@ export interface OsMemory {
   unmap(address: number, size: number): void;
   /** Copy bytes into memory that is currently writable. */
   write(address: number, bytes: Uint8Array): void;
+  /**
+   * Optional: write into memory that is read+execute, without ever making it writable (Linux x86-64:
+   * through /proc/self/mem, the way a debugger plants a breakpoint). Returns false if the OS refuses.
+   */
+  patch?(address: number, bytes: Uint8Array): boolean;
   /** Copy bytes out of memory that is currently readable. */
   read(address: number, size: number): Uint8Array;
   flushICache(address: number, size: number): void;
@@ -30,9 +35,15 @@ export interface OsMemory {
    * there), and where that came from; undefined where the OS offers no cheap way to ask (macOS).
    */
   protection(address: number): { readonly source: string; readonly perms: string } | undefined;
-  /** A JavaScript function calling native code at `address` with `arity` int32s and then one pointer. */
-  callable(address: number, arity: number, returns: "i32" | "i64_fast"): (...args: number[]) => number;
+  /**
+   * A JavaScript function calling native code at `address` with `arity` int32 arguments, followed by
+   * the target address as one pointer when `viaTrampoline` (see trampoline.ts).
+   */
+  callable(address: number, arity: number, returns: "i32" | "i64_fast", viaTrampoline: boolean): NativeFunction;
 }
+
+/** A bun:ffi function; close() frees its stub. */
+export type NativeFunction = ((...args: number[]) => number) & { close?(): void };
 
 /**
  * A region babyjit mapped: a page shared by many functions, or one large function's own mapping.
@@ -72,23 +83,33 @@ export class CodeMemory {
   /** The first page: it holds the call trampolines (and small functions) and stays mapped until close(). */
   private home: Region | undefined;
   private readonly trampolineAddresses = new Map<number, number>();
-  private readonly callers = new Map<string, (...args: number[]) => number>();
+  private readonly callers = new Map<string, NativeFunction>();
+  /** Whether the OS layer can still write into read+execute pages directly (see OsMemory.patch). */
+  private patching: boolean;
 
   constructor(os: OsMemory, target: Target) {
     this.os = os;
     this.target = target;
+    this.patching = os.patch !== undefined;
   }
 
-  /** Copy machine code into executable memory. */
-  install(bytes: Uint8Array): CodeSlot {
+  /**
+   * Copy a function's machine code into executable memory, with the trampoline that calls functions of
+   * its arity (made on first need, on the same write as the function when both land on a fresh page).
+   */
+  install(bytes: Uint8Array, arity: number, returns: "i32" | "i64_fast"): { slot: CodeSlot; call: NativeFunction } {
     if (bytes.length === 0) throw new JitError("E_INTERNAL", "cannot install empty code");
+    const writes: Write[] = [];
+    const trampoline = this.trampolineAddresses.has(arity) ? undefined : this.placeTrampoline(arity, writes);
     const units = Math.ceil(bytes.length / UNIT);
     const { region, unit } = this.allocate(units);
     region.functions++;
     const address = region.base + unit * UNIT;
-    this.writeCode(region, address, bytes);
+    writes.push({ region, address, bytes });
+    this.write(writes);
+    if (trampoline !== undefined) this.trampolineAddresses.set(arity, trampoline);
     let freed = false;
-    return {
+    const slot: CodeSlot = {
       address,
       size: bytes.length,
       free: () => {
@@ -100,6 +121,7 @@ export class CodeMemory {
         if (region.functions === 0 && region !== this.home) this.unmapRegion(region);
       },
     };
+    return { slot, call: this.caller(arity, returns) };
   }
 
   mappings(): MappingInfo[] {
@@ -119,42 +141,53 @@ export class CodeMemory {
   }
 
   /** The bun:ffi function that calls code with this many int32 arguments (see trampoline.ts). */
-  caller(arity: number, returns: "i32" | "i64_fast"): (...args: number[]) => number {
+  private caller(arity: number, returns: "i32" | "i64_fast"): NativeFunction {
     const key = `${arity}:${returns}`;
     let call = this.callers.get(key);
     if (call === undefined) {
-      call = this.os.callable(this.trampolineAddress(arity), arity, returns);
+      const address = this.trampolineAddresses.get(arity);
+      if (address === undefined) throw new JitError("E_INTERNAL", `no trampoline for arity ${arity}`);
+      call = this.os.callable(address, arity, returns, true);
       this.callers.set(key, call);
     }
     return call;
   }
 
-  private trampolineAddress(arity: number): number {
-    const known = this.trampolineAddresses.get(arity);
-    if (known !== undefined) return known;
-    const code = emitTrampoline(this.target, arity).bytes;
+  /** Reserve the trampoline's unit on the home page (mapping it if needed) and queue its bytes. */
+  private placeTrampoline(arity: number, writes: Write[]): number {
     const home = (this.home ??= this.mapRegion(this.os.pageSize, "call trampolines and small functions"));
     const unit = findRun(home, 1);
     if (unit < 0) throw new JitError("E_INTERNAL", "no room for a trampoline on the home page");
-    home.used[unit] = 1;
-    home.free--;
+    take(home, unit, 1);
     home.trampolines++;
     const address = home.base + unit * UNIT;
-    this.writeCode(home, address, code);
-    this.trampolineAddresses.set(arity, address);
+    writes.push({ region: home, address, bytes: emitTrampoline(this.target, arity).bytes });
     return address;
   }
 
-  /** W^X: the region is writable only while we write, then read+execute before anyone can call it. */
-  private writeCode(region: Region, address: number, bytes: Uint8Array): void {
-    if (region.executable) {
-      this.os.protect(region.base, region.size, "rw");
-      region.executable = false;
+  /**
+   * Put code into its regions, keeping W^X. A fresh region is written while it is still read+write and
+   * then made read+execute, as in the article. A region that is already executable is written through
+   * OsMemory.patch where the OS layer has it (the page stays read+execute throughout, and no permission
+   * change means no TLB shootdown); otherwise it is flipped to read+write, written and flipped back.
+   * JavaScript runs one thing at a time per thread, so nothing can call into a region while it is flipped.
+   */
+  private write(writes: readonly Write[]): void {
+    for (const region of new Set(writes.map((w) => w.region))) {
+      const mine = writes.filter((w) => w.region === region);
+      if (region.executable && this.patching) {
+        if (mine.every((w) => this.os.patch?.(w.address, w.bytes) === true)) {
+          for (const w of mine) this.os.flushICache(w.address, w.bytes.length);
+          continue;
+        }
+        this.patching = false; // refused once (e.g. a hardened kernel): use mprotect from now on
+      }
+      if (region.executable) this.os.protect(region.base, region.size, "rw");
+      for (const w of mine) this.os.write(w.address, w.bytes);
+      this.os.protect(region.base, region.size, "rx");
+      region.executable = true;
+      for (const w of mine) this.os.flushICache(w.address, w.bytes.length);
     }
-    this.os.write(address, bytes);
-    this.os.protect(region.base, region.size, "rx");
-    region.executable = true;
-    this.os.flushICache(address, bytes.length);
   }
 
   /** First fit over the mapped pages, newest first; a new page (or a large function's own mapping) otherwise. */
@@ -183,6 +216,12 @@ export class CodeMemory {
     this.regions.splice(this.regions.indexOf(region), 1);
     this.os.unmap(region.base, region.size);
   }
+}
+
+interface Write {
+  readonly region: Region;
+  readonly address: number;
+  readonly bytes: Uint8Array;
 }
 
 function take(region: Region, unit: number, units: number): { region: Region; unit: number } {
@@ -267,44 +306,59 @@ function divisionByZero(): never {
 }
 
 /** Install code and wrap it as a JitFunction. */
+/**
+ * After this many calls a function gets a bun:ffi stub of its own, skipping the trampoline (about a
+ * nanosecond a call). Making the stub costs microseconds, so only functions that are called a lot get one:
+ * a two-tier design in miniature, like the JITs that tier up hot code.
+ */
+export const TIER_UP_CALLS = 1000;
+
 export function install(memory: CodeMemory, code: Code, options: InstallOptions): JitFunction {
   const { arity, checked } = options;
-  const call = memory.caller(arity, checked ? "i64_fast" : "i32");
-  const slot = memory.install(code.bytes);
+  const returns = checked ? "i64_fast" : "i32";
+  const { slot, call } = memory.install(code.bytes, arity, returns);
   // `address` doubles as the liveness flag: dispose() sets it to 0, and every call checks it first.
   let address = slot.address;
+  let direct: NativeFunction | undefined;
+  let untilTierUp = TIER_UP_CALLS;
+  const tierUp = (): void => {
+    direct = memory.os.callable(address, arity, returns, false);
+  };
   const result = (r: number): number => (r === (r | 0) ? r : divisionByZero());
   const int = (v: number): number => ((v | 0) === v ? v : badArgument(v));
 
   let fn: (...args: number[]) => number;
-  switch (arity) {
-    case 0:
-      fn = () => (address === 0 ? disposedError() : checked ? result(call(address)) : call(address));
-      break;
-    case 1:
-      fn = checked
-        ? (a: number) => (address === 0 ? disposedError() : result(call(int(a), address)))
-        : (a: number) => {
-            if (address === 0) disposedError();
-            if ((a | 0) !== a) badArgument(a);
-            return call(a, address);
-          };
-      break;
-    default:
-      fn = (...args: number[]) => {
-        if (address === 0) disposedError();
-        if (args.length !== arity) {
-          throw new JitError("E_RANGE", `this function takes ${arity} arguments, got ${args.length}`);
-        }
-        for (const a of args) int(a);
-        const r = call(...args, address);
-        return checked ? result(r) : r;
-      };
+  if (arity === 1 && !checked) {
+    // The article's shape, kept as lean as possible: this is the path the call-cost budget measures.
+    fn = (a: number) => {
+      if (address === 0) disposedError();
+      if ((a | 0) !== a) badArgument(a);
+      if (direct !== undefined) return direct(a);
+      if (--untilTierUp === 0) tierUp();
+      return call(a, address);
+    };
+  } else {
+    fn = (...args: number[]) => {
+      if (address === 0) disposedError();
+      if (args.length !== arity) {
+        throw new JitError("E_RANGE", `this function takes ${arity} argument${arity === 1 ? "" : "s"}, got ${args.length}`);
+      }
+      for (const a of args) int(a);
+      let r: number;
+      if (direct !== undefined) r = direct(...args);
+      else {
+        if (--untilTierUp === 0) tierUp();
+        r = call(...args, address);
+      }
+      return checked ? result(r) : r;
+    };
   }
 
   const dispose = (): void => {
     if (address === 0) return;
     address = 0;
+    direct?.close?.();
+    direct = undefined;
     collector.unregister(slot);
     slot.free();
   };

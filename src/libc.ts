@@ -4,7 +4,7 @@
  */
 import { CFunction, FFIType, dlopen, read, toArrayBuffer, type FFIFunction, type Pointer } from "bun:ffi";
 import { JitError, OsError } from "./errors.ts";
-import type { OsMemory } from "./jit.ts";
+import type { NativeFunction, OsMemory } from "./jit.ts";
 import { protectionAt } from "./maps.ts";
 import type { MemoryApi, Platform } from "./platform.ts";
 
@@ -58,9 +58,11 @@ export function bindOs(platform: Platform): OsMemory {
   };
   if (memory.kind === "windows") return { ...bindWindows(memory), ...common };
   const linux = platform.os === "linux";
+  const posix = bindPosix(memory);
   return {
-    ...bindPosix(memory),
+    ...posix,
     ...common,
+    ...(platform.patch === "/proc/self/mem" ? { patch: procSelfMemWriter(memory.libc, posix.pageSize, common.read) } : {}),
     protection(address: number) {
       const perms = linux ? protectionAt(address) : undefined;
       return perms === undefined ? undefined : { source: "/proc/self/maps", perms };
@@ -111,6 +113,38 @@ const PAGE_NAMES: Record<number, string> = {
   0x20: "PAGE_EXECUTE_READ",
   0x40: "PAGE_EXECUTE_READWRITE",
 };
+
+/**
+ * Writes into our own read+execute pages through /proc/self/mem: the kernel does the store (as it does
+ * for a debugger's breakpoint), so the page is never writable from user space and its protection never
+ * changes. Bound on first use; the first write is read back to prove it landed. Returns false (and the
+ * caller falls back to mprotect) where the kernel refuses, as hardened kernels may.
+ */
+function procSelfMemWriter(libcNames: readonly string[], pageSize: number, readBack: (a: number, n: number) => Uint8Array) {
+  let state: { pwrite: (fd: number, bytes: Uint8Array, n: number, at: number) => number | bigint; fd: number; verified: boolean } | false | undefined;
+  const O_RDWR_CLOEXEC = 0o2 | 0o2000000;
+  return (address: number, bytes: Uint8Array): boolean => {
+    if (state === undefined) {
+      const { symbols } = openFirst(libcNames, {
+        open: { args: [cstring, i32], returns: i32 },
+        pwrite: { args: [i32, ptr, u64, i64], returns: i64Fast },
+      });
+      const fd = symbols.open(Buffer.from("/proc/self/mem\0") as unknown as Pointer, O_RDWR_CLOEXEC);
+      state = fd < 0 ? false : { pwrite: (f, b, n, at) => symbols.pwrite(f, b, n, at), fd, verified: false };
+    }
+    if (state === false || bytes.length > pageSize) return false;
+    if (Number(state.pwrite(state.fd, bytes, bytes.length, address)) !== bytes.length) return false;
+    if (!state.verified) {
+      const back = readBack(address, bytes.length);
+      if (!back.every((b, i) => b === bytes[i])) {
+        state = false;
+        return false;
+      }
+      state.verified = true;
+    }
+    return true;
+  };
+}
 
 function bindWindows(memory: Extract<MemoryApi, { kind: "windows" }>) {
   const { symbols: k32 } = openFirst(["kernel32.dll"], WINDOWS_SYMBOLS);
@@ -169,11 +203,9 @@ function bindICacheFlush(platform: Platform): (address: number, size: number) =>
   return (address, size) => symbols.sys_icache_invalidate(address as Pointer, size);
 }
 
-/**
- * A JavaScript function that calls native code at `address` with `arity` int32 arguments followed by
- * one pointer (see trampoline.ts for why the pointer comes last).
- */
-function makeCallable(address: number, arity: number, returns: "i32" | "i64_fast"): (...args: number[]) => number {
-  const args: FFIType[] = [...Array<FFIType>(arity).fill(i32), ptr];
-  return CFunction({ ptr: address as Pointer, args, returns: returns === "i32" ? i32 : i64Fast }) as unknown as (...args: number[]) => number;
+/** A bun:ffi CFunction for native code at `address`: `arity` int32s, then the address itself if via a trampoline. */
+function makeCallable(address: number, arity: number, returns: "i32" | "i64_fast", viaTrampoline: boolean): NativeFunction {
+  const args: FFIType[] = Array<FFIType>(arity).fill(i32);
+  if (viaTrampoline) args.push(ptr);
+  return CFunction({ ptr: address as Pointer, args, returns: returns === "i32" ? i32 : i64Fast }) as unknown as NativeFunction;
 }

@@ -8,13 +8,18 @@ import { EXIT, type Io, buildPlan, execute, report } from "./program.ts";
 
 const PLAIN_INTEGER = /^[+-]?[0-9]+$/;
 
-export function processIo(colorFlag?: boolean): Io {
-  const env = process.env;
-  const color = colorFlag ?? (process.stdout.isTTY === true && env.NO_COLOR === undefined && env.TERM !== "dumb");
+/**
+ * stdout/stderr through console.log/console.error: process.stdout would load Node's stream machinery,
+ * which costs more start-up than all of babyjit. Whether stdout is a terminal is asked only when a
+ * listing wants colour.
+ */
+export function processIo(): Io {
   return {
-    out: (text) => void process.stdout.write(`${text}\n`),
-    err: (text) => void process.stderr.write(`${text}\n`),
-    color,
+    out: (text) => console.log(text),
+    err: (text) => console.error(text),
+    get color() {
+      return process.stdout.isTTY === true && process.env.NO_COLOR === undefined && process.env.TERM !== "dumb";
+    },
   };
 }
 

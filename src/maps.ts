@@ -1,5 +1,4 @@
 /** What the kernel says about our memory: the protection column of /proc/self/maps (Linux only). */
-import { readFileSync } from "node:fs";
 
 export interface Mapping {
   readonly start: number;
@@ -14,6 +13,8 @@ export function readMaps(): Mapping[] | undefined {
   if (process.platform !== "linux") return undefined;
   let text: string;
   try {
+    // node:fs is loaded here, not at start-up: only --trace and the tests ask the kernel.
+    const { readFileSync } = require("node:fs") as typeof import("node:fs");
     text = readFileSync("/proc/self/maps", "utf8");
   } catch {
     return undefined;

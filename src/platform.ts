@@ -44,6 +44,13 @@ export interface Platform {
   readonly target: Target;
   readonly memory: MemoryApi;
   readonly icache: ICacheFlush;
+  /**
+   * How code is added to a page that is already read+execute: "mprotect" flips it to read+write and
+   * back; "/proc/self/mem" has the kernel write into it while it stays read+execute (falling back to
+   * mprotect if the kernel refuses). The latter is used only where it is tested natively (x86-64 Linux):
+   * under qemu such writes bypass the emulator's view of the code, so arm64 Linux keeps mprotect.
+   */
+  readonly patch: "mprotect" | "/proc/self/mem";
 }
 
 const LINUX_MEMORY: MemoryApi = {
@@ -85,19 +92,21 @@ const COHERENT: ICacheFlush = { kind: "coherent" };
  * the allow-unsigned-executable-memory entitlement that makes RW -> RX legal.
  */
 const PLATFORMS: Readonly<Record<string, Platform>> = {
-  "linux-x64": { os: "linux", target: { arch: "x64", abi: "sysv" }, memory: LINUX_MEMORY, icache: COHERENT },
+  "linux-x64": { os: "linux", target: { arch: "x64", abi: "sysv" }, memory: LINUX_MEMORY, icache: COHERENT, patch: "/proc/self/mem" },
   "linux-arm64": {
     os: "linux",
     target: { arch: "arm64", abi: "aapcs64" },
     memory: LINUX_MEMORY,
     icache: { kind: "symbol", library: ["libgcc_s.so.1"], symbol: "__clear_cache" },
+    patch: "mprotect",
   },
-  "darwin-x64": { os: "darwin", target: { arch: "x64", abi: "sysv" }, memory: DARWIN_MEMORY, icache: COHERENT },
+  "darwin-x64": { os: "darwin", target: { arch: "x64", abi: "sysv" }, memory: DARWIN_MEMORY, icache: COHERENT, patch: "mprotect" },
   "darwin-arm64": {
     os: "darwin",
     target: { arch: "arm64", abi: "aapcs64" },
     memory: DARWIN_MEMORY,
     icache: { kind: "symbol", library: ["libSystem.B.dylib", "/usr/lib/libSystem.B.dylib"], symbol: "sys_icache_invalidate" },
+    patch: "mprotect",
   },
   "win32-x64": {
     os: "win32",
@@ -105,6 +114,7 @@ const PLATFORMS: Readonly<Record<string, Platform>> = {
     memory: WINDOWS_MEMORY,
     // Not needed on x86-64 for correctness, but it is the documented contract for code writers on Windows.
     icache: { kind: "symbol", library: ["kernel32.dll"], symbol: "FlushInstructionCache" },
+    patch: "mprotect",
   },
 };
 

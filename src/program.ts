@@ -181,13 +181,27 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   return EXIT.OK;
 }
 
+const CARET_WIDTH = 60;
+
+/** The part of a long expression around `column` (1-based), with … where it was cut; tabs and newlines as spaces. */
+function caretWindow(source: string, column: number): { text: string; column: number } {
+  const flat = source.replace(/[\t\n\r]/g, " ");
+  if (flat.length <= CARET_WIDTH) return { text: flat, column };
+  const start = Math.max(0, Math.min(column - 1 - CARET_WIDTH / 2, flat.length - CARET_WIDTH));
+  const end = start + CARET_WIDTH;
+  const head = start > 0 ? "…" : "";
+  const tail = end < flat.length ? "…" : "";
+  return { text: `${head}${flat.slice(start, end)}${tail}`, column: column - start + head.length };
+}
+
 /** One line on stderr (two for a usage error: the problem, then where to look) and the exit code. */
 export function report(error: unknown, io: Io): number {
   if (error instanceof UsageError) {
     io.err(`babyjit: ${error.message}`);
     if (error.caret !== undefined) {
-      io.err(`  ${error.caret.text}`);
-      io.err(`  ${" ".repeat(Math.max(0, error.caret.column - 1))}^`);
+      const { text, column } = caretWindow(error.caret.text, error.caret.column);
+      io.err(`  ${text}`);
+      io.err(`  ${" ".repeat(column - 1)}^`);
     }
     io.err("Try 'babyjit --help' for more information.");
     return EXIT.USAGE;

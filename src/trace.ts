@@ -38,12 +38,21 @@ export function tracingOs(os: OsMemory, log: (line: string) => void, platform: P
       os.write(address, bytes);
       log(`wrote ${bytes.length} bytes at ${hex(address)}: ${hexBytes(bytes)}`);
     },
+    ...(os.patch === undefined
+      ? {}
+      : {
+          patch(address: number, bytes: Uint8Array) {
+            const ok = os.patch?.(address, bytes) === true;
+            log(`pwrite(/proc/self/mem, ${bytes.length} bytes at ${hex(address)}) ${ok ? "= ok" : "refused"}: ${hexBytes(bytes)}${kernel(address)}`);
+            return ok;
+          },
+        }),
     read: (address, size) => os.read(address, size),
     protection: (address) => os.protection(address),
     flushICache(address, size) {
       os.flushICache(address, size);
       if (platform.icache.kind === "symbol") log(`${platform.icache.symbol}(${hex(address)}, ${size} bytes): instruction cache flushed`);
     },
-    callable: (address, arity, returns) => os.callable(address, arity, returns),
+    callable: (address, arity, returns, viaTrampoline) => os.callable(address, arity, returns, viaTrampoline),
   };
 }

@@ -3,6 +3,8 @@
  * against the source CLI, the compiled executable, and (test/platforms.test.ts) under qemu and Wine.
  */
 export interface CliCase {
+  /** For arguments too long to be a test's name. */
+  readonly name?: string;
   readonly args: string[];
   readonly stdout: string;
   readonly stderr?: string;
@@ -31,6 +33,44 @@ export const CLI_CASES: readonly CliCase[] = [
   { args: ["-4", "--dump", "--abi", "win64"], stdout: "48 c7 c0 fc ff ff ff 48 01 c8 c3\n", exitCode: 0 },
   { args: ["-4", "--dump", "--arch", "arm64"], stdout: "69 00 80 12 00 00 09 0b c0 03 5f d6\n", exitCode: 0 },
   { args: ["--dump", "--arch=arm64", "305419896"], stdout: "09 cf 8a 52 89 46 a2 72 00 00 09 0b c0 03 5f d6\n", exitCode: 0 },
+  // Chapter two: expressions in x, with JavaScript's int32 semantics.
+  { args: ["--expr", "x * x - 3 * x + 2", "0", "1", "2", "3"], stdout: "2 0 0 2\n", exitCode: 0 },
+  { args: ["-e", "x * x - 3 * x + 2"], stdout: "0 0 2\n", exitCode: 0 },
+  { args: ["--expr=-x", "-5", "-2147483648"], stdout: "5 -2147483648\n", exitCode: 0 },
+  { args: ["-e", "-2147483648 / x", "-1", "7"], stdout: "-2147483648 -306783378\n", exitCode: 0 },
+  { args: ["-e", "x % -1", "-2147483648"], stdout: "0\n", exitCode: 0 },
+  { args: ["-e", "x >>> 1", "-1"], stdout: "2147483647\n", exitCode: 0 },
+  { args: ["-e", "x ? 10 : 0 / x", "5", "-5"], stdout: "10 10\n", exitCode: 0 },
+  { args: ["-e", "0 && 1 / 0"], stdout: "0 0 0\n", exitCode: 0 },
+  { args: ["-e", "x + 1", "--dump", "--arch", "arm64"], stdout: "00 04 00 11 c0 03 5f d6\n", exitCode: 0 },
+  { args: ["-e", "x + 1", "--dump", "--abi", "sysv"], stdout: "89 f8 83 c0 01 c3\n", exitCode: 0 },
+  { args: ["-e", "100 / x", "5", "0", "1"], stdout: "", stderr: "babyjit: division by zero (x = 0)\n", exitCode: 65 },
+  { args: ["-e", "x % 0"], stdout: "", stderr: "babyjit: division by zero (x = 1)\n", exitCode: 65 },
+  {
+    args: ["-e", "x +", "1"],
+    stdout: "",
+    stderr: `babyjit: unexpected end of expression\n  x +\n     ^\n${HINT}`,
+    exitCode: 64,
+  },
+  {
+    args: ["-e", "1 ? x : y / 0"],
+    stdout: "",
+    stderr: `babyjit: unknown name 'y' (parameters: x)\n  1 ? x : y / 0\n          ^\n${HINT}`,
+    exitCode: 64,
+  },
+  {
+    args: ["-e", "0xfffffffff"],
+    stdout: "",
+    stderr: `babyjit: literal out of range: 0xfffffffff (0..4294967295)\n  0xfffffffff\n  ^\n${HINT}`,
+    exitCode: 64,
+  },
+  {
+    name: "-e <60,000 nested parentheses>",
+    args: ["-e", `${"(".repeat(60000)}x${")".repeat(60000)}`],
+    stdout: "",
+    stderr: `babyjit: expression nests too deeply (limit 1000)\n  …${"(".repeat(60)}…\n  ${" ".repeat(31)}^\n${HINT}`,
+    exitCode: 64,
+  },
   // Usage errors: one line naming the value, the hint, nothing on stdout, exit 64.
   { args: [], ...usage("missing <term>: expected a decimal 32-bit integer, or --expr <expression>") },
   { args: ["abc"], ...usage(`invalid term 'abc': ${RANGE}`) },
@@ -62,6 +102,8 @@ const HOST_ADDER_DUMP = {
 };
 
 /** Cases whose text depends on the host (which target it runs). */
+export const caseName = (c: CliCase): string => c.name ?? (c.args.join(" ") || "(no arguments)");
+
 export function hostCases(host: "x64-sysv" | "x64-win64" | "arm64"): CliCase[] {
   const other = host === "arm64" ? ["--arch", "x64"] : ["--arch", "arm64"];
   const [hostArch, hostAbi, otherArch, otherAbi] =

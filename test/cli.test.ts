@@ -3,7 +3,7 @@ import pkg from "../package.json" with { type: "json" };
 import { hostOs } from "../src/jit.ts";
 import { main } from "../src/main.ts";
 import type { Io } from "../src/program.ts";
-import { CLI_CASES, type CliCase, hostCases } from "./cli-cases.ts";
+import { CLI_CASES, type CliCase, caseName, hostCases } from "./cli-cases.ts";
 import { BIN, type Result, buildExecutable, run, runExe, runSource } from "./support/cli.ts";
 
 const onLinuxX64 = process.platform === "linux" && process.arch === "x64";
@@ -18,7 +18,7 @@ function expectCase(result: Result, c: CliCase) {
 }
 
 describe("babyjit from source (bun bin/babyjit.js)", () => {
-  test.each(cases.map((c) => [c.args.join(" ") || "(no arguments)", c] as const))("%s", (_name, c) => {
+  test.each(cases.map((c) => [caseName(c), c] as const))("%s", (_name, c) => {
     expectCase(runSource(c.args), c);
   });
 
@@ -50,7 +50,7 @@ describe("babyjit from source (bun bin/babyjit.js)", () => {
     expect(runSource(["-4", "--listing", "--color"]).stdout).toContain("\x1b[1mmov\x1b[0m rax, -4");
   });
 
-  test.if(process.platform === "linux")("--trace narrates rw-p → r-xp (and back, W^X, to add code), the calls and the unmap", () => {
+  test.if(process.platform === "linux")("--trace narrates the article: mmap rw-p, write, mprotect r-xp, the calls, munmap", () => {
     const r = runSource(["-4", "--trace"]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe("-3 -2 -1\n");
@@ -60,8 +60,6 @@ describe("babyjit from source (bun bin/babyjit.js)", () => {
       `trace: page size: 4096 bytes`,
       `trace: mmap\\(4096 bytes, PROT_READ\\|PROT_WRITE\\) = (${hex}) for call trampolines and small functions; /proc/self/maps: rw-p`,
       `trace: wrote 2 bytes at ${hex}: ff e6`,
-      `trace: mprotect\\(${hex}, 4096, PROT_READ\\|PROT_EXEC\\); /proc/self/maps: r-xp`,
-      `trace: mprotect\\(${hex}, 4096, PROT_READ\\|PROT_WRITE\\); /proc/self/maps: rw-p`,
       `trace: wrote 11 bytes at ${hex}: 48 c7 c0 fc ff ff ff 48 01 f8 c3`,
       `trace: mprotect\\(${hex}, 4096, PROT_READ\\|PROT_EXEC\\); /proc/self/maps: r-xp`,
       `trace: call ${hex}\\(1\\) = -3`,
@@ -83,7 +81,7 @@ describe("babyjit from source (bun bin/babyjit.js)", () => {
 
 describe("babyjit compiled with bun build --compile (dist/babyjit)", () => {
   beforeAll(() => buildExecutable());
-  test.each(cases.map((c) => [c.args.join(" ") || "(no arguments)", c] as const))("%s", (_name, c) => {
+  test.each(cases.map((c) => [caseName(c), c] as const))("%s", (_name, c) => {
     expectCase(runExe(c.args), c);
   });
   test("--version", () => {

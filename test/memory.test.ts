@@ -9,9 +9,12 @@ import { protectionAt, readMaps } from "../src/maps.ts";
 
 const linux = process.platform === "linux";
 
-/** The host OS layer, checking after every call that no page of the process is writable and executable. */
-function wxCheckingOs(): { os: OsMemory; checks: () => number } {
-  const real = hostOs();
+/**
+ * The host OS layer, checking after every call that no page of ours is writable and executable; with
+ * `patch: false`, without the /proc/self/mem writer, so code is added by flipping pages RW and back.
+ */
+function wxCheckingOs(options: { patch: boolean }): { os: OsMemory; checks: () => number } {
+  const { patch: realPatch, ...real } = hostOs();
   let checks = 0;
   const check = () => {
     checks++;
@@ -42,6 +45,18 @@ function wxCheckingOs(): { os: OsMemory; checks: () => number } {
         owned.delete(a);
         check();
       },
+      ...(options.patch && realPatch !== undefined
+        ? {
+            patch(a: number, b: Uint8Array) {
+              // The page stays read+execute while the kernel writes into it.
+              expect(protectionAt(a)).toBe("r-xp");
+              const ok = realPatch(a, b);
+              expect(protectionAt(a)).toBe("r-xp");
+              check();
+              return ok;
+            },
+          }
+        : {}),
     },
     checks: () => checks,
   };
@@ -78,14 +93,21 @@ describe.if(linux)("pages and protections (Linux, /proc/self/maps)", () => {
     expect(memory.mappings()).toEqual([]);
   });
 
-  test("no mapping of ours is ever writable and executable at once", () => {
-    const { os, checks } = wxCheckingOs();
+  test.each([
+    ["adding code through /proc/self/mem where the kernel allows it", true],
+    ["adding code by flipping pages RW and back (mprotect)", false],
+  ])("no mapping of ours is ever writable and executable at once: %s", (_name, patch) => {
+    const { os, checks } = wxCheckingOs({ patch });
     const memory = new CodeMemory(os, hostPlatform().target);
     const fns = Array.from({ length: 300 }, (_, i) => compileAdder(i, { memory }));
     fns.forEach((f, i) => expect(f(1)).toBe(i + 1));
-    for (const f of fns) f.dispose();
+    // Slots are reused with different code: the new code must run, not the old.
+    for (const f of fns.splice(0, 100)) f.dispose();
+    const again = Array.from({ length: 100 }, (_, i) => compileAdder(-i, { memory }));
+    again.forEach((f, i) => expect(f(1)).toBe(1 - i));
+    for (const f of [...fns, ...again]) f.dispose();
     memory.close();
-    expect(checks()).toBeGreaterThan(600);
+    expect(checks()).toBeGreaterThan(400);
   });
 
   test("20,000 compile/dispose cycles leave no code memory behind", () => {

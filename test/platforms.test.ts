@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
-import { CLI_CASES, type CliCase, hostCases } from "./cli-cases.ts";
+import { CLI_CASES, type CliCase, caseName, hostCases } from "./cli-cases.ts";
 import { BIN, ROOT } from "./support/cli.ts";
 import {
   type RunResult,
@@ -21,6 +21,9 @@ import {
 } from "./support/emu.ts";
 
 const LIBRARY_CHECK = join(import.meta.dir, "fixtures", "library-check.ts");
+const EXPR_DIFF = join(import.meta.dir, "fixtures", "expr-diff.ts");
+// A fresh sample every CI run (printed on failure), unless BABYJIT_SEED pins it.
+const SEED = process.env.BABYJIT_SEED ?? String(Date.now() % 1_000_000);
 // The same flags as `bun run build`, so the cross-compiled executables are the shipped ones.
 const BUILD_FLAGS = pkg.scripts.build.split(" ").filter((w) => w.startsWith("--") && w !== "--compile" && w !== "--outfile");
 const tmp = tempDir("babyjit-platforms-");
@@ -38,7 +41,7 @@ function expectLibrary(r: RunResult, platform: string, target: { arch: string; a
   expect(r.exitCode).toBe(0);
 }
 
-const named = (cases: CliCase[]) => cases.map((c) => [c.args.join(" ") || "(no arguments)", c] as const);
+const named = (cases: CliCase[]) => cases.map((c) => [caseName(c), c] as const);
 
 describeOnEmu("arm64", "arm64 Linux under qemu-aarch64", () => {
   const cases = [...CLI_CASES, ...hostCases("arm64")];
@@ -48,11 +51,18 @@ describeOnEmu("arm64", "arm64 Linux under qemu-aarch64", () => {
     expectLibrary(runArm64([LIBRARY_CHECK], { cwd: ROOT }), "linux-arm64", { arch: "arm64", abi: "aapcs64" });
   });
 
+  test(`expressions: 3,000 random ones and 1,000 spilling ones against the reference (seed ${SEED})`, () => {
+    for (const [count, registers] of [["3000", []], ["1000", ["2"]]] as const) {
+      const r = runArm64([EXPR_DIFF, SEED, count, ...registers], { cwd: ROOT });
+      expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stdout: `ok ${count}\n`, stderr: "", exitCode: 0 });
+    }
+  });
+
   test("--trace shows the instruction cache flush and r-xp", () => {
     const r = runArm64([BIN, "-4", "--trace"], { cwd: ROOT });
     expect(r.stdout).toBe("-3 -2 -1\n");
     expect(r.stderr).toMatch(/trace: wrote 12 bytes at 0x[0-9a-f]+: 69 00 80 12 00 00 09 0b c0 03 5f d6\n/);
-    expect(r.stderr).toMatch(/trace: mprotect\(0x[0-9a-f]+, 4096, PROT_READ\|PROT_EXEC\); \/proc\/self\/maps: r-xp\ntrace: __clear_cache\(0x[0-9a-f]+, 12 bytes\): instruction cache flushed\n/);
+    expect(r.stderr).toMatch(/trace: mprotect\(0x[0-9a-f]+, 4096, PROT_READ\|PROT_EXEC\); \/proc\/self\/maps: r-xp\ntrace: __clear_cache\(0x[0-9a-f]+, 4 bytes\): instruction cache flushed\ntrace: __clear_cache\(0x[0-9a-f]+, 12 bytes\): instruction cache flushed\n/);
   });
 
   describe("compiled with --target=bun-linux-arm64", () => {
@@ -70,6 +80,13 @@ describeOnEmu("windows", "Windows x64 under Wine", () => {
 
   test("the library contract", () => {
     expectLibrary(runWindows([LIBRARY_CHECK], { cwd: ROOT }), "win32-x64", { arch: "x64", abi: "win64" });
+  });
+
+  test(`expressions: 3,000 random ones and 1,000 spilling ones against the reference (seed ${SEED})`, () => {
+    for (const [count, registers] of [["3000", []], ["1000", ["2"]]] as const) {
+      const r = runWindows([EXPR_DIFF, SEED, count, ...registers], { cwd: ROOT });
+      expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stdout: `ok ${count}\n`, stderr: "", exitCode: 0 });
+    }
   });
 
   test("--trace shows VirtualAlloc → VirtualProtect with the protection VirtualQuery reports", () => {
