@@ -6,8 +6,9 @@ if (typeof Bun === "undefined") {
   console.error(`babyjit: needs Bun (https://bun.sh), which has bun:ffi; it was started by ${runtime}. Try: bunx babyjit -4`);
   process.exit(69);
 } else {
-  import("../src/main.ts")
-    .then(({ main }) => main(process.argv.slice(2)))
+  // require, not import(): Bun's ES module loader adds milliseconds to start-up; require does not.
+  require("../src/main.ts")
+    .main(process.argv.slice(2))
     .then((code) => {
       process.exitCode = code;
     });

@@ -3,6 +3,7 @@
  */
 import { type ArgsDef, defineCommand, renderUsage, runCommand } from "citty";
 import pkg from "../package.json" with { type: "json" };
+import { isDecimal } from "./int32.ts";
 import type { OsMemory } from "./jit.ts";
 import { type Io, type Plan, UsageError, buildPlan, execute, report } from "./program.ts";
 
@@ -67,7 +68,7 @@ export function normalizeArgv(argv: readonly string[]): string[] | "help" | "ver
       positionals.push(...argv.slice(i + 1));
       break;
     }
-    if (!arg.startsWith("-") || arg === "-" || /^[+-]?[0-9]+$/.test(arg)) {
+    if (!arg.startsWith("-") || arg === "-" || isDecimal(arg)) {
       positionals.push(arg);
       continue;
     }
@@ -93,7 +94,7 @@ export function normalizeArgv(argv: readonly string[]): string[] | "help" | "ver
 }
 
 export async function runCli(argv: readonly string[], io?: Io, os?: OsMemory): Promise<number> {
-  const { processIo } = await import("./main.ts");
+  const { processIo } = require("./main.ts") as typeof import("./main.ts");
   const out = io ?? processIo();
   try {
     const rawArgs = normalizeArgv(argv);

@@ -210,7 +210,8 @@ abstract class CodeBuffer {
       } else {
         encoded = item.bytes;
       }
-      const insnBytes = Uint8Array.from(encoded);
+      // new Uint8Array(array), not Uint8Array.from: the latter's first call costs most of a millisecond.
+      const insnBytes = new Uint8Array(encoded);
       bytes.set(insnBytes, offset);
       const line = { kind: "insn" as const, offset, bytes: insnBytes, text: item.text };
       listing.push(item.comment === undefined ? line : { ...line, comment: item.comment });

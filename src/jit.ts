@@ -11,7 +11,6 @@ import type { Code, ListingLine } from "./emit.ts";
 import { JitError } from "./errors.ts";
 import { type Target, hostPlatform } from "./platform.ts";
 import { emitTrampoline } from "./trampoline.ts";
-import { formatListing } from "./listing.ts";
 
 /** The system calls babyjit needs, behind one small interface (libc.ts binds the real ones). */
 export interface OsMemory {
@@ -83,7 +82,7 @@ export class CodeMemory {
   /** The first page: it holds the call trampolines (and small functions) and stays mapped until close(). */
   private home: Region | undefined;
   private readonly trampolineAddresses = new Map<number, number>();
-  private readonly callers = new Map<string, NativeFunction>();
+  private readonly callers = new Map<number, NativeFunction>(); // key: arity * 2 + (i64_fast ? 1 : 0)
   /** Whether the OS layer can still write into read+execute pages directly (see OsMemory.patch). */
   private patching: boolean;
 
@@ -142,7 +141,7 @@ export class CodeMemory {
 
   /** The bun:ffi function that calls code with this many int32 arguments (see trampoline.ts). */
   private caller(arity: number, returns: "i32" | "i64_fast"): NativeFunction {
-    const key = `${arity}:${returns}`;
+    const key = arity * 2 + (returns === "i32" ? 0 : 1);
     let call = this.callers.get(key);
     if (call === undefined) {
       const address = this.trampolineAddresses.get(arity);
@@ -173,8 +172,10 @@ export class CodeMemory {
    * JavaScript runs one thing at a time per thread, so nothing can call into a region while it is flipped.
    */
   private write(writes: readonly Write[]): void {
-    for (const region of new Set(writes.map((w) => w.region))) {
-      const mine = writes.filter((w) => w.region === region);
+    const regions = writes.length === 1 ? [writes[0]?.region] : [...new Set(writes.map((w) => w.region))];
+    for (const region of regions) {
+      if (region === undefined) continue;
+      const mine = writes.length === 1 ? writes : writes.filter((w) => w.region === region);
       if (region.executable && this.patching) {
         if (mine.every((w) => this.os.patch?.(w.address, w.bytes) === true)) {
           for (const w of mine) this.os.flushICache(w.address, w.bytes.length);
@@ -306,73 +307,85 @@ function divisionByZero(): never {
 }
 
 /** Install code and wrap it as a JitFunction. */
-/**
- * After this many calls a function gets a bun:ffi stub of its own, skipping the trampoline (about a
- * nanosecond a call). Making the stub costs microseconds, so only functions that are called a lot get one:
- * a two-tier design in miniature, like the JITs that tier up hot code.
- */
-export const TIER_UP_CALLS = 1000;
-
 export function install(memory: CodeMemory, code: Code, options: InstallOptions): JitFunction {
   const { arity, checked } = options;
-  const returns = checked ? "i64_fast" : "i32";
-  const { slot, call } = memory.install(code.bytes, arity, returns);
+  const { slot, call } = memory.install(code.bytes, arity, checked ? "i64_fast" : "i32");
   // `address` doubles as the liveness flag: dispose() sets it to 0, and every call checks it first.
+  // (One shared trampoline CFunction per arity keeps this call site monomorphic; a bun:ffi stub per
+  // function was measured slower once several functions exist, besides costing microseconds to make.)
   let address = slot.address;
-  let direct: NativeFunction | undefined;
-  let untilTierUp = TIER_UP_CALLS;
-  const tierUp = (): void => {
-    direct = memory.os.callable(address, arity, returns, false);
-  };
-  const result = (r: number): number => (r === (r | 0) ? r : divisionByZero());
-  const int = (v: number): number => ((v | 0) === v ? v : badArgument(v));
 
   let fn: (...args: number[]) => number;
-  if (arity === 1 && !checked) {
+  if (arity === 1) {
     // The article's shape, kept as lean as possible: this is the path the call-cost budget measures.
-    fn = (a: number) => {
-      if (address === 0) disposedError();
-      if ((a | 0) !== a) badArgument(a);
-      if (direct !== undefined) return direct(a);
-      if (--untilTierUp === 0) tierUp();
-      return call(a, address);
-    };
+    fn = checked
+      ? (a: number) => {
+          if (address === 0) disposedError();
+          if ((a | 0) !== a) badArgument(a);
+          const r = call(a, address);
+          return r === (r | 0) ? r : divisionByZero();
+        }
+      : (a: number) => {
+          if (address === 0) disposedError();
+          if ((a | 0) !== a) badArgument(a);
+          return call(a, address);
+        };
   } else {
     fn = (...args: number[]) => {
       if (address === 0) disposedError();
       if (args.length !== arity) {
         throw new JitError("E_RANGE", `this function takes ${arity} argument${arity === 1 ? "" : "s"}, got ${args.length}`);
       }
-      for (const a of args) int(a);
-      let r: number;
-      if (direct !== undefined) r = direct(...args);
-      else {
-        if (--untilTierUp === 0) tierUp();
-        r = call(...args, address);
-      }
-      return checked ? result(r) : r;
+      for (const a of args) if ((a | 0) !== a) badArgument(a);
+      const r = call(...args, address);
+      return !checked || r === (r | 0) ? r : divisionByZero();
     };
   }
 
   const dispose = (): void => {
     if (address === 0) return;
     address = 0;
-    direct?.close?.();
-    direct = undefined;
     collector.unregister(slot);
     slot.free();
   };
-  const jit = Object.defineProperties(fn, {
-    address: { get: () => address, enumerable: true },
-    bytes: { get: () => code.bytes.slice(), enumerable: true },
-    lines: { value: code.listing, enumerable: true },
-    listing: { get: () => formatListing(code), enumerable: true },
-    target: { value: memory.target, enumerable: true },
-    arity: { value: arity, enumerable: true },
-    disposed: { get: () => address === 0, enumerable: true },
-    dispose: { value: dispose },
-    [Symbol.dispose]: { value: dispose },
-  }) as JitFunction;
+  // One shared prototype instead of per-function property definitions: defining nine properties on
+  // each new function took longer than the system call that installs it.
+  const state: JitState = { address: () => address, dispose, code, target: memory.target, arity };
+  Object.setPrototypeOf(fn, JIT_FUNCTION_PROTOTYPE);
+  (fn as unknown as { [STATE]: JitState })[STATE] = state;
+  const jit = fn as JitFunction;
   collector.register(jit, slot, slot);
   return jit;
 }
+
+const STATE = Symbol("babyjit.state");
+
+interface JitState {
+  readonly address: () => number;
+  readonly dispose: () => void;
+  readonly code: Code;
+  readonly target: Target;
+  readonly arity: number;
+}
+
+function stateOf(fn: unknown): JitState {
+  const state = (fn as { [STATE]?: JitState })[STATE];
+  if (state === undefined) throw new JitError("E_INTERNAL", "not a JitFunction");
+  return state;
+}
+
+const JIT_FUNCTION_PROTOTYPE: object = Object.create(Function.prototype, {
+  address: { get: function (this: unknown) { return stateOf(this).address(); } },
+  bytes: { get: function (this: unknown) { return stateOf(this).code.bytes.slice(); } },
+  lines: { get: function (this: unknown) { return stateOf(this).code.listing; } },
+  listing: {
+    get: function (this: unknown) {
+      return (require("./listing.ts") as typeof import("./listing.ts")).formatListing(stateOf(this).code);
+    },
+  },
+  target: { get: function (this: unknown) { return stateOf(this).target; } },
+  arity: { get: function (this: unknown) { return stateOf(this).arity; } },
+  disposed: { get: function (this: unknown) { return stateOf(this).address() === 0; } },
+  dispose: { value: function (this: unknown) { stateOf(this).dispose(); } },
+  [Symbol.dispose]: { value: function (this: unknown) { stateOf(this).dispose(); } },
+});

@@ -3,10 +3,10 @@
  * the node:util parser it uses), which keeps start-up close to bare Bun; anything with a flag goes
  * through the citty command in cli.ts, whose definition is the CLI's single source of truth.
  */
+import { isDecimal } from "./int32.ts";
 import type { OsMemory } from "./jit.ts";
 import { EXIT, type Io, buildPlan, execute, report } from "./program.ts";
 
-const PLAIN_INTEGER = /^[+-]?[0-9]+$/;
 
 /**
  * stdout/stderr through console.log/console.error: process.stdout would load Node's stream machinery,
@@ -25,14 +25,15 @@ export function processIo(): Io {
 
 /** Run the command; returns the exit code. `os` is for tests (see program.ts execute). */
 export async function main(argv: readonly string[], io: Io = processIo(), os?: OsMemory): Promise<number> {
-  if (argv.length > 0 && argv.every((a) => PLAIN_INTEGER.test(a))) {
+  if (argv.length > 0 && argv.every(isDecimal)) {
     try {
       return execute(buildPlan({ positionals: argv }), io, os);
     } catch (error) {
       return report(error, io);
     }
   }
-  const { runCli } = await import("./cli.ts");
+  // require, not import(): Bun's ES module loader costs milliseconds at start-up that require does not.
+  const { runCli } = require("./cli.ts") as typeof import("./cli.ts");
   return runCli(argv, io, os);
 }
 

@@ -7,10 +7,8 @@ import { emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
 import { JitError, OsError } from "./errors.ts";
 import { CodeMemory, type OsMemory, hostMemory, hostOs, install } from "./jit.ts";
-import { formatListing, hexBytes } from "./listing.ts";
 import { parseInt32 } from "./int32.ts";
 import { type Abi, type Target, hostPlatform, sameTarget, targetFor } from "./platform.ts";
-import { tracingOs } from "./trace.ts";
 
 /** sysexits.h */
 export const EXIT = { OK: 0, USAGE: 64, DATAERR: 65, UNAVAILABLE: 69, SOFTWARE: 70, OSERR: 71 } as const;
@@ -144,12 +142,10 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
     );
   }
   const { code, checked, arity } = generate(plan.source, target);
-  if (plan.mode === "dump") {
-    io.out(hexBytes(code.bytes));
-    return EXIT.OK;
-  }
-  if (plan.mode === "listing") {
-    io.out(formatListing(code, { color: plan.color ?? io.color }));
+  if (plan.mode !== "run") {
+    // Loaded only when asked for, like trace.ts below: start-up pays for what the common path uses.
+    const { formatListing, hexBytes } = require("./listing.ts") as typeof import("./listing.ts");
+    io.out(plan.mode === "dump" ? hexBytes(code.bytes) : formatListing(code, { color: plan.color ?? io.color }));
     return EXIT.OK;
   }
   if (arity !== 1) throw new JitError("E_INTERNAL", `the CLI calls functions of one argument, not ${arity}`);
@@ -157,7 +153,9 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   // A memory of its own when tracing or given an OS layer, so that everything it mapped is unmapped at the end.
   const own = trace !== undefined || os !== undefined;
   const base = os ?? hostOs();
-  const memory = own ? new CodeMemory(trace ? tracingOs(base, trace, hostPlatform()) : base, target) : hostMemory();
+  const traced = (log: (line: string) => void) =>
+    (require("./trace.ts") as typeof import("./trace.ts")).tracingOs(base, log, hostPlatform());
+  const memory = own ? new CodeMemory(trace ? traced(trace) : base, target) : hostMemory();
   const fn = install(memory, code, { arity, checked });
   let results: number[];
   try {
