@@ -14,7 +14,7 @@ import {
   compileExe,
   describeOnEmu,
   runArm64,
-  runArm64Exe,
+  runArm64Many,
   runWindows,
   runWindowsExe,
   tempDir,
@@ -45,7 +45,26 @@ const named = (cases: CliCase[]) => cases.map((c) => [caseName(c), c] as const);
 
 describeOnEmu("arm64", "arm64 Linux under qemu-aarch64", () => {
   const cases = [...CLI_CASES, ...hostCases("arm64")];
-  test.each(named(cases))("babyjit %s", (_n, c) => expectCase(runArm64([BIN, ...c.args], { cwd: ROOT }), c));
+  // About a second a run under qemu: run the table two at a time up front, then check each case.
+  let fromSource: RunResult[] = [];
+  let fromExe: RunResult[] = [];
+  beforeAll(async () => {
+    const exe = compileExe("arm64", BIN, join(tmp.path, "babyjit-arm64"), BUILD_FLAGS);
+    const jobs = [...cases.map((c) => [null, [BIN, ...c.args]] as [null, string[]]), ...cases.map((c) => [exe, c.args] as [string, string[]])];
+    const results = await runArm64Many(jobs, { cwd: ROOT });
+    fromSource = results.slice(0, cases.length);
+    fromExe = results.slice(cases.length);
+  });
+  test.each(named(cases).map(([n, c], i) => [n, c, i] as const))("babyjit %s", (_n, c, i) => {
+    const r = fromSource[i];
+    if (r === undefined) throw new Error("no result");
+    expectCase(r, c);
+  });
+  test.each(named(cases).map(([n, c], i) => [n, c, i] as const))("compiled with --target=bun-linux-arm64: babyjit %s", (_n, c, i) => {
+    const r = fromExe[i];
+    if (r === undefined) throw new Error("no result");
+    expectCase(r, c);
+  });
 
   test("the library contract", () => {
     expectLibrary(runArm64([LIBRARY_CHECK], { cwd: ROOT }), "linux-arm64", { arch: "arm64", abi: "aapcs64" });
@@ -65,13 +84,6 @@ describeOnEmu("arm64", "arm64 Linux under qemu-aarch64", () => {
     expect(r.stderr).toMatch(/trace: mprotect\(0x[0-9a-f]+, 4096, PROT_READ\|PROT_EXEC\); \/proc\/self\/maps: r-xp\ntrace: __clear_cache\(0x[0-9a-f]+, 4 bytes\): instruction cache flushed\ntrace: __clear_cache\(0x[0-9a-f]+, 12 bytes\): instruction cache flushed\n/);
   });
 
-  describe("compiled with --target=bun-linux-arm64", () => {
-    let exe = "";
-    beforeAll(() => {
-      exe = compileExe("arm64", BIN, join(tmp.path, "babyjit-arm64"), BUILD_FLAGS);
-    });
-    test.each(named(cases))("babyjit %s", (_n, c) => expectCase(runArm64Exe(exe, c.args), c));
-  });
 });
 
 describeOnEmu("windows", "Windows x64 under Wine", () => {

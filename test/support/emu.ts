@@ -204,6 +204,37 @@ export function runArm64(args: string[], opts: RunOptions = {}): RunResult {
   return run(qemuCmd(join(emuDir(), "bun-linux-aarch64", "bun"), args), envWith(opts.env), opts);
 }
 
+/**
+ * Many qemu runs at once (`concurrency` at a time; each is single-threaded enough that two fit on two
+ * cores): `jobs` are `[exe, args]`, exe null for Bun's own arm64 build. Results in the jobs' order.
+ */
+export async function runArm64Many(jobs: readonly [string | null, string[]][], opts: RunOptions = {}, concurrency = 2): Promise<RunResult[]> {
+  need("arm64");
+  const bun = join(emuDir(), "bun-linux-aarch64", "bun");
+  const results: RunResult[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      const [exe, args] = jobs[i] ?? [null, []];
+      results[i] = await runAsync(qemuCmd(exe === null ? bun : resolve(exe), args), envWith(opts.env), opts);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
+}
+
+async function runAsync(cmd: string[], env: Record<string, string | undefined>, opts: RunOptions): Promise<RunResult> {
+  const start = performance.now();
+  const proc = Bun.spawn({ cmd, cwd: opts.cwd ?? process.cwd(), env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  await proc.exited;
+  const sig = proc.signalCode;
+  const signal = sig === null || sig === undefined ? null : String(sig);
+  const exitCode = signal !== null && !proc.exitCode ? 128 + signalNumber(signal) : (proc.exitCode ?? -1);
+  return { stdout, stderr, rawStderr: stderr, exitCode, signal, timedOut: false, ms: performance.now() - start };
+}
+
 /** Runs an executable made by `bun build --compile --target=bun-linux-arm64` under qemu. */
 export function runArm64Exe(exePath: string, args: string[] = [], opts: RunOptions = {}): RunResult {
   need("arm64");
