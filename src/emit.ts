@@ -174,58 +174,78 @@ abstract class CodeBuffer {
    * relaxation makes, so the listing reassembles to identical bytes.
    */
   finish(): Code {
+    let branches = 0;
     for (const item of this.items) {
-      if (item.kind === "branch" && !this.bound.has(item.label.id)) {
-        throw new JitError("E_INTERNAL", `branch to ${item.label.name}, which is never bound`);
-      }
+      if (item.kind !== "branch") continue;
+      branches++;
+      if (!this.bound.has(item.label.id)) throw new JitError("E_INTERNAL", `branch to ${item.label.name}, which is never bound`);
     }
-    let offsets: { at: number[]; labels: Map<number, number>; size: number };
-    for (;;) {
-      offsets = this.layout();
+    let offsets = this.layout();
+    while (branches > 0) {
       let grew = false;
-      this.items.forEach((item, i) => {
-        if (item.kind !== "branch" || item.long) return;
+      for (let i = 0; i < this.items.length; i++) {
+        const item = this.items[i];
+        if (item?.kind !== "branch" || item.long) continue;
         const end = (offsets.at[i] ?? 0) + item.size(false);
-        if (!item.fitsShort((offsets.labels.get(item.label.id) ?? 0) - end)) {
+        if (!item.fitsShort((offsets.labels[item.label.id] ?? 0) - end)) {
           item.long = true;
           grew = true;
         }
-      });
+      }
       if (!grew) break;
+      offsets = this.layout();
     }
     const bytes = new Uint8Array(offsets.size);
-    const listing: ListingLine[] = [];
-    this.items.forEach((item, i) => {
+    const items = this.items;
+    const lengths: number[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
       const offset = offsets.at[i] ?? 0;
-      if (item.kind === "label") {
-        listing.push({ kind: "label", offset, name: item.label.name });
-        return;
+      if (item === undefined || item.kind === "label") {
+        lengths.push(0);
+        continue;
       }
       let encoded: number[];
-      if (item.kind === "branch") {
-        const target = offsets.labels.get(item.label.id) ?? 0;
+      if (item.kind !== "branch") encoded = item.bytes;
+      else {
+        const target = offsets.labels[item.label.id] ?? 0;
         // x86 displacements count from the end of the instruction, A64 ones from its start.
         const from = this.arch === "x64" ? offset + item.size(item.long) : offset;
         encoded = item.encode(target - from, item.long);
-      } else {
-        encoded = item.bytes;
       }
-      // new Uint8Array(array), not Uint8Array.from: the latter's first call costs most of a millisecond.
-      const insnBytes = new Uint8Array(encoded);
-      bytes.set(insnBytes, offset);
-      const line = { kind: "insn" as const, offset, bytes: insnBytes, text: item.text };
-      listing.push(item.comment === undefined ? line : { ...line, comment: item.comment });
-    });
-    return { arch: this.arch, bytes, listing };
+      bytes.set(encoded, offset);
+      lengths.push(encoded.length);
+    }
+    // The listing was written instruction by instruction above; it is turned into line objects only
+    // when someone reads it, since most compiled functions are never listed.
+    let listing: ListingLine[] | undefined;
+    const lines = (): ListingLine[] =>
+      items.map((item, i): ListingLine => {
+        const offset = offsets.at[i] ?? 0;
+        if (item.kind === "label") return { kind: "label", offset, name: item.label.name };
+        const insnBytes = bytes.subarray(offset, offset + (lengths[i] ?? 0)); // a view: one copy of the truth
+        return item.comment === undefined
+          ? { kind: "insn", offset, bytes: insnBytes, text: item.text }
+          : { kind: "insn", offset, bytes: insnBytes, text: item.text, comment: item.comment };
+      });
+    return {
+      arch: this.arch,
+      bytes,
+      get listing() {
+        listing ??= lines();
+        return listing;
+      },
+    };
   }
 
-  private layout(): { at: number[]; labels: Map<number, number>; size: number } {
+  /** Offsets of every item, and of every label (indexed by label id: ids count up from 0). */
+  private layout(): { at: number[]; labels: number[]; size: number } {
     const at: number[] = [];
-    const labels = new Map<number, number>();
+    const labels: number[] = [];
     let offset = 0;
     for (const item of this.items) {
       at.push(offset);
-      if (item.kind === "label") labels.set(item.label.id, offset);
+      if (item.kind === "label") labels[item.label.id] = offset;
       else if (item.kind === "branch") offset += item.size(item.long);
       else offset += item.bytes.length;
     }
