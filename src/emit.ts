@@ -42,6 +42,18 @@ export const rax = x64Gp(0, 64), rcx = x64Gp(1, 64), rdx = x64Gp(2, 64), rsp = x
 export const rsi = x64Gp(6, 64), rdi = x64Gp(7, 64), r8 = x64Gp(8, 64), r9 = x64Gp(9, 64);
 export const eax = x64Gp(0, 32), ecx = x64Gp(1, 32), edx = x64Gp(2, 32);
 
+/** An SSE register, xmm0..xmm15 (only as a source of a double here). */
+export interface X64Xmm {
+  readonly arch: "x64";
+  readonly id: number;
+  readonly name: string;
+}
+
+export function xmm(id: number): X64Xmm {
+  if (!Number.isInteger(id) || id < 0 || id > 15) throw new JitError("E_RANGE", `xmm register number ${id} is not 0..15`);
+  return Object.freeze({ arch: "x64", id, name: `xmm${id}` });
+}
+
 export interface A64Gp {
   readonly arch: "arm64";
   readonly id: number; // 0..31; 31 is the zero register or sp depending on the instruction
@@ -59,6 +71,18 @@ export const xzr: A64Gp = Object.freeze({ arch: "arm64", id: 31, bits: 64, name:
 /** The stack pointer also has number 31; only load/store base and add/sub (immediate) accept it. */
 export const sp: A64Gp = Object.freeze({ arch: "arm64", id: 31, bits: 64, name: "sp" });
 export const w0 = a64Gp(0, 32), x0 = a64Gp(0, 64), x1 = a64Gp(1, 64), x4 = a64Gp(4, 64);
+
+/** An AArch64 double-precision register, d0..d31. */
+export interface A64D {
+  readonly arch: "arm64";
+  readonly id: number;
+  readonly name: string;
+}
+
+export function a64D(id: number): A64D {
+  if (!Number.isInteger(id) || id < 0 || id > 31) throw new JitError("E_RANGE", `arm64 register number ${id} is not 0..31`);
+  return Object.freeze({ arch: "arm64", id, name: `d${id}` });
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Field helpers: every value that goes into an instruction passes through one of these.
@@ -480,6 +504,23 @@ export class X64Assembler extends CodeBuffer {
     this.insn([...rex(false, 4, target), 0xff, modrmReg(4, target)], `jmp ${target.name}`);
   }
 
+  /** F2 REX.W 0F 2C /r — CVTTSD2SI r64, xmm: the double in xmm, truncated to a 64-bit integer. */
+  cvttsd2siRX(dst: X64Gp, src: X64Xmm): void {
+    x64Reg(dst, 64, "cvttsd2si destination");
+    const rexByte = 0x48 | (dst.id >= 8 ? 4 : 0) | (src.id >= 8 ? 1 : 0);
+    this.insn([0xf2, rexByte, 0x0f, 0x2c, 0xc0 | ((dst.id & 7) << 3) | (src.id & 7)], `cvttsd2si ${dst.name}, ${src.name}`);
+  }
+
+  /** F2 REX.W 0F 2C /r, ModRM mod=01 rm=SIB(base=rsp) disp8 — CVTTSD2SI r64, qword ptr [rsp + disp8]. */
+  cvttsd2siRMRsp(dst: X64Gp, disp: number): void {
+    x64Reg(dst, 64, "cvttsd2si destination");
+    const rexByte = 0x48 | (dst.id >= 8 ? 4 : 0);
+    this.insn(
+      [0xf2, rexByte, 0x0f, 0x2c, 0x44 | ((dst.id & 7) << 3), 0x24, sfield(disp, 8, "disp8")],
+      `cvttsd2si ${dst.name}, qword ptr [rsp + ${disp}]`,
+    );
+  }
+
   /** FF /4 with SIB base=rsp, disp8 — JMP qword ptr [rsp + disp8]. */
   jmpMRsp(disp: number): void {
     this.insn([0xff, 0x64, 0x24, sfield(disp, 8, "disp8")], `jmp qword ptr [rsp + ${disp}]`);
@@ -814,6 +855,13 @@ export class A64Assembler extends CodeBuffer {
     if (rt.bits !== 32 || base.bits !== 64) throw new JitError("E_RANGE", `strW needs (w, x) registers, got ${rt.name}, ${base.name}`);
     const w = (0b1011100100 << 22) | (a64Reg(base, "str base", "sp") << 5) | a64Reg(rt, "str source", "zr");
     this.insn(word(w >>> 0), `str ${rt.name}, [${base.name}]`);
+  }
+
+  /** FCVTZU (scalar, to 64-bit integer, from double): 1 00 11110 01 1 11 001 000000 Rn Rd. */
+  fcvtzuXD(rd: A64Gp, dn: A64D): void {
+    if (rd.bits !== 64) throw new JitError("E_RANGE", `fcvtzu needs an x register, got ${rd.name}`);
+    const w = 0x9e790000 | (dn.id << 5) | a64Reg(rd, "fcvtzu destination");
+    this.insn(word(w >>> 0), `fcvtzu ${rd.name}, ${dn.name}`);
   }
 
   /** BR: 1101011 0000 11111 000000 Rn 00000 — jump to the address in Rn. */

@@ -36,7 +36,7 @@ export interface OsMemory {
   protection(address: number): { readonly source: string; readonly perms: string } | undefined;
   /**
    * A JavaScript function calling native code at `address` with `arity` int32 arguments, followed by
-   * the target address as one pointer when `viaTrampoline` (see trampoline.ts).
+   * the target address as a double when `viaTrampoline` (see trampoline.ts).
    */
   callable(address: number, arity: number, returns: "i32" | "i64_fast", viaTrampoline: boolean): NativeFunction;
 }

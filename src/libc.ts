@@ -8,7 +8,7 @@ import type { NativeFunction, OsMemory } from "./jit.ts";
 import { protectionAt } from "./maps.ts";
 import type { MemoryApi, Platform } from "./platform.ts";
 
-const { i32, u32, i64, u64, i64_fast: i64Fast, ptr, cstring, void: none } = FFIType;
+const { i32, u32, i64, u64, f64, i64_fast: i64Fast, ptr, cstring, void: none } = FFIType;
 
 const POSIX_SYMBOLS = {
   getpagesize: { args: [], returns: i32 },
@@ -203,9 +203,9 @@ function bindICacheFlush(platform: Platform): (address: number, size: number) =>
   return (address, size) => symbols.sys_icache_invalidate(address as Pointer, size);
 }
 
-/** A bun:ffi CFunction for native code at `address`: `arity` int32s, then the address itself if via a trampoline. */
+/** A bun:ffi CFunction for native code at `address`: `arity` int32s, then (via a trampoline) the target address as a double. */
 function makeCallable(address: number, arity: number, returns: "i32" | "i64_fast", viaTrampoline: boolean): NativeFunction {
   const args: FFIType[] = Array<FFIType>(arity).fill(i32);
-  if (viaTrampoline) args.push(ptr);
+  if (viaTrampoline) args.push(f64);
   return CFunction({ ptr: address as Pointer, args, returns: returns === "i32" ? i32 : i64Fast }) as unknown as NativeFunction;
 }

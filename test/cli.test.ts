@@ -59,7 +59,7 @@ describe("babyjit from source (bun bin/babyjit.js)", () => {
     const expected = [
       `trace: page size: 4096 bytes`,
       `trace: mmap\\(4096 bytes, PROT_READ\\|PROT_WRITE\\) = (${hex}) for call trampolines and small functions; /proc/self/maps: rw-p`,
-      `trace: wrote 2 bytes at ${hex}: ff e6`,
+      `trace: wrote 7 bytes at ${hex}: f2 48 0f 2c c0 ff e0`,
       `trace: wrote 11 bytes at ${hex}: 48 c7 c0 fc ff ff ff 48 01 f8 c3`,
       `trace: mprotect\\(${hex}, 4096, PROT_READ\\|PROT_EXEC\\); /proc/self/maps: r-xp`,
       `trace: call ${hex}\\(1\\) = -3`,

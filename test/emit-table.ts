@@ -6,6 +6,7 @@
 import {
   type A64Assembler,
   type X64Assembler,
+  a64D,
   a64Gp,
   eax,
   ecx,
@@ -19,6 +20,7 @@ import {
   sp,
   wzr,
   x64Gp,
+  xmm,
 } from "../src/emit.ts";
 
 export interface Row<A> {
@@ -96,6 +98,12 @@ export const X64_ROWS: readonly Row<X64Assembler>[] = [
   { hex: "ff e7", asm: "jmp rdi", emit: (a) => a.jmpR(rdi) },
   { hex: "41 ff e0", asm: "jmp r8", emit: (a) => a.jmpR(r8) },
   { hex: "ff 64 24 28", asm: "jmp qword ptr [rsp + 40]", emit: (a) => a.jmpMRsp(40) },
+  { hex: "f2 48 0f 2c c0", asm: "cvttsd2si rax, xmm0", emit: (a) => a.cvttsd2siRX(rax, xmm(0)) },
+  { hex: "f2 48 0f 2c c3", asm: "cvttsd2si rax, xmm3", emit: (a) => a.cvttsd2siRX(rax, xmm(3)) },
+  { hex: "f2 4d 0f 2c c7", asm: "cvttsd2si r8, xmm15", emit: (a) => a.cvttsd2siRX(r8, xmm(15)) },
+  { hex: "f2 48 0f 2c 44 24 28", asm: "cvttsd2si rax, qword ptr [rsp + 40]", emit: (a) => a.cvttsd2siRMRsp(rax, 40) },
+  { hex: "f2 4c 0f 2c 4c 24 08", asm: "cvttsd2si r9, qword ptr [rsp + 8]", emit: (a) => a.cvttsd2siRMRsp(r9, 8) },
+  { hex: "ff e0", asm: "jmp rax", emit: (a) => a.jmpR(rax) },
   { hex: "c3", asm: "ret", emit: (a) => a.ret() },
   // Branches: short (rel8) when the target is within reach, rel32 otherwise; backwards too.
   {
@@ -242,6 +250,9 @@ export const A64_ROWS: readonly Row<A64Assembler>[] = [
   { hex: "29 00 00 b9", asm: "str w9, [x1]", emit: (a) => a.strW(w(9), x(1)) },
   { hex: "80 00 1f d6", asm: "br x4", emit: (a) => a.br(x(4)) },
   { hex: "20 00 1f d6", asm: "br x1", emit: (a) => a.br(x(1)) },
+  { hex: "00 02 1f d6", asm: "br x16", emit: (a) => a.br(x(16)) },
+  { hex: "10 00 79 9e", asm: "fcvtzu x16, d0", emit: (a) => a.fcvtzuXD(x(16), a64D(0)) },
+  { hex: "e9 03 79 9e", asm: "fcvtzu x9, d31", emit: (a) => a.fcvtzuXD(x(9), a64D(31)) },
   { hex: "c0 03 5f d6", asm: "ret", emit: (a) => a.ret() },
   {
     hex: "02 00 00 14 c0 03 5f d6",

@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { assembleAdder, formatListing, hexBytes, type Target } from "../src/index.ts";
+import { emitTrampoline } from "../src/trampoline.ts";
 import { listingSource, llvmAssemble } from "./support/llvm.ts";
 import { run, runSource } from "./support/cli.ts";
 
@@ -50,6 +51,22 @@ describe("the adder's listing reassembles to its bytes", () => {
     const le = Buffer.alloc(4);
     le.writeInt32LE(term);
     expect(hexBytes(assembleAdder(term, TARGETS[0]).bytes)).toBe(`48 c7 c0 ${hexBytes(le)} 48 01 f8 c3`);
+  });
+});
+
+describe("the call trampolines reassemble to their bytes", () => {
+  test.each(TARGETS)("$arch $abi, arities 0..4", (target) => {
+    const codes = [0, 1, 2, 3, 4].map((arity) => emitTrampoline(target, arity));
+    const source = codes.map((c) => listingSource(c.listing)).join("\n");
+    expect(hexBytes(llvmAssemble(target.arch, source))).toBe(codes.map((c) => hexBytes(c.bytes)).join(" "));
+    const texts = codes.map((c) => listingSource(c.listing).split("\n")[0]);
+    expect(texts).toEqual(
+      target.arch === "arm64"
+        ? Array(5).fill("fcvtzu x16, d0")
+        : target.abi === "sysv"
+          ? Array(5).fill("cvttsd2si rax, xmm0")
+          : ["cvttsd2si rax, xmm0", "cvttsd2si rax, xmm1", "cvttsd2si rax, xmm2", "cvttsd2si rax, xmm3", "cvttsd2si rax, qword ptr [rsp + 40]"],
+    );
   });
 });
 

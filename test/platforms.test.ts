@@ -81,7 +81,7 @@ describeOnEmu("arm64", "arm64 Linux under qemu-aarch64", () => {
     const r = runArm64([BIN, "-4", "--trace"], { cwd: ROOT });
     expect(r.stdout).toBe("-3 -2 -1\n");
     expect(r.stderr).toMatch(/trace: wrote 12 bytes at 0x[0-9a-f]+: 69 00 80 12 00 00 09 0b c0 03 5f d6\n/);
-    expect(r.stderr).toMatch(/trace: mprotect\(0x[0-9a-f]+, 4096, PROT_READ\|PROT_EXEC\); \/proc\/self\/maps: r-xp\ntrace: __clear_cache\(0x[0-9a-f]+, 4 bytes\): instruction cache flushed\ntrace: __clear_cache\(0x[0-9a-f]+, 12 bytes\): instruction cache flushed\n/);
+    expect(r.stderr).toMatch(/trace: mprotect\(0x[0-9a-f]+, 4096, PROT_READ\|PROT_EXEC\); \/proc\/self\/maps: r-xp\ntrace: __clear_cache\(0x[0-9a-f]+, 8 bytes\): instruction cache flushed\ntrace: __clear_cache\(0x[0-9a-f]+, 12 bytes\): instruction cache flushed\n/);
   });
 
 });
