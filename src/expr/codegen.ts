@@ -183,6 +183,36 @@ abstract class Backend {
   protected abstract newLabel(): Label;
   protected abstract push(r: number): void;
   protected abstract pop(r: number): void;
+  /** Leave e's value in register d. */
+  protected abstract gen(e: Expr, d: number): void;
+  /** Set the flags from comparing register r (32-bit) with 0; `comment` names what r holds. */
+  protected abstract compareRegisterWithZero(r: number, comment?: string): void;
+  /** The register a parameter lives in at this point. */
+  protected abstract parameterRegister(e: Extract<Expr, { kind: "param" }>): number;
+  /** Branch to `label` if the last comparison saw zero (`ifZero`) or nonzero. */
+  protected abstract branchOnFlags(ifZero: boolean, label: Label, comment: string): void;
+  protected abstract bind(label: Label): void;
+
+  /** Sets the flags so that "not equal" means e is not 0. */
+  protected compareZero(e: Expr, d: number): void {
+    if (e.kind === "param") {
+      this.compareRegisterWithZero(this.parameterRegister(e), this.name(e));
+    } else if (e.kind === "logical") {
+      this.logicalFlags(e, d);
+    } else {
+      this.gen(e, d);
+      this.compareRegisterWithZero(d);
+    }
+  }
+
+  /** a && b, a || b as flags: both paths reach `done` with "not equal" exactly when the result is 1. */
+  protected logicalFlags(e: Logical, d: number): void {
+    const done = this.newLabel();
+    this.compareZero(e.left, d);
+    this.branchOnFlags(e.op === "land", done, e.op === "land" ? "0 && ... is 0" : "nonzero || ... is 1");
+    this.compareZero(e.right, d);
+    this.bind(done);
+  }
 
   protected need(e: Expr): number {
     return e.kind === "param" ? 0 : (this.facts.need.get(e) ?? 1);
@@ -371,7 +401,7 @@ class X64Backend extends Backend {
   }
 
   /** Leaves e's value in register d (which it may use as scratch on the way). */
-  private gen(e: Expr, d: number): void {
+  protected gen(e: Expr, d: number): void {
     const asm = this.asm;
     switch (e.kind) {
       case "num":
@@ -515,25 +545,21 @@ class X64Backend extends Backend {
     return "ne";
   }
 
-  /** Sets the flags so that "ne" means e is not 0. */
-  private compareZero(e: Expr, d: number): void {
-    if (e.kind === "param") {
-      this.asm.comment(this.name(e)).cmpRI(r32(this.home(e)), 0);
-    } else if (e.kind === "logical") {
-      this.logicalFlags(e, d);
-    } else {
-      this.gen(e, d);
-      this.asm.cmpRI(r32(d), 0);
-    }
+  protected compareRegisterWithZero(r: number, comment?: string): void {
+    if (comment !== undefined) this.asm.comment(comment);
+    this.asm.cmpRI(r32(r), 0);
   }
 
-  /** a && b, a || b as flags: both paths reach `done` with "ne" exactly when the result is 1. */
-  private logicalFlags(e: Logical, d: number): void {
-    const done = this.newLabel();
-    this.compareZero(e.left, d);
-    this.asm.comment(e.op === "land" ? "0 && ... is 0" : "nonzero || ... is 1").jcc(e.op === "land" ? "e" : "ne", done);
-    this.compareZero(e.right, d);
-    this.asm.bind(done);
+  protected parameterRegister(e: Extract<Expr, { kind: "param" }>): number {
+    return this.home(e);
+  }
+
+  protected branchOnFlags(ifZero: boolean, label: Label, comment: string): void {
+    this.asm.comment(comment).jcc(ifZero ? "e" : "ne", label);
+  }
+
+  protected bind(label: Label): void {
+    this.asm.bind(label);
   }
 
   private logical(e: Logical, d: number): void {
@@ -734,7 +760,7 @@ class A64Backend extends Backend {
     return this.pinned(d) ? this.take(bit(d)) : d;
   }
 
-  private gen(e: Expr, d: number): void {
+  protected gen(e: Expr, d: number): void {
     const asm = this.asm;
     switch (e.kind) {
       case "num":
@@ -878,25 +904,21 @@ class A64Backend extends Backend {
     return "ne";
   }
 
-  /** Sets the flags so that "ne" means e is not 0. */
-  private compareZero(e: Expr, s: number): void {
-    if (e.kind === "param") {
-      this.asm.comment(this.name(e)).cmpRI(w(e.index), 0);
-    } else if (e.kind === "logical") {
-      this.logicalFlags(e, s);
-    } else {
-      this.gen(e, s);
-      this.asm.cmpRI(w(s), 0);
-    }
+  protected compareRegisterWithZero(r: number, comment?: string): void {
+    if (comment !== undefined) this.asm.comment(comment);
+    this.asm.cmpRI(w(r), 0);
   }
 
-  /** a && b, a || b as flags: both paths reach `done` with "ne" exactly when the result is 1. */
-  private logicalFlags(e: Logical, s: number): void {
-    const done = this.newLabel();
-    this.compareZero(e.left, s);
-    this.asm.comment(e.op === "land" ? "0 && ... is 0" : "nonzero || ... is 1").bcond(e.op === "land" ? "eq" : "ne", done);
-    this.compareZero(e.right, s);
-    this.asm.bind(done);
+  protected parameterRegister(e: Extract<Expr, { kind: "param" }>): number {
+    return e.index;
+  }
+
+  protected branchOnFlags(ifZero: boolean, label: Label, comment: string): void {
+    this.asm.comment(comment).bcond(ifZero ? "eq" : "ne", label);
+  }
+
+  protected bind(label: Label): void {
+    this.asm.bind(label);
   }
 
   private logical(e: Logical, d: number): void {
