@@ -288,11 +288,18 @@ export const X64_CONDITIONS = {
 export type X64Cond = keyof typeof X64_CONDITIONS;
 
 function x64Reg(r: X64Gp, bits: X64Gp["bits"] | readonly X64Gp["bits"][], what: string): X64Gp {
-  const allowed = typeof bits === "number" ? [bits] : bits;
-  if (r.arch !== "x64" || !allowed.includes(r.bits)) {
+  // Checked on every instruction, so the common case (one width) allocates nothing.
+  const ok = r.arch === "x64" && (typeof bits === "number" ? r.bits === bits : bits.includes(r.bits));
+  if (!ok) {
+    const allowed = typeof bits === "number" ? [bits] : bits;
     throw new JitError("E_RANGE", `${what} must be a ${allowed.join("/")}-bit x86-64 register, got ${r.name}`);
   }
   return r;
+}
+
+/** spl, bpl, sil, dil: reachable only with a REX prefix (without one, the same numbers mean ah..bh). */
+function needsRexForByte(r: X64Gp | number): boolean {
+  return typeof r !== "number" && r.bits === 8 && r.id >= 4 && r.id <= 7;
 }
 
 function sameWidth(a: X64Gp, b: X64Gp): void {
@@ -305,7 +312,7 @@ function sameWidth(a: X64Gp, b: X64Gp): void {
  */
 function rex(w: boolean, reg: X64Gp | number, rm: X64Gp): number[] {
   const regId = typeof reg === "number" ? reg : reg.id;
-  const byteRegs = [reg, rm].some((r) => typeof r !== "number" && r.bits === 8 && r.id >= 4 && r.id <= 7);
+  const byteRegs = needsRexForByte(reg) || needsRexForByte(rm);
   const value = 0x40 | (w ? 8 : 0) | (regId >= 8 ? 4 : 0) | (rm.id >= 8 ? 1 : 0);
   return value !== 0x40 || byteRegs ? [value] : [];
 }
@@ -318,12 +325,18 @@ function modrmReg(reg: X64Gp | number, rm: X64Gp): number {
 
 /** `op r/m, r` or `op r, r/m` register-to-register forms: [REX] opcode ModRM. */
 function rr(opcode: number[], reg: X64Gp, rm: X64Gp): number[] {
-  return [...rex(rm.bits === 64, reg, rm), ...opcode, modrmReg(reg, rm)];
+  const out = rex(rm.bits === 64, reg, rm);
+  for (const byte of opcode) out.push(byte);
+  out.push(modrmReg(reg, rm));
+  return out;
 }
 
 /** `op r/m` forms with an opcode extension /digit in ModRM.reg. */
 function rDigit(opcode: number[], digit: number, rm: X64Gp): number[] {
-  return [...rex(rm.bits === 64, digit, rm), ...opcode, modrmReg(digit, rm)];
+  const out = rex(rm.bits === 64, digit, rm);
+  for (const byte of opcode) out.push(byte);
+  out.push(modrmReg(digit, rm));
+  return out;
 }
 
 export class X64Assembler extends CodeBuffer {
