@@ -8,8 +8,9 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { buildFlags } from "../scripts/build-flags.ts";
 import { SCALE } from "./measure.ts";
-import { type Row, formatValue, median, quantile } from "./report.ts";
+import { type Row, median, quantile } from "./report.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const EXPECTED = "3 4 5";
@@ -26,22 +27,6 @@ interface Sample {
   problem?: string;
 }
 
-/** package.json's build script, split into the flags to reuse and its entry point. */
-export function buildFlags(script: string): { flags: string[]; entry: string } {
-  const tokens = script.trim().split(/\s+/);
-  if (tokens[0] !== "bun" || tokens[1] !== "build") throw new Error(`bench: unexpected build script: ${script}`);
-  const flags: string[] = [];
-  let entry: string | undefined;
-  for (let i = 2; i < tokens.length; i++) {
-    const t = tokens[i] as string;
-    if (t === "--outfile" || t === "--outdir") i++;
-    else if (t.startsWith("--outfile=") || t.startsWith("--outdir=")) continue;
-    else if (!t.startsWith("-") && entry === undefined) entry = t;
-    else flags.push(t);
-  }
-  if (entry === undefined) throw new Error(`bench: no entry point in the build script: ${script}`);
-  return { flags, entry };
-}
 
 async function compile(flags: readonly string[], entry: string, outfile: string): Promise<string | undefined> {
   const proc = Bun.spawn([process.execPath, "build", ...flags, entry, "--outfile", outfile], {

@@ -2,17 +2,17 @@
  * `bun run build:all`: the single-file executable for every platform Bun ships that babyjit supports,
  * with the same flags as `bun run build`. Bun fetches each target's runtime from the npm registry.
  */
-import pkg from "../package.json" with { type: "json" };
+import { buildFlags } from "./build-flags.ts";
 
 const TARGETS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "windows-x64"] as const;
 
 // The flags of the "build" script, so every executable is built the same way.
-const flags = pkg.scripts.build.split(" ").filter((w) => w.startsWith("--") && w !== "--outfile");
+const { flags, entry } = buildFlags();
 
 let failed = 0;
 for (const target of TARGETS) {
   const outfile = `dist/babyjit-${target}${target.startsWith("windows") ? ".exe" : ""}`;
-  const cmd = [process.execPath, "build", ...flags, `--target=bun-${target}`, "bin/babyjit.js", "--outfile", outfile];
+  const cmd = [process.execPath, "build", ...flags, `--target=bun-${target}`, entry, "--outfile", outfile];
   const p = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
   if (p.exitCode === 0) console.log(`built ${outfile}`);
   else {

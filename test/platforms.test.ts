@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import pkg from "../package.json" with { type: "json" };
+import { buildFlags } from "../scripts/build-flags.ts";
 import { CLI_CASES, type CliCase, caseName, hostCases } from "./cli-cases.ts";
 import { BIN, ROOT } from "./support/cli.ts";
 import {
@@ -25,7 +25,7 @@ const EXPR_DIFF = join(import.meta.dir, "fixtures", "expr-diff.ts");
 // A fresh sample every CI run (printed on failure), unless BABYJIT_SEED pins it.
 const SEED = process.env.BABYJIT_SEED ?? String(Date.now() % 1_000_000);
 // The same flags as `bun run build`, so the cross-compiled executables are the shipped ones.
-const BUILD_FLAGS = pkg.scripts.build.split(" ").filter((w) => w.startsWith("--") && w !== "--compile" && w !== "--outfile");
+const BUILD_FLAGS = buildFlags().flags.filter((f) => f !== "--compile");
 const tmp = tempDir("babyjit-platforms-");
 afterAll(() => tmp.cleanup());
 
