@@ -146,6 +146,20 @@ describe.if(linux)("pages and protections (Linux, /proc/self/maps)", () => {
 });
 
 describe("JitFunction contract", () => {
+  test("a function dropped without dispose() gives its space back once collected", async () => {
+    const memory = new CodeMemory(hostOs(), hostPlatform().target);
+    const functions = () => memory.mappings().reduce((n, m) => n + m.functions, 0);
+    (() => {
+      for (let i = 0; i < 2000; i++) compileAdder(i, { memory });
+    })();
+    expect(functions()).toBe(2000);
+    for (let round = 0; round < 20 && functions() > 0; round++) {
+      Bun.gc(true);
+      await Bun.sleep(10); // finalization callbacks run after the collection, on a later tick
+    }
+    expect(functions()).toBeLessThan(2000);
+  });
+
   test("calling after dispose throws E_DISPOSED and never reaches unmapped memory", () => {
     const add = compileAdder(1);
     add.dispose();
