@@ -161,7 +161,8 @@ type Cond = Extract<Expr, { kind: "cond" }>;
 // ---------------------------------------------------------------------------------------------------
 // What both back ends share: the register pool, spills, and the division-by-zero exits.
 
-abstract class Backend {
+/** `Cc` is the architecture's condition-code type (X64Cond, A64Cond). */
+abstract class Backend<Cc extends string> {
   protected readonly facts: Facts;
   protected readonly names: readonly string[];
   /** Registers holding a live value, one bit per register number. */
@@ -192,6 +193,20 @@ abstract class Backend {
   /** Branch to `label` if the last comparison saw zero (`ifZero`) or nonzero. */
   protected abstract branchOnFlags(ifZero: boolean, label: Label, comment: string): void;
   protected abstract bind(label: Label): void;
+  /** Set the flags from a comparison and return the condition meaning "true". */
+  protected abstract compare(e: Binary, d: number): Cc;
+  /** The condition meaning the opposite. */
+  protected abstract invert(cc: Cc): Cc;
+  /** The condition meaning "the last comparison with 0 saw nonzero". */
+  protected abstract readonly notZero: Cc;
+
+  /** Sets the flags from e's truth and returns the condition meaning "e is not 0"; d is scratch. */
+  protected truth(e: Expr, d: number): Cc {
+    if (e.kind === "binary" && COMPARISONS.has(e.op)) return this.compare(e, d);
+    if (e.kind === "unary" && e.op === "lnot") return this.invert(this.truth(e.arg, d));
+    this.compareZero(e, d);
+    return this.notZero;
+  }
 
   /** Sets the flags so that "not equal" means e is not 0. */
   protected compareZero(e: Expr, d: number): void {
@@ -311,7 +326,8 @@ function x64Invert(cc: X64Cond): X64Cond {
   return inverted;
 }
 
-class X64Backend extends Backend {
+class X64Backend extends Backend<X64Cond> {
+  protected readonly notZero = "ne";
   private readonly asm = new X64Assembler();
   private readonly abi: (typeof X64_ABI)[keyof typeof X64_ABI];
   /** Where each parameter lives during the function. */
@@ -491,7 +507,7 @@ class X64Backend extends Backend {
   }
 
   /** cmp for a comparison; returns the condition that holds when it is true. */
-  private compare(e: Binary, d: number): X64Cond {
+  protected compare(e: Binary, d: number): X64Cond {
     const swap = swapped(e);
     const cc = X64_CC[comparison(e, swap)] ?? "e";
     const left = swap ? e.right : e.left;
@@ -537,12 +553,8 @@ class X64Backend extends Backend {
     this.asm.movzxRR(r32(d), r8(d));
   }
 
-  /** Sets the flags from e's truth and returns the condition meaning "e is not 0"; d is scratch. */
-  private truth(e: Expr, d: number): X64Cond {
-    if (e.kind === "binary" && COMPARISONS.has(e.op)) return this.compare(e, d);
-    if (e.kind === "unary" && e.op === "lnot") return x64Invert(this.truth(e.arg, d));
-    this.compareZero(e, d);
-    return "ne";
+  protected invert(cc: X64Cond): X64Cond {
+    return x64Invert(cc);
   }
 
   protected compareRegisterWithZero(r: number, comment?: string): void {
@@ -688,7 +700,8 @@ function a64Invert(cc: A64Cond): A64Cond {
   return inverted;
 }
 
-class A64Backend extends Backend {
+class A64Backend extends Backend<A64Cond> {
+  protected readonly notZero = "ne";
   private readonly asm = new A64Assembler();
 
   constructor(facts: Facts, names: readonly string[], limit: number) {
@@ -879,7 +892,7 @@ class A64Backend extends Backend {
   }
 
   /** cmp for a comparison (with an immediate when it fits); returns the condition for "true". */
-  private compare(e: Binary, d: number): A64Cond {
+  protected compare(e: Binary, d: number): A64Cond {
     const swap = swapped(e);
     const cc = A64_CC[comparison(e, swap)] ?? "eq";
     const left = swap ? e.right : e.left;
@@ -896,12 +909,8 @@ class A64Backend extends Backend {
     return cc;
   }
 
-  /** Sets the flags from e's truth and returns the condition meaning "e is not 0"; s is scratch. */
-  private truth(e: Expr, s: number): A64Cond {
-    if (e.kind === "binary" && COMPARISONS.has(e.op)) return this.compare(e, s);
-    if (e.kind === "unary" && e.op === "lnot") return a64Invert(this.truth(e.arg, s));
-    this.compareZero(e, s);
-    return "ne";
+  protected invert(cc: A64Cond): A64Cond {
+    return a64Invert(cc);
   }
 
   protected compareRegisterWithZero(r: number, comment?: string): void {
