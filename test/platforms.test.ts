@@ -41,6 +41,16 @@ function expectLibrary(r: RunResult, platform: string, target: { arch: string; a
   expect(r.exitCode).toBe(0);
 }
 
+const EXPRESSIONS = `expressions: 3,000 random ones and 1,000 spilling ones against the reference (seed ${SEED})`;
+
+/** test/fixtures/expr-diff.ts on the emulated platform: random expressions, then forced spills. */
+function expectExpressionsAgree(run: (args: string[], opts: { cwd: string }) => RunResult) {
+  for (const [count, registers] of [["3000", []], ["1000", ["2"]]] as const) {
+    const r = run([EXPR_DIFF, SEED, count, ...registers], { cwd: ROOT });
+    expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stdout: `ok ${count}\n`, stderr: "", exitCode: 0 });
+  }
+}
+
 const named = (cases: CliCase[]) => cases.map((c) => [caseName(c), c] as const);
 
 describeOnEmu("arm64", "arm64 Linux under qemu-aarch64", () => {
@@ -70,12 +80,7 @@ describeOnEmu("arm64", "arm64 Linux under qemu-aarch64", () => {
     expectLibrary(runArm64([LIBRARY_CHECK], { cwd: ROOT }), "linux-arm64", { arch: "arm64", abi: "aapcs64" });
   });
 
-  test(`expressions: 3,000 random ones and 1,000 spilling ones against the reference (seed ${SEED})`, () => {
-    for (const [count, registers] of [["3000", []], ["1000", ["2"]]] as const) {
-      const r = runArm64([EXPR_DIFF, SEED, count, ...registers], { cwd: ROOT });
-      expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stdout: `ok ${count}\n`, stderr: "", exitCode: 0 });
-    }
-  });
+  test(EXPRESSIONS, () => expectExpressionsAgree(runArm64));
 
   test("--trace shows the instruction cache flush and r-xp", () => {
     const r = runArm64([BIN, "-4", "--trace"], { cwd: ROOT });
@@ -94,12 +99,7 @@ describeOnEmu("windows", "Windows x64 under Wine", () => {
     expectLibrary(runWindows([LIBRARY_CHECK], { cwd: ROOT }), "win32-x64", { arch: "x64", abi: "win64" });
   });
 
-  test(`expressions: 3,000 random ones and 1,000 spilling ones against the reference (seed ${SEED})`, () => {
-    for (const [count, registers] of [["3000", []], ["1000", ["2"]]] as const) {
-      const r = runWindows([EXPR_DIFF, SEED, count, ...registers], { cwd: ROOT });
-      expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stdout: `ok ${count}\n`, stderr: "", exitCode: 0 });
-    }
-  });
+  test(EXPRESSIONS, () => expectExpressionsAgree(runWindows));
 
   test("--trace shows VirtualAlloc → VirtualProtect with the protection VirtualQuery reports", () => {
     const r = runWindows([BIN, "-4", "--trace"], { cwd: ROOT });
