@@ -354,15 +354,6 @@ export class X64Assembler extends CodeBuffer {
     this.insn([...rex(false, 0, dst), 0xb8 + (dst.id & 7), ...le32(imm)], `mov ${dst.name}, ${imm}`);
   }
 
-  /** REX.W + B8+rd io — MOV r64, imm64 (llvm-mc spells it movabs). Used for absolute addresses. */
-  movabsRI(dst: X64Gp, imm: bigint): void {
-    x64Reg(dst, 64, "movabs destination");
-    if (imm < 0n || imm >= 1n << 64n) throw new JitError("E_RANGE", `imm64 ${imm} does not fit in 64 unsigned bits`);
-    const bytes: number[] = [];
-    for (let i = 0n; i < 8n; i++) bytes.push(Number((imm >> (8n * i)) & 0xffn));
-    this.insn([...rex(true, 0, dst), 0xb8 + (dst.id & 7), ...bytes], `movabs ${dst.name}, 0x${imm.toString(16)}`);
-  }
-
   /** REX.W + 63 /r — MOVSXD r64, r/m32: sign-extend a 32-bit result into the whole register. */
   movsxdRR(dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, 64, "movsxd destination");
@@ -375,18 +366,6 @@ export class X64Assembler extends CodeBuffer {
     x64Reg(dst, [32, 64], "mov destination");
     sameWidth(dst, src);
     this.insn(rr([0x89], src, dst), `mov ${dst.name}, ${src.name}`);
-  }
-
-  /** C7 /0 id with ModRM mod=00 — MOV dword ptr [r64], imm32 (base must not be rsp/rbp/r12/r13). */
-  movMI32(base: X64Gp, imm: number): void {
-    x64Reg(base, 64, "address base");
-    if ((base.id & 7) === 4 || (base.id & 7) === 5) {
-      throw new JitError("E_RANGE", `${base.name} as a bare base needs a SIB or displacement byte`);
-    }
-    this.insn(
-      [...rex(false, 0, base), 0xc7, (base.id & 7), ...le32(imm)],
-      `mov dword ptr [${base.name}], ${imm}`,
-    );
   }
 
   /** 01 /r — ADD r/m32, r32 (REX.W: ADD r/m64, r64). */
@@ -413,11 +392,6 @@ export class X64Assembler extends CodeBuffer {
   cmpRR(dst: X64Gp, src: X64Gp): void {
     this.alu(0x39, "cmp", dst, src);
   }
-  /** 85 /r — TEST r/m32, r32 (flags from dst & src). */
-  testRR(dst: X64Gp, src: X64Gp): void {
-    this.alu(0x85, "test", dst, src);
-  }
-
   private alu(opcode: number, mnemonic: string, dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, [32, 64], `${mnemonic} destination`);
     sameWidth(dst, src);
@@ -532,11 +506,6 @@ export class X64Assembler extends CodeBuffer {
       [0xf2, rexByte, 0x0f, 0x2c, 0x44 | ((dst.id & 7) << 3), 0x24, sfield(disp, 8, "disp8")],
       `cvttsd2si ${dst.name}, qword ptr [rsp + ${disp}]`,
     );
-  }
-
-  /** FF /4 with SIB base=rsp, disp8 — JMP qword ptr [rsp + disp8]. */
-  jmpMRsp(disp: number): void {
-    this.insn([0xff, 0x64, 0x24, sfield(disp, 8, "disp8")], `jmp qword ptr [rsp + ${disp}]`);
   }
 
   /** C3 — RET (near). */
@@ -717,20 +686,6 @@ export class A64Assembler extends CodeBuffer {
     }
   }
 
-  /** Load a 64-bit address into an x register: MOVZ + MOVK for each non-zero 16-bit field. */
-  movImm64(rd: A64Gp, value: bigint): void {
-    if (rd.bits !== 64) throw new JitError("E_RANGE", `movImm64 needs an x register, got ${rd.name}`);
-    if (value < 0n || value >= 1n << 64n) throw new JitError("E_RANGE", `imm64 ${value} does not fit in 64 unsigned bits`);
-    let first = true;
-    for (let shift = 0; shift < 64; shift += 16) {
-      const part = Number((value >> BigInt(shift)) & 0xffffn);
-      if (part === 0 && !(first && shift === 48)) continue;
-      if (first) this.movz(rd, part, shift);
-      else this.movk(rd, part, shift);
-      first = false;
-    }
-  }
-
   /** ADD (shifted register): sf 0 0 01011 shift 0 Rm imm6 Rn Rd, with no shift. */
   addRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
     this.dataReg(0b0001011, "add", rd, rn, rm);
@@ -861,13 +816,6 @@ export class A64Assembler extends CodeBuffer {
     if (rt.bits !== 64) throw new JitError("E_RANGE", `popX needs an x register, got ${rt.name}`);
     const w = (0b11111000010 << 21) | (16 << 12) | (0b01 << 10) | (31 << 5) | a64Reg(rt, "ldr destination");
     this.insn(word(w >>> 0), `ldr ${rt.name}, [sp], #16`);
-  }
-
-  /** STR (immediate, unsigned offset 0): 10 111 0 01 00 imm12 Rn Rt — str wT, [xN]. */
-  strW(rt: A64Gp, base: A64Gp): void {
-    if (rt.bits !== 32 || base.bits !== 64) throw new JitError("E_RANGE", `strW needs (w, x) registers, got ${rt.name}, ${base.name}`);
-    const w = (0b1011100100 << 22) | (a64Reg(base, "str base", "sp") << 5) | a64Reg(rt, "str source", "zr");
-    this.insn(word(w >>> 0), `str ${rt.name}, [${base.name}]`);
   }
 
   /** FCVTZU (scalar, to 64-bit integer, from double): 1 00 11110 01 1 11 001 000000 Rn Rd. */

@@ -48,7 +48,7 @@ describe("field helpers refuse what does not fit", () => {
     ["bad shift", () => new A64Assembler().movz(a64Gp(9, 32), 1, 32), "movz shift 32 is not a multiple of 16 below 32"],
     ["sp as data operand", () => new A64Assembler().addRR(a64Gp(0, 64), sp, a64Gp(1, 64)), "add first operand cannot be sp"],
     ["zr as destination", () => new A64Assembler().addRR(wzr, a64Gp(0, 32), a64Gp(1, 32)), "add destination cannot be wzr"],
-    ["disp8", () => new X64Assembler().jmpMRsp(128), "disp8 128 does not fit in 8 signed bits"],
+    ["disp8", () => new X64Assembler().cvttsd2siRMRsp(rax, 128), "disp8 128 does not fit in 8 signed bits"],
   ];
   test.each(cases)("%s", (_name, fn, message) => {
     expect(fn).toThrow(new JitError("E_RANGE", message));
