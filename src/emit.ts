@@ -287,6 +287,18 @@ export const X64_CONDITIONS = {
 } as const;
 export type X64Cond = keyof typeof X64_CONDITIONS;
 
+/** The opposite condition: x86 condition codes come in pairs that differ only in their lowest bit. */
+export function invertX64(cc: X64Cond): X64Cond {
+  return oppositeByCode(X64_CONDITIONS, cc);
+}
+
+/** The condition whose code differs from `cc`'s in the lowest bit, the inverse on both architectures. */
+function oppositeByCode<C extends string>(table: Readonly<Record<C, number>>, cc: C): C {
+  const code = table[cc] ^ 1;
+  for (const name in table) if (table[name] === code) return name;
+  throw new JitError("E_INTERNAL", `no inverse for condition ${cc}`);
+}
+
 function x64Reg(r: X64Gp, bits: X64Gp["bits"] | readonly X64Gp["bits"][], what: string): X64Gp {
   // Checked on every instruction, so the common case (one width) allocates nothing.
   const ok = r.arch === "x64" && (typeof bits === "number" ? r.bits === bits : bits.includes(r.bits));
@@ -612,6 +624,11 @@ export const A64_CONDITIONS = {
 } as const;
 export type A64Cond = keyof typeof A64_CONDITIONS;
 
+/** The opposite condition: A64 condition codes (below 14) come in pairs differing in the lowest bit. */
+export function invertA64(cc: A64Cond): A64Cond {
+  return oppositeByCode(A64_CONDITIONS, cc);
+}
+
 function word(w: number): number[] {
   return [w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24];
 }
@@ -799,7 +816,7 @@ export class A64Assembler extends CodeBuffer {
   /** CSET (alias of CSINC Rd, ZR, ZR, invert(cond)): sf 0 0 11010100 11111 cond' 0 1 11111 Rd. */
   cset(rd: A64Gp, cond: A64Cond): void {
     const sf = rd.bits === 64 ? 1 : 0;
-    const inverted = A64_CONDITIONS[cond] ^ 1;
+    const inverted = A64_CONDITIONS[invertA64(cond)];
     const w = (sf << 31) | (0b0011010100 << 21) | (31 << 16) | (inverted << 12) | (1 << 10) | (31 << 5) | a64Reg(rd, "cset destination");
     this.insn(word(w >>> 0), `cset ${rd.name}, ${cond}`);
   }

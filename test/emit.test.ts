@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { A64Assembler, type Arch, X64Assembler, a64Gp, rax, eax, sp, x64Gp, wzr } from "../src/emit.ts";
+import { A64Assembler, type Arch, X64Assembler, invertA64, invertX64, a64Gp, rax, eax, sp, x64Gp, wzr } from "../src/emit.ts";
 import { JitError } from "../src/errors.ts";
 import { hexBytes } from "../src/listing.ts";
 import { A64_ROWS, type Row, X64_ROWS } from "./emit-table.ts";
@@ -35,6 +35,11 @@ for (const { arch, rows, make } of tables) {
     });
   });
 }
+
+test("every condition has its opposite, pairwise (flipping the code's lowest bit)", () => {
+  expect(["e", "ne", "l", "ge", "le", "g", "b", "ae"].map((c) => invertX64(c as never))).toEqual(["ne", "e", "ge", "l", "g", "le", "ae", "b"]);
+  expect(["eq", "ne", "lt", "ge", "le", "gt", "hs", "lo"].map((c) => invertA64(c as never))).toEqual(["ne", "eq", "ge", "lt", "gt", "le", "lo", "hs"]);
+});
 
 describe("field helpers refuse what does not fit", () => {
   const cases: [string, () => void, string][] = [

@@ -35,6 +35,8 @@ import {
   type X64Cond,
   type X64Gp,
   a64Gp,
+  invertA64,
+  invertX64,
   x64Gp,
 } from "../emit.ts";
 import { JitError } from "../errors.ts";
@@ -318,13 +320,6 @@ const X64_ABI = {
 } as const;
 
 const X64_CC: Partial<Record<BinaryOp, X64Cond>> = { lt: "l", le: "le", gt: "g", ge: "ge", eq: "e", ne: "ne" };
-const X64_INVERT: Partial<Record<X64Cond, X64Cond>> = { e: "ne", ne: "e", l: "ge", ge: "l", le: "g", g: "le" };
-
-function x64Invert(cc: X64Cond): X64Cond {
-  const inverted = X64_INVERT[cc];
-  if (inverted === undefined) throw new JitError("E_INTERNAL", `no inverse for condition ${cc}`);
-  return inverted;
-}
 
 class X64Backend extends Backend<X64Cond> {
   protected readonly notZero = "ne";
@@ -427,7 +422,7 @@ class X64Backend extends Backend<X64Cond> {
         asm.comment(this.name(e)).movRR(r32(d), r32(this.home(e)));
         return;
       case "unary":
-        if (e.op === "lnot") return this.setFlag(x64Invert(this.truth(e.arg, d)), d);
+        if (e.op === "lnot") return this.setFlag(invertX64(this.truth(e.arg, d)), d);
         this.gen(e.arg, d);
         if (e.op === "neg") asm.negR(r32(d));
         else asm.notR(r32(d));
@@ -554,7 +549,7 @@ class X64Backend extends Backend<X64Cond> {
   }
 
   protected invert(cc: X64Cond): X64Cond {
-    return x64Invert(cc);
+    return invertX64(cc);
   }
 
   protected compareRegisterWithZero(r: number, comment?: string): void {
@@ -583,7 +578,7 @@ class X64Backend extends Backend<X64Cond> {
   private cond(e: Cond, d: number): void {
     const otherwise = this.newLabel();
     const end = this.newLabel();
-    this.asm.jcc(x64Invert(this.truth(e.test, d)), otherwise);
+    this.asm.jcc(invertX64(this.truth(e.test, d)), otherwise);
     this.gen(e.then, d);
     this.asm.jmp(end);
     this.asm.bind(otherwise);
@@ -692,13 +687,6 @@ const A64_TEMPS = [9, 10, 11, 12, 13, 14, 15, 4, 5, 6, 7, 8];
 const SCRATCH = 16;
 
 const A64_CC: Partial<Record<BinaryOp, A64Cond>> = { lt: "lt", le: "le", gt: "gt", ge: "ge", eq: "eq", ne: "ne" };
-const A64_INVERT: Partial<Record<A64Cond, A64Cond>> = { eq: "ne", ne: "eq", lt: "ge", ge: "lt", le: "gt", gt: "le" };
-
-function a64Invert(cc: A64Cond): A64Cond {
-  const inverted = A64_INVERT[cc];
-  if (inverted === undefined) throw new JitError("E_INTERNAL", `no inverse for condition ${cc}`);
-  return inverted;
-}
 
 class A64Backend extends Backend<A64Cond> {
   protected readonly notZero = "ne";
@@ -786,7 +774,7 @@ class A64Backend extends Backend<A64Cond> {
         const mark = this.mark();
         if (e.op === "lnot") {
           const cc = this.truth(e.arg, this.scratch(d));
-          asm.cset(w(d), a64Invert(cc));
+          asm.cset(w(d), invertA64(cc));
         } else {
           const a = this.operand(e.arg, d, 0);
           if (e.op === "neg") asm.negR(w(d), w(a));
@@ -910,7 +898,7 @@ class A64Backend extends Backend<A64Cond> {
   }
 
   protected invert(cc: A64Cond): A64Cond {
-    return a64Invert(cc);
+    return invertA64(cc);
   }
 
   protected compareRegisterWithZero(r: number, comment?: string): void {
@@ -943,7 +931,7 @@ class A64Backend extends Backend<A64Cond> {
     const mark = this.mark();
     const cc = this.truth(e.test, this.scratch(d));
     this.releaseTo(mark);
-    this.asm.bcond(a64Invert(cc), otherwise);
+    this.asm.bcond(invertA64(cc), otherwise);
     this.gen(e.then, d);
     this.asm.b(end);
     this.asm.bind(otherwise);
