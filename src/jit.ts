@@ -10,7 +10,7 @@
 import type { Code, ListingLine } from "./emit.ts";
 import { JitError } from "./errors.ts";
 import { type Target, hostPlatform } from "./platform.ts";
-import { emitTrampoline } from "./trampoline.ts";
+import { MAX_ARITY, emitTrampoline } from "./trampoline.ts";
 
 /** The system calls babyjit needs, behind one small interface (libc.ts binds the real ones). */
 export interface OsMemory {
@@ -152,15 +152,21 @@ export class CodeMemory {
     return call;
   }
 
-  /** Reserve the trampoline's unit on the home page (mapping it if needed) and queue its bytes. */
+  /**
+   * Queue the trampoline for `arity` into its unit on the home page (mapping the page if needed). The
+   * page's first units are kept for the trampolines, one per arity, so however full small functions
+   * have made the page, a function of a new arity still finds its trampoline's place.
+   */
   private placeTrampoline(arity: number, writes: Write[]): number {
-    const home = (this.home ??= this.mapRegion(this.os.pageSize, "call trampolines and small functions"));
-    const unit = findRun(home, 1);
-    if (unit < 0) throw new JitError("E_INTERNAL", "no room for a trampoline on the home page");
-    take(home, unit, 1);
-    home.trampolines++;
-    const address = home.base + unit * UNIT;
-    writes.push({ region: home, address, bytes: emitTrampoline(this.target, arity).bytes });
+    const bytes = emitTrampoline(this.target, arity).bytes; // throws E_RANGE for an arity it has no trampoline for
+    if (bytes.length > UNIT) throw new JitError("E_INTERNAL", `a ${bytes.length}-byte trampoline does not fit its ${UNIT}-byte unit`);
+    if (this.home === undefined) {
+      this.home = this.mapRegion(this.os.pageSize, "call trampolines and small functions");
+      take(this.home, 0, MAX_ARITY + 1);
+    }
+    this.home.trampolines++;
+    const address = this.home.base + arity * UNIT;
+    writes.push({ region: this.home, address, bytes });
     return address;
   }
 

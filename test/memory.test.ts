@@ -3,9 +3,10 @@
  * W^X at every step, and nothing left behind.
  */
 import { describe, expect, test } from "bun:test";
-import { CodeMemory, JitError, OsError, compileAdder, hostMemory, hostOs, hostPlatform } from "../src/index.ts";
+import { CodeMemory, JitError, OsError, compileAdder, compileExpression, hostMemory, hostOs, hostPlatform } from "../src/index.ts";
 import type { OsMemory } from "../src/jit.ts";
 import { protectionAt, readMaps } from "../src/maps.ts";
+import { MAX_ARITY } from "../src/trampoline.ts";
 
 const linux = process.platform === "linux";
 
@@ -80,7 +81,7 @@ describe.if(linux)("pages and protections (Linux, /proc/self/maps)", () => {
     add.dispose();
     expect(protectionAt(address)).toBe("unmapped");
     expect(memory.mappings().length).toBe(pages - 1);
-    expect(filler.length).toBe(4096 / 16 - 1); // 16-byte units, one taken by the trampoline
+    expect(filler.length).toBe(4096 / 16 - (MAX_ARITY + 1)); // 16-byte units, one kept per trampoline arity
     expect(add.address).toBe(0);
     expect(add.disposed).toBe(true);
     // The home page: r-xp while trampolines are on it, gone after close().
@@ -142,6 +143,23 @@ describe.if(linux)("pages and protections (Linux, /proc/self/maps)", () => {
     expect(memory.mappings().length).toBe(1); // the home page, until close()
     memory.close();
     expect(memory.mappings()).toEqual([]);
+  });
+});
+
+describe("code allocator", () => {
+  test("a full home page still leaves room for the trampoline of every arity", () => {
+    const memory = new CodeMemory(hostOs(), hostPlatform().target);
+    // Adders (one 16-byte unit each) fill the home page and spill onto more pages...
+    const units = hostOs().pageSize / 16;
+    const adders = Array.from({ length: units + 10 }, (_, i) => compileAdder(i, { memory }));
+    // ...then functions of every other arity need their trampolines, which live on the home page.
+    const constant = compileExpression("667", { memory, params: [] });
+    const pair = compileExpression("x - y", { memory, params: ["x", "y"] });
+    const four = compileExpression("a + b + c + d", { memory, params: ["a", "b", "c", "d"] });
+    expect([constant(), pair(10, 3), four(1, 2, 3, 4), adders[units]?.(1)]).toEqual([667, 7, 10, units + 1]);
+    expect(memory.mappings()[0]?.trampolines).toBe(4);
+    for (const f of [...adders, constant, pair, four]) f.dispose();
+    memory.close();
   });
 });
 
