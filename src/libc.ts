@@ -5,7 +5,6 @@
 import { CFunction, FFIType, dlopen, read, toArrayBuffer, type FFIFunction, type Pointer } from "bun:ffi";
 import { JitError, OsError } from "./errors.ts";
 import type { NativeFunction, OsMemory } from "./jit.ts";
-import { protectionAt } from "./maps.ts";
 import type { MemoryApi, Platform } from "./platform.ts";
 
 const { i32, u32, i64, u64, f64, i64_fast: i64Fast, ptr, cstring, void: none } = FFIType;
@@ -64,7 +63,8 @@ export function bindOs(platform: Platform): OsMemory {
     ...common,
     ...(platform.patch === "/proc/self/mem" ? { patch: procSelfMemWriter(memory.libc, posix.pageSize, common.read) } : {}),
     protection(address: number) {
-      const perms = linux ? protectionAt(address) : undefined;
+      // maps.ts is loaded on first use: only --trace and the tests ask the kernel, not the common path.
+      const perms = linux ? (require("./maps.ts") as typeof import("./maps.ts")).protectionAt(address) : undefined;
       return perms === undefined ? undefined : { source: "/proc/self/maps", perms };
     },
   };
