@@ -101,13 +101,22 @@ export function sfield(value: number, bits: number, what: string): number {
   if (!Number.isInteger(value) || value < -limit || value >= limit) {
     throw new JitError("E_RANGE", `${what} ${value} does not fit in ${bits} signed bits`);
   }
-  return value < 0 ? value + 2 ** bits : value;
+  // Integer operations, not value + 2 ** bits: a double here would turn the byte arrays into arrays of
+  // doubles and slow every later pass over them.
+  return bits === 32 ? value >>> 0 : value & ((1 << bits) - 1);
 }
 
-/** A 32-bit immediate in little-endian byte order (x86 is little-endian). */
-function le32(value: number): number[] {
+/** `out` with a 32-bit immediate appended in little-endian byte order (x86 is little-endian). */
+function withImm32(out: number[], value: number): number[] {
   const v = sfield(value, 32, "imm32");
-  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+  out.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24);
+  return out;
+}
+
+/** `out` with a sign-extended 8-bit immediate (or displacement) appended. */
+function withImm8(out: number[], value: number, what: string): number[] {
+  out.push(sfield(value, 8, what));
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -136,25 +145,37 @@ export interface Code {
   readonly listing: readonly ListingLine[];
 }
 
-type Item =
-  | { kind: "insn"; bytes: number[]; text: string; comment?: string }
-  | { kind: "label"; label: Label }
-  | {
-      kind: "branch";
-      label: Label;
-      long: boolean; // x86 only: rel32 instead of rel8
-      text: string;
-      comment?: string;
-      size(long: boolean): number;
-      encode(displacement: number, long: boolean): number[];
-      fitsShort(displacement: number): boolean;
-    };
+/** A branch whose displacement is known only at finish(): how long it is and how it encodes. */
+interface BranchForm {
+  readonly label: Label;
+  readonly text: string;
+  size(long: boolean): number;
+  encode(displacement: number, long: boolean): number[];
+  fitsShort(displacement: number): boolean;
+}
+
+/**
+ * One entry of the buffer: an instruction, a label or a branch. Every entry has every field, written in
+ * the same order, so the loops over entries see one object shape (a mix of shapes was the slowest part
+ * of finish()).
+ */
+interface Item {
+  readonly kind: "insn" | "label" | "branch";
+  readonly bytes: number[]; // an instruction's encoding; empty for labels and branches
+  readonly text: string;
+  readonly comment: string | undefined;
+  readonly label: Label | undefined; // labels and branches
+  readonly branch: BranchForm | undefined;
+  long: boolean; // x86 branches: rel32 instead of rel8
+}
+
+const NO_BYTES: number[] = [];
 
 abstract class CodeBuffer {
   abstract readonly arch: Arch;
   private readonly items: Item[] = [];
   private labelCount = 0;
-  private readonly bound = new Set<number>();
+  private readonly bound: boolean[] = []; // by label id
   private pendingComment: string | undefined;
 
   /** A label to branch to; place it with bind(). */
@@ -164,9 +185,9 @@ abstract class CodeBuffer {
   }
 
   bind(label: Label): void {
-    if (this.bound.has(label.id)) throw new JitError("E_INTERNAL", `label ${label.name} bound twice`);
-    this.bound.add(label.id);
-    this.items.push({ kind: "label", label });
+    if (this.bound[label.id] === true) throw new JitError("E_INTERNAL", `label ${label.name} bound twice`);
+    this.bound[label.id] = true;
+    this.items.push({ kind: "label", bytes: NO_BYTES, text: "", comment: undefined, label, branch: undefined, long: false });
   }
 
   /** Attach a learner-facing comment to the next instruction written. */
@@ -176,20 +197,17 @@ abstract class CodeBuffer {
   }
 
   protected insn(bytes: number[], text: string): void {
-    const item: Item = { kind: "insn", bytes, text };
-    this.attachComment(item);
-    this.items.push(item);
+    this.items.push({ kind: "insn", bytes, text, comment: this.takeComment(), label: undefined, branch: undefined, long: false });
   }
 
-  protected branch(item: Omit<Extract<Item, { kind: "branch" }>, "kind" | "long">): void {
-    const full: Item = { kind: "branch", long: false, ...item };
-    this.attachComment(full);
-    this.items.push(full);
+  protected branch(form: BranchForm): void {
+    this.items.push({ kind: "branch", bytes: NO_BYTES, text: form.text, comment: this.takeComment(), label: form.label, branch: form, long: false });
   }
 
-  private attachComment(item: { comment?: string }): void {
-    if (this.pendingComment !== undefined) item.comment = this.pendingComment;
+  private takeComment(): string | undefined {
+    const comment = this.pendingComment;
     this.pendingComment = undefined;
+    return comment;
   }
 
   /**
@@ -198,20 +216,23 @@ abstract class CodeBuffer {
    * relaxation makes, so the listing reassembles to identical bytes.
    */
   finish(): Code {
+    const items = this.items;
     let branches = 0;
-    for (const item of this.items) {
-      if (item.kind !== "branch") continue;
+    for (const item of items) {
+      if (item.branch === undefined) continue;
       branches++;
-      if (!this.bound.has(item.label.id)) throw new JitError("E_INTERNAL", `branch to ${item.label.name}, which is never bound`);
+      if (this.bound[item.branch.label.id] !== true) {
+        throw new JitError("E_INTERNAL", `branch to ${item.branch.label.name}, which is never bound`);
+      }
     }
     let offsets = this.layout();
     while (branches > 0) {
       let grew = false;
-      for (let i = 0; i < this.items.length; i++) {
-        const item = this.items[i];
-        if (item?.kind !== "branch" || item.long) continue;
-        const end = (offsets.at[i] ?? 0) + item.size(false);
-        if (!item.fitsShort((offsets.labels[item.label.id] ?? 0) - end)) {
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i] as Item;
+        if (item.branch === undefined || item.long) continue;
+        const end = (offsets.at[i] ?? 0) + item.branch.size(false);
+        if (!item.branch.fitsShort((offsets.labels[item.branch.label.id] ?? 0) - end)) {
           item.long = true;
           grew = true;
         }
@@ -220,24 +241,19 @@ abstract class CodeBuffer {
       offsets = this.layout();
     }
     const bytes = new Uint8Array(offsets.size);
-    const items = this.items;
     const lengths: number[] = [];
     for (let i = 0; i < items.length; i++) {
-      const item = items[i];
+      const item = items[i] as Item;
       const offset = offsets.at[i] ?? 0;
-      if (item === undefined || item.kind === "label") {
-        lengths.push(0);
-        continue;
-      }
-      let encoded: number[];
-      if (item.kind !== "branch") encoded = item.bytes;
-      else {
-        const target = offsets.labels[item.label.id] ?? 0;
+      let encoded = item.bytes;
+      if (item.branch !== undefined) {
+        const target = offsets.labels[item.branch.label.id] ?? 0;
         // x86 displacements count from the end of the instruction, A64 ones from its start.
-        const from = this.arch === "x64" ? offset + item.size(item.long) : offset;
-        encoded = item.encode(target - from, item.long);
+        const from = this.arch === "x64" ? offset + item.branch.size(item.long) : offset;
+        encoded = item.branch.encode(target - from, item.long);
       }
-      bytes.set(encoded, offset);
+      // A loop, not bytes.set(encoded, offset): TypedArray#set from a plain array is 4× slower here.
+      for (let k = 0; k < encoded.length; k++) bytes[offset + k] = encoded[k] as number;
       lengths.push(encoded.length);
     }
     // The listing was written instruction by instruction above; it is turned into line objects only
@@ -246,7 +262,7 @@ abstract class CodeBuffer {
     const lines = (): ListingLine[] =>
       items.map((item, i): ListingLine => {
         const offset = offsets.at[i] ?? 0;
-        if (item.kind === "label") return { kind: "label", offset, name: item.label.name };
+        if (item.kind === "label") return { kind: "label", offset, name: item.label?.name ?? "" };
         const insnBytes = bytes.subarray(offset, offset + (lengths[i] ?? 0)); // a view: one copy of the truth
         return item.comment === undefined
           ? { kind: "insn", offset, bytes: insnBytes, text: item.text }
@@ -269,8 +285,8 @@ abstract class CodeBuffer {
     let offset = 0;
     for (const item of this.items) {
       at.push(offset);
-      if (item.kind === "label") labels[item.label.id] = offset;
-      else if (item.kind === "branch") offset += item.size(item.long);
+      if (item.branch !== undefined) offset += item.branch.size(item.long);
+      else if (item.kind === "label" && item.label !== undefined) labels[item.label.id] = offset;
       else offset += item.bytes.length;
     }
     return { at, labels, size: offset };
@@ -357,20 +373,24 @@ export class X64Assembler extends CodeBuffer {
   /** REX.W + C7 /0 id — MOV r/m64, imm32 (sign-extended). The article's `mov rax, strict dword imm`. */
   movRI64(dst: X64Gp, imm: number): void {
     x64Reg(dst, 64, "mov destination");
-    this.insn([...rDigit([0xc7], 0, dst), ...le32(imm)], `mov ${dst.name}, ${imm}`);
+    this.insn(withImm32(rDigit([0xc7], 0, dst), imm), `mov ${dst.name}, ${imm}`);
   }
 
   /** B8+rd id — MOV r32, imm32 (upper half of the 64-bit register is zeroed). */
   movRI32(dst: X64Gp, imm: number): void {
     x64Reg(dst, 32, "mov destination");
-    this.insn([...rex(false, 0, dst), 0xb8 + (dst.id & 7), ...le32(imm)], `mov ${dst.name}, ${imm}`);
+    const out = rex(false, 0, dst);
+    out.push(0xb8 + (dst.id & 7));
+    this.insn(withImm32(out, imm), `mov ${dst.name}, ${imm}`);
   }
 
   /** REX.W + 63 /r — MOVSXD r64, r/m32: sign-extend a 32-bit result into the whole register. */
   movsxdRR(dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, 64, "movsxd destination");
     x64Reg(src, 32, "movsxd source");
-    this.insn([...rex(true, dst, src), 0x63, modrmReg(dst, src)], `movsxd ${dst.name}, ${src.name}`);
+    const out = rex(true, dst, src);
+    out.push(0x63, modrmReg(dst, src));
+    this.insn(out, `movsxd ${dst.name}, ${src.name}`);
   }
 
   /** 89 /r — MOV r/m32, r32 (REX.W for r/m64, r64). */
@@ -418,9 +438,9 @@ export class X64Assembler extends CodeBuffer {
     x64Reg(dst, 32, "cmp operand");
     const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
     const text = `cmp ${dst.name}, ${imm}`;
-    if (short) this.insn([...rDigit([0x83], 7, dst), sfield(imm, 8, "imm8")], text);
-    else if (dst.id === 0) this.insn([0x3d, ...le32(imm)], text);
-    else this.insn([...rDigit([0x81], 7, dst), ...le32(imm)], text);
+    if (short) this.insn(withImm8(rDigit([0x83], 7, dst), imm, "imm8"), text);
+    else if (dst.id === 0) this.insn(withImm32([0x3d], imm), text);
+    else this.insn(withImm32(rDigit([0x81], 7, dst), imm), text);
   }
 
   /** 0F AF /r — IMUL r32, r/m32 (low 32 bits of the product: wraps like Math.imul). */
@@ -488,19 +508,25 @@ export class X64Assembler extends CodeBuffer {
   /** 50+rd — PUSH r64 (REX.B for r8..r15). */
   pushR(src: X64Gp): void {
     x64Reg(src, 64, "push operand");
-    this.insn([...rex(false, 0, src), 0x50 + (src.id & 7)], `push ${src.name}`);
+    const out = rex(false, 0, src);
+    out.push(0x50 + (src.id & 7));
+    this.insn(out, `push ${src.name}`);
   }
 
   /** 58+rd — POP r64. */
   popR(dst: X64Gp): void {
     x64Reg(dst, 64, "pop operand");
-    this.insn([...rex(false, 0, dst), 0x58 + (dst.id & 7)], `pop ${dst.name}`);
+    const out = rex(false, 0, dst);
+    out.push(0x58 + (dst.id & 7));
+    this.insn(out, `pop ${dst.name}`);
   }
 
   /** FF /4 — JMP r/m64 (register indirect). */
   jmpR(target: X64Gp): void {
     x64Reg(target, 64, "jmp target");
-    this.insn([...rex(false, 4, target), 0xff, modrmReg(4, target)], `jmp ${target.name}`);
+    const out = rex(false, 4, target);
+    out.push(0xff, modrmReg(4, target));
+    this.insn(out, `jmp ${target.name}`);
   }
 
   /** F2 REX.W 0F 2C /r — CVTTSD2SI r64, xmm: the double in xmm, truncated to a 64-bit integer. */
@@ -532,7 +558,7 @@ export class X64Assembler extends CodeBuffer {
       text: `jmp ${label.name}`,
       size: (long) => (long ? 5 : 2),
       fitsShort: (d) => d >= -128 && d <= 127,
-      encode: (d, long) => (long ? [0xe9, ...le32(d)] : [0xeb, sfield(d, 8, "rel8")]),
+      encode: (d, long) => (long ? withImm32([0xe9], d) : withImm8([0xeb], d, "rel8")),
     });
   }
 
@@ -544,7 +570,7 @@ export class X64Assembler extends CodeBuffer {
       text: `j${cond} ${label.name}`,
       size: (long) => (long ? 6 : 2),
       fitsShort: (d) => d >= -128 && d <= 127,
-      encode: (d, long) => (long ? [0x0f, 0x80 + cc, ...le32(d)] : [0x70 + cc, sfield(d, 8, "rel8")]),
+      encode: (d, long) => (long ? withImm32([0x0f, 0x80 + cc], d) : withImm8([0x70 + cc], d, "rel8")),
     });
   }
 
@@ -565,7 +591,8 @@ export class X64Assembler extends CodeBuffer {
     x64Reg(dst, 32, `${mnemonic} operand`);
     // Counts 0..31 only: the hardware would mask a larger one, and the listing would then mislead.
     const imm = ufield(count, 5, `${mnemonic} count`);
-    const bytes = imm === 1 ? rDigit([0xd1], digit, dst) : [...rDigit([0xc1], digit, dst), imm];
+    const bytes = rDigit([imm === 1 ? 0xd1 : 0xc1], digit, dst);
+    if (imm !== 1) bytes.push(imm);
     this.insn(bytes, `${mnemonic} ${dst.name}, ${imm}`);
   }
 
@@ -598,9 +625,9 @@ export class X64Assembler extends CodeBuffer {
     x64Reg(dst, 32, `${mnemonic} destination`);
     const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
     let bytes: number[];
-    if (short) bytes = [...rDigit([0x83], digit, dst), sfield(imm, 8, "imm8")];
-    else if (dst.id === 0) bytes = [accumulator, ...le32(imm)];
-    else bytes = [...rDigit([0x81], digit, dst), ...le32(imm)];
+    if (short) bytes = withImm8(rDigit([0x83], digit, dst), imm, "imm8");
+    else if (dst.id === 0) bytes = withImm32([accumulator], imm);
+    else bytes = withImm32(rDigit([0x81], digit, dst), imm);
     this.insn(bytes, `${mnemonic} ${dst.name}, ${imm}`);
   }
 
@@ -609,8 +636,8 @@ export class X64Assembler extends CodeBuffer {
     x64Reg(dst, 32, "imul destination");
     x64Reg(src, 32, "imul source");
     const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
-    const tail = short ? [sfield(imm, 8, "imm8")] : le32(imm);
-    this.insn([...rr([short ? 0x6b : 0x69], dst, src), ...tail], `imul ${dst.name}, ${src.name}, ${imm}`);
+    const out = rr([short ? 0x6b : 0x69], dst, src);
+    this.insn(short ? withImm8(out, imm, "imm8") : withImm32(out, imm), `imul ${dst.name}, ${src.name}, ${imm}`);
   }
 }
 

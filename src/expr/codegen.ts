@@ -76,7 +76,7 @@ export function generate(tree: Expr, options: CodegenOptions): Generated {
 // Analysis: what must be known before the first instruction is written.
 
 interface Facts {
-  /** Sethi–Ullman numbers of inner nodes: about how many registers evaluating the node takes. */
+  /** Sethi–Ullman numbers of inner nodes needing more than one register (need() defaults to 1). */
   readonly need: Map<Expr, number>;
   /** Bit i set: parameter i is read somewhere. */
   usedParams: number;
@@ -105,7 +105,7 @@ function visit(e: Expr, facts: Facts): number {
     case "binary": {
       const divides = e.op === "div" || e.op === "mod";
       if (divides) facts.divides = true;
-      if (SHIFTS.has(e.op) && e.right.kind !== "num") facts.shifts = true;
+      if (e.right.kind !== "num" && SHIFTS.has(e.op)) facts.shifts = true;
       const swap = swapped(e);
       const l = visit(swap ? e.right : e.left, facts);
       const right = swap ? e.left : e.right;
@@ -122,7 +122,7 @@ function visit(e: Expr, facts: Facts): number {
       n = Math.max(visit(e.test, facts), visit(e.then, facts), visit(e.else, facts));
       break;
   }
-  facts.need.set(e, n);
+  if (n !== 1) facts.need.set(e, n); // most nodes need one register: need() defaults to 1, unrecorded
   return n;
 }
 
@@ -143,7 +143,7 @@ function rank(e: Expr): number {
  * `3 * x` becomes `imul eax, edi, 3`, `5 < x` becomes `cmp edi, 5` + `setg`.
  */
 function swapped(e: Binary): boolean {
-  return (COMMUTATIVE.has(e.op) || COMPARISONS.has(e.op)) && rank(e.left) > rank(e.right);
+  return rank(e.left) > rank(e.right) && (COMMUTATIVE.has(e.op) || COMPARISONS.has(e.op));
 }
 
 /** The comparison operator as evaluated (mirrored when the operands are swapped). */
