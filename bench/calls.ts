@@ -5,7 +5,7 @@
 import { type JitFunction, compileAdder } from "../src/index.ts";
 import { bindAbs } from "./floors.ts";
 import { type CompileExpression, MEDIUM, mediumInJs } from "./expr.ts";
-import { callCase, describeTiming, do_not_optimize, inputStream, measureCases } from "./measure.ts";
+import { callCase, describeTiming, do_not_optimize, inputStream, measureCases, pairedRatio } from "./measure.ts";
 import { type Row, formatValue } from "./report.ts";
 
 const fmt = (ns: number) => formatValue(ns, "ns");
@@ -78,8 +78,17 @@ export async function callSection(compileExpression: CompileExpression | string)
       unit: "ns",
       detail: describeTiming(single.get("jit"), fmt),
       ref: floor1,
+      ratio: pairedRatio(single.get("jit"), single.get("abs")),
     },
-    { section: "1 call", name: "plain JS function (x + 5) | 0", value: single.get("js")?.p50, unit: "ns", detail: describeTiming(single.get("js"), fmt), ref: floor1 },
+    {
+      section: "1 call",
+      name: "plain JS function (x + 5) | 0",
+      value: single.get("js")?.p50,
+      unit: "ns",
+      detail: describeTiming(single.get("js"), fmt),
+      ref: floor1,
+      ratio: pairedRatio(single.get("js"), single.get("abs")),
+    },
     {
       section: "1 call",
       name: "JitFunction call, guards included, 3 JitFunctions alive",
@@ -87,6 +96,7 @@ export async function callSection(compileExpression: CompileExpression | string)
       unit: "ns",
       detail: `${describeTiming(t.get("jit"), fmt)}; abs measured again alongside`,
       ref: floor,
+      ratio: pairedRatio(t.get("jit"), t.get("abs")),
       budget: 1.15,
     },
     {
@@ -96,6 +106,7 @@ export async function callSection(compileExpression: CompileExpression | string)
       unit: "ns",
       detail: describeTiming(t.get("expr"), fmt),
       ref: { name: "same as JS closure", value: t.get("exprJs")?.p50, kind: "floor" },
+      ratio: pairedRatio(t.get("expr"), t.get("exprJs")),
       ...(exprNote ? { note: exprNote } : {}),
     },
   ];

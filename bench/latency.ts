@@ -5,7 +5,7 @@
 import { compileAdder, hostMemory, type JitFunction } from "../src/index.ts";
 import { bindPageOps } from "./floors.ts";
 import { type CompileExpression, LARGE, MEDIUM, SMALL, nodesIn } from "./expr.ts";
-import { type Case, describeTiming, do_not_optimize, measureCases } from "./measure.ts";
+import { type Case, describeTiming, do_not_optimize, measureCases, pairedRatio } from "./measure.ts";
 import { type Row, formatValue } from "./report.ts";
 
 const fmt = (ns: number) => formatValue(ns, "ns");
@@ -69,7 +69,7 @@ export async function latencySection(compileExpression: CompileExpression | stri
   }
 
   // Microsecond-scale work: 64 calls per sample, so that mitata's 12-sample minimum stays short.
-  const t = await measureCases(cases, { rounds: 5, cpuTimeNs: 100e6, batchSamples: 64 });
+  const t = await measureCases(cases, { rounds: 9, cpuTimeNs: 60e6, batchSamples: 64 });
   const left = (memory.mappings() as readonly { functions?: number }[]).reduce((n, m) => n + (m.functions ?? 0), 0);
   if (left !== 0) throw new Error(`bench: ${left} functions left installed after the latency section`);
 
@@ -84,8 +84,18 @@ export async function latencySection(compileExpression: CompileExpression | stri
       unit: "ns",
       detail: `${describeTiming(t.get("touched"), fmt)}; diagnostic, not the budget floor`,
       ref: floor,
+      ratio: pairedRatio(t.get("touched"), t.get("floor")),
     },
-    { section: "2 jit", name: "compileAdder(n) + dispose()", value: adder.value, unit: "ns", detail: describeTiming(t.get("adder"), fmt), ref: floor, budget: 1 },
+    {
+      section: "2 jit",
+      name: "compileAdder(n) + dispose()",
+      value: adder.value,
+      unit: "ns",
+      detail: describeTiming(t.get("adder"), fmt),
+      ref: floor,
+      ratio: pairedRatio(t.get("adder"), t.get("floor")),
+      budget: 1,
+    },
     {
       section: "2 jit",
       name: `compileAdder(n) alone, ${KEPT_ALIVE_BATCH} kept alive`,
@@ -93,6 +103,7 @@ export async function latencySection(compileExpression: CompileExpression | stri
       unit: "ns",
       detail: `${describeTiming(t.get("adderAlive"), fmt)}; disposed outside the timing`,
       ref: floor,
+      ratio: pairedRatio(t.get("adderAlive"), t.get("floor")),
     },
   ];
   for (const size of Object.keys(sources) as (keyof typeof sources)[]) {
@@ -104,6 +115,7 @@ export async function latencySection(compileExpression: CompileExpression | stri
       unit: "ns",
       detail: describeTiming(t.get(size), fmt),
       ref: adder,
+      ratio: pairedRatio(t.get(size), t.get("adder")),
       ...(size === "medium" ? { budget: 3 } : {}),
       ...(problem ? { note: problem } : {}),
     });

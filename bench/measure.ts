@@ -5,7 +5,7 @@
  * The figure reported is the best round's median (the lowest of mitata's per-round p50s): on a shared
  * 2-core VM, bursts of outside load only ever slow a round down, and they made single rounds of a 2 ns
  * call swing between 2 and 11 ns here; the best round is the estimate least touched by them. The median
- * over rounds is kept alongside, as is the average.
+ * over rounds is kept alongside, as is the average. Ratios to a floor are paired per round (pairedRatio).
  */
 import { do_not_optimize, measure } from "mitata";
 import { median } from "./report.ts";
@@ -21,6 +21,8 @@ export interface Case {
 export interface Timing {
   /** The lowest per-round median: the figure the table shows. */
   readonly p50: number;
+  /** Every round's median, in round order (the rounds of one measureCases call line up across cases). */
+  readonly rounds: readonly number[];
   /** The median over rounds of the per-round medians. */
   readonly p50Median: number;
   readonly avg: number;
@@ -59,9 +61,19 @@ export async function measureCases(cases: readonly Case[], options: MeasureOptio
   }
   const out = new Map<string, Timing>();
   for (const [name, e] of raw) {
-    out.set(name, { p50: Math.min(...e.p50), p50Median: median(e.p50), avg: median(e.avg), p99: median(e.p99), samples: e.samples });
+    out.set(name, { p50: Math.min(...e.p50), rounds: e.p50, p50Median: median(e.p50), avg: median(e.avg), p99: median(e.p99), samples: e.samples });
   }
   return out;
+}
+
+/**
+ * How a case compares with its floor: the median over rounds of (case / floor), each pair measured in
+ * the same round, back to back. Paired like this, a drift or a JIT-tier state that slows a whole round
+ * cancels out; comparing each side's best round could pair a floor from one state with a case from another.
+ */
+export function pairedRatio(value: Timing | undefined, floor: Timing | undefined): number | undefined {
+  if (value === undefined || floor === undefined || value.rounds.length !== floor.rounds.length) return undefined;
+  return median(value.rounds.map((v, i) => v / (floor.rounds[i] as number)));
 }
 
 /** A stream of varying int32 inputs (so no call can be constant-folded), cycling through `count` values. */

@@ -16,7 +16,12 @@ export interface Row {
   readonly detail?: string;
   /** What the figure is compared with: a floor measured in this run, or a fixed limit. */
   readonly ref?: { readonly name: string; readonly value: number | undefined; readonly kind: "floor" | "limit" };
-  /** Largest acceptable value / ref ratio; rows without one are informational. */
+  /**
+   * The ratio to ref when it was measured in pairs (median of per-round ratios, see measure.ts
+   * pairedRatio); without it, value / ref.value.
+   */
+  readonly ratio?: number | undefined;
+  /** Largest acceptable ratio to ref; rows without one are informational. */
   readonly budget?: number;
   readonly note?: string;
 }
@@ -24,6 +29,7 @@ export interface Row {
 export type Verdict = "PASS" | "FAIL" | "n/a" | "";
 
 export function ratioOf(row: Row): number | undefined {
+  if (row.ratio !== undefined) return row.ratio;
   const ref = row.ref?.value;
   if (row.value === undefined || ref === undefined || ref === 0) return undefined;
   return row.value / ref;

@@ -65,9 +65,12 @@ console.log(`\n${header.join("\n")}\n\n${textTable(rows)}\n\nBudgets (${failed =
 const markdown = `# babyjit benchmark results
 
 Written by \`bun run bench\` (bench/run.ts). Every ratio compares two figures measured in the same run.
-In-process times are mitata medians (p50): each case runs in 5–15 short rounds interleaved with the
+In-process times are mitata medians (p50): each case runs in 9–15 short rounds interleaved with the
 others, and the table shows the best round's median (outside load only ever slows a round down); the
 median over rounds is in the detail column. Start-up: median and p90 of interleaved spawned runs.
+The Ratio column is paired: the median, over rounds, of the case divided by its floor measured
+back to back in the same round, so a slow phase of the machine (or of the JIT) cancels out. It can
+therefore differ from Value / floor value.
 
 | Machine | |
 |---|---|

@@ -2,8 +2,10 @@
  * Section 4 (and peak RSS for section 5): whole-process start-up, spawn to exit.
  *
  * The compiled babyjit is compared with a compiled hello world built with the very flags of
- * package.json's "build" script; `bun bin/babyjit.js` with `bun <empty file>`. All four commands run
- * interleaved, in an order rotated every round, so drift hits each alike; warm-up runs come first.
+ * package.json's "build" script; `bun bin/babyjit.js` with `bun <empty file>`. bench/minimal-jit.js, the
+ * least any bun:ffi JIT can do, runs both ways too (x86-64 System V hosts): it shows how much of each
+ * ratio is bun:ffi's and how much is babyjit's. All commands run interleaved, in an order rotated every
+ * round, so drift hits each alike; warm-up runs come first.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,12 +15,15 @@ import { SCALE } from "./measure.ts";
 import { type Row, median, quantile } from "./report.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
+const MINIMAL_JIT = join(import.meta.dir, "minimal-jit.js");
 const EXPECTED = "3 4 5";
 
 interface Command {
   readonly name: string;
   readonly cmd: string[];
   readonly expect: string;
+  /** Why it cannot run here (its build failed, or it is not for this host). */
+  readonly unavailable?: string | undefined;
 }
 
 interface Sample {
@@ -87,22 +92,26 @@ export async function startupSection(): Promise<Row[]> {
     writeFileSync(empty, "");
     const babyjitExe = join(dir, "babyjit");
     const helloExe = join(dir, "hello");
-    const built = await Promise.all([compile(flags, entry, babyjitExe), compile(flags, hello, helloExe)]);
+    const minimalExe = join(dir, "minimal-jit");
+    const minimalOk = process.arch === "x64" && process.platform !== "win32";
+    const built = await Promise.all([
+      compile(flags, entry, babyjitExe),
+      compile(flags, hello, helloExe),
+      minimalOk ? compile(flags, MINIMAL_JIT, minimalExe) : undefined,
+    ]);
 
     const bun = process.execPath;
+    const notHere = minimalOk ? undefined : "bench/minimal-jit.js is for x86-64 System V hosts";
     const commands: Command[] = [
-      { name: "compiledHello", cmd: [helloExe], expect: "hello world" },
-      { name: "compiled", cmd: [babyjitExe, "2"], expect: EXPECTED },
+      { name: "compiledHello", cmd: [helloExe], expect: "hello world", unavailable: built[1] },
+      { name: "compiled", cmd: [babyjitExe, "2"], expect: EXPECTED, unavailable: built[0] },
+      { name: "compiledMinimal", cmd: [minimalExe, "2"], expect: EXPECTED, unavailable: notHere ?? built[2] },
       { name: "empty", cmd: [bun, empty], expect: "" },
       { name: "source", cmd: [bun, join(ROOT, entry), "2"], expect: EXPECTED },
+      { name: "sourceMinimal", cmd: [bun, MINIMAL_JIT, "2"], expect: EXPECTED, unavailable: notHere },
     ];
-    const samples = new Map<string, Sample>(commands.map((c) => [c.name, { ms: [], rss: [] }]));
-    const buildProblems = new Map([[babyjitExe, built[0]], [helloExe, built[1]]]);
-    const runnable = commands.filter((c) => {
-      const problem = buildProblems.get(c.cmd[0] as string);
-      if (problem !== undefined) (samples.get(c.name) as Sample).problem = problem;
-      return problem === undefined;
-    });
+    const samples = new Map<string, Sample>(commands.map((c) => [c.name, { ms: [], rss: [], ...(c.unavailable ? { problem: c.unavailable } : {}) }]));
+    const runnable = commands.filter((c) => c.unavailable === undefined);
     Bun.gc(true);
 
     const warmup = 5;
@@ -128,6 +137,13 @@ export async function startupSection(): Promise<Row[]> {
       const p90 = quantile(s.ms, 0.9);
       return `p90 ${p90.toFixed(2)} ms, min ${Math.min(...s.ms).toFixed(2)} ms, n=${s.ms.length}${s.problem ? `; some runs failed: ${s.problem}` : ""}`;
     };
+    // Each round runs every command once, so the i-th runs of two commands are neighbours in time: the
+    // ratio is the median of those pairs (when every run succeeded and the pairs line up).
+    const paired = (name: string, floorName: string) => {
+      const a = (samples.get(name) as Sample).ms;
+      const b = (samples.get(floorName) as Sample).ms;
+      return a.length > 0 && a.length === b.length ? median(a.map((v, i) => v / (b[i] as number))) : undefined;
+    };
     const rss = (name: string) => {
       const s = samples.get(name) as Sample;
       return s.rss.length > 0 ? median(s.rss) : undefined;
@@ -137,9 +153,11 @@ export async function startupSection(): Promise<Row[]> {
     const emptyFile = { name: "bun <empty file>", value: ms("empty"), kind: "floor" as const };
     return [
       { section: "4 start", name: `floor: compiled hello world (bun build ${flagText})`, value: compiledHello.value, unit: "ns", detail: detail("compiledHello") },
-      { section: "4 start", name: "compiled babyjit 2 (built like dist/babyjit)", value: ms("compiled"), unit: "ns", detail: detail("compiled"), ref: compiledHello, budget: 1.2 },
+      { section: "4 start", name: "reference: compiled bench/minimal-jit.js 2 (same flags)", value: ms("compiledMinimal"), unit: "ns", detail: detail("compiledMinimal"), ref: compiledHello, ratio: paired("compiledMinimal", "compiledHello") },
+      { section: "4 start", name: "compiled babyjit 2 (built like dist/babyjit)", value: ms("compiled"), unit: "ns", detail: detail("compiled"), ref: compiledHello, ratio: paired("compiled", "compiledHello"), budget: 1.2 },
       { section: "4 start", name: "floor: bun <empty file>", value: emptyFile.value, unit: "ns", detail: detail("empty") },
-      { section: "4 start", name: "bun bin/babyjit.js 2", value: ms("source"), unit: "ns", detail: detail("source"), ref: emptyFile, budget: 1.4 },
+      { section: "4 start", name: "reference: bun bench/minimal-jit.js 2", value: ms("sourceMinimal"), unit: "ns", detail: detail("sourceMinimal"), ref: emptyFile, ratio: paired("sourceMinimal", "empty") },
+      { section: "4 start", name: "bun bin/babyjit.js 2", value: ms("source"), unit: "ns", detail: detail("source"), ref: emptyFile, ratio: paired("source", "empty"), budget: 1.4 },
       {
         section: "5 memory",
         name: "peak RSS, compiled babyjit 2",

@@ -241,7 +241,6 @@ abstract class CodeBuffer {
       offsets = this.layout();
     }
     const bytes = new Uint8Array(offsets.size);
-    const lengths: number[] = [];
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as Item;
       const offset = offsets.at[i] ?? 0;
@@ -254,7 +253,6 @@ abstract class CodeBuffer {
       }
       // A loop, not bytes.set(encoded, offset): TypedArray#set from a plain array is 4× slower here.
       for (let k = 0; k < encoded.length; k++) bytes[offset + k] = encoded[k] as number;
-      lengths.push(encoded.length);
     }
     // The listing was written instruction by instruction above; it is turned into line objects only
     // when someone reads it, since most compiled functions are never listed.
@@ -263,7 +261,7 @@ abstract class CodeBuffer {
       items.map((item, i): ListingLine => {
         const offset = offsets.at[i] ?? 0;
         if (item.kind === "label") return { kind: "label", offset, name: item.label?.name ?? "" };
-        const insnBytes = bytes.subarray(offset, offset + (lengths[i] ?? 0)); // a view: one copy of the truth
+        const insnBytes = bytes.subarray(offset, offsets.at[i + 1] ?? offsets.size); // a view: one copy of the truth
         return item.comment === undefined
           ? { kind: "insn", offset, bytes: insnBytes, text: item.text }
           : { kind: "insn", offset, bytes: insnBytes, text: item.text, comment: item.comment };

@@ -105,7 +105,7 @@ function visit(e: Expr, facts: Facts): number {
     case "binary": {
       const divides = e.op === "div" || e.op === "mod";
       if (divides) facts.divides = true;
-      if (e.right.kind !== "num" && SHIFTS.has(e.op)) facts.shifts = true;
+      if (e.right.kind !== "num" && isShift(e.op)) facts.shifts = true;
       const swap = swapped(e);
       const l = visit(swap ? e.right : e.left, facts);
       const right = swap ? e.left : e.right;
@@ -126,9 +126,22 @@ function visit(e: Expr, facts: Facts): number {
   return n;
 }
 
-const COMPARISONS = new Set<BinaryOp>(["lt", "le", "gt", "ge", "eq", "ne"]);
-const COMMUTATIVE = new Set<BinaryOp>(["add", "mul", "and", "or", "xor"]);
-const SHIFTS = new Set<BinaryOp>(["shl", "sar", "shr"]);
+// Operator classes as switches: asked several times per node, and a switch is cheaper than Set#has.
+function isComparison(op: BinaryOp): boolean {
+  switch (op) {
+    case "lt": case "le": case "gt": case "ge": case "eq": case "ne": return true;
+    default: return false;
+  }
+}
+function isCommutative(op: BinaryOp): boolean {
+  switch (op) {
+    case "add": case "mul": case "and": case "or": case "xor": return true;
+    default: return false;
+  }
+}
+function isShift(op: BinaryOp): boolean {
+  return op === "shl" || op === "sar" || op === "shr";
+}
 /** a < b is b > a: the comparison that holds with its operands swapped. */
 const MIRROR: Partial<Record<BinaryOp, BinaryOp>> = { lt: "gt", gt: "lt", le: "ge", ge: "le", eq: "eq", ne: "ne" };
 
@@ -143,7 +156,7 @@ function rank(e: Expr): number {
  * `3 * x` becomes `imul eax, edi, 3`, `5 < x` becomes `cmp edi, 5` + `setg`.
  */
 function swapped(e: Binary): boolean {
-  return rank(e.left) > rank(e.right) && (COMMUTATIVE.has(e.op) || COMPARISONS.has(e.op));
+  return rank(e.left) > rank(e.right) && (isCommutative(e.op) || isComparison(e.op));
 }
 
 /** The comparison operator as evaluated (mirrored when the operands are swapped). */
@@ -204,7 +217,7 @@ abstract class Backend<Cc extends string> {
 
   /** Sets the flags from e's truth and returns the condition meaning "e is not 0"; d is scratch. */
   protected truth(e: Expr, d: number): Cc {
-    if (e.kind === "binary" && COMPARISONS.has(e.op)) return this.compare(e, d);
+    if (e.kind === "binary" && isComparison(e.op)) return this.compare(e, d);
     if (e.kind === "unary" && e.op === "lnot") return this.invert(this.truth(e.arg, d));
     this.compareZero(e, d);
     return this.notZero;
@@ -355,7 +368,9 @@ class X64Backend extends Backend<X64Cond> {
       free = this.abi.saved.slice(0, Math.max(1, Math.min(2, limit - 1)));
       this.saved.push(...free);
     }
-    this.order = [...free.slice(0, limit - 1), EAX];
+    const order = free.length < limit ? free : free.slice(0, limit - 1);
+    order.push(EAX);
+    this.order = order;
     for (const r of this.saved) this.asm.comment(`${r64(r).name} is callee-saved: keep the caller's value`).pushR(r64(r));
     for (const i of moves) {
       const from = this.abi.args[i] ?? ECX;
@@ -439,8 +454,8 @@ class X64Backend extends Backend<X64Cond> {
   private binary(e: Binary, d: number): void {
     const op = e.op;
     if (op === "div" || op === "mod") return this.divide(e, d);
-    if (SHIFTS.has(op)) return this.shift(e, d);
-    if (COMPARISONS.has(op)) return this.setFlag(this.compare(e, d), d);
+    if (isShift(op)) return this.shift(e, d);
+    if (isComparison(op)) return this.setFlag(this.compare(e, d), d);
     const swap = swapped(e);
     const left = swap ? e.right : e.left;
     const right = swap ? e.left : e.right;
@@ -796,7 +811,7 @@ class A64Backend extends Backend<A64Cond> {
     const asm = this.asm;
     const op = e.op;
     const mark = this.mark();
-    if (COMPARISONS.has(op)) {
+    if (isComparison(op)) {
       const cc = this.compare(e, d);
       this.releaseTo(mark);
       asm.cset(w(d), cc);
@@ -846,7 +861,7 @@ class A64Backend extends Backend<A64Cond> {
       else asm.subRI(w(d), w(l), Math.abs(v));
       return true;
     }
-    if (!SHIFTS.has(op)) return false;
+    if (!isShift(op)) return false;
     const count = v & 31;
     if (count !== v) asm.comment(`count ${v} & 31 = ${count}`);
     if (count === 0) {
