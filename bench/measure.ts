@@ -67,9 +67,9 @@ export async function measureCases(cases: readonly Case[], options: MeasureOptio
 }
 
 /**
- * How a case compares with its floor: the median over rounds of (case / floor), each pair measured in
- * the same round, back to back. Paired like this, a drift or a JIT-tier state that slows a whole round
- * cancels out; comparing each side's best round could pair a floor from one state with a case from another.
+ * How a case compares with its floor: the median over rounds of (case / floor), both measured in the
+ * same round. Paired like this, a drift or a JIT-tier state that slows a whole round cancels out;
+ * comparing each side's best round could pair a floor from one state with a case from another.
  */
 export function pairedRatio(value: Timing | undefined, floor: Timing | undefined): number | undefined {
   if (value === undefined || floor === undefined || value.rounds.length !== floor.rounds.length) return undefined;

@@ -68,9 +68,9 @@ Written by \`bun run bench\` (bench/run.ts). Every ratio compares two figures me
 In-process times are mitata medians (p50): each case runs in 9–15 short rounds interleaved with the
 others, and the table shows the best round's median (outside load only ever slows a round down); the
 median over rounds is in the detail column. Start-up: median and p90 of interleaved spawned runs.
-The Ratio column is paired: the median, over rounds, of the case divided by its floor measured
-back to back in the same round, so a slow phase of the machine (or of the JIT) cancels out. It can
-therefore differ from Value / floor value.
+The Ratio column, where the floor was measured, is paired: the median over rounds of the case divided
+by its floor measured in the same round, so a slow phase of the machine (or of the JIT) cancels out.
+Value is the best round, so Ratio can differ from Value / floor value.
 
 | Machine | |
 |---|---|

@@ -50,6 +50,7 @@ function runOnce(c: Command, sample: Sample): void {
   const out = r.stdout.toString().trim();
   if (r.exitCode !== 0 || out !== c.expect) {
     sample.problem ??= `${c.cmd.join(" ")}: exit ${r.exitCode}, stdout ${JSON.stringify(out)} (expected ${JSON.stringify(c.expect)}) ${r.stderr.toString().trim().slice(0, 200)}`;
+    sample.ms.push(Number.NaN); // keeps the runs in round order, for the paired ratios
     return;
   }
   sample.ms.push(ms);
@@ -127,22 +128,25 @@ export async function startupSection(): Promise<Row[]> {
 
     const rssMethod = peakRss(runnable, samples);
 
+    const good = (name: string) => (samples.get(name) as Sample).ms.filter(Number.isFinite);
     const ms = (name: string) => {
-      const s = samples.get(name) as Sample;
-      return s.ms.length > 0 ? median(s.ms) * 1e6 : undefined;
+      const runs = good(name);
+      return runs.length > 0 ? median(runs) * 1e6 : undefined;
     };
     const detail = (name: string) => {
       const s = samples.get(name) as Sample;
-      if (s.ms.length === 0) return s.problem ?? "no runs";
-      const p90 = quantile(s.ms, 0.9);
-      return `p90 ${p90.toFixed(2)} ms, min ${Math.min(...s.ms).toFixed(2)} ms, n=${s.ms.length}${s.problem ? `; some runs failed: ${s.problem}` : ""}`;
+      const runs = good(name);
+      if (runs.length === 0) return s.problem ?? "no runs";
+      const p90 = quantile(runs, 0.9);
+      return `p90 ${p90.toFixed(2)} ms, min ${Math.min(...runs).toFixed(2)} ms, n=${runs.length}${s.problem ? `; some runs failed: ${s.problem}` : ""}`;
     };
     // Each round runs every command once, so the i-th runs of two commands are neighbours in time: the
-    // ratio is the median of those pairs (when every run succeeded and the pairs line up).
+    // ratio is the median over the rounds where both succeeded.
     const paired = (name: string, floorName: string) => {
       const a = (samples.get(name) as Sample).ms;
       const b = (samples.get(floorName) as Sample).ms;
-      return a.length > 0 && a.length === b.length ? median(a.map((v, i) => v / (b[i] as number))) : undefined;
+      const ratios = a.map((v, i) => v / (b[i] ?? Number.NaN)).filter(Number.isFinite);
+      return ratios.length > 0 ? median(ratios) : undefined;
     };
     const rss = (name: string) => {
       const s = samples.get(name) as Sample;

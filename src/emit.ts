@@ -95,14 +95,16 @@ export function ufield(value: number, bits: number, what: string): number {
   return value;
 }
 
-/** A two's complement field of `bits` bits, returned as its unsigned bit pattern. */
+/** A two's complement field of `bits` bits (1..32), returned as its unsigned bit pattern. */
 export function sfield(value: number, bits: number, what: string): number {
+  if (!Number.isInteger(bits) || bits < 1 || bits > 32) throw new JitError("E_INTERNAL", `no ${bits}-bit signed field`);
   const limit = 2 ** (bits - 1);
   if (!Number.isInteger(value) || value < -limit || value >= limit) {
     throw new JitError("E_RANGE", `${what} ${value} does not fit in ${bits} signed bits`);
   }
-  // Integer operations, not value + 2 ** bits: a double here would turn the byte arrays into arrays of
-  // doubles and slow every later pass over them.
+  // Bit operations, not value + 2 ** bits, which makes a double even for an 8-bit field: a double pushed
+  // into a byte array turns it into an array of doubles and slows every later pass over it. (The 32-bit
+  // pattern can exceed int32; withImm32 splits it into bytes at once.)
   return bits === 32 ? value >>> 0 : value & ((1 << bits) - 1);
 }
 
@@ -161,7 +163,7 @@ interface BranchForm {
  */
 interface Item {
   readonly kind: "insn" | "label" | "branch";
-  readonly bytes: number[]; // an instruction's encoding; empty for labels and branches
+  readonly bytes: readonly number[]; // an instruction's encoding; empty for labels and branches
   readonly text: string;
   readonly comment: string | undefined;
   readonly label: Label | undefined; // labels and branches
@@ -169,7 +171,7 @@ interface Item {
   long: boolean; // x86 branches: rel32 instead of rel8
 }
 
-const NO_BYTES: number[] = [];
+const NO_BYTES: readonly number[] = Object.freeze([]);
 
 abstract class CodeBuffer {
   abstract readonly arch: Arch;
@@ -715,7 +717,7 @@ export class A64Assembler extends CodeBuffer {
    */
   movImm32(rd: A64Gp, value: number): void {
     if (rd.bits !== 32) throw new JitError("E_RANGE", `movImm32 needs a w register, got ${rd.name}`);
-    const v = sfield(value, 32, "imm32") >>> 0;
+    const v = sfield(value, 32, "imm32");
     const lo = v & 0xffff;
     const hi = v >>> 16;
     if (hi === 0) this.movz(rd, lo);

@@ -106,7 +106,11 @@ export class CodeMemory {
     const address = region.base + unit * UNIT;
     writes.push({ region, address, bytes });
     this.write(writes);
-    if (trampoline !== undefined) this.trampolineAddresses.set(arity, trampoline);
+    if (trampoline !== undefined && this.home !== undefined) {
+      // Recorded once written: after a failed install the arity has no trampoline, and gets it next time.
+      this.trampolineAddresses.set(arity, trampoline);
+      this.home.trampolines++;
+    }
     let freed = false;
     const slot: CodeSlot = {
       address,
@@ -164,7 +168,6 @@ export class CodeMemory {
       this.home = this.mapRegion(this.os.pageSize, "call trampolines and small functions");
       take(this.home, 0, MAX_ARITY + 1);
     }
-    this.home.trampolines++;
     const address = this.home.base + arity * UNIT;
     writes.push({ region: this.home, address, bytes });
     return address;

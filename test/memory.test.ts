@@ -155,10 +155,11 @@ describe("code allocator", () => {
     // ...then functions of every other arity need their trampolines, which live on the home page.
     const constant = compileExpression("667", { memory, params: [] });
     const pair = compileExpression("x - y", { memory, params: ["x", "y"] });
+    const three = compileExpression("a * b - c", { memory, params: ["a", "b", "c"] });
     const four = compileExpression("a + b + c + d", { memory, params: ["a", "b", "c", "d"] });
-    expect([constant(), pair(10, 3), four(1, 2, 3, 4), adders[units]?.(1)]).toEqual([667, 7, 10, units + 1]);
-    expect(memory.mappings()[0]?.trampolines).toBe(4);
-    for (const f of [...adders, constant, pair, four]) f.dispose();
+    expect([constant(), pair(10, 3), three(2, 3, 4), four(1, 2, 3, 4), adders[units]?.(1)]).toEqual([667, 7, 2, 10, units + 1]);
+    expect(memory.mappings()[0]?.trampolines).toBe(5);
+    for (const f of [...adders, constant, pair, three, four]) f.dispose();
     memory.close();
   });
 });
