@@ -70,7 +70,9 @@ others, and the table shows the best round's median (outside load only ever slow
 median over rounds is in the detail column. Start-up: median and p90 of interleaved spawned runs.
 The Ratio column, where the floor was measured, is paired: the median over rounds of the case divided
 by its floor measured in the same round, so a slow phase of the machine (or of the JIT) cancels out.
-Value is the best round, so Ratio can differ from Value / floor value.
+Value is the best round, so Ratio can differ from Value / floor value. Call costs (section 1 and the
+expression call) are the exception: each case runs in processes of its own (bench/call-probe.ts), whose
+measuring loop lands in one of a few JIT states, so both sides are taken at their best process.
 
 | Machine | |
 |---|---|
