@@ -166,7 +166,7 @@ interface Item {
   readonly bytes: readonly number[]; // an instruction's encoding; empty for labels and branches
   readonly text: string;
   readonly comment: string | undefined;
-  readonly label: Label | undefined; // labels and branches
+  readonly label: Label | undefined; // label items only (a branch's target is branch.label)
   readonly branch: BranchForm | undefined;
   long: boolean; // x86 branches: rel32 instead of rel8
 }
@@ -203,7 +203,7 @@ abstract class CodeBuffer {
   }
 
   protected branch(form: BranchForm): void {
-    this.items.push({ kind: "branch", bytes: NO_BYTES, text: form.text, comment: this.takeComment(), label: form.label, branch: form, long: false });
+    this.items.push({ kind: "branch", bytes: NO_BYTES, text: form.text, comment: this.takeComment(), label: undefined, branch: form, long: false });
   }
 
   private takeComment(): string | undefined {
@@ -379,18 +379,14 @@ export class X64Assembler extends CodeBuffer {
   /** B8+rd id — MOV r32, imm32 (upper half of the 64-bit register is zeroed). */
   movRI32(dst: X64Gp, imm: number): void {
     x64Reg(dst, 32, "mov destination");
-    const out = rex(false, 0, dst);
-    out.push(0xb8 + (dst.id & 7));
-    this.insn(withImm32(out, imm), `mov ${dst.name}, ${imm}`);
+    this.insn(withImm32([...rex(false, 0, dst), 0xb8 + (dst.id & 7)], imm), `mov ${dst.name}, ${imm}`);
   }
 
   /** REX.W + 63 /r — MOVSXD r64, r/m32: sign-extend a 32-bit result into the whole register. */
   movsxdRR(dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, 64, "movsxd destination");
     x64Reg(src, 32, "movsxd source");
-    const out = rex(true, dst, src);
-    out.push(0x63, modrmReg(dst, src));
-    this.insn(out, `movsxd ${dst.name}, ${src.name}`);
+    this.insn([...rex(true, dst, src), 0x63, modrmReg(dst, src)], `movsxd ${dst.name}, ${src.name}`);
   }
 
   /** 89 /r — MOV r/m32, r32 (REX.W for r/m64, r64). */
@@ -508,25 +504,19 @@ export class X64Assembler extends CodeBuffer {
   /** 50+rd — PUSH r64 (REX.B for r8..r15). */
   pushR(src: X64Gp): void {
     x64Reg(src, 64, "push operand");
-    const out = rex(false, 0, src);
-    out.push(0x50 + (src.id & 7));
-    this.insn(out, `push ${src.name}`);
+    this.insn([...rex(false, 0, src), 0x50 + (src.id & 7)], `push ${src.name}`);
   }
 
   /** 58+rd — POP r64. */
   popR(dst: X64Gp): void {
     x64Reg(dst, 64, "pop operand");
-    const out = rex(false, 0, dst);
-    out.push(0x58 + (dst.id & 7));
-    this.insn(out, `pop ${dst.name}`);
+    this.insn([...rex(false, 0, dst), 0x58 + (dst.id & 7)], `pop ${dst.name}`);
   }
 
   /** FF /4 — JMP r/m64 (register indirect). */
   jmpR(target: X64Gp): void {
     x64Reg(target, 64, "jmp target");
-    const out = rex(false, 4, target);
-    out.push(0xff, modrmReg(4, target));
-    this.insn(out, `jmp ${target.name}`);
+    this.insn([...rex(false, 4, target), 0xff, modrmReg(4, target)], `jmp ${target.name}`);
   }
 
   /** F2 REX.W 0F 2C /r — CVTTSD2SI r64, xmm: the double in xmm, truncated to a 64-bit integer. */
@@ -591,8 +581,7 @@ export class X64Assembler extends CodeBuffer {
     x64Reg(dst, 32, `${mnemonic} operand`);
     // Counts 0..31 only: the hardware would mask a larger one, and the listing would then mislead.
     const imm = ufield(count, 5, `${mnemonic} count`);
-    const bytes = rDigit([imm === 1 ? 0xd1 : 0xc1], digit, dst);
-    if (imm !== 1) bytes.push(imm);
+    const bytes = imm === 1 ? rDigit([0xd1], digit, dst) : [...rDigit([0xc1], digit, dst), imm];
     this.insn(bytes, `${mnemonic} ${dst.name}, ${imm}`);
   }
 

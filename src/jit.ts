@@ -54,7 +54,6 @@ interface Region {
   readonly used: Uint8Array; // one entry per unit: 1 = taken
   free: number; // free units
   functions: number;
-  trampolines: number;
   executable: boolean;
 }
 
@@ -106,11 +105,8 @@ export class CodeMemory {
     const address = region.base + unit * UNIT;
     writes.push({ region, address, bytes });
     this.write(writes);
-    if (trampoline !== undefined && this.home !== undefined) {
-      // Recorded once written: after a failed install the arity has no trampoline, and gets it next time.
-      this.trampolineAddresses.set(arity, trampoline);
-      this.home.trampolines++;
-    }
+    // Recorded once written: after a failed install the arity has no trampoline, and gets it next time.
+    if (trampoline !== undefined) this.trampolineAddresses.set(arity, trampoline);
     let freed = false;
     const slot: CodeSlot = {
       address,
@@ -128,7 +124,12 @@ export class CodeMemory {
   }
 
   mappings(): MappingInfo[] {
-    return this.regions.map((r) => ({ address: r.base, size: r.size, functions: r.functions, trampolines: r.trampolines }));
+    return this.regions.map((r) => ({
+      address: r.base,
+      size: r.size,
+      functions: r.functions,
+      trampolines: r === this.home ? this.trampolineAddresses.size : 0, // they all live on the home page
+    }));
   }
 
   /**
@@ -217,7 +218,7 @@ export class CodeMemory {
 
   private mapRegion(size: number, purpose: string): Region {
     const base = this.os.map(size, purpose);
-    const region: Region = { base, size, used: new Uint8Array(size / UNIT), free: size / UNIT, functions: 0, trampolines: 0, executable: false };
+    const region: Region = { base, size, used: new Uint8Array(size / UNIT), free: size / UNIT, functions: 0, executable: false };
     this.regions.push(region);
     return region;
   }
