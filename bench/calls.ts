@@ -11,8 +11,8 @@
  */
 import { join } from "node:path";
 import type { CompileExpression } from "./expr.ts";
-import { SCALE, type Timing, describeTiming } from "./measure.ts";
-import { type Row, formatValue, median } from "./report.ts";
+import { type RoundStats, SCALE, type Timing, describeTiming, timingOf } from "./measure.ts";
+import { type Row, formatValue } from "./report.ts";
 
 const fmt = (ns: number) => formatValue(ns, "ns");
 const PROBE = join(import.meta.dir, "call-probe.ts");
@@ -28,23 +28,16 @@ const CASES: readonly (readonly [Phase, string])[] = [
   ["several", "exprJs"],
 ];
 
-interface ProbeResult {
-  readonly p50: number;
-  readonly avg: number;
-  readonly p99: number;
-  readonly ticks: number;
-}
-
-function probe(phase: Phase, name: string): ProbeResult {
+function probe(phase: Phase, name: string): RoundStats {
   const r = Bun.spawnSync([process.execPath, PROBE, phase, name], { stdout: "pipe", stderr: "pipe" });
   if (r.exitCode !== 0) throw new Error(`call-probe ${phase} ${name} failed (${r.exitCode}): ${r.stderr.toString().trim().split("\n").slice(-3).join(" ")}`);
-  return JSON.parse(r.stdout.toString()) as ProbeResult;
+  return JSON.parse(r.stdout.toString()) as RoundStats;
 }
 
 export async function callSection(compileExpression: CompileExpression | string): Promise<Row[]> {
   const withExpr = typeof compileExpression !== "string";
   const cases = CASES.filter(([, name]) => withExpr || !name.startsWith("expr"));
-  const results = new Map<string, ProbeResult[]>(cases.map(([phase, name]) => [`${phase} ${name}`, []]));
+  const results = new Map<string, RoundStats[]>(cases.map(([phase, name]) => [`${phase} ${name}`, []]));
   const rounds = Math.max(5, Math.round(9 * SCALE));
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < cases.length; i++) {
@@ -54,16 +47,7 @@ export async function callSection(compileExpression: CompileExpression | string)
   }
   const timing = (key: string): Timing | undefined => {
     const runs = results.get(key) ?? [];
-    if (runs.length === 0) return undefined;
-    const p50s = runs.map((r) => r.p50);
-    return {
-      p50: Math.min(...p50s),
-      rounds: p50s,
-      p50Median: median(p50s),
-      avg: median(runs.map((r) => r.avg)),
-      p99: median(runs.map((r) => r.p99)),
-      samples: runs.reduce((n, r) => n + r.ticks, 0),
-    };
+    return runs.length === 0 ? undefined : timingOf(runs);
   };
   const detail = (key: string) => `${describeTiming(timing(key), fmt)}; best of ${rounds} processes`;
   const value = (key: string) => timing(key)?.p50;

@@ -8,7 +8,7 @@
  * over rounds is kept alongside, as is the average. Ratios to a floor are paired per round (pairedRatio).
  */
 import { do_not_optimize, measure } from "mitata";
-import { median } from "./report.ts";
+import { median, medianRatio } from "./report.ts";
 
 export { do_not_optimize };
 
@@ -44,26 +44,40 @@ export const SCALE = Math.max(0.05, Number(process.env.BENCH_SCALE ?? "1") || 1)
 export async function measureCases(cases: readonly Case[], options: MeasureOptions = {}): Promise<Map<string, Timing>> {
   const rounds = options.rounds ?? 5;
   const cpuTime = (options.cpuTimeNs ?? 100e6) * SCALE;
-  const raw = new Map<string, { p50: number[]; avg: number[]; p99: number[]; samples: number }>();
+  const raw = new Map<string, RoundStats[]>();
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < cases.length; i++) {
       const c = cases[(i + round) % cases.length];
       if (c === undefined) continue;
       const opts = { min_cpu_time: cpuTime, ...(options.batchSamples === undefined ? {} : { batch_samples: options.batchSamples }) };
       const stats = await measure(c.bench as never, opts as never);
-      const entry = raw.get(c.name) ?? { p50: [], avg: [], p99: [], samples: 0 };
-      entry.p50.push(stats.p50);
-      entry.avg.push(stats.avg);
-      entry.p99.push(stats.p99);
-      entry.samples += stats.ticks;
+      const entry = raw.get(c.name) ?? [];
+      entry.push({ p50: stats.p50, avg: stats.avg, p99: stats.p99, ticks: stats.ticks });
       raw.set(c.name, entry);
     }
   }
-  const out = new Map<string, Timing>();
-  for (const [name, e] of raw) {
-    out.set(name, { p50: Math.min(...e.p50), rounds: e.p50, p50Median: median(e.p50), avg: median(e.avg), p99: median(e.p99), samples: e.samples });
-  }
-  return out;
+  return new Map([...raw].map(([name, stats]) => [name, timingOf(stats)]));
+}
+
+/** What mitata reports for one round of one case. */
+export interface RoundStats {
+  readonly p50: number;
+  readonly avg: number;
+  readonly p99: number;
+  readonly ticks: number;
+}
+
+/** A case's Timing from its rounds, given in round order. */
+export function timingOf(rounds: readonly RoundStats[]): Timing {
+  const p50s = rounds.map((r) => r.p50);
+  return {
+    p50: Math.min(...p50s),
+    rounds: p50s,
+    p50Median: median(p50s),
+    avg: median(rounds.map((r) => r.avg)),
+    p99: median(rounds.map((r) => r.p99)),
+    samples: rounds.reduce((n, r) => n + r.ticks, 0),
+  };
 }
 
 /**
@@ -73,7 +87,7 @@ export async function measureCases(cases: readonly Case[], options: MeasureOptio
  */
 export function pairedRatio(value: Timing | undefined, floor: Timing | undefined): number | undefined {
   if (value === undefined || floor === undefined || value.rounds.length !== floor.rounds.length) return undefined;
-  return median(value.rounds.map((v, i) => v / (floor.rounds[i] as number)));
+  return medianRatio(value.rounds, floor.rounds);
 }
 
 /** A stream of varying int32 inputs (so no call can be constant-folded), cycling through `count` values. */

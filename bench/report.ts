@@ -127,3 +127,12 @@ export function quantile(values: readonly number[], q: number): number {
 }
 
 export const median = (values: readonly number[]): number => quantile(values, 0.5);
+
+/**
+ * The median of values[i] / floors[i] over the indices where both were measured (a failed run is NaN);
+ * undefined when there is no such pair.
+ */
+export function medianRatio(values: readonly number[], floors: readonly number[]): number | undefined {
+  const ratios = values.map((v, i) => v / (floors[i] ?? Number.NaN)).filter(Number.isFinite);
+  return ratios.length > 0 ? median(ratios) : undefined;
+}

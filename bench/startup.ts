@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildFlags } from "../scripts/build-flags.ts";
 import { SCALE } from "./measure.ts";
-import { type Row, median, quantile } from "./report.ts";
+import { type Row, median, medianRatio, quantile } from "./report.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const MINIMAL_JIT = join(import.meta.dir, "minimal-jit.js");
@@ -142,12 +142,8 @@ export async function startupSection(): Promise<Row[]> {
     };
     // Each round runs every command once, so the i-th runs of two commands are neighbours in time: the
     // ratio is the median over the rounds where both succeeded.
-    const paired = (name: string, floorName: string) => {
-      const a = (samples.get(name) as Sample).ms;
-      const b = (samples.get(floorName) as Sample).ms;
-      const ratios = a.map((v, i) => v / (b[i] ?? Number.NaN)).filter(Number.isFinite);
-      return ratios.length > 0 ? median(ratios) : undefined;
-    };
+    const paired = (name: string, floorName: string) =>
+      medianRatio((samples.get(name) as Sample).ms, (samples.get(floorName) as Sample).ms);
     const rss = (name: string) => {
       const s = samples.get(name) as Sample;
       return s.rss.length > 0 ? median(s.rss) : undefined;
