@@ -4,8 +4,8 @@
 import { type ArgsDef, defineCommand, renderUsage, runCommand } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import { isDecimal } from "./int32.ts";
-import type { OsMemory } from "./jit.ts";
-import { type Io, type Plan, UsageError, buildPlan, execute, report } from "./program.ts";
+import type { OsMemory } from "./os.ts";
+import { type Io, type Plan, UsageError, buildPlan, execute, processIo, report } from "./program.ts";
 
 const args = {
   term: { type: "positional", required: false, description: "the constant to add, a decimal 32-bit integer" },
@@ -94,7 +94,6 @@ export function normalizeArgv(argv: readonly string[]): string[] | "help" | "ver
 }
 
 export async function runCli(argv: readonly string[], io?: Io, os?: OsMemory): Promise<number> {
-  const { processIo } = require("./main.ts") as typeof import("./main.ts");
   const out = io ?? processIo();
   try {
     const rawArgs = normalizeArgv(argv);

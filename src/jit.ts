@@ -10,39 +10,10 @@
 import type { Code, ListingLine } from "./emit.ts";
 import { JitError } from "./errors.ts";
 import { type Target, hostPlatform } from "./platform.ts";
+import type { NativeFunction, OsMemory } from "./os.ts";
 import { MAX_ARITY, emitTrampoline } from "./trampoline.ts";
 
-/** The system calls babyjit needs, behind one small interface (libc.ts binds the real ones). */
-export interface OsMemory {
-  readonly pageSize: number;
-  /** Map `size` bytes (a multiple of the page size), readable and writable, zero-filled. `purpose` is for --trace. */
-  map(size: number, purpose?: string): number;
-  protect(address: number, size: number, access: "rw" | "rx"): void;
-  unmap(address: number, size: number): void;
-  /** Copy bytes into memory that is currently writable. */
-  write(address: number, bytes: Uint8Array): void;
-  /**
-   * Optional: write into memory that is read+execute, without ever making it writable (Linux x86-64:
-   * through /proc/self/mem, the way a debugger plants a breakpoint). Returns false if the OS refuses.
-   */
-  patch?(address: number, bytes: Uint8Array): boolean;
-  /** Copy bytes out of memory that is currently readable. */
-  read(address: number, size: number): Uint8Array;
-  flushICache(address: number, size: number): void;
-  /**
-   * The protection the OS reports for the page holding `address` ("unmapped" when nothing is mapped
-   * there), and where that came from; undefined where the OS offers no cheap way to ask (macOS).
-   */
-  protection(address: number): { readonly source: string; readonly perms: string } | undefined;
-  /**
-   * A JavaScript function calling native code at `address` with `arity` int32 arguments, followed by
-   * the target address as a double when `viaTrampoline` (see trampoline.ts).
-   */
-  callable(address: number, arity: number, returns: "i32" | "i64_fast", viaTrampoline: boolean): NativeFunction;
-}
-
-/** A bun:ffi function; close() frees its stub. */
-export type NativeFunction = ((...args: number[]) => number) & { close?(): void };
+export type { NativeFunction, OsMemory } from "./os.ts";
 
 /**
  * A region babyjit mapped: a page shared by many functions, or one large function's own mapping.

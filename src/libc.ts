@@ -4,7 +4,7 @@
  */
 import { CFunction, FFIType, dlopen, read, toArrayBuffer, type FFIFunction, type Pointer } from "bun:ffi";
 import { JitError, OsError } from "./errors.ts";
-import type { NativeFunction, OsMemory } from "./jit.ts";
+import type { NativeFunction, OsMemory } from "./os.ts";
 import type { MemoryApi, Platform } from "./platform.ts";
 
 const { i32, u32, i64, u64, f64, i64_fast: i64Fast, ptr, cstring, void: none } = FFIType;
@@ -52,8 +52,15 @@ export function bindOs(platform: Platform): OsMemory {
     read(address: number, size: number): Uint8Array {
       return new Uint8Array(toArrayBuffer(address as Pointer, 0, size)).slice();
     },
+    view(address: number, size: number): Uint8Array {
+      return new Uint8Array(toArrayBuffer(address as Pointer, 0, size));
+    },
     flushICache: flush,
     callable: makeCallable,
+    entry(address: number): (argument: number) => number {
+      const call = CFunction({ ptr: address as Pointer, args: [ptr], returns: i32 });
+      return (argument) => call(argument as Pointer);
+    },
   };
   if (memory.kind === "windows") return { ...bindWindows(memory), ...common };
   const linux = platform.os === "linux";

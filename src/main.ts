@@ -4,24 +4,9 @@
  * through the citty command in cli.ts, whose definition is the CLI's single source of truth.
  */
 import { isDecimal } from "./int32.ts";
-import type { OsMemory } from "./jit.ts";
-import { EXIT, type Io, buildPlan, execute, report } from "./program.ts";
+import type { OsMemory } from "./os.ts";
+import { EXIT, type Io, buildPlan, execute, processIo, report } from "./program.ts";
 
-
-/**
- * stdout/stderr through console.log/console.error: process.stdout would load Node's stream machinery,
- * which costs more start-up than all of babyjit. Whether stdout is a terminal is asked only when a
- * listing wants colour.
- */
-export function processIo(): Io {
-  return {
-    out: (text) => console.log(text),
-    err: (text) => console.error(text),
-    get color() {
-      return process.stdout.isTTY === true && process.env.NO_COLOR === undefined && process.env.TERM !== "dumb";
-    },
-  };
-}
 
 /** Run the command; returns the exit code. `os` is for tests (see program.ts execute). */
 export async function main(argv: readonly string[], io: Io = processIo(), os?: OsMemory): Promise<number> {
@@ -37,4 +22,4 @@ export async function main(argv: readonly string[], io: Io = processIo(), os?: O
   return runCli(argv, io, os);
 }
 
-export { EXIT };
+export { EXIT, processIo };

@@ -6,7 +6,8 @@
 import { emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
 import { JitError, OsError } from "./errors.ts";
-import { CodeMemory, type OsMemory, hostMemory, hostOs, install } from "./jit.ts";
+import { CodeMemory, hostMemory, hostOs, install } from "./jit.ts";
+import type { OsMemory } from "./os.ts";
 import { parseInt32 } from "./int32.ts";
 import { type Abi, type Target, hostPlatform, sameTarget, targetFor } from "./platform.ts";
 
@@ -18,6 +19,21 @@ export interface Io {
   err(text: string): void;
   /** Whether stdout is a terminal that wants colour (decided by the caller from isTTY, NO_COLOR, --no-color). */
   readonly color: boolean;
+}
+
+/**
+ * stdout/stderr through console.log/console.error: process.stdout would load Node's stream machinery,
+ * which costs more start-up than all of babyjit. Whether stdout is a terminal is asked only when a
+ * listing wants colour.
+ */
+export function processIo(): Io {
+  return {
+    out: (text) => console.log(text),
+    err: (text) => console.error(text),
+    get color() {
+      return process.stdout.isTTY === true && process.env.NO_COLOR === undefined && process.env.TERM !== "dumb";
+    },
+  };
 }
 
 export type Source = { readonly kind: "adder"; readonly term: number } | { readonly kind: "expr"; readonly text: string };

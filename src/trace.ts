@@ -2,7 +2,7 @@
  * --trace: an OsMemory that narrates every system call it passes on, with the protection the kernel
  * then reports for the page. A decorator over the real OS layer, so tracing changes nothing it shows.
  */
-import type { OsMemory } from "./jit.ts";
+import type { OsMemory } from "./os.ts";
 import { hexBytes } from "./listing.ts";
 import type { Platform } from "./platform.ts";
 
@@ -54,5 +54,7 @@ export function tracingOs(os: OsMemory, log: (line: string) => void, platform: P
       if (platform.icache.kind === "symbol") log(`${platform.icache.symbol}(${hex(address)}, ${size} bytes): instruction cache flushed`);
     },
     callable: (address, arity, returns, viaTrampoline) => os.callable(address, arity, returns, viaTrampoline),
+    entry: (address) => os.entry(address),
+    view: (address, size) => os.view(address, size),
   };
 }

@@ -1,0 +1,47 @@
+/**
+ * The OS layer's interface: what babyjit needs from the operating system, as data types only. libc.ts
+ * binds the real calls; trace.ts decorates them; tests substitute failing ones. Kept apart from jit.ts
+ * so that libc.ts and jit.ts do not import each other.
+ */
+
+/** The system calls babyjit needs, behind one small interface (libc.ts binds the real ones). */
+export interface OsMemory {
+  readonly pageSize: number;
+  /** Map `size` bytes (a multiple of the page size), readable and writable, zero-filled. `purpose` is for --trace. */
+  map(size: number, purpose?: string): number;
+  protect(address: number, size: number, access: "rw" | "rx"): void;
+  unmap(address: number, size: number): void;
+  /** Copy bytes into memory that is currently writable. */
+  write(address: number, bytes: Uint8Array): void;
+  /**
+   * Optional: write into memory that is read+execute, without ever making it writable (Linux x86-64:
+   * through /proc/self/mem, the way a debugger plants a breakpoint). Returns false if the OS refuses.
+   */
+  patch?(address: number, bytes: Uint8Array): boolean;
+  /** Copy bytes out of memory that is currently readable. */
+  read(address: number, size: number): Uint8Array;
+  flushICache(address: number, size: number): void;
+  /**
+   * The protection the OS reports for the page holding `address` ("unmapped" when nothing is mapped
+   * there), and where that came from; undefined where the OS offers no cheap way to ask (macOS).
+   */
+  protection(address: number): { readonly source: string; readonly perms: string } | undefined;
+  /**
+   * A JavaScript function calling native code at `address` with `arity` int32 arguments, followed by
+   * the target address as a double when `viaTrampoline` (see trampoline.ts).
+   */
+  callable(address: number, arity: number, returns: "i32" | "i64_fast", viaTrampoline: boolean): NativeFunction;
+  /**
+   * A JavaScript function calling native code at `address` with one pointer argument, returning an
+   * int32: the Brainfuck chapter's entry, which gets the address of its state block.
+   */
+  entry(address: number): (argument: number) => number;
+  /**
+   * A live view of `size` bytes of memory we mapped read+write (a Brainfuck tape or I/O buffer): no
+   * copy. It must not be touched once the memory is unmapped.
+   */
+  view(address: number, size: number): Uint8Array;
+}
+
+/** A bun:ffi function; close() frees its stub. */
+export type NativeFunction = ((...args: number[]) => number) & { close?(): void };
