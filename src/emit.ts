@@ -129,9 +129,13 @@ export interface Label {
   readonly name: string;
 }
 
-/** One line of a listing: a label, or an instruction with its offset, bytes and assembly text. */
+/**
+ * One line of a listing: a label, a note (a heading for the instructions below it, such as the Brainfuck
+ * they came from), or an instruction with its offset, bytes and assembly text.
+ */
 export type ListingLine =
   | { readonly kind: "label"; readonly offset: number; readonly name: string }
+  | { readonly kind: "note"; readonly offset: number; readonly text: string }
   | {
       readonly kind: "insn";
       readonly offset: number;
@@ -145,6 +149,8 @@ export interface Code {
   readonly arch: Arch;
   readonly bytes: Uint8Array;
   readonly listing: readonly ListingLine[];
+  /** Where a bound label ended up, in bytes from the start of the code. */
+  labelOffset(label: Label): number;
 }
 
 /** A branch whose displacement is known only at finish(): how long it is and how it encodes. */
@@ -162,7 +168,7 @@ interface BranchForm {
  * of finish()).
  */
 interface Item {
-  readonly kind: "insn" | "label" | "branch";
+  readonly kind: "insn" | "label" | "branch" | "note";
   readonly bytes: readonly number[]; // an instruction's encoding; empty for labels and branches
   readonly text: string;
   readonly comment: string | undefined;
@@ -190,6 +196,11 @@ abstract class CodeBuffer {
     if (this.bound[label.id] === true) throw new JitError("E_INTERNAL", `label ${label.name} bound twice`);
     this.bound[label.id] = true;
     this.items.push({ kind: "label", bytes: NO_BYTES, text: "", comment: undefined, label, branch: undefined, long: false });
+  }
+
+  /** A heading line in the listing above the instructions that follow (no bytes). */
+  note(text: string): void {
+    this.items.push({ kind: "note", bytes: NO_BYTES, text, comment: undefined, label: undefined, branch: undefined, long: false });
   }
 
   /** Attach a learner-facing comment to the next instruction written. */
@@ -263,6 +274,7 @@ abstract class CodeBuffer {
       items.map((item, i): ListingLine => {
         const offset = offsets.at[i] ?? 0;
         if (item.kind === "label") return { kind: "label", offset, name: item.label?.name ?? "" };
+        if (item.kind === "note") return { kind: "note", offset, text: item.text };
         const insnBytes = bytes.subarray(offset, offsets.at[i + 1] ?? offsets.size); // a view: one copy of the truth
         return item.comment === undefined
           ? { kind: "insn", offset, bytes: insnBytes, text: item.text }
@@ -274,6 +286,11 @@ abstract class CodeBuffer {
       get listing() {
         listing ??= lines();
         return listing;
+      },
+      labelOffset: (label: Label): number => {
+        const offset = offsets.labels[label.id];
+        if (offset === undefined) throw new JitError("E_INTERNAL", `label ${label.name} is not bound`);
+        return offset;
       },
     };
   }
@@ -366,6 +383,56 @@ function rDigit(opcode: number[], digit: number, rm: X64Gp): number[] {
   out.push(modrmReg(digit, rm));
   return out;
 }
+
+/**
+ * A memory operand [base + index + disp] (scale 1): what the Brainfuck back end addresses the tape with
+ * ([tape + pointer + offset]) and its state block with ([state + field]).
+ */
+export interface X64Mem {
+  readonly base: X64Gp;
+  readonly index: X64Gp | undefined;
+  readonly disp: number;
+}
+
+/** [base + disp] or [base + index + disp]; both registers 64-bit, and rsp cannot be an index. */
+export function x64Mem(base: X64Gp, disp = 0, index?: X64Gp): X64Mem {
+  x64Reg(base, 64, "memory base");
+  if (index !== undefined) {
+    x64Reg(index, 64, "memory index");
+    if (index.id === 4) throw new JitError("E_RANGE", "rsp cannot be a memory index");
+  }
+  sfield(disp, 32, "displacement");
+  return { base, index, disp };
+}
+
+function memText(m: X64Mem): string {
+  const index = m.index === undefined ? "" : ` + ${m.index.name}`;
+  const disp = m.disp === 0 ? "" : m.disp > 0 ? ` + ${m.disp}` : ` - ${-m.disp}`;
+  return `[${m.base.name}${index}${disp}]`;
+}
+
+/**
+ * [REX] opcode ModRM [SIB] [disp8/disp32] for a memory operand, with `reg` (a register or a /digit) in
+ * ModRM.reg. mod = 00 (no displacement) unless the base is rbp/r13, whose 00 form means rip-relative or
+ * no base; 01 for a displacement that fits 8 bits; 10 for 32 bits. rm = 100 (a SIB byte follows) when
+ * there is an index or the base is rsp/r12, whose rm code is the SIB escape.
+ */
+function rmMem(opcode: readonly number[], reg: X64Gp | number, m: X64Mem, w: boolean): number[] {
+  const regId = typeof reg === "number" ? ufield(reg, 3, "ModRM.reg digit") : reg.id;
+  const b = m.base.id, x = m.index?.id;
+  const rexValue = 0x40 | (w ? 8 : 0) | (regId >= 8 ? 4 : 0) | (x !== undefined && x >= 8 ? 2 : 0) | (b >= 8 ? 1 : 0);
+  const out: number[] = rexValue !== 0x40 || needsRexForByte(reg) ? [rexValue] : [];
+  for (const byte of opcode) out.push(byte);
+  const mod = m.disp === 0 && (b & 7) !== 5 ? 0 : m.disp >= -128 && m.disp <= 127 ? 1 : 2;
+  const sib = x !== undefined || (b & 7) === 4;
+  out.push((mod << 6) | ((regId & 7) << 3) | (sib ? 4 : b & 7));
+  if (sib) out.push(((x === undefined ? 4 : x & 7) << 3) | (b & 7));
+  if (mod === 1) out.push(sfield(m.disp, 8, "disp8"));
+  if (mod === 2) withImm32(out, m.disp);
+  return out;
+}
+
+const PTR = { 8: "byte ptr", 32: "dword ptr", 64: "qword ptr" } as const;
 
 export class X64Assembler extends CodeBuffer {
   readonly arch = "x64" as const;
@@ -627,6 +694,73 @@ export class X64Assembler extends CodeBuffer {
     const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
     const out = rr([short ? 0x6b : 0x69], dst, src);
     this.insn(short ? withImm8(out, imm, "imm8") : withImm32(out, imm), `imul ${dst.name}, ${src.name}, ${imm}`);
+  }
+
+  /** 8B /r — MOV r32, r/m32 (REX.W: MOV r64, r/m64) from memory. */
+  movRM(dst: X64Gp, m: X64Mem): void {
+    x64Reg(dst, [32, 64], "mov destination");
+    this.insn(rmMem([0x8b], dst, m, dst.bits === 64), `mov ${dst.name}, ${PTR[dst.bits]} ${memText(m)}`);
+  }
+
+  /** 88 /r — MOV r/m8, r8; 89 /r — MOV r/m32, r32 (REX.W: r/m64, r64): a register to memory. */
+  movMR(m: X64Mem, src: X64Gp): void {
+    this.insn(rmMem([src.bits === 8 ? 0x88 : 0x89], src, m, src.bits === 64), `mov ${PTR[src.bits]} ${memText(m)}, ${src.name}`);
+  }
+
+  /** C6 /0 ib — MOV r/m8, imm8: store a byte constant (0..255). */
+  movMI8(m: X64Mem, imm: number): void {
+    const out = rmMem([0xc6], 0, m, false);
+    out.push(ufield(imm, 8, "imm8"));
+    this.insn(out, `mov byte ptr ${memText(m)}, ${imm}`);
+  }
+
+  /** 80 /0 ib — ADD r/m8, imm8: a byte that wraps modulo 256, as a Brainfuck cell does. */
+  addMI8(m: X64Mem, imm: number): void {
+    this.byteImm(0, "add", m, imm);
+  }
+  /** 80 /7 ib — CMP r/m8, imm8. */
+  cmpMI8(m: X64Mem, imm: number): void {
+    this.byteImm(7, "cmp", m, imm);
+  }
+  private byteImm(digit: number, mnemonic: string, m: X64Mem, imm: number): void {
+    const out = rmMem([0x80], digit, m, false);
+    out.push(ufield(imm, 8, "imm8"));
+    this.insn(out, `${mnemonic} byte ptr ${memText(m)}, ${imm}`);
+  }
+
+  /** 00 /r — ADD r/m8, r8. */
+  addMR8(m: X64Mem, src: X64Gp): void {
+    x64Reg(src, 8, "add source");
+    this.insn(rmMem([0x00], src, m, false), `add byte ptr ${memText(m)}, ${src.name}`);
+  }
+  /** 28 /r — SUB r/m8, r8. */
+  subMR8(m: X64Mem, src: X64Gp): void {
+    x64Reg(src, 8, "sub source");
+    this.insn(rmMem([0x28], src, m, false), `sub byte ptr ${memText(m)}, ${src.name}`);
+  }
+
+  /** 0F B6 /r — MOVZX r32, r/m8 from memory: load a byte, zero-extended. */
+  movzxRM8(dst: X64Gp, m: X64Mem): void {
+    x64Reg(dst, 32, "movzx destination");
+    this.insn(rmMem([0x0f, 0xb6], dst, m, false), `movzx ${dst.name}, byte ptr ${memText(m)}`);
+  }
+
+  /** REX.W 3B /r — CMP r64, r/m64 (flags from dst - memory). */
+  cmpRM(dst: X64Gp, m: X64Mem): void {
+    x64Reg(dst, 64, "cmp operand");
+    this.insn(rmMem([0x3b], dst, m, true), `cmp ${dst.name}, qword ptr ${memText(m)}`);
+  }
+
+  /** 8D /r — LEA r32, m: the address arithmetic alone, truncated to 32 bits (no flags, no memory access). */
+  leaRM(dst: X64Gp, m: X64Mem): void {
+    x64Reg(dst, 32, "lea destination");
+    this.insn(rmMem([0x8d], dst, m, false), `lea ${dst.name}, ${memText(m)}`);
+  }
+
+  /** FF /0 — INC r/m32 (REX.W: r/m64). */
+  incR(dst: X64Gp): void {
+    x64Reg(dst, [32, 64], "inc operand");
+    this.insn(rDigit([0xff], 0, dst), `inc ${dst.name}`);
   }
 }
 
@@ -955,6 +1089,69 @@ export class A64Assembler extends CodeBuffer {
     const sf = rd.bits === 64 ? 1 : 0;
     const w = (sf << 31) | (opc << 29) | (0b100110 << 23) | (sf << 22) | (immr << 16) | (imms << 10) | (a64Reg(rn, `${mnemonic} operand`) << 5) | a64Reg(rd, `${mnemonic} destination`);
     this.insn(word(w >>> 0), `${mnemonic} ${rd.name}, ${rn.name}, #${shift}`);
+  }
+
+  /** MADD: sf 00 11011 000 Rm 0 Ra Rn Rd — Rd = Ra + Rn*Rm. */
+  maddRRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp, ra: A64Gp): void {
+    const sf = a64Same(rd, rn, rm, ra);
+    const w = (sf << 31) | (0b0011011 << 24) | (a64Reg(rm, "madd operand") << 16) | (a64Reg(ra, "madd addend") << 10) | (a64Reg(rn, "madd operand") << 5) | a64Reg(rd, "madd destination");
+    this.insn(word(w >>> 0), `madd ${rd.name}, ${rn.name}, ${rm.name}, ${ra.name}`);
+  }
+
+  /** LDR (immediate, unsigned offset), 64-bit: 11 111 0 01 01 imm12 Rn Rt — Rt = [Xn + imm12*8]. */
+  ldrXUI(rt: A64Gp, rn: A64Gp, offset = 0): void {
+    this.loadStoreUnsigned(0b11, 0b01, "ldr", rt, rn, offset, 8);
+  }
+  /** STR (immediate, unsigned offset), 64-bit: 11 111 0 01 00 imm12 Rn Rt — [Xn + imm12*8] = Rt. */
+  strXUI(rt: A64Gp, rn: A64Gp, offset = 0): void {
+    this.loadStoreUnsigned(0b11, 0b00, "str", rt, rn, offset, 8);
+  }
+  /** LDRB (immediate, unsigned offset): 00 111 0 01 01 imm12 Rn Rt — Wt = zero-extended byte [Xn + imm12]. */
+  ldrbUI(rt: A64Gp, rn: A64Gp, offset = 0): void {
+    this.loadStoreUnsigned(0b00, 0b01, "ldrb", rt, rn, offset, 1);
+  }
+  /** STRB (immediate, unsigned offset): 00 111 0 01 00 imm12 Rn Rt — byte [Xn + imm12] = low 8 bits of Wt. */
+  strbUI(rt: A64Gp, rn: A64Gp, offset = 0): void {
+    this.loadStoreUnsigned(0b00, 0b00, "strb", rt, rn, offset, 1);
+  }
+
+  private loadStoreUnsigned(size: number, opc: number, mnemonic: string, rt: A64Gp, rn: A64Gp, offset: number, scale: 1 | 8): void {
+    if (rt.bits !== (scale === 8 ? 64 : 32)) throw new JitError("E_RANGE", `${mnemonic} needs a ${scale === 8 ? "x" : "w"} register, got ${rt.name}`);
+    if (rn.bits !== 64) throw new JitError("E_RANGE", `${mnemonic} base must be an x register or sp, got ${rn.name}`);
+    if (offset % scale !== 0) throw new JitError("E_RANGE", `${mnemonic} offset ${offset} is not a multiple of ${scale}`);
+    const imm12 = ufield(offset / scale, 12, `${mnemonic} offset/${scale}`);
+    const t = a64Reg(rt, `${mnemonic} register`, "zr");
+    const n = a64Reg(rn, `${mnemonic} base`, "sp");
+    const w = (size << 30) | (0b111001 << 24) | (opc << 22) | (imm12 << 10) | (n << 5) | t;
+    this.insn(word(w >>> 0), `${mnemonic} ${rt.name}, [${rn.name}${offset === 0 ? "" : `, #${offset}`}]`);
+  }
+
+  /** LDURB: 00 111 0 00 01 0 imm9 00 Rn Rt — Wt = byte [Xn + simm9] (a negative offset). */
+  ldurb(rt: A64Gp, rn: A64Gp, offset: number): void {
+    this.byteImm9(0b01, 0b00, "ldurb", rt, rn, offset);
+  }
+  /** STURB: 00 111 0 00 00 0 imm9 00 Rn Rt — byte [Xn + simm9] = Wt. */
+  sturb(rt: A64Gp, rn: A64Gp, offset: number): void {
+    this.byteImm9(0b00, 0b00, "sturb", rt, rn, offset);
+  }
+  /** LDRB (immediate, post-index): 00 111 0 00 01 0 imm9 01 Rn Rt — Wt = byte [Xn], then Xn += simm9. */
+  ldrbPost(rt: A64Gp, rn: A64Gp, step: number): void {
+    this.byteImm9(0b01, 0b01, "ldrb", rt, rn, step);
+  }
+  /** STRB (immediate, post-index): 00 111 0 00 00 0 imm9 01 Rn Rt — byte [Xn] = Wt, then Xn += simm9. */
+  strbPost(rt: A64Gp, rn: A64Gp, step: number): void {
+    this.byteImm9(0b00, 0b01, "strb", rt, rn, step);
+  }
+
+  private byteImm9(opc: number, mode: number, mnemonic: string, rt: A64Gp, rn: A64Gp, offset: number): void {
+    if (rt.bits !== 32) throw new JitError("E_RANGE", `${mnemonic} needs a w register, got ${rt.name}`);
+    if (rn.bits !== 64) throw new JitError("E_RANGE", `${mnemonic} base must be an x register or sp, got ${rn.name}`);
+    const imm9 = sfield(offset, 9, `${mnemonic} offset`);
+    const t = a64Reg(rt, `${mnemonic} register`, "zr");
+    const n = a64Reg(rn, `${mnemonic} base`, "sp");
+    const w = (0b00111000 << 24) | (opc << 22) | (imm9 << 12) | (mode << 10) | (n << 5) | t;
+    const text = mode === 0b01 ? `${mnemonic} ${rt.name}, [${rn.name}], #${offset}` : `${mnemonic} ${rt.name}, [${rn.name}, #${offset}]`;
+    this.insn(word(w >>> 0), text);
   }
 }
 

@@ -33,6 +33,7 @@ export function formatListing(code: Code, style: ListingStyle = {}): string {
   return code.listing
     .map((line) => {
       if (line.kind === "label") return `${" ".repeat(6)}${paint(color, 33, `${line.name}:`)}`;
+      if (line.kind === "note") return paint(color, 35, `${marker} ${line.text}`);
       const offset = paint(color, 90, line.offset.toString(16).padStart(4, "0"));
       const bytes = paint(color, 36, hexBytes(line.bytes).padEnd(width));
       const [mnemonic = "", ...rest] = line.text.split(" ");

@@ -86,7 +86,7 @@ function win64OnSysv(code: Code): Code {
   const bytes = new Uint8Array(prefix.length + code.bytes.length);
   bytes.set(prefix);
   bytes.set(code.bytes, prefix.length);
-  return { arch: "x64", bytes, listing: code.listing };
+  return { arch: "x64", bytes, listing: code.listing, labelOffset: (label) => prefix.length + code.labelOffset(label) };
 }
 
 function expectDifferential(seed: number, count: number, compile?: Compiler): void {

@@ -44,7 +44,12 @@ export function llvmAssemble(arch: Arch, source: string): Uint8Array {
   }
 }
 
-/** A listing's lines as assembler source: labels as `name:`, instructions as their text. */
-export function listingSource(listing: readonly ({ kind: "label"; name: string } | { kind: "insn"; text: string })[]): string {
-  return listing.map((l) => (l.kind === "label" ? `${l.name}:` : l.text)).join("\n");
+/** A listing's lines as assembler source: labels as `name:`, instructions as their text; notes are left out. */
+export function listingSource(
+  listing: readonly ({ kind: "label"; name: string } | { kind: "insn"; text: string } | { kind: "note"; text: string })[],
+): string {
+  return listing
+    .filter((l) => l.kind !== "note")
+    .map((l) => (l.kind === "label" ? `${l.name}:` : l.kind === "insn" ? l.text : ""))
+    .join("\n");
 }
