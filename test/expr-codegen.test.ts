@@ -412,6 +412,24 @@ describe.skipIf(!nativeX64)("edge cases, run natively", () => {
     for (const src of [right, left, unary]) expectAgrees(src, ["x"], [[0], [1], [-1], [7], [MIN], [MAX]]);
   });
 
+  test("flat chains of 100,000 terms compile and compute the reference: a chain is no nesting", () => {
+    const N = 100_000;
+    const sum = Array.from({ length: N }, (_, i) => (i % 3 === 0 ? "x" : i % 3 === 1 ? String(i) : "x * 3")).join(" + ");
+    expectAgrees(sum, ["x"], [[0], [1], [-1], [7], [MIN], [MAX]]);
+    for (const op of [" - ", " && ", " || ", " < ", " / ", " << ", " ^ ", " == "]) {
+      const chain = Array.from({ length: N }, (_, i) => (i % 2 === 0 ? "x" : "(x | 1)")).join(op);
+      expectAgrees(chain, ["x"], [[0], [5], [-3]]);
+    }
+  }, SLOW);
+
+  test("left spines alternating between values and truth values, 999 parentheses deep", () => {
+    // ((((x && y) + x && y) + x && y) ...: each ( opens a + whose left operand is an && chain.
+    let src = "x";
+    for (let i = 0; i < 999; i++) src = `(${src} && y) + x`;
+    expectAgrees(src, ["x", "y"], [[0, 0], [1, 2], [-1, 0], [3, 1]]);
+    for (const target of TARGETS) expect(assembleExpression(src, { params: ["x", "y"], target }).code.bytes.length).toBeGreaterThan(999);
+  });
+
   test("Sethi–Ullman order: x*(x+(x*(x+ ...))) with 40 levels needs no spill", () => {
     const src = rightNested(40);
     for (const target of TARGETS) {

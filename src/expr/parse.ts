@@ -1,7 +1,12 @@
 import { JitError } from "../errors.ts";
 import type { BinaryOp, Expr, UnaryOp } from "./ast.ts";
 
-/** Deepest tree (and deepest parenthesis nesting) the parser accepts; the back end recurses over trees. */
+/**
+ * Deepest nesting (and deepest parenthesis nesting) the parser accepts. Nesting is tree depth, except
+ * that a binary operator's left operand is counted at the operator's own level: `a + b + c + ...` is a
+ * chain, not nesting, and every pass walks such left spines in a loop. Right operands, unary operands
+ * and the parts of `?:` nest, and the passes recurse into them, so their depth is what the limit bounds.
+ */
 export const MAX_DEPTH = 1000;
 const MAX_PARAMS = 4;
 const MAX_LITERAL = 0xffffffff;
@@ -51,15 +56,23 @@ const BINARY = new Map<string, BinaryInfo>([
   ["*", binary("mul", 10)], ["/", binary("div", 10)], ["%", binary("mod", 10)],
 ]);
 
+const PRECEDENCE = new Map<BinaryOp | "land" | "lor", number>([...BINARY.values()].map((info) => [info.op, info.prec]));
+
+/** The precedence of a binary or logical operator (higher binds tighter), for the printer. */
+export function precedenceOf(op: BinaryOp | "land" | "lor"): number {
+  return PRECEDENCE.get(op) ?? 0;
+}
+
 const UNARY = new Map<string, UnaryOp>([["-", "neg"], ["~", "not"], ["!", "lnot"]]);
 
 /**
  * Recursive descent with precedence climbing and a one-token lookahead lexer.
  *
- * Depth discipline: every parse method takes `outer`, the number of ancestors the node it returns
- * is certain to get, and guarantees `outer + depth(result) <= MAX_DEPTH`, throwing at the operator
- * where the limit is crossed. Recursion happens only for operator operands (bounded by `outer`) and
- * parentheses (bounded by `parens`), so the JS stack is bounded too.
+ * Depth discipline (depth as MAX_DEPTH defines it): every parse method takes `outer`, the nesting the
+ * node it returns is certain to sit at, and guarantees `outer + depth(result) <= MAX_DEPTH`, throwing at
+ * the operator where the limit is crossed. A chain of operators of one precedence is a loop; recursion
+ * happens only for right operands, `?:` parts (bounded by `outer`) and parentheses (bounded by
+ * `parens`), so the JS stack is bounded too.
  */
 class Parser {
   // The current token.
@@ -69,7 +82,7 @@ class Parser {
   private op = ""; // operator text when kind === "op"
   private value = 0; // int32 value when kind === "num"
 
-  private depth = 0; // tree depth of the node the last parse method returned
+  private depth = 0; // depth (as MAX_DEPTH counts it) of the node the last parse method returned
   private parens = 0; // open parentheses around the current token
   private readonly src: string;
   private readonly params: readonly string[];
@@ -105,11 +118,12 @@ class Parser {
       const info = this.kind === "op" ? BINARY.get(this.op) : undefined;
       if (info === undefined || info.prec < minPrec) break;
       const pos = this.start;
-      // The left spine of `x+x+x+...` grows here, one level per operator.
-      this.guard(outer + leftDepth + 1, pos);
+      // The left spine of `x+x+x+...` grows here, one node per operator, but not its nesting: only the
+      // right operand goes a level deeper (and has at least depth 1).
+      this.guard(outer + 2, pos);
       this.advance();
       const right = this.parseBinary(info.prec + 1, outer + 1);
-      leftDepth = 1 + Math.max(leftDepth, this.depth);
+      leftDepth = Math.max(leftDepth, 1 + this.depth);
       left = info.kind === "binary"
         ? { kind: "binary", op: info.op, left, right, pos }
         : { kind: "logical", op: info.op, left, right, pos };

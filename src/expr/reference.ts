@@ -44,18 +44,38 @@ export function trapsAt(op: BinaryOp, b: number): boolean {
   return b === 0 && (op === "div" || op === "mod");
 }
 
-/** Evaluates `e` with `args[i]` (int32s) bound to parameter i; `&&`, `||`, `?:` short-circuit. */
-export function evaluate(e: Expr, args: readonly number[]): number {
+/**
+ * Evaluates `e` with `args[i]` (int32s) bound to parameter i; `&&`, `||`, `?:` short-circuit. The left
+ * spine of a chain `a + b + c ...` is evaluated in a loop, bottom (leftmost operand) first.
+ */
+export function evaluate(root: Expr, args: readonly number[]): number {
+  if (root.kind !== "binary" && root.kind !== "logical") return evaluateOther(root, args);
+  const spine: (Extract<Expr, { kind: "binary" | "logical" }>)[] = [];
+  let e: Expr = root;
+  while (e.kind === "binary" || e.kind === "logical") {
+    spine.push(e);
+    e = e.left;
+  }
+  let value = evaluateOther(e, args);
+  for (let i = spine.length - 1; i >= 0; i--) {
+    const link = spine[i] as (typeof spine)[number];
+    if (link.kind === "binary") {
+      value = evalBinary(link.op, value, evaluate(link.right, args));
+      continue;
+    }
+    const left = value !== 0;
+    value = (link.op === "land" ? !left : left) ? (left ? 1 : 0) : evaluate(link.right, args) !== 0 ? 1 : 0;
+  }
+  return value;
+}
+
+function evaluateOther(e: Expr, args: readonly number[]): number {
   switch (e.kind) {
     case "num": return e.value;
     case "param": return argument(args, e.index);
     case "unary": return evalUnary(e.op, evaluate(e.arg, args));
-    case "binary": return evalBinary(e.op, evaluate(e.left, args), evaluate(e.right, args));
-    case "logical": {
-      const left = evaluate(e.left, args) !== 0;
-      if (e.op === "land" ? !left : left) return left ? 1 : 0;
-      return evaluate(e.right, args) !== 0 ? 1 : 0;
-    }
+    case "binary":
+    case "logical": return evaluate(e, args);
     case "cond": return evaluate(evaluate(e.test, args) !== 0 ? e.then : e.else, args);
   }
 }
