@@ -17,6 +17,7 @@
  * - A command with --trace compares each address (0x followed by 4 or more hex digits) by its offset in
  *   its page, the last three hex digits: 0x7f73de700050 matches 0x55d1c2a3b050 but not 0x7f73de700010.
  *   Where the kernel puts the page changes every run; where babyjit puts code on it does not.
+ * - An example must finish within 20 seconds.
  * - Examples whose command has --bf (chapter 3) are counted apart: the book needs at least 15 others.
  *
  * The same file checks the rest of what the pages claim: docs/reading-order.md's line counts (within
@@ -105,18 +106,26 @@ function normalize(lines: readonly string[], trace: boolean): string {
   return trace ? maskAddresses(text) : text;
 }
 
+/** An example that runs longer than this fails (a Brainfuck program waiting forever, say). */
+const EXAMPLE_TIMEOUT_S = 20;
+
 export interface Ran {
   readonly output: string;
   readonly exitCode: number;
 }
 
 /** Run one command line as the top of this file says: bash, repository root, 2>&1, babyjit = bun bin/babyjit.js. */
-export function runCommand(command: string): Ran {
+export function runCommand(command: string, limitSeconds = EXAMPLE_TIMEOUT_S): Ran {
   const script = [`babyjit() { "$BABYJIT_BUN" "$BABYJIT_BIN" "$@"; }`, "exec 2>&1", command, ""].join("\n");
   const env: Record<string, string | undefined> = { ...process.env, BABYJIT_BUN: process.execPath, BABYJIT_BIN: BIN };
   delete env.FORCE_COLOR;
-  const p = Bun.spawnSync(["bash", "-c", script], { cwd: ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  return { output: p.stdout.toString() + p.stderr.toString(), exitCode: p.exitCode ?? -1 };
+  // coreutils timeout signals the whole process group it leads, so nothing the example started outlives it.
+  const limit = ["timeout", "--kill-after=2", String(limitSeconds)];
+  const p = Bun.spawnSync([...limit, "bash", "-c", script], { cwd: ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const output = p.stdout.toString() + p.stderr.toString();
+  if (p.exitCode === 124 || p.exitCode === 137) return { output: `${output}\n[did not finish within ${limitSeconds} s]`, exitCode: -1 };
+  if (p.exitCode !== null) return { output, exitCode: p.exitCode };
+  return { output: `${output}\n[killed by ${p.signalCode}]`, exitCode: -1 };
 }
 
 /** undefined if the example shows what the command does; otherwise what differs. */
@@ -215,8 +224,9 @@ describe.skipIf(!onLinuxX64)("docs: the checker checks", () => {
     const example = { page: "self-test.md", line: 1, command: "babyjit -4 --trace", exitCode: 0 };
     const otherBase = lines.map((l) => l.replace(ADDRESS, (a) => `0x55d1c2a3b${a.slice(-3)}`));
     expect(checkExample({ ...example, output: otherBase })).toBeUndefined();
-    // The README before the book showed the adder at the page's first byte; the trampolines are there.
-    const otherOffset = lines.map((l) => l.replace(/(0x[0-9a-f]+)050\b/g, "$1010"));
+    // The calls as if the function sat 16 bytes further on in its page.
+    const moved = (a: string) => `${a.slice(0, -3)}${((parseInt(a.slice(-3), 16) + 0x10) & 0xfff).toString(16).padStart(3, "0")}`;
+    const otherOffset = lines.map((l) => (l.startsWith("trace: call ") ? l.replace(ADDRESS, moved) : l));
     expect(otherOffset).not.toEqual(lines);
     expect(checkExample({ ...example, output: otherOffset })).toContain("--- babyjit prints:");
   });
@@ -235,6 +245,10 @@ describe.skipIf(!onLinuxX64)("docs: the checker checks", () => {
     expect(runCommand("babyjit -4 --dump > /dev/null; cat package.json | head -c 1")).toEqual({ output: "{", exitCode: 0 });
     expect(runCommand("babyjit 1 >/dev/null; wc -c").output.trim()).toBe("0");
     expect(runCommand("babyjit 1 >/dev/null; wc -c <<< 'abc'").output.trim()).toBe("4");
+  });
+  test("a command that does not finish in time fails, and leaves nothing running", () => {
+    const ran = runCommand("babyjit 1; sleep 30", 1);
+    expect(ran).toEqual({ output: "2 3 4\n\n[did not finish within 1 s]", exitCode: -1 });
   });
 });
 
