@@ -33,5 +33,8 @@ export function assembleAdder(term: number, target: Target = hostPlatform().targ
 export function compileAdder(term: number, options: CompileOptions = {}): JitFunction {
   checkInt32(term, "term");
   const memory = options.memory ?? hostMemory();
-  return install(memory, emitAdder(memory.target, term), { arity: 1, checked: false });
+  // The function keeps its term, not its code: the listing and bytes are made again when read.
+  return install(memory, emitAdder(memory.target, term), { arity: 1, checked: false, recipe: adderRecipe, input: term });
 }
+
+const adderRecipe = (term: number, target: Target): Code => emitAdder(target, term);

@@ -17,7 +17,7 @@ export type { NativeFunction, OsMemory } from "./os.ts";
 
 /**
  * A region babyjit mapped: a page shared by many functions, or one large function's own mapping.
- * Space is handed out in 16-byte units, first fit.
+ * Space is handed out in 16-byte units, first fit from `low`.
  */
 interface Region {
   readonly base: number;
@@ -26,6 +26,39 @@ interface Region {
   free: number; // free units
   functions: number;
   executable: boolean;
+  /** Every unit below this one is taken: a search for room starts here. */
+  low: number;
+  /** On CodeMemory's list of pages that may have room (see allocate). */
+  listed: boolean;
+  mapped: boolean;
+}
+
+/**
+ * A CodeSlot as CodeMemory hands them out: five fields (one is kept per live function, so a million
+ * of them count), free() and address on the prototype.
+ */
+class Slot implements CodeSlot {
+  /** Units taken; negative once freed. */
+  private units: number;
+  constructor(
+    private readonly release: (region: Region, unit: number, units: number) => void,
+    private readonly region: Region,
+    private readonly unit: number,
+    units: number,
+    readonly size: number,
+  ) {
+    this.units = units;
+  }
+
+  get address(): number {
+    return this.region.base + this.unit * UNIT;
+  }
+
+  free(): void {
+    if (this.units < 0) return;
+    this.release(this.region, this.unit, this.units);
+    this.units = -this.units;
+  }
 }
 
 /** Where one installed function lives; free() gives the space back. */
@@ -48,7 +81,16 @@ const UNIT = 16; // keeps every function 16-byte aligned, as compilers align fun
 export class CodeMemory {
   readonly os: OsMemory;
   readonly target: Target;
-  private readonly regions: Region[] = [];
+  /** Every mapping of ours, in the order they were made (a Set: removing one is O(1)). */
+  private readonly regions = new Set<Region>();
+  /**
+   * Pages that may have room, most recently listed last. A page joins when it is mapped or when a
+   * function on it is freed, and leaves when a search finds it too full: so an install looks at a few
+   * pages, never at all of them, however many functions are alive.
+   */
+  private readonly open: Region[] = [];
+  /** Gives units back; every Slot of this memory shares it. */
+  private readonly releaser = (region: Region, unit: number, units: number): void => this.release(region, unit, units);
   /** The first page: it holds the call trampolines (and small functions) and stays mapped until close(). */
   private home: Region | undefined;
   private readonly trampolineAddresses = new Map<number, number>();
@@ -78,24 +120,11 @@ export class CodeMemory {
     this.write(writes);
     // Recorded once written: after a failed install the arity has no trampoline, and gets it next time.
     if (trampoline !== undefined) this.trampolineAddresses.set(arity, trampoline);
-    let freed = false;
-    const slot: CodeSlot = {
-      address,
-      size: bytes.length,
-      free: () => {
-        if (freed) return;
-        freed = true;
-        region.used.fill(0, unit, unit + units);
-        region.free += units;
-        region.functions--;
-        if (region.functions === 0 && region !== this.home) this.unmapRegion(region);
-      },
-    };
-    return { slot, call: this.caller(arity, returns) };
+    return { slot: new Slot(this.releaser, region, unit, units, bytes.length), call: this.caller(arity, returns) };
   }
 
   mappings(): MappingInfo[] {
-    return this.regions.map((r) => ({
+    return Array.from(this.regions, (r) => ({
       address: r.base,
       size: r.size,
       functions: r.functions,
@@ -108,7 +137,9 @@ export class CodeMemory {
    * mapping go). Throws if functions are still installed: their callers would jump into unmapped memory.
    */
   close(): void {
-    if (this.regions.some((r) => r.functions > 0)) throw new JitError("E_INTERNAL", "close() with functions still installed");
+    for (const region of this.regions) {
+      if (region.functions > 0) throw new JitError("E_INTERNAL", "close() with functions still installed");
+    }
     for (const region of [...this.regions]) this.unmapRegion(region);
     this.home = undefined;
     this.trampolineAddresses.clear();
@@ -139,6 +170,7 @@ export class CodeMemory {
     if (this.home === undefined) {
       this.home = this.mapRegion(this.os.pageSize, "call trampolines and small functions");
       take(this.home, 0, MAX_ARITY + 1);
+      this.list(this.home);
     }
     const address = this.home.base + arity * UNIT;
     writes.push({ region: this.home, address, bytes });
@@ -172,30 +204,66 @@ export class CodeMemory {
     }
   }
 
-  /** First fit over the mapped pages, newest first; a new page (or a large function's own mapping) otherwise. */
+  /**
+   * First fit on the most recently listed page that has room; a new page (or a large function's own
+   * mapping) otherwise. A listed page too full for this request leaves the list (it rejoins when a
+   * function on it is freed), so each page is looked at once per change: O(1) per install, amortized.
+   */
   private allocate(units: number): { region: Region; unit: number } {
     const page = this.os.pageSize;
     if (units * UNIT <= page) {
-      for (let i = this.regions.length - 1; i >= 0; i--) {
-        const region = this.regions[i];
-        if (region === undefined || region.free < units) continue;
-        const unit = findRun(region, units);
-        if (unit >= 0) return take(region, unit, units);
+      const open = this.open;
+      while (open.length > 0) {
+        const region = open[open.length - 1] as Region;
+        const unit = region.mapped && region.free >= units ? findRun(region, units) : -1;
+        if (unit >= 0) {
+          take(region, unit, units);
+          if (region.free === 0) this.unlist(region);
+          return { region, unit };
+        }
+        this.unlist(region);
       }
     }
     const size = Math.ceil((units * UNIT) / page) * page;
-    return take(this.mapRegion(size, size > page ? "one large function" : "functions"), 0, units);
+    const region = this.mapRegion(size, size > page ? "one large function" : "functions");
+    take(region, 0, units);
+    if (size === page && region.free > 0) this.list(region);
+    return { region, unit: 0 };
+  }
+
+  /** Give a function's units back (CodeSlot.free): the page rejoins the list, or goes once empty. */
+  private release(region: Region, unit: number, units: number): void {
+    region.used.fill(0, unit, unit + units);
+    region.free += units;
+    region.functions--;
+    if (unit < region.low) region.low = unit;
+    if (region.functions === 0 && region !== this.home) this.unmapRegion(region);
+    else if (!region.listed && region.size === this.os.pageSize) this.list(region);
+  }
+
+  private list(region: Region): void {
+    region.listed = true;
+    this.open.push(region);
+  }
+
+  /** Take the last listed page off the list. */
+  private unlist(region: Region): void {
+    region.listed = false;
+    this.open.pop();
   }
 
   private mapRegion(size: number, purpose: string): Region {
     const base = this.os.map(size, purpose);
-    const region: Region = { base, size, used: new Uint8Array(size / UNIT), free: size / UNIT, functions: 0, executable: false };
-    this.regions.push(region);
+    const units = size / UNIT;
+    const region: Region = { base, size, used: new Uint8Array(units), free: units, functions: 0, executable: false, low: 0, listed: false, mapped: true };
+    this.regions.add(region);
     return region;
   }
 
   private unmapRegion(region: Region): void {
-    this.regions.splice(this.regions.indexOf(region), 1);
+    // A listed page stays on the list until a search reaches it and sees it is no longer mapped.
+    region.mapped = false;
+    this.regions.delete(region);
     this.os.unmap(region.base, region.size);
   }
 }
@@ -209,6 +277,7 @@ interface Write {
 function take(region: Region, unit: number, units: number): { region: Region; unit: number } {
   region.used.fill(1, unit, unit + units);
   region.free -= units;
+  if (unit === region.low) region.low = unit + units;
   return { region, unit };
 }
 
@@ -216,7 +285,7 @@ function take(region: Region, unit: number, units: number): { region: Region; un
 function findRun(region: Region, units: number): number {
   const used = region.used;
   let run = 0;
-  for (let i = 0; i < used.length; i++) {
+  for (let i = region.low; i < used.length; i++) {
     run = used[i] === 0 ? run + 1 : 0;
     if (run === units) return i - units + 1;
   }
@@ -249,10 +318,21 @@ export interface JitFunction {
  * `checked` code reports a division by zero by returning a value outside the int32 range in the full
  * 64-bit return register (see expr/codegen.ts); unchecked code returns a plain int32.
  */
-export interface InstallOptions {
+export interface InstallOptions<T = unknown> {
   readonly arity: number;
   readonly checked: boolean;
+  /**
+   * How the code was made, to make it again: with a recipe and its input (an adder's term, an
+   * expression's text), the JitFunction keeps those two instead of the Code (whose listing alone is
+   * kilobytes of small objects), and `bytes`, `lines` and `listing` rebuild it when read. Without one,
+   * the Code is kept.
+   */
+  readonly recipe?: Recipe<T>;
+  readonly input?: T;
 }
+
+/** Makes code from a small input; called again with the same input, it returns the same bytes and listing. */
+export type Recipe<T> = (input: T, target: Target) => Code;
 
 let boundOs: OsMemory | undefined;
 let defaultMemory: CodeMemory | undefined;
@@ -273,6 +353,8 @@ export function hostMemory(): CodeMemory {
   return defaultMemory;
 }
 
+// No unregister token: dispose() frees the slot itself, and a slot's free() does nothing the second
+// time, so the registration can simply stay (a token costs a hash-table entry per function).
 const collector = new FinalizationRegistry<CodeSlot>((slot) => slot.free());
 
 function disposedError(): never {
@@ -288,7 +370,7 @@ function divisionByZero(): never {
 }
 
 /** Install code and wrap it as a JitFunction. */
-export function install(memory: CodeMemory, code: Code, options: InstallOptions): JitFunction {
+export function install<T>(memory: CodeMemory, code: Code, options: InstallOptions<T>): JitFunction {
   const { arity, checked } = options;
   const { slot, call } = memory.install(code.bytes, arity, checked ? "i64_fast" : "i32");
   // `address` doubles as the liveness flag: dispose() sets it to 0, and every call checks it first.
@@ -323,30 +405,52 @@ export function install(memory: CodeMemory, code: Code, options: InstallOptions)
     };
   }
 
-  const dispose = (): void => {
-    if (address === 0) return;
-    address = 0;
-    collector.unregister(slot);
-    slot.free();
+  // One closure for the address and for dispose: `at(true)` disposes first. Every object kept per
+  // function counts when a million are alive.
+  const at = (dispose: boolean): number => {
+    if (dispose && address !== 0) {
+      address = 0;
+      slot.free();
+    }
+    return address;
   };
   // One shared prototype instead of per-function property definitions: defining nine properties on
   // each new function took longer than the system call that installs it.
-  const state: JitState = { address: () => address, dispose, code, target: memory.target, arity };
+  const recipe = options.recipe as Recipe<unknown> | undefined;
+  const state = recipe === undefined
+    ? new JitState(at, code, undefined, undefined, memory.target, arity)
+    : new JitState(at, undefined, recipe, options.input, memory.target, arity);
   Object.setPrototypeOf(fn, JIT_FUNCTION_PROTOTYPE);
   (fn as unknown as { [STATE]: JitState })[STATE] = state;
   const jit = fn as JitFunction;
-  collector.register(jit, slot, slot);
+  collector.register(jit, slot);
   return jit;
 }
 
 const STATE = Symbol("babyjit.state");
 
-interface JitState {
-  readonly address: () => number;
-  readonly dispose: () => void;
-  readonly code: Code;
-  readonly target: Target;
-  readonly arity: number;
+/** What a JitFunction keeps besides its closure: one object of one shape for every function. */
+class JitState {
+  constructor(
+    /** The code's address (0 once disposed); at(true) disposes first. */
+    readonly at: (dispose: boolean) => number,
+    /** The code itself, unless there is a recipe to make it again (InstallOptions.recipe). */
+    private readonly code: Code | undefined,
+    private readonly recipe: Recipe<unknown> | undefined,
+    private readonly input: unknown,
+    readonly target: Target,
+    readonly arity: number,
+  ) {}
+
+  codeNow(): Code {
+    if (this.code !== undefined) return this.code;
+    if (this.recipe === undefined) throw new JitError("E_INTERNAL", "a JitFunction with neither code nor recipe");
+    return this.recipe(this.input, this.target);
+  }
+}
+
+function codeOf(state: JitState): Code {
+  return state.codeNow();
 }
 
 function stateOf(fn: unknown): JitState {
@@ -356,17 +460,17 @@ function stateOf(fn: unknown): JitState {
 }
 
 const JIT_FUNCTION_PROTOTYPE: object = Object.create(Function.prototype, {
-  address: { get: function (this: unknown) { return stateOf(this).address(); } },
-  bytes: { get: function (this: unknown) { return stateOf(this).code.bytes.slice(); } },
-  lines: { get: function (this: unknown) { return stateOf(this).code.listing; } },
+  address: { get: function (this: unknown) { return stateOf(this).at(false); } },
+  bytes: { get: function (this: unknown) { return codeOf(stateOf(this)).bytes.slice(); } },
+  lines: { get: function (this: unknown) { return codeOf(stateOf(this)).listing; } },
   listing: {
     get: function (this: unknown) {
-      return (require("./listing.ts") as typeof import("./listing.ts")).formatListing(stateOf(this).code);
+      return (require("./listing.ts") as typeof import("./listing.ts")).formatListing(codeOf(stateOf(this)));
     },
   },
   target: { get: function (this: unknown) { return stateOf(this).target; } },
   arity: { get: function (this: unknown) { return stateOf(this).arity; } },
-  disposed: { get: function (this: unknown) { return stateOf(this).address() === 0; } },
-  dispose: { value: function (this: unknown) { stateOf(this).dispose(); } },
-  [Symbol.dispose]: { value: function (this: unknown) { stateOf(this).dispose(); } },
+  disposed: { get: function (this: unknown) { return stateOf(this).at(false) === 0; } },
+  dispose: { value: function (this: unknown) { stateOf(this).at(true); } },
+  [Symbol.dispose]: { value: function (this: unknown) { stateOf(this).at(true); } },
 });

@@ -3,7 +3,20 @@
  * W^X at every step, and nothing left behind.
  */
 import { describe, expect, test } from "bun:test";
-import { CodeMemory, JitError, OsError, compileAdder, compileExpression, hostMemory, hostOs, hostPlatform } from "../src/index.ts";
+import {
+  CodeMemory,
+  JitError,
+  type JitFunction,
+  OsError,
+  assembleAdder,
+  assembleExpression,
+  compileAdder,
+  compileExpression,
+  formatListing,
+  hostMemory,
+  hostOs,
+  hostPlatform,
+} from "../src/index.ts";
 import type { OsMemory } from "../src/jit.ts";
 import { protectionAt, readMaps } from "../src/maps.ts";
 import { MAX_ARITY } from "../src/trampoline.ts";
@@ -160,6 +173,47 @@ describe("code allocator", () => {
     expect([constant(), pair(10, 3), three(2, 3, 4), four(1, 2, 3, 4), adders[units]?.(1)]).toEqual([667, 7, 2, 10, units + 1]);
     expect(memory.mappings()[0]?.trampolines).toBe(5);
     for (const f of [...adders, constant, pair, three, four]) f.dispose();
+    memory.close();
+  });
+});
+
+describe("a million live functions", () => {
+  test("a freed slot on any full page is reused before a page is mapped, and its page rejoins the search", () => {
+    const memory = new CodeMemory(hostOs(), hostPlatform().target);
+    const units = hostOs().pageSize / 16;
+    const fns = Array.from({ length: units * 8 }, (_, i) => compileAdder(i, { memory }));
+    const pages = memory.mappings().length;
+    const victim = fns[units + 3]; // on the second page, long since full
+    const address = victim?.address;
+    victim?.dispose();
+    const again = compileAdder(99, { memory });
+    expect(again.address).toBe(address ?? -1);
+    expect(memory.mappings().length).toBe(pages);
+    expect(again(1)).toBe(100);
+    for (const f of [...fns, again]) f.dispose();
+    memory.close();
+  });
+
+  test("a live adder keeps a handful of heap objects, not its code: listing and bytes are made again when read", () => {
+    const { heapStats } = require("bun:jsc") as typeof import("bun:jsc");
+    const memory = new CodeMemory(hostOs(), hostPlatform().target);
+    const count = 20_000;
+    Bun.gc(true);
+    const before = heapStats().objectCount;
+    const fns = Array.from({ length: count }, (_, i) => compileAdder(i, { memory }));
+    Bun.gc(true);
+    const perFunction = (heapStats().objectCount - before) / count;
+    expect(perFunction).toBeLessThan(7); // the closure, its scope, dispose's closure, the state, the slot
+    const f = fns[1234] as JitFunction;
+    const expected = assembleAdder(1234, memory.target);
+    expect(f.bytes).toEqual(expected.bytes);
+    expect(f.lines).toEqual(expected.listing);
+    expect(f.listing).toBe(formatListing(expected));
+    expect(Array.from(hostOs().read(f.address, f.bytes.length))).toEqual(Array.from(expected.bytes));
+    const e = compileExpression("(x * 3 + 7) ^ (x >> 2)", { memory });
+    expect(e.lines).toEqual(assembleExpression("(x * 3 + 7) ^ (x >> 2)", { target: memory.target }).code.listing);
+    for (const g of [...fns, e]) g.dispose();
+    expect(f.bytes).toEqual(expected.bytes); // still readable once disposed: it is rebuilt, not read back
     memory.close();
   });
 });

@@ -48,6 +48,16 @@ export function compileExpression(source: string, options: ExpressionOptions = {
         "assembleExpression generates it without running it",
     );
   }
-  const { code, checked, arity } = assembleExpression(source, { params: options.params ?? DEFAULT_PARAMS, target: runs });
-  return install(options.memory ?? hostMemory(), code, { arity, checked });
+  const input: ExpressionInput = { source, params: options.params ?? DEFAULT_PARAMS };
+  const { code, checked, arity } = assembleExpression(source, { params: input.params, target: runs });
+  // The function keeps its text, not its code: the listing and bytes are compiled again when read.
+  return install(options.memory ?? hostMemory(), code, { arity, checked, recipe: expressionRecipe, input });
 }
+
+interface ExpressionInput {
+  readonly source: string;
+  readonly params: readonly string[];
+}
+
+const expressionRecipe = (input: ExpressionInput, target: Target): Code =>
+  assembleExpression(input.source, { params: input.params, target }).code;
