@@ -652,7 +652,7 @@ export class X64Assembler extends CodeBuffer {
     this.insn(bytes, `${mnemonic} ${dst.name}, ${imm}`);
   }
 
-  /** 83 /0 ib — ADD r/m32, imm8; 05 id — ADD EAX, imm32; 81 /0 id — ADD r/m32, imm32 (see aluImm). */
+  /** 83 /0 ib — ADD r/m32, imm8; 05 id — ADD EAX, imm32; 81 /0 id — ADD r/m32, imm32 (see aluImm); REX.W for r/m64. */
   addRI(dst: X64Gp, imm: number): void {
     this.aluImm(0, 0x05, "add", dst, imm);
   }
@@ -678,11 +678,11 @@ export class X64Assembler extends CodeBuffer {
    * one-byte-shorter accumulator form for eax, else the general imm32 form.
    */
   private aluImm(digit: number, accumulator: number, mnemonic: string, dst: X64Gp, imm: number): void {
-    x64Reg(dst, 32, `${mnemonic} destination`);
+    x64Reg(dst, [32, 64], `${mnemonic} destination`); // REX.W (from rDigit) for a 64-bit register; imm32 sign-extended
     const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
     let bytes: number[];
     if (short) bytes = withImm8(rDigit([0x83], digit, dst), imm, "imm8");
-    else if (dst.id === 0) bytes = withImm32([accumulator], imm);
+    else if (dst.id === 0) bytes = withImm32(dst.bits === 64 ? [0x48, accumulator] : [accumulator], imm);
     else bytes = withImm32(rDigit([0x81], digit, dst), imm);
     this.insn(bytes, `${mnemonic} ${dst.name}, ${imm}`);
   }

@@ -4,7 +4,8 @@
  */
 export type JitErrorCode =
   | "E_RANGE" // an argument is not a 32-bit integer, or a value does not fit an instruction field
-  | "E_SYNTAX" // an expression does not parse, names an unknown parameter, or is too deeply nested
+  | "E_SYNTAX" // an expression does not parse, names an unknown parameter, or is too deeply nested; an unmatched Brainfuck bracket
+  | "E_TAPE" // a Brainfuck program moved the pointer off its tape
   | "E_DIV_ZERO" // a compiled expression divided by zero at run time
   | "E_DISPOSED" // a JitFunction was called after dispose()
   | "E_OS" // a system call (mmap, mprotect, VirtualAlloc, ...) failed
@@ -14,13 +15,19 @@ export type JitErrorCode =
 
 export class JitError extends Error {
   readonly code: JitErrorCode;
-  /** For E_SYNTAX: the 1-based column the problem starts at. */
+  /** For E_SYNTAX and E_TAPE: the 1-based column the problem starts at. */
   readonly column?: number;
-  constructor(code: JitErrorCode, message: string, options?: { column?: number; cause?: unknown }) {
+  /** For Brainfuck's E_SYNTAX and E_TAPE: the 1-based line. */
+  readonly line?: number;
+  /** For E_TAPE: the cell the pointer moved to (-1, or the tape's length). */
+  readonly cell?: number;
+  constructor(code: JitErrorCode, message: string, options?: { column?: number; line?: number; cell?: number; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "JitError";
     this.code = code;
     if (options?.column !== undefined) this.column = options.column;
+    if (options?.line !== undefined) this.line = options.line;
+    if (options?.cell !== undefined) this.cell = options.cell;
   }
 }
 

@@ -123,6 +123,27 @@ export class CodeMemory {
     return { slot: new Slot(this.releaser, region, unit, units, bytes.length), call: this.caller(arity, returns) };
   }
 
+  /**
+   * Copy machine code into executable memory on its own, with no trampoline: for code that gets a
+   * bun:ffi function of its own (OsMemory.entry), like a Brainfuck program.
+   */
+  installCode(bytes: Uint8Array): CodeSlot {
+    if (bytes.length === 0) throw new JitError("E_INTERNAL", "cannot install empty code");
+    const units = Math.ceil(bytes.length / UNIT);
+    const { region, unit } = this.allocate(units);
+    region.functions++;
+    const address = region.base + unit * UNIT;
+    try {
+      this.write([{ region, address, bytes }]);
+    } catch (error) {
+      region.used.fill(0, unit, unit + units);
+      region.free += units;
+      region.functions--;
+      throw error;
+    }
+    return new Slot(this.releaser, region, unit, units, bytes.length);
+  }
+
   mappings(): MappingInfo[] {
     return Array.from(this.regions, (r) => ({
       address: r.base,

@@ -57,9 +57,8 @@ export function bindOs(platform: Platform): OsMemory {
     },
     flushICache: flush,
     callable: makeCallable,
-    entry(address: number): (argument: number) => number {
-      const call = CFunction({ ptr: address as Pointer, args: [ptr], returns: i32 });
-      return (argument) => call(argument as Pointer);
+    entry(address: number): NativeFunction {
+      return CFunction({ ptr: address as Pointer, args: [ptr], returns: i32 }) as unknown as NativeFunction;
     },
   };
   if (memory.kind === "windows") return { ...bindWindows(memory), ...common };
@@ -183,7 +182,7 @@ function bindWindows(memory: Extract<MemoryApi, { kind: "windows" }>) {
       if (k32.VirtualFree(address as Pointer, 0, memory.MEM_RELEASE) === 0) fail("VirtualFree");
     },
     protection(address: number) {
-      // MEMORY_BASIC_INFORMATION (x64): State is the u32 at offset 32, Protect the u32 at offset 36.
+      // MEMORY_BASIC_INFORMATION (the same 48 bytes on x64 and arm64): State is the u32 at offset 32, Protect at 36.
       const info = new Uint8Array(48);
       if (Number(k32.VirtualQuery(address as Pointer, info, info.length)) === 0) return undefined;
       const view = new DataView(info.buffer);

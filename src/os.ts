@@ -35,7 +35,7 @@ export interface OsMemory {
    * A JavaScript function calling native code at `address` with one pointer argument, returning an
    * int32: the Brainfuck chapter's entry, which gets the address of its state block.
    */
-  entry(address: number): (argument: number) => number;
+  entry(address: number): NativeFunction;
   /**
    * A live view of `size` bytes of memory we mapped read+write (a Brainfuck tape or I/O buffer): no
    * copy. It must not be touched once the memory is unmapped.

@@ -1,0 +1,226 @@
+/**
+ * Brainfuck code generation, the part both architectures share: the walk over the IR, the labels, the
+ * exits to JavaScript and the table that tells the runtime what each exit means. What the instructions
+ * are is each architecture's business (x64.ts, arm64.ts), behind the small BfBackend interface.
+ *
+ * The generated code never calls anything. It runs until it must stop, stores its registers into the
+ * state block and returns a site number: 0 when the program has ended; otherwise an output buffer that
+ * is full, an input buffer that is empty, or a bounds check that failed. JavaScript flushes or refills
+ * and calls the code again, and the entry jumps straight back to where it stopped (the resume address
+ * in the state block). So the code is a leaf function that touches no stack and no callee-saved
+ * register: the ABI rules that out-of-line calls would have to get right do not arise.
+ */
+import { type Assembler, type Code, type Label, newAssembler } from "../emit.ts";
+import { JitError } from "../errors.ts";
+import type { Target } from "../platform.ts";
+import type { Op, Range, Span, Term } from "./ir.ts";
+
+/** The state block: 8-byte fields shared by the generated code and the runtime (runtime.ts). */
+export const STATE = {
+  tape: 0, // address of cell 0
+  pointer: 8, // the pointer register, as a cell index, saved on every exit
+  outNext: 16, // where the next output byte goes
+  outEnd: 24, // the end of the output buffer
+  inNext: 32, // the next input byte
+  inEnd: 40, // the end of the input read so far
+  resume: 48, // the address to continue at
+  tapeSize: 56, // cells
+  bytes: 64,
+} as const;
+
+/** What `,` does at end of input: leave the cell as it is, store 0, or store 255 (-1). */
+export type EofMode = "unchanged" | 0 | -1;
+
+/** The instructions one architecture needs; each method emits the code for one IR operation. */
+export interface BfBackend {
+  readonly asm: Assembler;
+  /** Load the state block into registers and jump to the resume address. */
+  entry(): void;
+  /** Store the registers back and return the site number the exit stub left. */
+  exit(): void;
+  /** An exit stub: return `site`. */
+  stub(site: number, exit: Label): void;
+  add(at: number, delta: number): void;
+  set(at: number, value: number): void;
+  move(delta: number): void;
+  /** Write cell[at]; branch to `full` when the output buffer is full. */
+  output(at: number, full: Label): void;
+  /** Read into cell[at]; branch to `empty` when no input is buffered. */
+  input(at: number, empty: Label): void;
+  jumpIfZero(at: number, target: Label): void;
+  jumpIfNonZero(at: number, target: Label): void;
+  jump(target: Label): void;
+  /** Branch to `fail` unless cells at+lo .. at+hi are on the tape. */
+  check(at: number, range: Range, fail: Label): void;
+  scan(at: number, step: number, fail: Label): void;
+  /** The multiply loop; with `check`, it first tests its cell and checks its cells only when it runs. */
+  mul(at: number, terms: readonly Term[], check: { range: Range; fail: Label } | undefined): void;
+}
+
+export interface BfOptions {
+  readonly tape: number;
+  readonly eof: EofMode;
+}
+
+/** Why the code returned to JavaScript. */
+export type Site =
+  | { readonly kind: "done" }
+  | { readonly kind: "flush"; readonly retry: number }
+  | { readonly kind: "input"; readonly retry: number; readonly eof: number }
+  /** A failed bounds check: replay `replay` from cell (pointer + at - rewind) to find the command that left. */
+  | { readonly kind: "tape"; readonly replay: Span; readonly at: number; readonly rewind: number };
+
+export interface BfCode {
+  readonly code: Code;
+  /** By site number (what the code returns). Offsets are from the start of the code. */
+  readonly sites: readonly Site[];
+  /** Where a fresh run starts. */
+  readonly start: number;
+}
+
+type PendingSite =
+  | { readonly kind: "done" }
+  | { readonly kind: "flush"; readonly retry: Label; readonly stub: Label }
+  | { readonly kind: "input"; readonly retry: Label; readonly stub: Label; readonly eof: Label; readonly after: Label; readonly at: number }
+  | { readonly kind: "tape"; readonly stub: Label; readonly replay: Span; readonly at: number; readonly rewind: number };
+
+/**
+ * Generate code for optimized IR. `source` is only used for the listing's notes (the Brainfuck each
+ * group of instructions came from); `notes: false` leaves them out.
+ */
+export function generate(
+  ops: readonly Op[],
+  target: Target,
+  options: BfOptions,
+  makeBackend: (asm: Assembler, target: Target, options: BfOptions) => BfBackend,
+  source?: string,
+): BfCode {
+  const asm = newAssembler(target.arch);
+  const be = makeBackend(asm, target, options);
+  const sites: PendingSite[] = [{ kind: "done" }];
+  const loops: { body: Label; end: Label }[] = [];
+  const tapeSite = (replay: Span, at: number, rewind = 0): Label => {
+    const stub = asm.newLabel();
+    sites.push({ kind: "tape", stub, replay, at, rewind });
+    return stub;
+  };
+
+  be.entry();
+  const start = asm.newLabel();
+  asm.bind(start);
+  for (const op of ops) {
+    if (source !== undefined) asm.note(describe(op, source));
+    switch (op.kind) {
+      case "add":
+        be.add(op.at, op.delta);
+        break;
+      case "set":
+        be.set(op.at, op.value);
+        break;
+      case "move":
+        be.move(op.delta);
+        break;
+      case "out": {
+        const retry = asm.newLabel();
+        const stub = asm.newLabel();
+        sites.push({ kind: "flush", retry, stub });
+        asm.bind(retry);
+        be.output(op.at, stub);
+        break;
+      }
+      case "in": {
+        const site = { kind: "input", retry: asm.newLabel(), stub: asm.newLabel(), eof: asm.newLabel(), after: asm.newLabel(), at: op.at } as const;
+        sites.push(site);
+        asm.bind(site.retry);
+        be.input(op.at, site.stub);
+        asm.bind(site.after);
+        break;
+      }
+      case "open": {
+        const loop = { body: asm.newLabel(), end: asm.newLabel() };
+        loops.push(loop);
+        be.jumpIfZero(op.at, loop.end);
+        if (op.entryCheck !== undefined) be.check(op.at, op.entryCheck.range, tapeSite(op.entryCheck.replay, op.at));
+        asm.bind(loop.body);
+        break;
+      }
+      case "close": {
+        const loop = loops.pop();
+        if (loop === undefined) throw new JitError("E_INTERNAL", "unbalanced loops reached the code generator");
+        be.jumpIfNonZero(op.at, loop.body);
+        asm.bind(loop.end);
+        break;
+      }
+      case "scan":
+        be.scan(op.at, op.step, tapeSite(op.span, op.at, op.step));
+        break;
+      case "mul":
+        be.mul(op.at, op.terms, op.check === undefined ? undefined : { range: op.check.range, fail: tapeSite(op.check.replay, op.at) });
+        break;
+      case "check":
+        be.check(op.at, op.range, tapeSite(op.replay, op.at));
+        break;
+    }
+  }
+  if (source !== undefined) asm.note("end of program: return 0");
+  const exit = asm.newLabel();
+  be.stub(0, exit);
+
+  // Cold code, out of the way of the loops: one stub per exit, then the shared exit.
+  if (source !== undefined && sites.length > 1) asm.note("exits to JavaScript: each returns its site number");
+  sites.forEach((site, id) => {
+    if (site.kind === "done") return;
+    asm.bind(site.stub);
+    be.stub(id, exit);
+    if (site.kind === "input") {
+      asm.bind(site.eof);
+      if (options.eof !== "unchanged") be.set(site.at, options.eof & 0xff);
+      be.jump(site.after);
+    }
+  });
+  asm.bind(exit);
+  be.exit();
+
+  const code = asm.finish();
+  const at = (label: Label) => code.labelOffset(label);
+  return {
+    code,
+    start: at(start),
+    sites: sites.map((s): Site => {
+      switch (s.kind) {
+        case "done":
+          return s;
+        case "flush":
+          return { kind: "flush", retry: at(s.retry) };
+        case "input":
+          return { kind: "input", retry: at(s.retry), eof: at(s.eof) };
+        case "tape":
+          return { kind: "tape", replay: s.replay, at: s.at, rewind: s.rewind };
+      }
+    }),
+  };
+}
+
+const COMMANDS = /[^+\-<>.,[\]]/g;
+
+/** The listing note for an op: the Brainfuck it came from, and where. */
+function describe(op: Op, source: string): string {
+  const span = op.kind === "check" ? op.replay : op.span;
+  let text = source.slice(span.start, Math.min(span.end, span.start + 200)).replace(COMMANDS, "");
+  if (text.length > 40) text = `${text.slice(0, 37)}...`;
+  const where = `${span.line}:${span.column}`;
+  switch (op.kind) {
+    case "check":
+      return `${where} check cells ${op.at + op.range.lo}..${op.at + op.range.hi} for: ${text}`;
+    case "move":
+      return `${where} ] moves the pointer by ${op.delta}`;
+    case "mul":
+      return `${where} ${text}  (multiply: ${op.terms.map((t) => `[${op.at + t.at}] += [${op.at}]*${t.factor}`).join(", ") || "clear"})`;
+    case "scan":
+      return `${where} ${text}  (scan by ${op.step})`;
+    case "open":
+      return `${where} ${text}${op.entryCheck === undefined ? "" : `  (checks cells ${op.at + op.entryCheck.range.lo}..${op.at + op.entryCheck.range.hi} once, on entry)`}`;
+    default:
+      return `${where} ${text}`;
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Chapter three's entry points: Brainfuck source to native code (any target), and to a program that
+ * runs on this host.
+ *
+ *   using hello = compileBrainfuck("++++++++[>++++++++<-]>+.");
+ *   hello.run(); // Uint8Array [65]: "A"
+ */
+import type { Assembler } from "../emit.ts";
+import { JitError } from "../errors.ts";
+import { type CodeMemory, hostMemory } from "../jit.ts";
+import { formatListing } from "../listing.ts";
+import { type Target, hostPlatform } from "../platform.ts";
+import { arm64Backend } from "./arm64.ts";
+import { type BfBackend, type BfCode, type BfOptions, type EofMode, generate } from "./codegen.ts";
+import type { Op } from "./ir.ts";
+import { PASSES, type PassName, optimize } from "./optimize.ts";
+import { parse } from "./parse.ts";
+import { type BrainfuckProgram, load } from "./runtime.ts";
+import { x64Backend } from "./x64.ts";
+
+export const DEFAULT_TAPE = 30_000;
+/** The largest tape: 2^30 cells keeps every cell index and check constant inside 32 bits. */
+export const MAX_TAPE = 2 ** 30;
+
+export interface BrainfuckOptions {
+  /** Cells on the tape (default 30,000; 1 .. 2^30). */
+  readonly tape?: number;
+  /** What `,` does at end of input: "unchanged" (default), 0, or -1 (stores 255). */
+  readonly eof?: EofMode;
+  /** The optional optimizer passes to run (default: all of them); bounds checks are always placed. */
+  readonly passes?: readonly PassName[];
+}
+
+export interface AssembleOptions extends BrainfuckOptions {
+  /** Default: this host's target. */
+  readonly target?: Target;
+}
+
+export interface CompileOptions extends BrainfuckOptions {
+  /** Where to install the code; defaults to the process-wide host memory. */
+  readonly memory?: CodeMemory;
+}
+
+function checkedOptions(options: BrainfuckOptions): BfOptions {
+  const tape = options.tape ?? DEFAULT_TAPE;
+  if (!Number.isInteger(tape) || tape < 1 || tape > MAX_TAPE) {
+    throw new JitError("E_RANGE", `the tape must have 1 to ${MAX_TAPE} cells, not ${String(tape)}`);
+  }
+  const eof = options.eof ?? "unchanged";
+  if (eof !== "unchanged" && eof !== 0 && eof !== -1) {
+    throw new JitError("E_RANGE", `eof must be "unchanged", 0 or -1, not ${String(eof)}`);
+  }
+  for (const pass of options.passes ?? []) {
+    if (!(PASSES as readonly string[]).includes(pass)) throw new JitError("E_RANGE", `no optimizer pass named ${String(pass)}; there are ${PASSES.join(", ")}`);
+  }
+  return { tape, eof };
+}
+
+function backendFor(asm: Assembler, target: Target, options: BfOptions): BfBackend {
+  if (asm.arch === "x64") {
+    if (target.abi === "aapcs64") throw new JitError("E_TARGET", "the aapcs64 calling convention is for arm64 code");
+    return x64Backend(asm, target, options);
+  }
+  return arm64Backend(asm, target, options);
+}
+
+/** Parse and optimize: the IR a program compiles to (for tests and the book's before/after listings). */
+export function brainfuckIr(source: string, passes?: readonly PassName[]): Op[] {
+  return optimize(parse(source), passes);
+}
+
+function assemble(source: string, ops: readonly Op[], target: Target, options: BfOptions, notes: boolean): BfCode {
+  try {
+    return generate(ops, target, options, backendFor, notes ? source : undefined);
+  } catch (error) {
+    // An arm64 conditional branch reaches 1 MiB; a program whose loop or exit is further away than
+    // that is refused with a clear message rather than miscompiled.
+    if (error instanceof JitError && error.code === "E_RANGE") {
+      throw new JitError("E_RANGE", `the program is too large to compile for ${target.arch}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** Brainfuck to machine code for any target (nothing is mapped): for --dump and --listing. */
+export function assembleBrainfuck(source: string, options: AssembleOptions = {}): BfCode {
+  const checked = checkedOptions(options);
+  return assemble(source, brainfuckIr(source, options.passes), options.target ?? hostPlatform().target, checked, true);
+}
+
+/** Compile for this host and load: a program to run (many times) and dispose. */
+export function compileBrainfuck(source: string, options: CompileOptions = {}): BrainfuckProgram {
+  const checked = checkedOptions(options);
+  const memory = options.memory ?? hostMemory();
+  const host = memory.target;
+  const ops = brainfuckIr(source, options.passes);
+  const bf = assemble(source, ops, host, checked, false);
+  const listing = () => formatListing(assemble(source, ops, host, checked, true).code);
+  return load(memory, bf, source, checked, listing);
+}
+
+export type { BrainfuckIo, BrainfuckProgram } from "./runtime.ts";
+export type { EofMode } from "./codegen.ts";
+export type { PassName } from "./optimize.ts";
+export { PASSES } from "./optimize.ts";

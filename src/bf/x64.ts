@@ -1,0 +1,128 @@
+/**
+ * Brainfuck on x86-64 (System V and Win64 alike). Registers, all caller-saved in both conventions, so
+ * nothing is saved or restored and no stack is used:
+ *   r8  the state block        r9  cell 0 (the tape's base)   r10 the pointer, a cell index
+ *   r11 the next output byte   eax, ecx scratch
+ * A cell is [r9 + r10 + offset]. A bounds check is one unsigned compare: cells p+lo .. p+hi are on a
+ * tape of n cells exactly when (p + lo) mod 2^32 < n - (hi - lo), a constant (n <= 2^30 and every
+ * offset is far below 2^31, so the low 32 bits of p + lo decide).
+ */
+import { type Label, type X64Assembler, type X64Gp, type X64Mem, eax, ecx, rax, rcx, rdi, x64Gp, x64Mem } from "../emit.ts";
+import type { Target } from "../platform.ts";
+import { type BfBackend, type BfOptions, STATE } from "./codegen.ts";
+import type { Range, Term } from "./ir.ts";
+
+const r8 = x64Gp(8, 64), r9 = x64Gp(9, 64), r10 = x64Gp(10, 64), r10d = x64Gp(10, 32), r11 = x64Gp(11, 64);
+const al = x64Gp(0, 8), cl = x64Gp(1, 8);
+
+export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions): BfBackend {
+  const cell = (at: number): X64Mem => x64Mem(r9, at, r10);
+  const field = (offset: number): X64Mem => x64Mem(r8, offset);
+  const size = options.tape;
+
+  /** jae fail unless (r10 + first) mod 2^32 < limit. */
+  const inRange = (first: number, limit: number, fail: Label, index: X64Gp = eax) => {
+    if (limit <= 0) {
+      asm.jmp(fail); // more cells than the tape has: fails whenever it runs
+      return;
+    }
+    if (first === 0) asm.cmpRI(r10d, limit);
+    else {
+      asm.leaRM(index, x64Mem(r10, first));
+      asm.cmpRI(index, limit);
+    }
+    asm.jcc("ae", fail);
+  };
+
+  return {
+    asm,
+    entry() {
+      asm.comment(`the state block (argument 1, ${target.abi === "win64" ? "rcx" : "rdi"})`).movRR(r8, target.abi === "win64" ? rcx : rdi);
+      asm.comment("cell 0").movRM(r9, field(STATE.tape));
+      asm.comment("the pointer (a cell index)").movRM(r10, field(STATE.pointer));
+      asm.comment("the next output byte").movRM(r11, field(STATE.outNext));
+      asm.comment("start, or continue where the last call stopped").movRM(rax, field(STATE.resume));
+      asm.jmpR(rax);
+    },
+    exit() {
+      asm.comment("save the pointer").movMR(field(STATE.pointer), r10);
+      asm.comment("save the output position").movMR(field(STATE.outNext), r11);
+      asm.comment("return the site number in eax").ret();
+    },
+    stub(site, exit) {
+      asm.movRI32(eax, site);
+      asm.jmp(exit);
+    },
+    add(at, delta) {
+      asm.addMI8(cell(at), delta);
+    },
+    set(at, value) {
+      asm.movMI8(cell(at), value);
+    },
+    move(delta) {
+      // 64-bit: with moves deferred, the register may stand left of cell 0 while p + offset is on the tape.
+      asm.addRI(r10, delta);
+    },
+    output(at, full) {
+      asm.comment("output buffer full?").cmpRM(r11, field(STATE.outEnd));
+      asm.jcc("ae", full);
+      asm.movzxRM8(eax, cell(at));
+      asm.movMR(x64Mem(r11), al);
+      asm.incR(r11);
+    },
+    input(at, empty) {
+      asm.comment("the next input byte").movRM(rax, field(STATE.inNext));
+      asm.comment("input buffer empty?").cmpRM(rax, field(STATE.inEnd));
+      asm.jcc("ae", empty);
+      asm.movzxRM8(ecx, x64Mem(rax));
+      asm.movMR(cell(at), cl);
+      asm.incR(rax);
+      asm.movMR(field(STATE.inNext), rax);
+    },
+    jumpIfZero(at, target) {
+      asm.cmpMI8(cell(at), 0);
+      asm.jcc("e", target);
+    },
+    jumpIfNonZero(at, target) {
+      asm.cmpMI8(cell(at), 0);
+      asm.jcc("ne", target);
+    },
+    jump(target) {
+      asm.jmp(target);
+    },
+    check(at, range: Range, fail) {
+      inRange(at + range.lo, size - (range.hi - range.lo), fail);
+    },
+    scan(at, step, fail) {
+      const loop = asm.newLabel();
+      const done = asm.newLabel();
+      asm.cmpMI8(cell(at), 0);
+      asm.jcc("e", done);
+      asm.bind(loop);
+      asm.addRI(r10, step);
+      inRange(at, size, fail);
+      asm.cmpMI8(cell(at), 0);
+      asm.jcc("ne", loop);
+      asm.bind(done);
+    },
+    mul(at, terms: readonly Term[], check) {
+      const skip = asm.newLabel();
+      asm.comment("the loop cell: how many times the loop would run").movzxRM8(eax, cell(at));
+      if (check !== undefined) {
+        asm.cmpRI(eax, 0);
+        asm.jcc("e", skip);
+        inRange(at + check.range.lo, size - (check.range.hi - check.range.lo), check.fail, ecx);
+      }
+      for (const term of terms) {
+        if (term.factor === 1) asm.addMR8(cell(at + term.at), al);
+        else if (term.factor === 255) asm.subMR8(cell(at + term.at), al);
+        else {
+          asm.imulRRI(ecx, eax, term.factor > 127 ? term.factor - 256 : term.factor);
+          asm.addMR8(cell(at + term.at), cl);
+        }
+      }
+      asm.movMI8(cell(at), 0);
+      if (check !== undefined) asm.bind(skip);
+    },
+  };
+}
