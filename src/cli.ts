@@ -11,6 +11,9 @@ const args = {
   term: { type: "positional", required: false, description: "the constant to add, a decimal 32-bit integer" },
   inputs: { type: "positional", required: false, description: "values to call the function with (default: 1 2 3)" },
   expr: { type: "string", alias: ["e"], valueHint: "expression", description: "compile an integer expression in x instead of the adder" },
+  bf: { type: "string", valueHint: "file", description: "compile the Brainfuck program in FILE and run it (stdin is its input, stdout its output)" },
+  tape: { type: "string", valueHint: "cells", description: "with --bf: cells on the tape (default 30000, up to 1073741824)" },
+  eof: { type: "string", valueHint: "0|-1|unchanged", description: "with --bf: what ',' stores at end of input (default: leaves the cell unchanged)" },
   dump: { type: "boolean", description: "print the machine code as hex bytes (xxd -g1 style) instead of running it" },
   listing: { type: "boolean", description: "print an annotated listing (offset, bytes, assembly) instead of running" },
   trace: { type: "boolean", description: "run, and narrate each step (mmap, write, mprotect, calls, munmap) on stderr" },
@@ -26,6 +29,9 @@ export const command = defineCommand({
     buildPlan({
       positionals: parsed._,
       expr: parsed.expr,
+      bf: parsed.bf,
+      tape: parsed.tape,
+      eof: parsed.eof,
       dump: parsed.dump,
       listing: parsed.listing,
       trace: parsed.trace,
@@ -42,11 +48,13 @@ const EPILOGUE = `EXAMPLES
   babyjit -4 --listing             the code, one instruction per line
   babyjit --expr 'x * x - 3' 1 2   -2 1
   babyjit -4 --dump --arch arm64   the arm64 bytes, from any machine
+  babyjit --bf hello.b             compile a Brainfuck program and run it
 
 EXIT CODES
 
-  0 ok, 64 usage error, 65 division by zero, 69 platform not supported,
-  70 internal error, 71 system call failed (mmap, mprotect, ...)`;
+  0 ok, 64 usage error, 65 division by zero, unmatched bracket or pointer off
+  the tape, 66 cannot read FILE, 69 platform not supported, 70 internal error,
+  71 system call failed (mmap, mprotect, ...), 74 cannot write the output`;
 
 /**
  * citty (like node:util's parseArgs) reads `-4` as a flag. Rewrite argv so it cannot: options first,

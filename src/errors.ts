@@ -44,3 +44,16 @@ export class OsError extends JitError {
     this.strerror = strerror;
   }
 }
+
+/**
+ * A failure of the babyjit command that already says everything: printed as `babyjit: <message>` and
+ * exited with `exitCode` (a sysexits code). The library never throws it.
+ */
+export class CommandError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.name = "CommandError";
+    this.exitCode = exitCode;
+  }
+}

@@ -7,6 +7,8 @@ import { hexBytes } from "./listing.ts";
 import type { Platform } from "./platform.ts";
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
+/** All of a small function's bytes; the first 32 of a large one (a Brainfuck program's, say). */
+const shortHex = (bytes: Uint8Array): string => (bytes.length <= 64 ? hexBytes(bytes) : `${hexBytes(bytes.subarray(0, 32))} ...`);
 
 export function tracingOs(os: OsMemory, log: (line: string) => void, platform: Platform): OsMemory {
   const windows = platform.memory.kind === "windows";
@@ -36,7 +38,7 @@ export function tracingOs(os: OsMemory, log: (line: string) => void, platform: P
     },
     write(address, bytes) {
       os.write(address, bytes);
-      log(`wrote ${bytes.length} bytes at ${hex(address)}: ${hexBytes(bytes)}`);
+      log(`wrote ${bytes.length} bytes at ${hex(address)}: ${shortHex(bytes)}`);
     },
     ...(os.patch === undefined
       ? {}

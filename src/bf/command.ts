@@ -1,0 +1,113 @@
+/**
+ * `babyjit --bf FILE`: read the file, compile it, and run it with stdin as its input and stdout as its
+ * output (or dump or list its code). Every failure becomes a CommandError with its sysexits code.
+ */
+import { readFileSync, readSync, writeSync } from "node:fs";
+import { CommandError, JitError } from "../errors.ts";
+import { CodeMemory, hostMemory } from "../jit.ts";
+import type { OsMemory } from "../os.ts";
+import type { Target } from "../platform.ts";
+import type { EofMode } from "./codegen.ts";
+import { assembleBrainfuck, compileBrainfuck } from "./compile.ts";
+import { BUFFER_BYTES } from "./runtime.ts";
+
+const EX_DATAERR = 65, EX_NOINPUT = 66, EX_IOERR = 74;
+
+export interface BrainfuckCommand {
+  readonly file: string;
+  readonly tape: number;
+  readonly eof: EofMode;
+  readonly mode: "run" | "dump" | "listing";
+  readonly target: Target;
+  readonly trace?: (line: string) => void;
+  /** The OS layer to map memory with (tests, --trace); by default the process-wide code memory's. */
+  readonly os?: OsMemory;
+}
+
+/** What the errno codes Node reports mean, in the words of strerror(3). */
+const STRERROR: Record<string, string> = {
+  ENOENT: "No such file or directory",
+  EACCES: "Permission denied",
+  EISDIR: "Is a directory",
+  ENOTDIR: "Not a directory",
+  ENOSPC: "No space left on device",
+  EIO: "Input/output error",
+  EBADF: "Bad file descriptor",
+  ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long",
+};
+
+function describe(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && STRERROR[code] !== undefined) return STRERROR[code];
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Returns the text to print for dump/listing, or undefined after a run. */
+export function brainfuckCommand(cmd: BrainfuckCommand, format: (code: import("../emit.ts").Code) => string): string | undefined {
+  let source: string;
+  try {
+    source = readFileSync(cmd.file, "utf8");
+  } catch (error) {
+    throw new CommandError(`${cmd.file}: ${describe(error)}`, EX_NOINPUT);
+  }
+  try {
+    if (cmd.mode !== "run") return format(assembleBrainfuck(source, { target: cmd.target, tape: cmd.tape, eof: cmd.eof }).code);
+    run(source, cmd);
+    return undefined;
+  } catch (error) {
+    if (error instanceof JitError && (error.code === "E_SYNTAX" || error.code === "E_TAPE" || error.code === "E_RANGE")) {
+      const hint = error.code === "E_TAPE" && (error.cell ?? 0) >= cmd.tape ? `; raise --tape (now ${cmd.tape} cells)` : "";
+      throw new CommandError(`${cmd.file}:${error.message}${hint}`, EX_DATAERR);
+    }
+    throw error;
+  }
+}
+
+/** Thrown by the output side when the reader has gone away: the run stops quietly. */
+class ReaderGone extends Error {}
+
+function run(source: string, cmd: BrainfuckCommand): void {
+  const own = cmd.os !== undefined;
+  const memory = own ? new CodeMemory(cmd.os as OsMemory, cmd.target) : hostMemory();
+  const program = compileBrainfuck(source, { tape: cmd.tape, eof: cmd.eof, memory });
+  const input = new Uint8Array(BUFFER_BYTES);
+  try {
+    program.stream({
+      read: () => {
+        const n = retrying(() => readSync(0, input, 0, input.length, null), "read the input");
+        return n === 0 ? null : input.subarray(0, n);
+      },
+      write: (chunk) => {
+        let done = 0;
+        while (done < chunk.length) done += retrying(() => writeSync(1, chunk, done, chunk.length - done), "write the output");
+      },
+      ...(cmd.trace === undefined ? {} : { trace: cmd.trace }),
+    });
+  } catch (error) {
+    if (!(error instanceof ReaderGone)) throw error;
+  } finally {
+    program.dispose();
+    if (own) memory.close();
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** A read or write, retried while the descriptor says "try again" (a non-blocking pipe); errors mapped. */
+function retrying(io: () => number, what: string): number {
+  for (;;) {
+    try {
+      return io();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === "EAGAIN" || code === "EWOULDBLOCK" || code === "EINTR") {
+        Atomics.wait(pause, 0, 0, 1);
+        continue;
+      }
+      if (code === "EOF" && what === "read the input") return 0;
+      if (code === "EPIPE" || code === "EOF") throw new ReaderGone();
+      throw new CommandError(`cannot ${what}: ${describe(error)}`, EX_IOERR);
+    }
+  }
+}
