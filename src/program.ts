@@ -5,14 +5,14 @@
  */
 import { emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
-import { JitError, OsError } from "./errors.ts";
+import { CommandError, JitError, OsError } from "./errors.ts";
 import { CodeMemory, hostMemory, hostOs, install } from "./jit.ts";
 import type { OsMemory } from "./os.ts";
 import { parseInt32 } from "./int32.ts";
 import { type Abi, type Target, hostPlatform, sameTarget, targetFor } from "./platform.ts";
 
 /** sysexits.h */
-export const EXIT = { OK: 0, USAGE: 64, DATAERR: 65, UNAVAILABLE: 69, SOFTWARE: 70, OSERR: 71 } as const;
+export const EXIT = { OK: 0, USAGE: 64, DATAERR: 65, NOINPUT: 66, UNAVAILABLE: 69, SOFTWARE: 70, OSERR: 71, IOERR: 74 } as const;
 
 export interface Io {
   out(text: string): void;
@@ -36,7 +36,10 @@ export function processIo(): Io {
   };
 }
 
-export type Source = { readonly kind: "adder"; readonly term: number } | { readonly kind: "expr"; readonly text: string };
+export type Source =
+  | { readonly kind: "adder"; readonly term: number }
+  | { readonly kind: "expr"; readonly text: string }
+  | { readonly kind: "bf"; readonly file: string; readonly tape: number; readonly eof: "unchanged" | 0 | -1 };
 
 export interface Plan {
   readonly source: Source;
@@ -65,6 +68,9 @@ export class UsageError extends Error {
 export interface CommandArgs {
   readonly positionals: readonly string[];
   readonly expr?: string;
+  readonly bf?: string;
+  readonly tape?: string;
+  readonly eof?: string;
   readonly dump?: boolean;
   readonly listing?: boolean;
   readonly trace?: boolean;
@@ -94,7 +100,14 @@ export function buildPlan(args: CommandArgs): Plan {
   };
   let source: Source;
   let rest = args.positionals;
-  if (args.expr !== undefined) {
+  if (args.bf === undefined && (args.tape !== undefined || args.eof !== undefined)) {
+    throw new UsageError(`--${args.tape !== undefined ? "tape" : "eof"} is for Brainfuck programs: use it with --bf FILE`);
+  }
+  if (args.bf !== undefined) {
+    if (args.expr !== undefined) throw new UsageError("--bf and --expr both name the program to compile: choose one");
+    if (rest.length > 0) throw new UsageError(`--bf runs the program with stdin as its input; unexpected argument '${rest[0]}'`);
+    source = { kind: "bf", file: args.bf, tape: tapeCells(args.tape), eof: eofMode(args.eof) };
+  } else if (args.expr !== undefined) {
     source = { kind: "expr", text: args.expr };
   } else {
     const [term, ...inputs] = rest;
@@ -122,7 +135,24 @@ export function buildPlan(args: CommandArgs): Plan {
   };
 }
 
+const MAX_TAPE = 2 ** 30; // as src/bf/compile.ts (not imported: the common path does not load the Brainfuck chapter)
+
+function tapeCells(text: string | undefined): number {
+  if (text === undefined) return 30_000;
+  const cells = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(cells >= 1 && cells <= MAX_TAPE)) throw new UsageError(`invalid --tape '${text}': expected a number of cells from 1 to ${MAX_TAPE}`);
+  return cells;
+}
+
+function eofMode(text: string | undefined): "unchanged" | 0 | -1 {
+  if (text === undefined || text === "unchanged") return "unchanged";
+  if (text === "0") return 0;
+  if (text === "-1") return -1;
+  throw new UsageError(`invalid --eof '${text}': expected 0, -1 or unchanged`);
+}
+
 function generate(source: Source, target: Target): { code: Code; checked: boolean; arity: number } {
+  if (source.kind === "bf") throw new JitError("E_INTERNAL", "Brainfuck programs are compiled by bf/command.ts");
   if (source.kind === "adder") return { code: emitAdder(target, source.term), checked: false, arity: 1 };
   const { assembleExpression } = require("./expr/compile.ts") as typeof import("./expr/compile.ts");
   try {
@@ -148,15 +178,16 @@ export function execute(plan: Plan, io: Io, os?: OsMemory): number {
 }
 
 function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
-  const host = plan.mode === "run" || plan.target === undefined ? hostPlatform() : undefined;
-  const target = plan.target ?? host?.target;
-  if (target === undefined) throw new JitError("E_INTERNAL", "no target");
+  // Only running needs a supported host: dumping and listing read code for any target they name.
+  const host = plan.mode === "run" ? hostPlatform() : undefined;
+  const target = plan.target ?? host?.target ?? targetToRead(plan.mode);
   if (plan.mode === "run" && host !== undefined && !sameTarget(target, host.target)) {
     throw new UsageError(
       `cannot run ${target.arch} (${target.abi}) code on this ${host.target.arch} (${host.target.abi}) host; ` +
         "use --dump or --listing to read code for another target",
     );
   }
+  if (plan.source.kind === "bf") return brainfuck(plan, plan.source, target, io, os);
   const { code, checked, arity } = generate(plan.source, target);
   if (plan.mode !== "run") {
     // Loaded only when asked for, like trace.ts below: start-up pays for what the common path uses.
@@ -195,6 +226,33 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   return EXIT.OK;
 }
 
+/** `--bf FILE`: compile and run (or dump or list) a Brainfuck program; see bf/command.ts. */
+function brainfuck(plan: Plan, source: Extract<Source, { kind: "bf" }>, target: Target, io: Io, os: OsMemory | undefined): number {
+  const { brainfuckCommand } = require("./bf/command.ts") as typeof import("./bf/command.ts");
+  const { formatListing, hexBytes } = require("./listing.ts") as typeof import("./listing.ts");
+  const trace = plan.trace ? (line: string) => io.err(`trace: ${line}`) : undefined;
+  const base = trace === undefined ? os : (require("./trace.ts") as typeof import("./trace.ts")).tracingOs(os ?? hostOs(), trace, hostPlatform());
+  const text = brainfuckCommand(
+    { file: source.file, tape: source.tape, eof: source.eof, mode: plan.mode, target, ...(trace === undefined ? {} : { trace }), ...(base === undefined ? {} : { os: base }) },
+    (code) => (plan.mode === "dump" ? hexBytes(code.bytes) : formatListing(code, { color: plan.color ?? io.color })),
+  );
+  if (text !== undefined) io.out(text);
+  return EXIT.OK;
+}
+
+/** The target --dump/--listing read when none is named: this host's, or a usage error saying what to name. */
+function targetToRead(mode: "dump" | "listing" | "run"): Target {
+  try {
+    return hostPlatform().target;
+  } catch (error) {
+    if (!(error instanceof JitError && error.code === "E_UNSUPPORTED")) throw error;
+    throw new UsageError(
+      `${process.platform}-${process.arch} runs no babyjit code, so --${mode} needs a target: ` +
+        "pass --arch x64 (with --abi sysv or win64) or --arch arm64",
+    );
+  }
+}
+
 const CARET_WIDTH = 60;
 
 /** The part of a long expression around `column` (1-based), with … where it was cut; tabs and newlines as spaces. */
@@ -219,6 +277,10 @@ export function report(error: unknown, io: Io): number {
     }
     io.err("Try 'babyjit --help' for more information.");
     return EXIT.USAGE;
+  }
+  if (error instanceof CommandError) {
+    io.err(`babyjit: ${error.message}`);
+    return error.exitCode;
   }
   if (error instanceof OsError) {
     io.err(`babyjit: ${error.syscall}: ${error.strerror}`);
