@@ -1,6 +1,6 @@
 /** The package as users get it: packed, installed into a fresh project, run with bunx. */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./support/cli.ts";
@@ -22,11 +22,43 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-test("the tarball ships the bin, the sources, the README and package.json only", () => {
-  expect(packed.every((p) => p === "package.json" || p === "README.md" || p.startsWith("bin/") || p.startsWith("src/"))).toBe(true);
+/** The bundle `prepack` makes (scripts/bundle-package.ts), named after the Bun that made it. */
+const BUNDLE = `dist/bundle/bun-${Bun.version}-${Bun.revision}`;
+
+test("the tarball ships the bin, the sources, this Bun's bytecode bundle, the README and package.json only", () => {
+  const shipped = (p: string) => p === "package.json" || p === "README.md" || p.startsWith("bin/") || p.startsWith("src/") || p.startsWith(`${BUNDLE}/`);
+  expect(packed.filter((p) => !shipped(p))).toEqual([]);
   expect(packed).toContain("bin/babyjit.js");
   expect(packed).toContain("src/index.ts");
+  expect(packed).toContain(`${BUNDLE}/main.js`);
+  expect(packed).toContain(`${BUNDLE}/main.js.jsc`);
   expect(packed.some((p) => p.startsWith("test/"))).toBe(false);
+  // postpack removed it from the checkout again, so that `bun bin/babyjit.js` there runs the sources.
+  expect(existsSync(join(ROOT, "dist", "bundle"))).toBe(false);
+});
+
+test("the installed bin runs the bundle, and says so when asked (BABYJIT_DEBUG_LOADER)", () => {
+  const env = { ...process.env, BABYJIT_DEBUG_LOADER: "1" };
+  const p = Bun.spawnSync([process.execPath, "x", "babyjit", "-4"], { cwd: dir, env, stdout: "pipe", stderr: "pipe" });
+  const installed = join(dir, "node_modules", "babyjit");
+  expect({ stdout: p.stdout.toString(), stderr: p.stderr.toString(), exitCode: p.exitCode }).toEqual({
+    stdout: "-3 -2 -1\n",
+    stderr: `babyjit: loaded the bundle ${join(installed, "bin")}/../${BUNDLE}/main.js\n`,
+    exitCode: 0,
+  });
+});
+
+test("a bundle made by another Bun is not used: the installed bin runs the sources", () => {
+  const installed = join(dir, "node_modules", "babyjit");
+  const other = join(installed, "dist", "bundle", "bun-0.0.1-0000000000000000000000000000000000000000");
+  renameSync(join(installed, BUNDLE), other);
+  try {
+    const env = { ...process.env, BABYJIT_DEBUG_LOADER: "1" };
+    const p = Bun.spawnSync([process.execPath, "x", "babyjit", "-4"], { cwd: dir, env, stdout: "pipe", stderr: "pipe" });
+    expect([p.stdout.toString(), p.stderr.toString(), p.exitCode]).toEqual(["-3 -2 -1\n", "babyjit: loaded the sources (no bundle made by this Bun)\n", 0]);
+  } finally {
+    renameSync(other, join(installed, BUNDLE));
+  }
 });
 
 test("bunx babyjit -4 prints -3 -2 -1 in a project that installed the tarball", () => {
