@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the emulator tests need, so that `bun test` can run babyjit for
-# real on arm64 Linux (qemu-aarch64 + Bun's linux-aarch64 build) and on Windows
-# x64 (Wine + Bun's windows-x64 build). See test/support/emu.ts.
+# real on arm64 Linux (qemu-aarch64 + Bun's linux-aarch64 build), on Windows
+# x64 (Wine + Bun's windows-x64 build) and on Windows on ARM64 (Bun's
+# windows-aarch64 build under arm64 Wine under qemu: .ci/setup-winarm64.sh).
+# See test/support/emu.ts.
 #
 # Idempotent and quick when everything is already there; prints one line per
 # thing it did. Everything it downloads lives outside the project tree in
 #   ${BABYJIT_EMU_DIR:-$HOME/.cache/babyjit-emu}
 #     bun-linux-aarch64/bun        + VERSION
 #     bun-windows-x64/bun.exe      + VERSION, bcryptprimitives.dll (+ .sha256)
+#     bun-windows-aarch64/bun.exe  + VERSION (the rest: .ci/setup-winarm64.sh)
 #     bun-windows-x64/bun-wine.exe same program, sections moved to 4 KiB file
 #                                  offsets so Wine maps it instead of reading it
 #     wineprefix/                  (its z: drive maps /, so never inside the repo)
@@ -81,6 +84,7 @@ fetch_bun() {
 }
 fetch_bun @oven/bun-linux-aarch64 bun-linux-aarch64 bun
 fetch_bun @oven/bun-windows-x64 bun-windows-x64 bun.exe
+fetch_bun @oven/bun-windows-aarch64 bun-windows-aarch64 bun.exe
 
 # `bun build --compile --target=bun-<os>-<arch>` downloads exactly this binary into
 # Bun's cache as bun-<os>-<arch>-v<ver>. Seed it so a plain cross-compile works
@@ -96,6 +100,7 @@ seed_cache() {
 }
 seed_cache "$DIR/bun-linux-aarch64/bun" "bun-linux-aarch64-v$VER"
 seed_cache "$DIR/bun-windows-x64/bun.exe" "bun-windows-x64-v$VER"
+seed_cache "$DIR/bun-windows-aarch64/bun.exe" "bun-windows-aarch64-v$VER"
 
 # ----------------------------------------- bun-wine.exe: the same, faster to load
 # Bun's PE has FileAlignment 0x200, so .text (88 MB) starts at file offset 0x400.
@@ -166,5 +171,8 @@ if [ "$fresh_fast" = 1 ]; then
   rm -f "$out" "$err"
   wineserver -k 2>/dev/null || true
 fi
+
+# Windows on ARM64: arm64 Wine in a private root, beside the amd64 Wine above.
+BABYJIT_EMU_DIR="$DIR" bash "$ROOT/.ci/setup-winarm64.sh"
 
 say "ready (bun $VER, assets in $DIR)"

@@ -4,7 +4,7 @@
  */
 import { buildFlags } from "./build-flags.ts";
 
-const TARGETS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "windows-x64"] as const;
+const TARGETS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "windows-x64", "windows-arm64"] as const;
 
 // The flags of the "build" script, so every executable is built the same way.
 const { flags, entry } = buildFlags();

@@ -116,6 +116,20 @@ const PLATFORMS: Readonly<Record<string, Platform>> = {
     icache: { kind: "symbol", library: ["kernel32.dll"], symbol: "FlushInstructionCache" },
     patch: "mprotect",
   },
+  /**
+   * Windows on ARM64 passes integer arguments as AAPCS64 does (x0-x7, the result in w0/x0), so the
+   * arm64 code generators serve it unchanged; what differs is the OS around them. x18 holds the
+   * thread's TEB there and must never be written: no arm64 code path of babyjit touches it (checked
+   * over generated code by test/platform.test.ts). Unlike x86-64, arm64 needs the instruction cache
+   * flushed after every write of code, which FlushInstructionCache does.
+   */
+  "win32-arm64": {
+    os: "win32",
+    target: { arch: "arm64", abi: "aapcs64" },
+    memory: WINDOWS_MEMORY,
+    icache: { kind: "symbol", library: ["kernel32.dll"], symbol: "FlushInstructionCache" },
+    patch: "mprotect",
+  },
 };
 
 export const SUPPORTED_PLATFORMS: readonly string[] = Object.keys(PLATFORMS);

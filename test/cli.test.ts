@@ -130,7 +130,7 @@ describe("a platform babyjit does not support", () => {
     const r = run([process.execPath, "--preload", preload, BIN, "-4"], { ...process.env, FAKE_PLATFORM: platform, FAKE_ARCH: arch });
     expect(r).toEqual({
       stdout: "",
-      stderr: `babyjit: ${platform}-${arch} is not supported: babyjit generates code for linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64\n`,
+      stderr: `babyjit: ${platform}-${arch} is not supported: babyjit generates code for linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64, win32-arm64\n`,
       exitCode: 69,
     });
     // Reading code for a real target still works there: nothing touches the host's memory.

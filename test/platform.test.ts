@@ -1,8 +1,15 @@
 /** The platform table: what babyjit would do on each OS and architecture, including those not run here. */
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { JitError, platformFor, targetFor } from "../src/index.ts";
 import { emitAdder } from "../src/adder.ts";
+import type { Code } from "../src/emit.ts";
+import { generate } from "../src/expr/codegen.ts";
+import { fold } from "../src/expr/fold.ts";
+import { parse } from "../src/expr/parse.ts";
 import { hexBytes } from "../src/listing.ts";
+import { MAX_ARITY, emitTrampoline } from "../src/trampoline.ts";
+import { BIN, run } from "./support/cli.ts";
+import { makeRng, randomExpr } from "./support/exprgen.ts";
 
 const rows = [
   // os, arch, abi, memory kind, libc/kernel32 names, MAP_ANON, icache flush, adder bytes
@@ -11,6 +18,7 @@ const rows = [
   ["darwin", "x64", "sysv", "posix", "libSystem.B.dylib", 0x1000, "coherent", "48 c7 c0 fc ff ff ff 48 01 f8 c3"],
   ["darwin", "arm64", "aapcs64", "posix", "libSystem.B.dylib", 0x1000, "sys_icache_invalidate", "69 00 80 12 00 00 09 0b c0 03 5f d6"],
   ["win32", "x64", "win64", "windows", "kernel32.dll", undefined, "FlushInstructionCache", "48 c7 c0 fc ff ff ff 48 01 c8 c3"],
+  ["win32", "arm64", "aapcs64", "windows", "kernel32.dll", undefined, "FlushInstructionCache", "69 00 80 12 00 00 09 0b c0 03 5f d6"],
 ] as const;
 
 test.each(rows)("%s-%s: %s ABI, %s memory", (os, arch, abi, kind, library, mapAnon, flush, adder) => {
@@ -34,13 +42,13 @@ test.each([
   ["freebsd", "x64"],
   ["linux", "ia32"],
   ["linux", "riscv64"],
-  ["win32", "arm64"],
+  ["win32", "ia32"],
   ["aix", "ppc64"],
 ])("%s-%s is refused with E_UNSUPPORTED, naming the platform", (os, arch) => {
   expect(() => platformFor(os, arch)).toThrow(
     new JitError(
       "E_UNSUPPORTED",
-      `${os}-${arch} is not supported: babyjit generates code for linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64`,
+      `${os}-${arch} is not supported: babyjit generates code for linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64, win32-arm64`,
     ),
   );
 });
@@ -49,4 +57,116 @@ test("targetFor rejects a calling convention that does not exist for the archite
   expect(targetFor("arm64")).toEqual({ arch: "arm64", abi: "aapcs64" });
   expect(targetFor("x64", "win64")).toEqual({ arch: "x64", abi: "win64" });
   expect(() => targetFor("x64", "aapcs64")).toThrow("the aapcs64 calling convention does not exist for x64");
+});
+
+test("Windows on ARM64 is arm64 code with the Windows memory API, flushed with FlushInstructionCache", () => {
+  const p = platformFor("win32", "arm64");
+  expect(p).toEqual({
+    os: "win32",
+    target: { arch: "arm64", abi: "aapcs64" },
+    memory: platformFor("win32", "x64").memory,
+    icache: { kind: "symbol", library: ["kernel32.dll"], symbol: "FlushInstructionCache" },
+    patch: "mprotect",
+  });
+});
+
+/**
+ * Windows on ARM64 keeps the thread's TEB in x18, and Apple reserves it too: babyjit's arm64 code must
+ * never write it. Stronger and simpler to check: no instruction names x18/w18 at all. Every arm64 code
+ * path is covered: the adder, the trampolines, and the expression code generator with all registers
+ * and with 2 to 5 (so that it spills), over many random expressions. Both the emitter's own listing
+ * and llvm-mc's disassembly of the bytes are searched, and llvm-mc must decode every instruction.
+ */
+test("no arm64 code babyjit generates reads or writes x18 (the OS's platform register)", () => {
+  const arm64 = { arch: "arm64", abi: "aapcs64" } as const;
+  const codes: Code[] = [];
+  for (const term of [0, 1, -1, -4, 4095, 65535, 65536, -65536, 0x12345678, 2147483647, -2147483648]) codes.push(emitAdder(arm64, term));
+  for (let arity = 0; arity <= MAX_ARITY; arity++) codes.push(emitTrampoline(arm64, arity));
+  const rng = makeRng(18);
+  const paramSets = [[], ["x"], ["x", "y"], ["a", "b", "c"], ["p", "q", "r", "s"]];
+  for (let i = 0; i < 400; i++) {
+    const params = paramSets[i % paramSets.length] ?? ["x"];
+    const tree = fold(parse(randomExpr(rng, { maxDepth: 1 + (i % 7), params }), params));
+    for (const registers of [undefined, 2, 3, 5]) {
+      codes.push(generate(tree, { target: arm64, params, ...(registers === undefined ? {} : { registers }) }).code);
+    }
+  }
+  const X18 = /\b[xw]18\b/;
+  const listed = codes.flatMap((c) => c.listing.flatMap((l) => (l.kind === "insn" ? [l.text] : [])));
+  expect(listed.filter((text) => X18.test(text))).toEqual([]);
+
+  const bytes = codes.flatMap((c) => Array.from(c.bytes));
+  expect(bytes.length % 4).toBe(0);
+  const p = Bun.spawnSync(["llvm-mc", "-triple=aarch64", "--disassemble"], {
+    stdin: Buffer.from(bytes.map((b) => `0x${b.toString(16)}`).join(" ")),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  expect(p.stderr.toString()).toBe(""); // llvm-mc reports any word it cannot decode here
+  const instructions = p.stdout
+    .toString()
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0 && !line.startsWith("."));
+  expect(instructions.length).toBe(bytes.length / 4);
+  expect(instructions.filter((text) => X18.test(text))).toEqual([]);
+});
+
+describe("--dump and --listing on a platform babyjit cannot run code on", () => {
+  // A test-only preload makes Bun report another OS/architecture; the shipped CLI has no switch for this.
+  const preload = `${import.meta.dir}/fixtures/fake-platform.ts`;
+  const on = (platform: string, arch: string, args: string[]) =>
+    run([process.execPath, "--preload", preload, BIN, ...args], { ...process.env, NO_COLOR: "1", FAKE_PLATFORM: platform, FAKE_ARCH: arch });
+  const HINT = "Try 'babyjit --help' for more information.\n";
+
+  test.each([
+    ["freebsd", "x64"],
+    ["linux", "riscv64"],
+    ["openbsd", "arm64"],
+  ])("%s-%s: every target it names, with --arch and --abi", (platform, arch) => {
+    const cases: [string[], string][] = [
+      [["-4", "--dump", "--arch", "arm64"], "69 00 80 12 00 00 09 0b c0 03 5f d6\n"],
+      [["-4", "--dump", "--abi", "aapcs64"], "69 00 80 12 00 00 09 0b c0 03 5f d6\n"],
+      [["-4", "--dump", "--arch", "x64", "--abi", "sysv"], "48 c7 c0 fc ff ff ff 48 01 f8 c3\n"],
+      [["-4", "--dump", "--abi", "win64"], "48 c7 c0 fc ff ff ff 48 01 c8 c3\n"],
+      [["-4", "--dump", "--arch", "x64"], "48 c7 c0 fc ff ff ff 48 01 f8 c3\n"], // System V outside Windows
+      [["-e", "x / 2", "--dump", "--arch", "arm64"], `${hexBytes(generate(fold(parse("x / 2", ["x"])), { target: { arch: "arm64", abi: "aapcs64" }, params: ["x"] }).code.bytes)}\n`],
+    ];
+    for (const [args, stdout] of cases) expect({ args, ...on(platform, arch, args) }).toEqual({ args, stdout, stderr: "", exitCode: 0 });
+    const listing = on(platform, arch, ["-4", "--listing", "--arch", "arm64"]);
+    expect(listing).toEqual({
+      stdout: [
+        "0000  69 00 80 12  movn w9, #0x3   // w9 = -4, the term",
+        "0004  00 00 09 0b  add w0, w0, w9  // w0 holds the argument x and, on return, the result",
+        "0008  c0 03 5f d6  ret             // return to the address in x30",
+        "",
+      ].join("\n"),
+      stderr: "",
+      exitCode: 0,
+    });
+  });
+
+  test.each([
+    ["--dump", ["-4", "--dump"]],
+    ["--listing", ["-e", "x + 1", "--listing"]],
+  ])("without a target, %s says which to pass (exit 64)", (mode, args) => {
+    expect(on("freebsd", "x64", args)).toEqual({
+      stdout: "",
+      stderr: `babyjit: freebsd-x64 runs no babyjit code, so ${mode} needs a target: pass --arch x64 (with --abi sysv or win64) or --arch arm64\n${HINT}`,
+      exitCode: 64,
+    });
+  });
+
+  test.each([
+    [["-4"]],
+    [["-4", "--arch", "x64"]],
+    [["-e", "x * 2", "--trace", "3"]],
+  ])("running %p is refused with exit 69", (args) => {
+    expect(on("freebsd", "x64", args)).toEqual({
+      stdout: "",
+      stderr:
+        "babyjit: freebsd-x64 is not supported: babyjit generates code for linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64, win32-arm64\n",
+      exitCode: 69,
+    });
+  });
 });

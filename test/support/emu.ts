@@ -1,7 +1,8 @@
 /**
  * Emulator harness: run Bun (and so babyjit) for real on arm64 Linux under
- * qemu-aarch64 and on Windows x64 under Wine, from `bun test` on an x86-64
- * Linux host. `bash .ci/setup-emulators.sh` installs everything this needs.
+ * qemu-aarch64, on Windows x64 under Wine, and on Windows on ARM64 under
+ * Debian's arm64 Wine run by qemu-aarch64, from `bun test` on an x86-64 Linux
+ * host. `bash .ci/setup-emulators.sh` installs everything this needs.
  *
  * Conventions and gotchas (checked on Debian 12, Wine 8.0, qemu 7.2, Bun 1.4.5):
  * - Output is returned as the program wrote it. Neither qemu nor Wine rewrites
@@ -34,13 +35,21 @@
  *   therefore makes sure a persistent wineserver is up (started with stdio
  *   ignored, plus one warm-up run) before it runs anything.
  * - Do not set BUN_JSC_useJIT=0 for arm64 runs: bun:ffi needs the JIT.
+ * - Windows on ARM64 ("winarm64", set up by .ci/setup-winarm64.sh): Bun's
+ *   windows-aarch64 bun.exe under arm64 Wine 8, whose every process is an
+ *   arm64 Linux program run by qemu-aarch64. Same conventions as Wine x64
+ *   (Z: paths, exit codes, the directory-mismatch noise), its own prefix and
+ *   wineserver, and one more line group removed from `stderr`: "Wine cannot
+ *   find the FreeType font library ..." (the root has no arm64 FreeType; a
+ *   console program draws no text). A run takes ~0.6-1 s with a warm
+ *   wineserver and ~3-4 s cold; runWinArm64Many() runs two at a time.
  */
 import { afterAll, beforeAll, describe, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { constants, homedir, tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 
-export type EmuKind = "arm64" | "windows";
+export type EmuKind = "arm64" | "windows" | "winarm64";
 
 export interface RunOptions {
   /** Working directory (a Unix path, also under Wine). Default: process.cwd(). */
@@ -49,7 +58,7 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Text fed to the program's standard input (default: none, /dev/null). */
   stdin?: string;
-  /** Kill the run after this many milliseconds (default 60 000). */
+  /** Kill the run after this many milliseconds (default 60 000; 240 000 for Windows on ARM64). */
   timeoutMs?: number;
 }
 
@@ -85,6 +94,16 @@ export function winePrefix(): string {
   return join(emuDir(), "wineprefix");
 }
 
+/** Where setup-winarm64.sh unpacked arm64 Wine (a short path: see that script). */
+export function winArm64Root(): string {
+  return process.env.BABYJIT_WINARM64_ROOT || "/opt/bjwa64";
+}
+
+/** The Wine prefix of Windows on ARM64 (its own: each Wine architecture runs its own wineserver). */
+export function winArm64Prefix(): string {
+  return join(emuDir(), "wineprefix-arm64");
+}
+
 /** True in CI (CI=true), where a missing emulator must fail, never skip. */
 export function emulatorsRequired(): boolean {
   return process.env.CI === "true";
@@ -114,6 +133,16 @@ export function emuMissing(kind: EmuKind): string | null {
     if (!qemuPath()) missing.push("qemu-aarch64 (apt: qemu-user)");
     if (!existsSync(join(ARM64_SYSROOT, "lib", "libc.so.6"))) missing.push(`${ARM64_SYSROOT}/lib/libc.so.6 (apt: libc6-arm64-cross)`);
     if (!existsSync(join(emuDir(), "bun-linux-aarch64", "bun"))) missing.push(`${join(emuDir(), "bun-linux-aarch64", "bun")}`);
+  } else if (kind === "winarm64") {
+    if (!qemuPath()) missing.push("qemu-aarch64 (apt: qemu-user)");
+    const wine = join(winArm64Root(), "usr", "lib", "wine");
+    for (const file of [join(winArm64Root(), ".babyjit-stamp"), join(wine, "wine64"), join(wine, "wine64-preloader"), join(wine, "wineserver")]) {
+      if (!existsSync(file)) missing.push(file);
+    }
+    const bun = join(emuDir(), "bun-windows-aarch64", "bun.exe");
+    if (!existsSync(bun)) missing.push(bun);
+    const stub = join(winArm64Prefix(), "drive_c", "windows", "system32", "bcryptprimitives.dll");
+    if (!existsSync(stub)) missing.push(`the Wine prefix ${winArm64Prefix()} with ${stub}`);
   } else {
     if (!wine64Path()) missing.push("wine64 (apt: wine64)");
     if (!wineserverPath()) missing.push("wineserver (apt: wine)");
@@ -124,6 +153,11 @@ export function emuMissing(kind: EmuKind): string | null {
   }
   if (missing.length === 0) return null;
   return `${kind} emulator not available: missing ${missing.join(", ")}. Run: bash .ci/setup-emulators.sh`;
+}
+
+/** Path of Bun's windows-aarch64 bun.exe, or null if it can't be run here. */
+export function winArm64Bun(): string | null {
+  return emuMissing("winarm64") === null ? join(emuDir(), "bun-windows-aarch64", "bun.exe") : null;
 }
 
 /** Path of Bun's linux-aarch64 build, or null if it can't be run here. */
@@ -258,9 +292,56 @@ export function unixPath(windowsPath: string): string {
   return join(winePrefix(), "dosdevices", `${drive}:`, rest);
 }
 
-function wineEnv(extra: Record<string, string> | undefined): Record<string, string | undefined> {
+/**
+ * The two Wines: amd64 Wine for Windows x64, and arm64 Wine under qemu for Windows on ARM64. Each has
+ * its own prefix, and so its own wineserver; both can run at the same time.
+ */
+interface WineFlavour {
+  readonly kind: "windows" | "winarm64";
+  readonly prefix: string;
+  /** The command that runs a Windows program: `[...loader, exe, ...args]`. */
+  readonly loader: string[];
+  readonly server: string;
+  /** The bun.exe this flavour runs. */
+  readonly bun: string;
+  /** stderr lines that are Wine's and not the program's, removed from RunResult.stderr. */
+  readonly noise: readonly RegExp[];
+  /** The default RunOptions.timeoutMs: emulated twice over, a run on a loaded machine can take a minute. */
+  readonly timeoutMs: number;
+}
+
+/** Bun-under-Wine resolver noise (see the top of this file); may be wrapped in ANSI dim. */
+const WINE_DIR_MISMATCH =
+  /^(?:\x1b\[[0-9;]*m)*Internal error: directory mismatch for directory "[^"\n]*", fd \d+\[handle\]\. You don't need to do anything, but this indicates a bug\.(?:\x1b\[[0-9;]*m)*\r?\n/gm;
+/** arm64 Wine's warning that its root has no FreeType (four lines, printed by every process that loads gdi32). */
+const WINE_NO_FREETYPE =
+  /^Wine cannot find the FreeType font library\.  To enable Wine to\nuse TrueType fonts please install a version of FreeType greater than\nor equal to 2\.0\.5\.\nhttp:\/\/www\.freetype\.org\n/gm;
+
+function wineFlavour(kind: "windows" | "winarm64"): WineFlavour {
+  need(kind);
+  if (kind === "winarm64") {
+    const bin = join(winArm64Root(), "usr", "lib", "wine");
+    return {
+      kind,
+      prefix: winArm64Prefix(),
+      // wine64-preloader is setup-winarm64.sh's script: qemu-aarch64 with the root's libraries.
+      loader: [join(bin, "wine64-preloader"), join(bin, "wine64")],
+      server: join(bin, "wineserver"),
+      bun: join(emuDir(), "bun-windows-aarch64", "bun.exe"),
+      noise: [WINE_DIR_MISMATCH, WINE_NO_FREETYPE],
+      timeoutMs: 240_000,
+    };
+  }
+  const wine = wine64Path();
+  const server = wineserverPath();
+  const bun = windowsBun();
+  if (!wine || !server || !bun) throw new Error(emuMissing("windows") ?? "windows emulator not available");
+  return { kind, prefix: winePrefix(), loader: [wine], server, bun, noise: [WINE_DIR_MISMATCH], timeoutMs: DEFAULT_TIMEOUT_MS };
+}
+
+function wineEnv(flavour: WineFlavour, extra: Record<string, string> | undefined): Record<string, string | undefined> {
   const env = envWith(extra);
-  env.WINEPREFIX = winePrefix();
+  env.WINEPREFIX = flavour.prefix;
   env.WINEDEBUG = "-all";
   // Not needed by console programs, and keeps Wine away from any X/Wayland server.
   delete env.DISPLAY;
@@ -268,24 +349,42 @@ function wineEnv(extra: Record<string, string> | undefined): Record<string, stri
   return env;
 }
 
-let wineUsers = 0;
+const wineUsers = { windows: 0, winarm64: 0 };
+/** Whether this process started the flavour's wineserver (another test process may share it). */
+const wineStartedHere = { windows: false, winarm64: false };
 
 /**
- * Makes sure a persistent wineserver runs for our prefix. When none was running,
- * starts one with stdio ignored and does one warm-up run (boots Wine's services,
- * ~1.5 s), so later runs take ~0.1 s. Cheap (~10 ms) when the server is up.
+ * Makes sure a persistent wineserver runs for the flavour's prefix. When none was running,
+ * starts one with stdio ignored and does one warm-up run (boots Wine's services: ~1.5 s for x64,
+ * ~2-4 s for arm64 under qemu), so later runs take ~0.1 s (x64) or ~0.6-1 s (arm64). Cheap (~10 ms
+ * for x64, ~0.1 s under qemu) when the server is up.
  */
-function ensureWineServer(): void {
-  const server = wineserverPath();
-  const wine = wine64Path();
-  if (!server || !wine) throw new Error("wine64/wineserver not found");
-  const env = wineEnv(undefined);
+function ensureWineServer(flavour: WineFlavour): void {
+  const env = wineEnv(flavour, undefined);
   // Exit status 0: started now. Non-zero: one is already running for this prefix.
-  const started = Bun.spawnSync({ cmd: [server, `-p${WINESERVER_LINGER_S}`], env, stdio: ["ignore", "ignore", "ignore"] });
+  const started = Bun.spawnSync({ cmd: [flavour.server, `-p${WINESERVER_LINGER_S}`], env, stdio: ["ignore", "ignore", "ignore"] });
   if (started.exitCode !== 0) return;
-  const exe = windowsBun();
-  if (!exe) throw new Error(emuMissing("windows") ?? "windows emulator not available");
-  Bun.spawnSync({ cmd: [wine, exe, "--version"], env, stdio: ["ignore", "ignore", "ignore"], timeout: DEFAULT_TIMEOUT_MS });
+  wineStartedHere[flavour.kind] = true;
+  Bun.spawnSync({ cmd: [...flavour.loader, flavour.bun, "--version"], env, stdio: ["ignore", "ignore", "ignore"], timeout: flavour.timeoutMs });
+}
+
+function startFlavour(kind: "windows" | "winarm64"): void {
+  const flavour = wineFlavour(kind);
+  wineUsers[kind]++;
+  ensureWineServer(flavour);
+}
+
+/**
+ * `wineserver -k` once this process's last user is done, if this process started the server: one that
+ * another test process started (two test runs at once on one machine) is left to it, and exits by
+ * itself WINESERVER_LINGER_S after its last client.
+ */
+function stopFlavour(kind: "windows" | "winarm64"): void {
+  if (wineUsers[kind] > 0) wineUsers[kind]--;
+  if (wineUsers[kind] > 0 || !wineStartedHere[kind] || emuMissing(kind) !== null) return;
+  wineStartedHere[kind] = false;
+  const flavour = wineFlavour(kind);
+  Bun.spawnSync({ cmd: [flavour.server, "-k"], env: wineEnv(flavour, undefined), stdio: ["ignore", "ignore", "ignore"] });
 }
 
 /**
@@ -293,41 +392,51 @@ function ensureWineServer(): void {
  * startWine() needs its stopWine(). describeOnEmu("windows", ...) calls both.
  */
 export function startWine(): void {
-  need("windows");
-  wineUsers++;
-  ensureWineServer();
+  startFlavour("windows");
 }
 
 /** For afterAll: `wineserver -k` once the last startWine() user is done. */
 export function stopWine(): void {
-  if (wineUsers > 0) wineUsers--;
-  if (wineUsers > 0) return;
-  const server = wineserverPath();
-  if (!server) return;
-  Bun.spawnSync({ cmd: [server, "-k"], env: wineEnv(undefined), stdio: ["ignore", "ignore", "ignore"] });
+  stopFlavour("windows");
 }
 
-/** Bun-under-Wine resolver noise (see the top of this file); may be wrapped in ANSI dim. */
-const WINE_DIR_MISMATCH =
-  /^(?:\x1b\[[0-9;]*m)*Internal error: directory mismatch for directory "[^"\n]*", fd \d+\[handle\]\. You don't need to do anything, but this indicates a bug\.(?:\x1b\[[0-9;]*m)*\r?\n/gm;
-
-function runWine(exe: string, args: string[], opts: RunOptions): RunResult {
-  const result = runWineOnce(exe, args, opts);
-  // Wine itself occasionally fails to start a process: exit 1 within milliseconds, nothing printed
-  // (seen once in ~10 CI runs). Programs under test always print something when they fail, so that
-  // exact signature is retried once; anything else is reported as it is.
-  const wineDidNotStart = result.exitCode === 1 && result.stdout === "" && result.rawStderr === "";
-  return wineDidNotStart ? runWineOnce(exe, args, opts) : result;
+/** startWine() for Windows on ARM64 (its own wineserver, under qemu). describeOnEmu("winarm64", ...) calls it. */
+export function startWinArm64(): void {
+  startFlavour("winarm64");
 }
 
-function runWineOnce(exe: string, args: string[], opts: RunOptions): RunResult {
-  ensureWineServer();
-  const wine = wine64Path();
-  if (!wine) throw new Error("wine64 not found");
-  const env = wineEnv(opts.env);
+/** stopWine() for Windows on ARM64. */
+export function stopWinArm64(): void {
+  stopFlavour("winarm64");
+}
+
+/**
+ * Wine itself occasionally fails a process: exit 1 within milliseconds, nothing printed (seen once in
+ * ~10 CI runs), or a "wine client error:<thread>: ..." line from Wine's own server connection (seen
+ * when the machine is loaded, or when another test process stops a wineserver both use). Programs
+ * under test print neither, so those exact signatures are retried once; anything else is reported as
+ * it is.
+ */
+const wineDidNotStart = (r: RunResult): boolean =>
+  (r.exitCode === 1 && r.stdout === "" && r.rawStderr === "") || /^wine client error:[0-9a-f]+: /m.test(r.rawStderr);
+
+function withoutNoise(flavour: WineFlavour, result: RunResult): RunResult {
+  result.stderr = flavour.noise.reduce((text, noise) => text.replace(noise, ""), result.rawStderr);
+  return result;
+}
+
+function runWine(flavour: WineFlavour, exe: string, args: string[], options: RunOptions): RunResult {
+  const opts = { ...options, timeoutMs: options.timeoutMs ?? flavour.timeoutMs };
+  const result = runWineOnce(flavour, exe, args, opts);
+  return wineDidNotStart(result) ? runWineOnce(flavour, exe, args, opts) : result;
+}
+
+function runWineOnce(flavour: WineFlavour, exe: string, args: string[], opts: RunOptions): RunResult {
+  ensureWineServer(flavour);
+  const env = wineEnv(flavour, opts.env);
   let result: RunResult;
   if (opts.stdin === undefined) {
-    result = run([wine, exe, ...args], env, opts);
+    result = run([...flavour.loader, exe, ...args], env, opts);
   } else {
     // A FIFO rather than `cat file | wine ...`: sh execs into Wine, so a timeout
     // kills Wine itself and not a shell that would leave Wine holding our pipes.
@@ -336,21 +445,18 @@ function runWineOnce(exe: string, args: string[], opts: RunOptions): RunResult {
       const file = join(dir, "stdin");
       writeFileSync(file, opts.stdin);
       const script = 'in=$1 fifo=$2; shift 2; mkfifo "$fifo" || exit 125; cat "$in" >"$fifo" 2>/dev/null </dev/null & exec "$@" <"$fifo"';
-      result = run(["/bin/sh", "-c", script, "sh", file, join(dir, "fifo"), wine, exe, ...args], env, opts);
+      result = run(["/bin/sh", "-c", script, "sh", file, join(dir, "fifo"), ...flavour.loader, exe, ...args], env, opts);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  result.stderr = result.rawStderr.replace(WINE_DIR_MISMATCH, "");
-  return result;
+  return withoutNoise(flavour, result);
 }
 
 /** Runs Bun's windows-x64 build under Wine: `bun.exe ...args`. ~0.1 s once warm. */
 export function runWindows(args: string[], opts: RunOptions = {}): RunResult {
-  need("windows");
-  const exe = windowsBun();
-  if (!exe) throw new Error(emuMissing("windows") ?? "windows emulator not available");
-  return runWine(exe, args, opts);
+  const flavour = wineFlavour("windows");
+  return runWine(flavour, flavour.bun, args, opts);
 }
 
 /**
@@ -358,21 +464,63 @@ export function runWindows(args: string[], opts: RunOptions = {}): RunResult {
  * Wine. The bcryptprimitives.dll stub it needs is in the prefix's system32.
  */
 export function runWindowsExe(exePath: string, args: string[] = [], opts: RunOptions = {}): RunResult {
-  need("windows");
-  return runWine(resolve(exePath), args, opts);
+  return runWine(wineFlavour("windows"), resolve(exePath), args, opts);
 }
 
 /**
- * `bun build --compile --target=bun-linux-arm64|bun-windows-x64 entry --outfile out`
+ * Runs Bun's windows-aarch64 build under arm64 Wine under qemu: `bun.exe ...args`. ~0.6-1 s once
+ * the wineserver is warm (describeOnEmu("winarm64", ...) or startWinArm64() sees to that).
+ */
+export function runWinArm64(args: string[], opts: RunOptions = {}): RunResult {
+  const flavour = wineFlavour("winarm64");
+  return runWine(flavour, flavour.bun, args, opts);
+}
+
+/** Runs an executable made by `bun build --compile --target=bun-windows-arm64` (compileExe("winarm64", ...)). */
+export function runWinArm64Exe(exePath: string, args: string[] = [], opts: RunOptions = {}): RunResult {
+  return runWine(wineFlavour("winarm64"), resolve(exePath), args, opts);
+}
+
+/**
+ * Many Windows-on-ARM64 runs at once, `concurrency` at a time (one wineserver serves them all):
+ * `jobs` are `[exe, args]`, exe null for Bun's own windows-aarch64 bun.exe. Results in the jobs'
+ * order; `opts.stdin` is not supported here.
+ */
+export async function runWinArm64Many(jobs: readonly [string | null, string[]][], options: RunOptions = {}, concurrency = 2): Promise<RunResult[]> {
+  if (options.stdin !== undefined) throw new Error("runWinArm64Many does not feed stdin; use runWinArm64");
+  const flavour = wineFlavour("winarm64");
+  const opts = { ...options, timeoutMs: options.timeoutMs ?? flavour.timeoutMs };
+  ensureWineServer(flavour);
+  const env = wineEnv(flavour, opts.env);
+  const results: RunResult[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      const [exe, args] = jobs[i] ?? [null, []];
+      const cmd = [...flavour.loader, exe === null ? flavour.bun : resolve(exe), ...args];
+      let result = await runAsync(cmd, env, opts);
+      if (wineDidNotStart(result)) result = await runAsync(cmd, env, opts);
+      results[i] = withoutNoise(flavour, result);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
+}
+
+const COMPILE_TARGETS: Record<EmuKind, string> = { arm64: "bun-linux-arm64", windows: "bun-windows-x64", winarm64: "bun-windows-arm64" };
+
+/**
+ * `bun build --compile --target=bun-linux-arm64|bun-windows-x64|bun-windows-arm64 entry --outfile out`
  * with the emulator's own Bun as the base (--compile-executable-path: no download).
- * For Windows the base is bun-wine.exe, so the result also starts fast under Wine.
+ * For Windows x64 the base is bun-wine.exe, so the result also starts fast under Wine.
  * Returns the executable's path: Bun appends ".exe" for Windows when it is missing.
  */
 export function compileExe(kind: EmuKind, entry: string, outfile: string, extraArgs: string[] = []): string {
   need(kind);
-  const base = kind === "arm64" ? arm64Bun() : windowsBun();
+  const base = kind === "arm64" ? arm64Bun() : kind === "windows" ? windowsBun() : winArm64Bun();
   if (!base) throw new Error(emuMissing(kind) ?? `${kind} emulator not available`);
-  const target = kind === "arm64" ? "bun-linux-arm64" : "bun-windows-x64";
+  const target = COMPILE_TARGETS[kind];
   const out = resolve(outfile);
   const proc = Bun.spawnSync({
     cmd: [process.execPath, "build", "--compile", `--target=${target}`, `--compile-executable-path=${base}`, ...extraArgs, resolve(entry), "--outfile", out],
@@ -382,7 +530,7 @@ export function compileExe(kind: EmuKind, entry: string, outfile: string, extraA
   if (proc.exitCode !== 0) {
     throw new Error(`bun build --compile --target=${target} failed (${proc.exitCode}):\n${proc.stdout.toString()}${proc.stderr.toString()}`);
   }
-  return kind === "windows" && !out.toLowerCase().endsWith(".exe") ? `${out}.exe` : out;
+  return kind !== "arm64" && !out.toLowerCase().endsWith(".exe") ? `${out}.exe` : out;
 }
 
 /** A fresh temporary directory; remove it with cleanup(). */
@@ -393,8 +541,8 @@ export function tempDir(prefix = "babyjit-emu-"): { path: string; cleanup: () =>
 
 /**
  * describe() for a suite that needs an emulator.
- * - Emulator present: runs the suite (for "windows", with startWine/stopWine
- *   in beforeAll/afterAll).
+ * - Emulator present: runs the suite (for "windows" and "winarm64", with
+ *   startWine/stopWine or startWinArm64/stopWinArm64 in beforeAll/afterAll).
  * - Emulator absent outside CI: the suite is skipped.
  * - Emulator absent in CI (CI=true): one failing test that says what is missing.
  */
@@ -405,6 +553,9 @@ export function describeOnEmu(kind: EmuKind, name: string, fn: () => void): void
       if (kind === "windows") {
         beforeAll(() => startWine(), 60_000);
         afterAll(() => stopWine(), 30_000);
+      } else if (kind === "winarm64") {
+        beforeAll(() => startWinArm64(), 120_000);
+        afterAll(() => stopWinArm64(), 30_000);
       }
       fn();
     });
