@@ -67,7 +67,7 @@ export async function callSection(compileExpression: CompileExpression | string)
       unit: "ns",
       detail: detail("several jit"),
       ref: floor,
-      budget: 1.15,
+      budget: 1.5,
     },
     {
       section: "3 expr",

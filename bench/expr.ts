@@ -31,19 +31,17 @@ export const LARGE = Array.from(
   (_, k) => `((x * ${k + 3} + ${7 * k + 1}) ^ (x >> ${(k % 5) + 1}) - (x & ${0xff >> k}) * (x | ${k + 1}) + (x < ${100 * k} ? x : -x))`,
 ).join(" + ");
 
-export function countNodes(e: Expr): number {
-  switch (e.kind) {
-    case "num":
-    case "param":
-      return 1;
-    case "unary":
-      return 1 + countNodes(e.arg);
-    case "binary":
-    case "logical":
-      return 1 + countNodes(e.left) + countNodes(e.right);
-    case "cond":
-      return 1 + countNodes(e.test) + countNodes(e.then) + countNodes(e.else);
+/** Tree nodes, counted with an explicit stack (a chain of 100,000 terms is a tree that deep). */
+export function countNodes(root: Expr): number {
+  let count = 0;
+  const stack: Expr[] = [root];
+  for (let e = stack.pop(); e !== undefined; e = stack.pop()) {
+    count++;
+    if (e.kind === "unary") stack.push(e.arg);
+    else if (e.kind === "binary" || e.kind === "logical") stack.push(e.left, e.right);
+    else if (e.kind === "cond") stack.push(e.test, e.then, e.else);
   }
+  return count;
 }
 
 export const nodesIn = (source: string): number => countNodes(parse(source, ["x"]));

@@ -10,7 +10,8 @@ import { callSection } from "./calls.ts";
 import { loadCompileExpression } from "./expr.ts";
 import { latencySection } from "./latency.ts";
 import { describeMachine } from "./machine.ts";
-import { codeMemorySection } from "./memory.ts";
+import { longExpressionRows } from "./long.ts";
+import { codeMemorySection, liveFunctionsSection } from "./memory.ts";
 import { type Row, markdownTable, textTable, verdictLines, verdictOf } from "./report.ts";
 import { startupSection } from "./startup.ts";
 
@@ -34,20 +35,26 @@ async function section(title: string, label: string, run: () => Row[] | Promise<
   }
 }
 
-const calls = await section("1 call", "1/4 call cost", () => callSection(compileExpression));
-const latency = await section("2 jit", "2/4 compile latency", () => latencySection(compileExpression));
-const code = await section("5 memory", "3/4 code memory", () => codeMemorySection());
-const startup = await section("4 start", "4/4 start-up and peak RSS (builds two executables)", () => startupSection());
+/**
+ * The sections, in the order they run: [section, label, run]. A chapter adds its rows by adding an
+ * entry here (rows sort into the table by their section number, whatever the order they run in).
+ */
+const SECTIONS: readonly (readonly [string, string, () => Row[] | Promise<Row[]>])[] = [
+  ["1 call", "call cost", () => callSection(compileExpression)],
+  ["2 jit", "compile latency", () => latencySection(compileExpression)],
+  ["3 expr", "long expressions", () => longExpressionRows(compileExpression)],
+  ["5 memory", "code memory", () => codeMemorySection()],
+  ["5 memory", "a million live functions", () => liveFunctionsSection()],
+  ["4 start", "start-up and peak RSS (builds three executables, packs and installs the package)", () => startupSection()],
+];
 
-const bySection = (rows: Row[]) => rows.sort((a, b) => a.section.localeCompare(b.section, "en", { numeric: true }));
-const rows = bySection([
-  ...calls.filter((r) => r.section.startsWith("1")),
-  ...latency,
-  ...calls.filter((r) => !r.section.startsWith("1")),
-  ...startup.filter((r) => r.section.startsWith("4")),
-  ...startup.filter((r) => !r.section.startsWith("4")),
-  ...code,
-]);
+const measured: Row[][] = [];
+for (const [i, [title, label, run]] of SECTIONS.entries()) {
+  measured.push(await section(title, `${i + 1}/${SECTIONS.length} ${label}`, run));
+}
+
+// A stable sort: within a section, rows keep the order their sections ran in.
+const rows = measured.flat().sort((a, b) => a.section.localeCompare(b.section, "en", { numeric: true }));
 const verdicts = verdictLines(rows);
 const failed = rows.filter((r) => verdictOf(r) === "FAIL").length;
 const total = `${((performance.now() - started) / 1000).toFixed(1)} s`;

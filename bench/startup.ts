@@ -1,13 +1,15 @@
 /**
  * Section 4 (and peak RSS for section 5): whole-process start-up, spawn to exit.
  *
- * The compiled babyjit is compared with a compiled hello world built with the very flags of
- * package.json's "build" script; `bun bin/babyjit.js` with `bun <empty file>`. bench/minimal-jit.js, the
- * least any bun:ffi JIT can do, runs both ways too (x86-64 System V hosts): it shows how much of each
- * ratio is bun:ffi's and how much is babyjit's. All commands run interleaved, in an order rotated every
- * round, so drift hits each alike; warm-up runs come first.
+ * bench/minimal-jit.js, the least any bun:ffi JIT can do (x86-64 System V hosts), is the reference both
+ * ways: the compiled babyjit against minimal-jit compiled with the very flags of package.json's "build"
+ * script, and the installed package (packed with npm pack, which runs prepack and so ships the bytecode
+ * bundle, and installed with bun add into a fresh project: what `bunx babyjit` runs) against
+ * `bun minimal-jit.js`. The floors below them (a compiled hello world, `bun <empty file>`) and
+ * `bun bin/babyjit.js` from the sources stay as rows for comparison. All commands run interleaved, in an
+ * order rotated every round, so drift hits each alike; warm-up runs come first.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildFlags } from "../scripts/build-flags.ts";
@@ -32,6 +34,32 @@ interface Sample {
   problem?: string;
 }
 
+
+/**
+ * npm pack the checkout into `dir` and install the tarball into a fresh project there; returns the
+ * installed bin, or why it could not be made.
+ */
+async function installPackage(dir: string): Promise<{ bin: string } | { problem: string }> {
+  const run = async (cmd: string[], cwd: string) => {
+    const proc = Bun.spawn(cmd, { cwd, stdout: "pipe", stderr: "pipe" });
+    const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    return { code, out, err };
+  };
+  const project = join(dir, "project");
+  mkdirSync(project);
+  const pack = await run(["npm", "pack", "--pack-destination", dir, "--json"], ROOT);
+  if (pack.code !== 0) return { problem: `npm pack failed (${pack.code}): ${pack.err.trim().split("\n").slice(-2).join(" ")}` };
+  const [info] = JSON.parse(pack.out) as { filename: string }[];
+  if (info === undefined) return { problem: "npm pack printed no package" };
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "bench-babyjit", private: true }));
+  const add = await run([process.execPath, "add", join(dir, info.filename)], project);
+  if (add.code !== 0) return { problem: `bun add failed (${add.code}): ${add.err.trim().split("\n").slice(-2).join(" ")}` };
+  const bin = join(project, "node_modules", "babyjit", "bin", "babyjit.js");
+  // The row is only meaningful if the installed bin really takes the bundled path.
+  const probe = Bun.spawnSync([process.execPath, bin, "2"], { env: { ...process.env, BABYJIT_DEBUG_LOADER: "1" }, stdout: "pipe", stderr: "pipe" });
+  if (!probe.stderr.toString().includes("loaded the bundle")) return { problem: `the installed bin did not load its bundle: ${probe.stderr.toString().trim()}` };
+  return { bin };
+}
 
 async function compile(flags: readonly string[], entry: string, outfile: string): Promise<string | undefined> {
   const proc = Bun.spawn([process.execPath, "build", ...flags, entry, "--outfile", outfile], {
@@ -100,6 +128,7 @@ export async function startupSection(): Promise<Row[]> {
       compile(flags, hello, helloExe),
       minimalOk ? compile(flags, MINIMAL_JIT, minimalExe) : undefined,
     ]);
+    const installed = await installPackage(dir);
 
     const bun = process.execPath;
     const notHere = minimalOk ? undefined : "bench/minimal-jit.js is for x86-64 System V hosts";
@@ -110,6 +139,12 @@ export async function startupSection(): Promise<Row[]> {
       { name: "empty", cmd: [bun, empty], expect: "" },
       { name: "source", cmd: [bun, join(ROOT, entry), "2"], expect: EXPECTED },
       { name: "sourceMinimal", cmd: [bun, MINIMAL_JIT, "2"], expect: EXPECTED, unavailable: notHere },
+      {
+        name: "installed",
+        cmd: [bun, "bin" in installed ? installed.bin : "", "2"],
+        expect: EXPECTED,
+        unavailable: "problem" in installed ? installed.problem : undefined,
+      },
     ];
     const samples = new Map<string, Sample>(commands.map((c) => [c.name, { ms: [], rss: [], ...(c.unavailable ? { problem: c.unavailable } : {}) }]));
     const runnable = commands.filter((c) => c.unavailable === undefined);
@@ -151,13 +186,46 @@ export async function startupSection(): Promise<Row[]> {
     const flagText = flags.join(" ");
     const compiledHello = { name: "compiled hello world", value: ms("compiledHello"), kind: "floor" as const };
     const emptyFile = { name: "bun <empty file>", value: ms("empty"), kind: "floor" as const };
+    const compiledMinimal = { name: "compiled minimal-jit", value: ms("compiledMinimal"), kind: "floor" as const };
+    const bunMinimal = { name: "bun minimal-jit.js", value: ms("sourceMinimal"), kind: "floor" as const };
+    const versus = (name: string, floorName: string, what: string) => {
+      const r = paired(name, floorName);
+      return r === undefined ? "" : `; ${r.toFixed(2)}× ${what}`;
+    };
     return [
       { section: "4 start", name: `floor: compiled hello world (bun build ${flagText})`, value: compiledHello.value, unit: "ns", detail: detail("compiledHello") },
-      { section: "4 start", name: "reference: compiled bench/minimal-jit.js 2 (same flags)", value: ms("compiledMinimal"), unit: "ns", detail: detail("compiledMinimal"), ref: compiledHello, ratio: paired("compiledMinimal", "compiledHello") },
-      { section: "4 start", name: "compiled babyjit 2 (built like dist/babyjit)", value: ms("compiled"), unit: "ns", detail: detail("compiled"), ref: compiledHello, ratio: paired("compiled", "compiledHello"), budget: 1.2 },
+      { section: "4 start", name: "reference: compiled bench/minimal-jit.js 2 (same flags)", value: compiledMinimal.value, unit: "ns", detail: detail("compiledMinimal"), ref: compiledHello, ratio: paired("compiledMinimal", "compiledHello") },
+      {
+        section: "4 start",
+        name: "compiled babyjit 2 (built like dist/babyjit)",
+        value: ms("compiled"),
+        unit: "ns",
+        detail: detail("compiled") + versus("compiled", "compiledHello", "the compiled hello world"),
+        ref: compiledMinimal,
+        ratio: paired("compiled", "compiledMinimal"),
+        budget: 1.2,
+      },
       { section: "4 start", name: "floor: bun <empty file>", value: emptyFile.value, unit: "ns", detail: detail("empty") },
-      { section: "4 start", name: "reference: bun bench/minimal-jit.js 2", value: ms("sourceMinimal"), unit: "ns", detail: detail("sourceMinimal"), ref: emptyFile, ratio: paired("sourceMinimal", "empty") },
-      { section: "4 start", name: "bun bin/babyjit.js 2", value: ms("source"), unit: "ns", detail: detail("source"), ref: emptyFile, ratio: paired("source", "empty"), budget: 1.4 },
+      { section: "4 start", name: "reference: bun bench/minimal-jit.js 2", value: bunMinimal.value, unit: "ns", detail: detail("sourceMinimal"), ref: emptyFile, ratio: paired("sourceMinimal", "empty") },
+      {
+        section: "4 start",
+        name: "installed package: node_modules/babyjit/bin/babyjit.js 2 (bytecode bundle)",
+        value: ms("installed"),
+        unit: "ns",
+        detail: detail("installed") + versus("installed", "empty", "the empty file"),
+        ref: bunMinimal,
+        ratio: paired("installed", "sourceMinimal"),
+        budget: 1.2,
+      },
+      {
+        section: "4 start",
+        name: "bun bin/babyjit.js 2 (a git checkout: the sources)",
+        value: ms("source"),
+        unit: "ns",
+        detail: detail("source") + versus("source", "empty", "the empty file"),
+        ref: bunMinimal,
+        ratio: paired("source", "sourceMinimal"),
+      },
       {
         section: "5 memory",
         name: "peak RSS, compiled babyjit 2",

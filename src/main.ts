@@ -10,7 +10,7 @@ import { EXIT, type Io, buildPlan, execute, processIo, report } from "./program.
 
 /** Run the command; returns the exit code. `os` is for tests (see program.ts execute). */
 export async function main(argv: readonly string[], io: Io = processIo(), os?: OsMemory): Promise<number> {
-  if (argv.length > 0 && argv.every(isDecimal)) {
+  if (allDecimal(argv)) {
     try {
       return execute(buildPlan({ positionals: argv }), io, os);
     } catch (error) {
@@ -23,3 +23,9 @@ export async function main(argv: readonly string[], io: Io = processIo(), os?: O
 }
 
 export { EXIT, processIo };
+
+/** At least one argument, all of them decimal integers. A loop, not argv.every(): see program.ts execute. */
+function allDecimal(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) if (!isDecimal(argv[i] as string)) return false;
+  return argv.length > 0;
+}

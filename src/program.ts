@@ -206,18 +206,22 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   const fn = install(memory, code, { arity, checked });
   let results: number[];
   try {
-    results = plan.inputs.map((x) => {
+    // A loop, not inputs.map(): JavaScriptCore compiles a builtin like Array.prototype.map on its first
+    // call, and on this, every start-up's path, that measured a third of a millisecond.
+    results = [];
+    for (let i = 0; i < plan.inputs.length; i++) {
+      const x = plan.inputs[i] as number;
       try {
         const result = fn(x);
         trace?.(`call 0x${fn.address.toString(16)}(${x}) = ${result}`);
-        return result;
+        results.push(result);
       } catch (error) {
         if (error instanceof JitError && error.code === "E_DIV_ZERO") {
           throw new JitError("E_DIV_ZERO", `division by zero (x = ${x})`);
         }
         throw error;
       }
-    });
+    }
   } finally {
     fn.dispose();
     if (own) memory.close();

@@ -30,22 +30,33 @@ test("the tarball ships the bin, the sources, this Bun's bytecode bundle, the RE
   expect(packed.filter((p) => !shipped(p))).toEqual([]);
   expect(packed).toContain("bin/babyjit.js");
   expect(packed).toContain("src/index.ts");
-  expect(packed).toContain(`${BUNDLE}/main.js`);
-  expect(packed).toContain(`${BUNDLE}/main.js.jsc`);
+  for (const file of ["run.js", "run.js.jsc", "main.js", "main.js.jsc"]) expect(packed).toContain(`${BUNDLE}/${file}`);
   expect(packed.some((p) => p.startsWith("test/"))).toBe(false);
   // postpack removed it from the checkout again, so that `bun bin/babyjit.js` there runs the sources.
   expect(existsSync(join(ROOT, "dist", "bundle"))).toBe(false);
 });
 
-test("the installed bin runs the bundle, and says so when asked (BABYJIT_DEBUG_LOADER)", () => {
+test.each([
+  ["-4", "run.js", "-3 -2 -1\n"],
+  ["7 1 -1", "run.js", "8 6\n"],
+  ["--expr x*x-1 3", "main.js", "8\n"],
+])("the installed bin runs its bundle, and says which when asked (BABYJIT_DEBUG_LOADER): babyjit %s", (args, bundle, stdout) => {
   const env = { ...process.env, BABYJIT_DEBUG_LOADER: "1" };
-  const p = Bun.spawnSync([process.execPath, "x", "babyjit", "-4"], { cwd: dir, env, stdout: "pipe", stderr: "pipe" });
-  const installed = join(dir, "node_modules", "babyjit");
+  const p = Bun.spawnSync([process.execPath, "x", "babyjit", ...args.split(" ")], { cwd: dir, env, stdout: "pipe", stderr: "pipe" });
+  const bin = join(dir, "node_modules", "babyjit", "bin");
   expect({ stdout: p.stdout.toString(), stderr: p.stderr.toString(), exitCode: p.exitCode }).toEqual({
-    stdout: "-3 -2 -1\n",
-    stderr: `babyjit: loaded the bundle ${join(installed, "bin")}/../${BUNDLE}/main.js\n`,
+    stdout,
+    stderr: `babyjit: loaded the bundle ${bin}/../${BUNDLE}/${bundle}\n`,
     exitCode: 0,
   });
+});
+
+test("an out-of-range integer is still decimal: the common path's bundle reports it, without what it leaves out", () => {
+  const p = Bun.spawnSync([process.execPath, "x", "babyjit", "99999999999"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+  expect([p.stderr.toString(), p.exitCode]).toEqual([
+    "babyjit: term '99999999999' is out of range: expected -2147483648..2147483647\nTry 'babyjit --help' for more information.\n",
+    64,
+  ]);
 });
 
 test("a bundle made by another Bun is not used: the installed bin runs the sources", () => {
