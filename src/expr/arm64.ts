@@ -8,7 +8,7 @@
 import { A64Assembler, type A64Cond, type A64Gp, type Code, type Label, a64Gp, invertA64 } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { BinaryOp, Expr } from "./ast.ts";
-import { Backend, type Binary, type Cond, type Facts, type Frame, type Logical, type Param, NONE, bit, comparison, frame, isComparison, isShift, swapped } from "./backend.ts";
+import { Backend, type Binary, type Cond, type Facts, type Frame, type Logical, type Param, NONE, bit, comparison, isComparison, isShift, swapped } from "./backend.ts";
 
 const W = Array.from({ length: 31 }, (_, i) => a64Gp(i, 32));
 const X = Array.from({ length: 31 }, (_, i) => a64Gp(i, 64));
@@ -86,8 +86,8 @@ export class A64Backend extends Backend<A64Cond> {
 
   /** A frame whose first operand is `first`: read in place if a parameter, else evaluated into place(). */
   private first(e: Binary, d: number, mark: number, first: Expr, avoid: number, other = NONE): Frame {
-    if (first.kind === "param") return frame(e, d, mark, undefined, first.index, other);
-    return frame(e, d, mark, first, this.place(d, avoid), other);
+    if (first.kind === "param") return this.frame(e, d, mark, undefined, first.index, other);
+    return this.frame(e, d, mark, first, this.place(d, avoid), other);
   }
 
   /** A scratch register for tests and truth values: d unless parameter 0 still lives there. */
@@ -150,7 +150,7 @@ export class A64Backend extends Backend<A64Cond> {
       if (isShift(op)) {
         const count = right.value & 31;
         if (count !== right.value) this.asm.comment(`count ${right.value} & 31 = ${count}`);
-        if (count === 0) return frame(e, d, mark, left, d);
+        if (count === 0) return this.frame(e, d, mark, left, d);
       }
       return this.first(e, d, mark, left, 0);
     }
@@ -243,8 +243,10 @@ export class A64Backend extends Backend<A64Cond> {
   /** cmp for a comparison (with an immediate when it fits); returns the condition for "true". */
   protected compare(e: Binary, d: number): A64Cond {
     const f = this.enterCompare(e, d, this.mark());
+    this.reserve();
     if (f.child !== undefined) this.gen(f.child, f.into);
     this.leaveCompare(f);
+    this.unreserve();
     return this.condition(e);
   }
 

@@ -141,21 +141,18 @@ export const NONE = -1;
 /**
  * A binary node in the middle of code generation: what was done before its first operand (`child`,
  * evaluated into `into`), and what leave() needs to finish it. `child` is undefined when the node
- * evaluates no operand into a register of its own first (a parameter is read in place).
+ * evaluates no operand into a register of its own first (a parameter is read in place). Frames are
+ * reused (see Backend.frame), so their fields are written again for every node.
  */
 export interface Frame {
-  readonly e: Binary;
-  readonly d: number;
+  e: Binary;
+  d: number;
   /** The register pool's mark when the node started: leave() gives back what was taken since. */
-  readonly mark: number;
-  readonly child: Expr | undefined;
-  readonly into: number;
+  mark: number;
+  child: Expr | undefined;
+  into: number;
   /** The second operand's register when it was evaluated before the first; NONE otherwise. */
-  readonly other: number;
-}
-
-export function frame(e: Binary, d: number, mark: number, child: Expr | undefined, into: number, other = NONE): Frame {
-  return { e, d, mark, child, into, other };
+  other: number;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -171,8 +168,12 @@ export abstract class Backend<Cc extends string> {
   protected order: readonly number[] = [];
   /** One entry per take(), innermost last: the register, plus BORROWED if it was pushed. */
   private readonly taken: number[] = [];
-  /** Binary nodes waiting for their first operand, innermost last (see gen). */
+  /**
+   * Binary nodes waiting for their first operand, innermost last: frames[0..top) (see gen). The objects
+   * above top are kept for reuse: a compile allocates one per level of the deepest chain, not one per node.
+   */
   private readonly frames: Frame[] = [];
+  private top = 0;
   /** Values the spills have pushed at this point of the code (statically known: pushes nest). */
   protected depth = 0;
   /** Division-by-zero exits, by spill depth at the jump. */
@@ -215,8 +216,7 @@ export abstract class Backend<Cc extends string> {
    * evaluated, the nodes are finished (leave()) innermost first. The code is the same as recursion's.
    */
   protected gen(e: Expr, d: number): void {
-    const frames = this.frames;
-    const base = frames.length;
+    const base = this.top;
     let node = e;
     let into = d;
     for (;;) {
@@ -226,12 +226,48 @@ export abstract class Backend<Cc extends string> {
       }
       const f = this.enter(node, into);
       if (f === undefined) break;
-      frames.push(f);
+      this.top++;
       if (f.child === undefined) break;
       node = f.child;
       into = f.into;
     }
-    while (frames.length > base) this.leave(frames.pop() as Frame);
+    // A frame stays reserved while it is being left: leave() may generate code, which takes frames too.
+    while (this.top > base) {
+      this.leave(this.frames[this.top - 1] as Frame);
+      this.top--;
+    }
+  }
+
+  /**
+   * The frame for a node entering now: the next one above top, refilled. enter() makes it as its last
+   * step (after any code it generates itself), and gen() reserves it.
+   */
+  protected frame(e: Binary, d: number, mark: number, child: Expr | undefined, into: number, other = NONE): Frame {
+    const f = this.frames[this.top];
+    if (f === undefined) {
+      const made: Frame = { e, d, mark, child, into, other };
+      this.frames[this.top] = made;
+      return made;
+    }
+    f.e = e;
+    f.d = d;
+    f.mark = mark;
+    f.child = child;
+    f.into = into;
+    f.other = other;
+    return f;
+  }
+
+  /**
+   * For a frame entered outside gen (a comparison wanted for its flags): reserve() it before its first
+   * operand is generated, unreserve() once the node is finished.
+   */
+  protected reserve(): void {
+    this.top++;
+  }
+
+  protected unreserve(): void {
+    this.top--;
   }
 
   /** Sets the flags from e's truth and returns the condition meaning "e is not 0"; d is scratch. */

@@ -11,7 +11,7 @@
 import { type Code, type Label, X64Assembler, type X64Cond, type X64Gp, invertX64, x64Gp } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { BinaryOp, Expr } from "./ast.ts";
-import { Backend, type Binary, type Cond, type Facts, type Frame, type Logical, type Param, NONE, bit, comparison, frame, isComparison, isShift, swapped } from "./backend.ts";
+import { Backend, type Binary, type Cond, type Facts, type Frame, type Logical, type Param, NONE, bit, comparison, isComparison, isShift, swapped } from "./backend.ts";
 
 const EAX = 0, ECX = 1, EDX = 2, ESI = 6, EDI = 7;
 const R8 = Array.from({ length: 16 }, (_, i) => x64Gp(i, 8));
@@ -160,8 +160,8 @@ export class X64Backend extends Backend<X64Cond> {
     const right = swap ? e.left : e.right;
     if (right.kind === "num") {
       // The three-operand imul reads the parameter in place: no copy first.
-      if (op === "mul" && left.kind === "param") return frame(e, d, mark, undefined, d);
-      return frame(e, d, mark, left, d);
+      if (op === "mul" && left.kind === "param") return this.frame(e, d, mark, undefined, d);
+      return this.frame(e, d, mark, left, d);
     }
     return this.enterPair(e, d, mark, left, right);
   }
@@ -220,9 +220,9 @@ export class X64Backend extends Backend<X64Cond> {
     if (right.kind !== "param" && this.need(right) > this.need(left)) {
       const t = this.take(bit(d));
       this.gen(right, t);
-      return frame(e, d, mark, left, d, t);
+      return this.frame(e, d, mark, left, d, t);
     }
-    return frame(e, d, mark, left, d);
+    return this.frame(e, d, mark, left, d);
   }
 
   /** The second operand's register once the first is in f.d (given back by the caller's releaseTo). */
@@ -243,8 +243,10 @@ export class X64Backend extends Backend<X64Cond> {
   protected compare(e: Binary, d: number): X64Cond {
     const mark = this.mark();
     const f = this.enterCompare(e, d, mark);
+    this.reserve();
     if (f.child !== undefined) this.gen(f.child, f.into);
     this.leaveCompare(f);
+    this.unreserve();
     this.releaseTo(mark);
     return this.condition(e);
   }
@@ -254,7 +256,7 @@ export class X64Backend extends Backend<X64Cond> {
     const left = swap ? e.right : e.left;
     const right = swap ? e.left : e.right;
     if (right.kind !== "num" && right.kind !== "param") return this.enterPair(e, d, mark, left, right); // left is no parameter: the swap put those on the right
-    return frame(e, d, mark, left.kind === "param" ? undefined : left, d);
+    return this.frame(e, d, mark, left.kind === "param" ? undefined : left, d);
   }
 
   private leaveCompare(f: Frame): void {
@@ -368,15 +370,15 @@ export class X64Backend extends Backend<X64Cond> {
       this.asm.comment("division by zero, whatever the dividend").jmp(this.zeroLabel());
       return undefined;
     }
-    if (right.kind === "num" && right.value === -1) return frame(e, d, mark, left, d);
+    if (right.kind === "num" && right.value === -1) return this.frame(e, d, mark, left, d);
     if (d === EAX) return this.enterPair(e, EAX, mark, left, right);
     this.takeThis(EAX);
     // Otherwise the divisor goes in d, which is ours until the result goes in it.
     if (right.kind !== "param" && this.need(right) > this.need(left)) {
       this.gen(right, d);
-      return frame(e, d, mark, left, EAX, d);
+      return this.frame(e, d, mark, left, EAX, d);
     }
-    return frame(e, d, mark, left, EAX);
+    return this.frame(e, d, mark, left, EAX);
   }
 
   private leaveDivide(f: Frame): void {
