@@ -16,6 +16,22 @@ export { CodeMemory, hostMemory, hostOs, type CodeSlot, type JitFunction, type O
 export { formatListing, hexBytes } from "./listing.ts";
 export { assembleExpression, compileExpression, type ExpressionOptions } from "./expr/compile.ts";
 export { MAX_DEPTH } from "./expr/parse.ts";
+export {
+  assembleBrainfuck,
+  brainfuckIr,
+  compileBrainfuck,
+  DEFAULT_TAPE,
+  MAX_TAPE,
+  PASSES,
+  type AssembleOptions as BrainfuckAssembleOptions,
+  type BrainfuckIo,
+  type BrainfuckOptions,
+  type BrainfuckProgram,
+  type CompileOptions as BrainfuckCompileOptions,
+  type EofMode,
+  type PassName,
+} from "./bf/compile.ts";
+export type { BfCode, Site as BrainfuckSite } from "./bf/codegen.ts";
 export { INT32_MAX, INT32_MIN, parseInt32 } from "./int32.ts";
 export { hostPlatform, platformFor, targetFor, SUPPORTED_PLATFORMS, type Abi, type Platform, type Target } from "./platform.ts";
 

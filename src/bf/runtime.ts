@@ -98,7 +98,8 @@ export function load(
   const inBuffer = os.view(inAddress, BUFFER_BYTES);
   const base = slot.address;
   const setField = (offset: number, value: number) => state.setBigUint64(offset, BigInt(value), true);
-  const getField = (offset: number) => Number(state.getBigUint64(offset, true));
+  // Signed: the pointer register may stand left of cell 0 (moves deferred into offsets), and addresses fit either way.
+  const getField = (offset: number) => Number(state.getBigInt64(offset, true));
   let disposed = false;
   let fresh = true; // a new mapping is already zero-filled
 

@@ -1,0 +1,105 @@
+/**
+ * Random Brainfuck programs for the differential test, biased toward what the optimizer rewrites:
+ * clear loops, scans, multiply loops (balanced and not), long moves that become offsets, I/O inside
+ * loops, and walks to the tape's edges (the tapes are small). Seeded, and every program ends or is cut
+ * off by the reference's step limit (such programs are skipped). A failing program is shrunk.
+ */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    // xorshift32
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 2 ** 32;
+  };
+}
+
+export interface Case {
+  readonly source: string;
+  readonly input: Uint8Array;
+  readonly tape: number;
+  readonly eof: "unchanged" | 0 | -1;
+}
+
+const EOFS = ["unchanged", 0, -1] as const;
+
+export function randomCase(random: () => number): Case {
+  const int = (n: number) => Math.floor(random() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
+  const run = (c: string, max: number) => c.repeat(1 + int(max));
+  const moves = () => (random() < 0.5 ? run(">", 4) : run("<", 4));
+  const pieces: (() => string)[] = [
+    () => run("+", 6),
+    () => run("-", 6),
+    moves,
+    () => `${run(">", 12)}`,
+    () => `${run("<", 12)}`,
+    () => "[-]",
+    () => "[+]",
+    () => pick(["[>]", "[<]", "[>>]", "[<<]", "[>>>]", "[<<<<]"]),
+    () => "[->+<]",
+    () => "[->>+++<<]",
+    () => "[-<+>>++<]",
+    () => "[>+<-]",
+    () => "[--->+<]",
+    () => "[-<<<+>>>]",
+    () => `[-${moves()}+${moves()}]`,
+    () => ".",
+    () => ",",
+    () => "><",
+    () => "<>",
+    () => `[${run("+", 3)}>${run("-", 2)}<-]`,
+  ];
+  const depthLimit = 3;
+  const gen = (depth: number, length: number): string => {
+    let s = "";
+    for (let i = 0; i < length; i++) {
+      if (depth < depthLimit && random() < 0.18) {
+        // A loop that ends: its body decrements its own cell, plus random stuff that returns the pointer
+        // (balanced) or not (unbalanced, ended by the step limit when it wanders).
+        const body = gen(depth + 1, 1 + int(5));
+        s += random() < 0.7 ? `[-${body}]` : `[${body}-]`;
+      } else if (random() < 0.05) {
+        s += `[.${gen(depth + 1, 2)}-]`; // I/O inside a loop
+      } else s += (pieces[int(pieces.length)] as () => string)();
+    }
+    return s;
+  };
+  const source = gen(0, 1 + int(14));
+  const input = Uint8Array.from({ length: int(6) }, () => int(256));
+  const tape = pick([1, 2, 3, 5, 8, 16, 30, 100, 30_000]);
+  return { source, input, tape, eof: pick(EOFS) };
+}
+
+/** Remove pieces of a failing program while it still fails (brackets removed in matching pairs). */
+export function shrink(c: Case, fails: (c: Case) => boolean): Case {
+  let best = c;
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (let size = Math.max(1, best.source.length >> 1); size >= 1; size >>= 1) {
+      for (let i = 0; i + size <= best.source.length; i++) {
+        const cut = best.source.slice(0, i) + best.source.slice(i + size);
+        if (!balanced(cut)) continue;
+        const candidate = { ...best, source: cut };
+        if (fails(candidate)) {
+          best = candidate;
+          changed = true;
+        }
+      }
+    }
+  }
+  return best;
+}
+
+function balanced(s: string): boolean {
+  let depth = 0;
+  for (const c of s) {
+    if (c === "[") depth++;
+    else if (c === "]" && --depth < 0) return false;
+  }
+  return depth === 0;
+}
