@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { JitError, platformFor, targetFor } from "../src/index.ts";
 import { emitAdder } from "../src/adder.ts";
+import { assembleBrainfuck } from "../src/bf/compile.ts";
 import type { Code } from "../src/emit.ts";
 import { generate } from "../src/expr/codegen.ts";
 import { fold } from "../src/expr/fold.ts";
@@ -73,9 +74,11 @@ test("Windows on ARM64 is arm64 code with the Windows memory API, flushed with F
 /**
  * Windows on ARM64 keeps the thread's TEB in x18, and Apple reserves it too: babyjit's arm64 code must
  * never write it. Stronger and simpler to check: no instruction names x18/w18 at all. Every arm64 code
- * path is covered: the adder, the trampolines, and the expression code generator with all registers
- * and with 2 to 5 (so that it spills), over many random expressions. Both the emitter's own listing
- * and llvm-mc's disassembly of the bytes are searched, and llvm-mc must decode every instruction.
+ * path is covered: the adder, the trampolines, the expression code generator with all registers and
+ * with 2 to 5 (so that it spills) over many random expressions, and the Brainfuck code generator over
+ * random programs (with and without the optimizer, every EOF mode, small and large tapes). Both the
+ * emitter's own listing and llvm-mc's disassembly of the bytes are searched, and llvm-mc must decode
+ * every instruction.
  */
 test("no arm64 code babyjit generates reads or writes x18 (the OS's platform register)", () => {
   const arm64 = { arch: "arm64", abi: "aapcs64" } as const;
@@ -90,6 +93,21 @@ test("no arm64 code babyjit generates reads or writes x18 (the OS's platform reg
     for (const registers of [undefined, 2, 3, 5]) {
       codes.push(generate(tree, { target: arm64, params, ...(registers === undefined ? {} : { registers }) }).code);
     }
+  }
+  // Random Brainfuck: every command, nested loops, and the shapes the optimizer rewrites.
+  const pieces = ["+", "-", ">", "<", ".", ",", "[-]", "[>]", "[<]", "[->+<]", "[->>+++<<]", ">>>>>>>>>>", "<<<<<<<<<<", "++++++++++"];
+  const program = (depth: number): string => {
+    let text = "";
+    for (let k = Math.floor(rng() * 8); k >= 0; k--) {
+      text += depth > 0 && rng() < 0.3 ? `[${program(depth - 1)}]` : (pieces[Math.floor(rng() * pieces.length)] ?? "+");
+    }
+    return text;
+  };
+  for (let i = 0; i < 200; i++) {
+    const source = program(1 + (i % 4));
+    const eof = (["unchanged", 0, -1] as const)[i % 3] ?? "unchanged";
+    codes.push(assembleBrainfuck(source, { target: arm64, eof, tape: i % 2 === 0 ? 30_000 : 1 << 30 }).code);
+    codes.push(assembleBrainfuck(source, { target: arm64, eof, passes: [] }).code);
   }
   const X18 = /\b[xw]18\b/;
   const listed = codes.flatMap((c) => c.listing.flatMap((l) => (l.kind === "insn" ? [l.text] : [])));

@@ -12,6 +12,7 @@
  * (each exit code, the fast and the citty argument paths, expressions, usage carets).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildFlags } from "../scripts/build-flags.ts";
 import { CLI_CASES, type CliCase, caseName } from "./cli-cases.ts";
@@ -27,6 +28,15 @@ const SEED = process.env.BABYJIT_SEED ?? String(Date.now() % 1_000_000);
 const BUILD_FLAGS = buildFlags().flags.filter((f) => f !== "--compile");
 const tmp = tempDir("babyjit-winarm64-");
 afterAll(() => tmp.cleanup());
+
+/** Small Brainfuck programs of our own, for the fourth chapter: output, input, and leaving the tape. */
+const BF = {
+  abc: ["++++++++[>++++++++<-]>+.+.+.[-]++++++++++.", "ABC\n"],
+  cat: [",[.,]", ""],
+  left: [">>+[<+]", ""],
+} as const;
+const bfFile = (name: keyof typeof BF) => join(tmp.path, `${name}.b`);
+for (const [name, [source]] of Object.entries(BF)) writeFileSync(bfFile(name as keyof typeof BF), source);
 
 const HINT = "Try 'babyjit --help' for more information.\n";
 
@@ -87,6 +97,8 @@ describeOnEmu("winarm64", "Windows on ARM64 under arm64 Wine under qemu-aarch64"
       ...EXPRESSION_RUNS.map(([count, registers]): [string, null, string[]] => [`expr ${count}`, null, [EXPR_DIFF, SEED, count, ...registers]]),
       ["trace", null, [BIN, "-4", "--trace"]],
       ["trace expr", null, [BIN, "-e", "100 / x", "--trace", "4", "0"]],
+      ["bf abc", null, [BIN, "--bf", bfFile("abc")]],
+      ["bf left", null, [BIN, "--bf", bfFile("left")]],
       ...CASES.map((c, i): [string, null, string[]] => [`source ${i}`, null, [BIN, ...c.args]]),
       ...EXE_CASES.map((c, i): [string, string, string[]] => [`exe ${i}`, exe, c.args]),
     ];
@@ -173,5 +185,21 @@ describeOnEmu("winarm64", "Windows on ARM64 under arm64 Wine under qemu-aarch64"
     expect(r.stderr).toMatch(/trace: call 0x[0-9a-f]+\(4\) = 25\n/);
     expect(r.stderr).toMatch(/trace: VirtualFree\(0x[0-9a-f]+, 4096\); VirtualQuery: unmapped\nbabyjit: division by zero \(x = 0\)\n$/);
     expect(r.exitCode).toBe(65);
+  });
+
+  test("Brainfuck: a program's output, and leaving the tape is reported with its place (exit 65)", () => {
+    const abc = result("bf abc");
+    expect({ stdout: abc.stdout, stderr: abc.stderr, exitCode: abc.exitCode }).toEqual({ stdout: BF.abc[1], stderr: "", exitCode: 0 });
+    const left = result("bf left");
+    expect({ stdout: left.stdout, stderr: left.stderr, exitCode: left.exitCode }).toEqual({
+      stdout: "",
+      stderr: `babyjit: ${bfFile("left")}:1:5: the pointer left the tape (cell -1)\n`,
+      exitCode: 65,
+    });
+  });
+
+  test("Brainfuck: standard input through ',' (--eof 0 ends the copy)", () => {
+    const r = runWinArm64([BIN, "--bf", bfFile("cat"), "--eof", "0"], { cwd: ROOT, stdin: "hello\nworld\n" });
+    expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stdout: "hello\nworld\n", stderr: "", exitCode: 0 });
   });
 });
