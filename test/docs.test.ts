@@ -18,7 +18,12 @@
  *   its page, the last three hex digits: 0x7f73de700050 matches 0x55d1c2a3b050 but not 0x7f73de700010.
  *   Where the kernel puts the page changes every run; where babyjit puts code on it does not.
  * - An example must finish within 20 seconds.
- * - Examples whose command has --bf (chapter 3) are counted apart: the book needs at least 15 others.
+ * - Examples whose command has --bf (chapter 3) are counted apart: the book needs at least 15 others,
+ *   and chapter 3 at least 10 of its own.
+ * - Chapter 3's IR listings are checked too. In any fenced block, a line "bun docs/examples/ir.ts ARGS"
+ *   (no prompt: it is not a babyjit command) is run with this test's Bun, in the repository root; the
+ *   lines after it, up to the next such line or the end of the block, blank lines at the end dropped,
+ *   are what it prints. A last line "..." means the page shows only the start of the output.
  *
  * The same file checks the rest of what the pages claim: docs/reading-order.md's line counts (within
  * ±15% of `wc -l`; `BABYJIT_UPDATE_DOCS=1 bun test test/docs.test.ts` writes the current ones into the
@@ -259,6 +264,10 @@ describe.skipIf(!onLinuxX64)("docs: every example prints what its page shows", (
     expect(all.filter((e) => !isBrainfuck(e)).length).toBeGreaterThanOrEqual(15);
   });
 
+  test("chapter 3 has at least 10 Brainfuck examples", () => {
+    expect(all.filter((e) => e.page === "docs/03-brainfuck.md" && isBrainfuck(e)).length).toBeGreaterThanOrEqual(10);
+  });
+
   for (const page of pages()) {
     const examples = all.filter((e) => e.page === page);
     if (examples.length === 0) continue;
@@ -269,6 +278,83 @@ describe.skipIf(!onLinuxX64)("docs: every example prints what its page shows", (
       });
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Chapter 3's IR listings: `bun docs/examples/ir.ts ARGS` lines and what they print.
+
+const IR_COMMAND = /^bun (docs\/examples\/ir\.ts(\s.*)?)$/;
+
+export interface IrExample {
+  readonly page: string;
+  readonly line: number;
+  /** The command line after "bun ". */
+  readonly command: string;
+  readonly output: readonly string[];
+  /** The page ends the output with "...": compare only the lines shown. */
+  readonly prefix: boolean;
+}
+
+export function extractIrExamples(page: string, markdown: string): IrExample[] {
+  const found: IrExample[] = [];
+  let fenced = false;
+  let current: { line: number; command: string; output: string[] } | undefined;
+  const finish = () => {
+    if (current === undefined) return;
+    const output = [...current.output];
+    while (output.length > 0 && output[output.length - 1]?.trim() === "") output.pop();
+    const prefix = output[output.length - 1] === "...";
+    if (prefix) output.pop();
+    found.push({ page, line: current.line, command: current.command, output, prefix });
+    current = undefined;
+  };
+  markdown.split("\n").forEach((raw, i) => {
+    if (FENCE.test(raw)) {
+      finish();
+      fenced = !fenced;
+      return;
+    }
+    if (!fenced) return;
+    const m = IR_COMMAND.exec(raw);
+    if (m?.[1] !== undefined) {
+      finish();
+      current = { line: i + 1, command: m[1], output: [] };
+    } else current?.output.push(raw);
+  });
+  finish();
+  return found;
+}
+
+export function checkIrExample(example: IrExample): string | undefined {
+  const script = [`"$BABYJIT_BUN" ${example.command}`, ""].join("\n");
+  const env: Record<string, string | undefined> = { ...process.env, BABYJIT_BUN: process.execPath };
+  const p = Bun.spawnSync(["timeout", "--kill-after=2", String(EXAMPLE_TIMEOUT_S), "bash", "-c", script], { cwd: ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const printed = (p.stdout.toString() + p.stderr.toString()).split("\n");
+  const actual = normalize(example.prefix ? printed.slice(0, example.output.length) : printed, false);
+  const expected = normalize(example.output, false);
+  const problems: string[] = [];
+  if (actual !== expected) problems.push(`the page shows:\n${expected}${example.prefix ? "\n..." : ""}\n--- it prints:\n${normalize(printed, false)}`);
+  if (p.exitCode !== 0) problems.push(`exit status ${p.exitCode}`);
+  return problems.length === 0 ? undefined : `${example.page}:${example.line}: bun ${example.command}\n${problems.join("\n")}`;
+}
+
+describe("docs: chapter 3's IR listings are what docs/examples/ir.ts prints", () => {
+  test("the extractor finds commands, output and a trailing ...", () => {
+    const page = ["```text", "bun docs/examples/ir.ts '+'", "add  [0] 1", "", "bun docs/examples/ir.ts '+.' none", "add  [0] 1", "...", "```"].join("\n");
+    const found = extractIrExamples("p.md", page);
+    expect(found.map((e) => [e.line, e.command, e.output, e.prefix])).toEqual([
+      [2, "docs/examples/ir.ts '+'", ["add  [0] 1"], false],
+      [5, "docs/examples/ir.ts '+.' none", ["add  [0] 1"], true],
+    ]);
+    expect(checkIrExample({ page: "p.md", line: 1, command: "docs/examples/ir.ts '+-+'", output: ["add  [0] 2"], prefix: false })).toContain("--- it prints:\nadd  [0] 1");
+  });
+
+  const examples = extractIrExamples("docs/03-brainfuck.md", read("docs/03-brainfuck.md"));
+  test("there are some", () => expect(examples.length).toBeGreaterThanOrEqual(8));
+  test.each(examples.map((e) => [`line ${e.line}: bun ${e.command}`, e] as const))("%s", (_name, example) => {
+    const problem = checkIrExample(example);
+    if (problem !== undefined) throw new Error(problem);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,3 @@
+An unmatched bracket: the loop on line 3 is never closed
+
+++++[>++++<-]>[.
