@@ -99,6 +99,7 @@ describeOnEmu("winarm64", "Windows on ARM64 under arm64 Wine under qemu-aarch64"
       ["trace expr", null, [BIN, "-e", "100 / x", "--trace", "4", "0"]],
       ["bf abc", null, [BIN, "--bf", bfFile("abc")]],
       ["bf left", null, [BIN, "--bf", bfFile("left")]],
+      ["bf trace", null, [BIN, "--bf", bfFile("abc"), "--trace"]],
       ...CASES.map((c, i): [string, null, string[]] => [`source ${i}`, null, [BIN, ...c.args]]),
       ...EXE_CASES.map((c, i): [string, string, string[]] => [`exe ${i}`, exe, c.args]),
     ];
@@ -196,6 +197,22 @@ describeOnEmu("winarm64", "Windows on ARM64 under arm64 Wine under qemu-aarch64"
       stderr: `babyjit: ${bfFile("left")}:1:5: the pointer left the tape (cell -1)\n`,
       exitCode: 65,
     });
+  });
+
+  test.each(["trace", "trace expr", "bf trace"])("--trace (%s): every write of code is followed by FlushInstructionCache of exactly it, after VirtualProtect", (key) => {
+    const lines = result(key).stderr.split("\n");
+    const writes = lines.flatMap((line, i) => {
+      const m = /^trace: wrote (\d+) bytes at (0x[0-9a-f]+): /.exec(line);
+      return m === null ? [] : [{ i, size: m[1], address: m[2] }];
+    });
+    expect(writes.length).toBeGreaterThan(0);
+    for (const w of writes) {
+      const flush = lines.findIndex((line, j) => j > w.i && line === `trace: FlushInstructionCache(${w.address}, ${w.size} bytes): instruction cache flushed`);
+      expect({ write: lines[w.i], flushed: flush > w.i }).toEqual({ write: lines[w.i], flushed: true });
+      const protect = lines.findIndex((line, j) => j > w.i && line.startsWith("trace: VirtualProtect("));
+      expect(protect).toBeGreaterThan(w.i);
+      expect(protect).toBeLessThan(flush);
+    }
   });
 
   test("Brainfuck: standard input through ',' (--eof 0 ends the copy)", () => {
