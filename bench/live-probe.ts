@@ -45,6 +45,7 @@ console.log(
     objectsPerFunction: heap.objectCount / count,
     first: batches[0],
     last: batches[batches.length - 1],
+    firstTenth: mean(batches.slice(0, Math.max(1, Math.round(batches.length / 10)))),
     lastTenth: mean(batches.slice(-Math.max(1, Math.round(batches.length / 10)))),
     all: mean(batches),
     seconds: mean(batches) * count / 1e9,

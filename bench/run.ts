@@ -80,6 +80,9 @@ by its floor measured in the same round, so a slow phase of the machine (or of t
 Value is the best round, so Ratio can differ from Value / floor value. Call costs (section 1 and the
 expression call) are the exception: each case runs in processes of its own (bench/call-probe.ts), whose
 measuring loop lands in one of a few JIT states, so both sides are taken at their best process.
+Start-up of the installed package runs what \`bunx babyjit\` runs: the checkout packed with npm pack (whose
+prepack makes the bytecode bundles) and installed with bun add into a fresh project. A million live
+functions are measured in processes of their own (bench/live-probe.ts), the medians shown.
 
 | Machine | |
 |---|---|

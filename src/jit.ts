@@ -342,9 +342,12 @@ export interface JitFunction {
   (...args: number[]): number;
   /** Where the code lives (0 once disposed). */
   readonly address: number;
-  /** A copy of the machine code. */
+  /** A copy of the machine code (made again from the function's recipe, when it has one: see InstallOptions). */
   readonly bytes: Uint8Array;
-  /** The listing written by the emitter alongside the bytes: offset, bytes, assembly, comment. */
+  /**
+   * The listing written by the emitter alongside the bytes: offset, bytes, assembly, comment. A function
+   * with a recipe keeps none and makes it again on each read.
+   */
   readonly lines: readonly ListingLine[];
   /** The listing as plain text, one instruction per line. */
   readonly listing: string;

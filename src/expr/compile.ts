@@ -48,7 +48,8 @@ export function compileExpression(source: string, options: ExpressionOptions = {
         "assembleExpression generates it without running it",
     );
   }
-  const input: ExpressionInput = { source, params: options.params ?? DEFAULT_PARAMS };
+  // A copy of the parameter list: the caller's array may change before the listing is asked for.
+  const input: ExpressionInput = { source, params: options.params === undefined ? DEFAULT_PARAMS : options.params.slice() };
   const { code, checked, arity } = assembleExpression(source, { params: input.params, target: runs });
   // The function keeps its text, not its code: the listing and bytes are compiled again when read.
   return install(options.memory ?? hostMemory(), code, { arity, checked, recipe: expressionRecipe, input });
