@@ -119,7 +119,7 @@ export function load(
     const flush = () => {
       const n = getField(STATE.outNext) - outAddress;
       if (n > 0) {
-        io.trace?.(`flush: ${n} bytes of output`);
+        io.trace?.(`flush: ${n} byte${n === 1 ? "" : "s"} of output`);
         io.write(outBuffer.subarray(0, n));
       }
       setField(STATE.outNext, outAddress);
@@ -139,7 +139,7 @@ export function load(
           flush(); // a prompt appears before the program waits for its answer
           if (pending !== null && pending.length === 0) {
             pending = io.read?.() ?? null;
-            io.trace?.(pending === null ? "refill: end of input" : `refill: read ${pending.length} bytes of input`);
+            io.trace?.(pending === null ? "refill: end of input" : `refill: read ${pending.length} byte${pending.length === 1 ? "" : "s"} of input`);
             if (pending !== null && pending.length === 0) {
               setField(STATE.resume, base + site.retry); // an empty chunk: ask again
               break;
