@@ -20,6 +20,7 @@ import {
   sp,
   wzr,
   x64Gp,
+  x64Mem,
   xmm,
 } from "../src/emit.ts";
 
@@ -188,6 +189,32 @@ export const X64_ROWS: readonly Row<X64Assembler>[] = [
   { hex: "44 69 c1 e8 03 00 00", asm: "imul r8d, ecx, 1000", emit: (a) => a.imulRRI(r(8, 32), ecx, 1000) },
   { hex: "6b c0 80", asm: "imul eax, eax, -128", emit: (a) => a.imulRRI(eax, eax, -128) },
   { hex: "45 69 e5 80 00 00 00", asm: "imul r12d, r13d, 128", emit: (a) => a.imulRRI(r(12, 32), r(13, 32), 128) },
+  // Memory operands, as the Brainfuck back end addresses the tape ([r9 + r10 + offset]) and its state ([r8 + field]).
+  { hex: "43 80 44 11 05 ff", asm: "add byte ptr [r9 + r10 + 5], 255", emit: (a) => a.addMI8(x64Mem(r9, 5, r(10, 64)), 255) },
+  { hex: "43 80 84 11 d4 fe ff ff 01", asm: "add byte ptr [r9 + r10 - 300], 1", emit: (a) => a.addMI8(x64Mem(r9, -300, r(10, 64)), 1) },
+  { hex: "43 c6 04 11 00", asm: "mov byte ptr [r9 + r10], 0", emit: (a) => a.movMI8(x64Mem(r9, 0, r(10, 64)), 0) },
+  { hex: "43 0f b6 44 11 ff", asm: "movzx eax, byte ptr [r9 + r10 - 1]", emit: (a) => a.movzxRM8(eax, x64Mem(r9, -1, r(10, 64))) },
+  { hex: "0f b6 08", asm: "movzx ecx, byte ptr [rax]", emit: (a) => a.movzxRM8(ecx, x64Mem(rax)) },
+  { hex: "0f b6 45 00", asm: "movzx eax, byte ptr [rbp]", emit: (a) => a.movzxRM8(eax, x64Mem(r(5, 64))) },
+  { hex: "41 88 03", asm: "mov byte ptr [r11], al", emit: (a) => a.movMR(x64Mem(r(11, 64)), r(0, 8)) },
+  { hex: "41 88 45 00", asm: "mov byte ptr [r13], al", emit: (a) => a.movMR(x64Mem(r(13, 64)), r(0, 8)) },
+  { hex: "41 88 44 24 04", asm: "mov byte ptr [r12 + 4], al", emit: (a) => a.movMR(x64Mem(r(12, 64), 4), r(0, 8)) },
+  { hex: "43 88 0c 11", asm: "mov byte ptr [r9 + r10], cl", emit: (a) => a.movMR(x64Mem(r9, 0, r(10, 64)), r(1, 8)) },
+  { hex: "4d 89 50 08", asm: "mov qword ptr [r8 + 8], r10", emit: (a) => a.movMR(x64Mem(r8, 8), r(10, 64)) },
+  { hex: "49 8b 40 30", asm: "mov rax, qword ptr [r8 + 48]", emit: (a) => a.movRM(rax, x64Mem(r8, 48)) },
+  { hex: "4d 8b 08", asm: "mov r9, qword ptr [r8]", emit: (a) => a.movRM(r9, x64Mem(r8)) },
+  { hex: "45 8b 50 08", asm: "mov r10d, dword ptr [r8 + 8]", emit: (a) => a.movRM(r(10, 32), x64Mem(r8, 8)) },
+  { hex: "4d 3b 58 18", asm: "cmp r11, qword ptr [r8 + 24]", emit: (a) => a.cmpRM(r(11, 64), x64Mem(r8, 24)) },
+  { hex: "43 80 7c 11 03 00", asm: "cmp byte ptr [r9 + r10 + 3], 0", emit: (a) => a.cmpMI8(x64Mem(r9, 3, r(10, 64)), 0) },
+  { hex: "43 00 44 11 07", asm: "add byte ptr [r9 + r10 + 7], al", emit: (a) => a.addMR8(x64Mem(r9, 7, r(10, 64)), r(0, 8)) },
+  { hex: "43 28 4c 11 07", asm: "sub byte ptr [r9 + r10 + 7], cl", emit: (a) => a.subMR8(x64Mem(r9, 7, r(10, 64)), r(1, 8)) },
+  { hex: "41 8d 42 05", asm: "lea eax, [r10 + 5]", emit: (a) => a.leaRM(eax, x64Mem(r(10, 64), 5)) },
+  { hex: "41 8d 82 00 01 00 00", asm: "lea eax, [r10 + 256]", emit: (a) => a.leaRM(eax, x64Mem(r(10, 64), 256)) },
+  { hex: "49 ff c3", asm: "inc r11", emit: (a) => a.incR(r(11, 64)) },
+  { hex: "49 83 c2 fc", asm: "add r10, -4", emit: (a) => a.addRI(r(10, 64), -4) },
+  { hex: "49 81 c2 00 10 00 00", asm: "add r10, 4096", emit: (a) => a.addRI(r(10, 64), 4096) },
+  { hex: "48 05 00 10 00 00", asm: "add rax, 4096", emit: (a) => a.addRI(rax, 4096) },
+  { hex: "41 81 fa 30 75 00 00", asm: "cmp r10d, 30000", emit: (a) => a.cmpRI(r(10, 32), 30000) },
 ];
 
 export const A64_ROWS: readonly Row<A64Assembler>[] = [
@@ -297,4 +324,20 @@ export const A64_ROWS: readonly Row<A64Assembler>[] = [
       a.bind(l);
     },
   },
+  // Loads and stores, as the Brainfuck back end reaches its tape ([x2, #offset]) and its state ([x0, #field]).
+  { hex: "01 00 40 f9", asm: "ldr x1, [x0]", emit: (a) => a.ldrXUI(x(1), x(0)) },
+  { hex: "02 04 40 f9", asm: "ldr x2, [x0, #8]", emit: (a) => a.ldrXUI(x(2), x(0), 8) },
+  { hex: "02 fc 7f f9", asm: "ldr x2, [x0, #32760]", emit: (a) => a.ldrXUI(x(2), x(0), 32760) },
+  { hex: "02 04 00 f9", asm: "str x2, [x0, #8]", emit: (a) => a.strXUI(x(2), x(0), 8) },
+  { hex: "43 00 40 39", asm: "ldrb w3, [x2]", emit: (a) => a.ldrbUI(w(3), x(2)) },
+  { hex: "43 fc 7f 39", asm: "ldrb w3, [x2, #4095]", emit: (a) => a.ldrbUI(w(3), x(2), 4095) },
+  { hex: "5f 14 00 39", asm: "strb wzr, [x2, #5]", emit: (a) => a.strbUI(wzr, x(2), 5) },
+  { hex: "43 00 50 38", asm: "ldurb w3, [x2, #-256]", emit: (a) => a.ldurb(w(3), x(2), -256) },
+  { hex: "43 f0 1f 38", asm: "sturb w3, [x2, #-1]", emit: (a) => a.sturb(w(3), x(2), -1) },
+  { hex: "03 16 40 38", asm: "ldrb w3, [x16], #1", emit: (a) => a.ldrbPost(w(3), x(16), 1) },
+  { hex: "c3 14 00 38", asm: "strb w3, [x6], #1", emit: (a) => a.strbPost(w(3), x(6), 1) },
+  { hex: "64 10 06 1b", asm: "madd w4, w3, w6, w4", emit: (a) => a.maddRRRR(w(4), w(3), w(6), w(4)) },
+  { hex: "42 14 00 91", asm: "add x2, x2, #5", emit: (a) => a.addRI(x(2), x(2), 5) },
+  { hex: "42 fc 3f d1", asm: "sub x2, x2, #4095", emit: (a) => a.subRI(x(2), x(2), 4095) },
+  { hex: "1f 02 05 eb", asm: "cmp x16, x5", emit: (a) => a.cmpRR(x(16), x(5)) },
 ];
