@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { brainfuckSection } from "./bf.ts";
 import { callSection } from "./calls.ts";
 import { loadCompileExpression } from "./expr.ts";
 import { latencySection } from "./latency.ts";
@@ -46,6 +47,7 @@ const SECTIONS: readonly (readonly [string, string, () => Row[] | Promise<Row[]>
   ["5 memory", "code memory", () => codeMemorySection()],
   ["5 memory", "a million live functions", () => liveFunctionsSection()],
   ["4 start", "start-up and peak RSS (builds three executables, packs and installs the package)", () => startupSection()],
+  ["6 bf compile", "Brainfuck: compile, run, whole processes next to C (builds an executable and C programs)", () => brainfuckSection()],
 ];
 
 const measured: Row[][] = [];
