@@ -201,12 +201,17 @@ export function generate(
   };
 }
 
-const COMMANDS = /[^+\-<>.,[\]]/g;
+const COMMAND = /[+\-<>.,[\]]/;
 
 /** The listing note for an op: the Brainfuck it came from, and where. */
 function describe(op: Op, source: string): string {
   const span = op.kind === "check" ? op.replay : op.span;
-  let text = source.slice(span.start, Math.min(span.end, span.start + 200)).replace(COMMANDS, "");
+  let text = "";
+  for (let i = span.start; i < span.end && text.length <= 40; i++) {
+    const c = source[i] as string;
+    if (!COMMAND.test(c)) continue;
+    text += c;
+  }
   if (text.length > 40) text = `${text.slice(0, 37)}...`;
   const where = `${span.line}:${span.column}`;
   switch (op.kind) {

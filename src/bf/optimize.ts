@@ -132,13 +132,15 @@ function mulLoop(ops: readonly Op[], open: number, close: number): Op | undefine
 
 /**
  * Loops that can never run: one right after a `]` (the cell is 0 there, the comment-loop idiom), right
- * after a `set 0`, or at the very start (the tape starts zeroed). Removed, body and all.
+ * after a `set 0`, or at the very start (the tape starts zeroed). Removed, body and all; so are the
+ * rewritten loops (clear, scan, multiply) in such a place, which would do nothing there.
  */
 export function deadLoops(ops: readonly Op[]): Op[] {
   const out: Op[] = [];
   let zero = true; // the cell under the pointer is known to be 0
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i] as Op;
+    if (zero && (op.kind === "mul" || op.kind === "scan" || (op.kind === "set" && op.value === 0))) continue;
     if (op.kind === "open" && zero) {
       let depth = 0;
       for (; i < ops.length; i++) {
