@@ -403,6 +403,12 @@ export function hostMemory(): CodeMemory {
 // time, so the registration can simply stay (a token costs a hash-table entry per function).
 const collector = new FinalizationRegistry<CodeSlot>((slot) => slot.free());
 
+/**
+ * The host memory's callers of one-argument functions, plain and checked. The properties are added on
+ * first use and replaced only if the host memory is closed and makes new ones (see install).
+ */
+const HOST_CALLERS: { plain?: NativeFunction; checked?: NativeFunction } = {};
+
 function disposedError(): never {
   throw new JitError("E_DISPOSED", "this JIT'd function was disposed; its code memory is gone");
 }
@@ -425,8 +431,28 @@ export function install<T>(memory: CodeMemory, code: Code, options: InstallOptio
   let address = slot.address;
 
   let fn: (...args: number[]) => number;
-  if (arity === 1) {
+  if (arity === 1 && memory === defaultMemory) {
     // The article's shape, kept as lean as possible: this is the path the call-cost budget measures.
+    // The host memory's caller is read from HOST_CALLERS, not from this closure's scope: once two
+    // JitFunctions exist, JavaScriptCore no longer treats a closure's variables as constants, but a
+    // property of a module-level object written once it does (measured: 2.6 ns a call instead of 3.0).
+    if (checked) {
+      if (HOST_CALLERS.checked !== call) HOST_CALLERS.checked = call;
+      fn = (a: number) => {
+        if (address === 0) disposedError();
+        if ((a | 0) !== a) badArgument(a);
+        const r = (HOST_CALLERS.checked as NativeFunction)(a, address);
+        return r === (r | 0) ? r : divisionByZero();
+      };
+    } else {
+      if (HOST_CALLERS.plain !== call) HOST_CALLERS.plain = call;
+      fn = (a: number) => {
+        if (address === 0) disposedError();
+        if ((a | 0) !== a) badArgument(a);
+        return (HOST_CALLERS.plain as NativeFunction)(a, address);
+      };
+    }
+  } else if (arity === 1) {
     fn = checked
       ? (a: number) => {
           if (address === 0) disposedError();
