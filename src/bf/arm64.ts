@@ -139,13 +139,9 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
       asm.bind(done);
     },
     mul(at, terms: readonly Term[], check) {
-      const skip = asm.newLabel();
       asm.comment("the loop cell: how many times the loop would run");
       load(w3, at);
-      if (check !== undefined) {
-        asm.cbz(w3, skip);
-        inRange(at + check.range.lo, at + check.range.hi, check.fail, check.range.lo < 0, check.range.hi > 0);
-      }
+      if (check !== undefined) inRange(at + check.range.lo, at + check.range.hi, check.fail, check.range.lo < 0, check.range.hi > 0);
       for (const term of terms) {
         load(w4, at + term.at);
         if (term.factor === 1) asm.addRR(w4, w4, w3);
@@ -157,7 +153,6 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
         store(w4, at + term.at);
       }
       store(wzr, at);
-      if (check !== undefined) asm.bind(skip);
     },
   };
 }

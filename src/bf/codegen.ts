@@ -53,7 +53,11 @@ export interface BfBackend {
   /** Branch to `fail` unless cells at+lo .. at+hi are on the tape. */
   check(at: number, range: Range, fail: Label): void;
   scan(at: number, step: number, fail: Label): void;
-  /** The multiply loop; with `check`, it first tests its cell and checks its cells only when it runs. */
+  /**
+   * The multiply loop. With `check`, its cells are checked first and `fail` taken when they are not all
+   * on the tape; the code there (cold) tests the loop cell and comes back past the loop when it is 0.
+   * (Testing the cell first would put a badly predicted branch in front of every multiply.)
+   */
   mul(at: number, terms: readonly Term[], check: { range: Range; fail: Label } | undefined): void;
 }
 
@@ -82,7 +86,15 @@ type PendingSite =
   | { readonly kind: "done" }
   | { readonly kind: "flush"; readonly retry: Label; readonly stub: Label }
   | { readonly kind: "input"; readonly retry: Label; readonly stub: Label; readonly eof: Label; readonly after: Label; readonly at: number }
-  | { readonly kind: "tape"; readonly stub: Label; readonly replay: Span; readonly at: number; readonly rewind: number };
+  | {
+      readonly kind: "tape";
+      readonly stub: Label;
+      readonly replay: Span;
+      readonly at: number;
+      readonly rewind: number;
+      /** A multiply loop's check: it only fails when the loop cell is not 0; otherwise continue at `skip`. */
+      readonly unlessZero?: { readonly at: number; readonly skip: Label };
+    };
 
 /**
  * Generate code for optimized IR. `source` is only used for the listing's notes (the Brainfuck each
@@ -99,9 +111,9 @@ export function generate(
   const be = makeBackend(asm, target, options);
   const sites: PendingSite[] = [{ kind: "done" }];
   const loops: { body: Label; end: Label }[] = [];
-  const tapeSite = (replay: Span, at: number, rewind = 0): Label => {
+  const tapeSite = (replay: Span, at: number, rewind = 0, unlessZero?: { at: number; skip: Label }): Label => {
     const stub = asm.newLabel();
-    sites.push({ kind: "tape", stub, replay, at, rewind });
+    sites.push(unlessZero === undefined ? { kind: "tape", stub, replay, at, rewind } : { kind: "tape", stub, replay, at, rewind, unlessZero });
     return stub;
   };
 
@@ -147,16 +159,20 @@ export function generate(
       case "close": {
         const loop = loops.pop();
         if (loop === undefined) throw new JitError("E_INTERNAL", "unbalanced loops reached the code generator");
-        be.jumpIfNonZero(op.at, loop.body);
+        if (op.once !== true) be.jumpIfNonZero(op.at, loop.body);
         asm.bind(loop.end);
         break;
       }
       case "scan":
         be.scan(op.at, op.step, tapeSite(op.span, op.at, op.step));
         break;
-      case "mul":
-        be.mul(op.at, op.terms, op.check === undefined ? undefined : { range: op.check.range, fail: tapeSite(op.check.replay, op.at) });
+      case "mul": {
+        const skip = asm.newLabel();
+        const check = op.check === undefined ? undefined : { range: op.check.range, fail: tapeSite(op.check.replay, op.at, 0, { at: op.at, skip }) };
+        be.mul(op.at, op.terms, check);
+        asm.bind(skip);
         break;
+      }
       case "check":
         be.check(op.at, op.range, tapeSite(op.replay, op.at));
         break;
@@ -171,6 +187,7 @@ export function generate(
   sites.forEach((site, id) => {
     if (site.kind === "done") return;
     asm.bind(site.stub);
+    if (site.kind === "tape" && site.unlessZero !== undefined) be.jumpIfZero(site.unlessZero.at, site.unlessZero.skip);
     be.stub(id, exit);
     if (site.kind === "input") {
       asm.bind(site.eof);

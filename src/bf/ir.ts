@@ -35,7 +35,8 @@ export type Op =
   | { readonly kind: "in"; readonly at: number; readonly span: Span }
   /** while (cell[at] != 0) { ... } — `entryCheck`: a bounds check run once on entry, for the whole loop. */
   | { readonly kind: "open"; readonly at: number; readonly span: Span; readonly entryCheck?: Check }
-  | { readonly kind: "close"; readonly at: number; readonly span: Span }
+  /** `once`: the cell is known to be 0 here, so the loop never goes round again and the test is left out. */
+  | { readonly kind: "close"; readonly at: number; readonly span: Span; readonly once?: boolean }
   /** while (cell[at] != 0) P += step — `[>]`, `[<<]`, ... */
   | { readonly kind: "scan"; readonly at: number; readonly step: number; readonly span: Span }
   /**

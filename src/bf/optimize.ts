@@ -7,8 +7,8 @@
  */
 import { type Check, type Op, type Range, type Span, type Term, shifted, spanning } from "./ir.ts";
 
-/** The optional passes, in the order they run; placeChecks always runs (between deadLoops and deferMoves). */
-export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "deferMoves"] as const;
+/** The optional passes, in the order they run; placeChecks always runs (after combineSets, before deferMoves). */
+export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "deferMoves", "onceLoops"] as const;
 export type PassName = (typeof PASSES)[number];
 
 /** Run the chosen passes (all by default) and place the bounds checks. */
@@ -22,6 +22,7 @@ export function optimize(ops: readonly Op[], passes: readonly PassName[] = PASSE
   if (on.has("combineSets")) out = combineSets(out);
   out = placeChecks(out);
   if (on.has("deferMoves")) out = deferMoves(out);
+  if (on.has("onceLoops")) out = onceLoops(out);
   return out as Op[];
 }
 
@@ -343,6 +344,23 @@ export function deferMoves(ops: readonly Op[]): Op[] {
       }
     }
     out.push(shifted(op, pending));
+  }
+  return out;
+}
+
+/**
+ * A `]` right after an op that leaves the same cell at 0 (another `]`, a clear, a multiply loop, a
+ * scan) can never jump back: its test is left out (`once`). Nested loops that end together, as in
+ * `[[...]]`, then pay for one test instead of several.
+ */
+export function onceLoops(ops: readonly Op[]): Op[] {
+  const out: Op[] = [];
+  for (const op of ops) {
+    const last = out[out.length - 1];
+    const zeroed =
+      last !== undefined && last.at === op.at &&
+      (last.kind === "close" || last.kind === "mul" || last.kind === "scan" || (last.kind === "set" && last.value === 0));
+    out.push(op.kind === "close" && zeroed ? { ...op, once: true } : op);
   }
   return out;
 }

@@ -106,13 +106,8 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
       asm.bind(done);
     },
     mul(at, terms: readonly Term[], check) {
-      const skip = asm.newLabel();
       asm.comment("the loop cell: how many times the loop would run").movzxRM8(eax, cell(at));
-      if (check !== undefined) {
-        asm.cmpRI(eax, 0);
-        asm.jcc("e", skip);
-        inRange(at + check.range.lo, size - (check.range.hi - check.range.lo), check.fail, ecx);
-      }
+      if (check !== undefined) inRange(at + check.range.lo, size - (check.range.hi - check.range.lo), check.fail, ecx);
       for (const term of terms) {
         if (term.factor === 1) asm.addMR8(cell(at + term.at), al);
         else if (term.factor === 255) asm.subMR8(cell(at + term.at), al);
@@ -122,7 +117,6 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
         }
       }
       asm.movMI8(cell(at), 0);
-      if (check !== undefined) asm.bind(skip);
     },
   };
 }
