@@ -12,7 +12,7 @@
  * Bytecode is specific to the JavaScriptCore it was made by, so the directory is named after the Bun
  * that made it, and bin/babyjit.js uses it only under that same Bun (the sources otherwise).
  *
- *   bun scripts/bundle-package.ts            # writes dist/bundle/bun-<version>-<revision>/
+ *   bun scripts/bundle-package.ts            # writes dist/bundle/bun-<revision>/ (Bun's git revision)
  *   bun scripts/bundle-package.ts --remove   # `postpack`: removes it again
  *
  * It is removed after packing so that a git checkout never runs a bundle older than its sources.
@@ -23,7 +23,7 @@ import { dirname, join, resolve } from "node:path";
 const ROOT = resolve(import.meta.dir, "..");
 const SRC = join(ROOT, "src");
 /** Keep in step with bin/babyjit.js, which looks for exactly this directory. */
-const dir = join(ROOT, "dist", "bundle", `bun-${Bun.version}-${Bun.revision}`);
+const dir = join(ROOT, "dist", "bundle", `bun-${Bun.revision}`);
 
 /**
  * Modules that `babyjit <integers...>` never loads (each is require()d lazily, by another command): left
