@@ -34,7 +34,7 @@ function show(op: Op): string {
     case "open":
       return `open ${cell(op.at)}${op.entryCheck === undefined ? "" : `  (on entry: check ${cells(op.at, op.entryCheck.range)})`}`;
     case "close":
-      return `close ${cell(op.at)}`;
+      return `close ${cell(op.at)}${op.once === true ? "  (once: no test)" : ""}`;
     case "scan":
       return `scan ${cell(op.at)} by ${op.step}`;
     case "mul": {
