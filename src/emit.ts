@@ -157,6 +157,8 @@ export interface Code {
 interface BranchForm {
   readonly label: Label;
   readonly text: string;
+  /** The listing text of the long form when it is more than one instruction (arm64). */
+  readonly longText?: string;
   size(long: boolean): number;
   encode(displacement: number, long: boolean): number[];
   fitsShort(displacement: number): boolean;
@@ -276,9 +278,10 @@ abstract class CodeBuffer {
         if (item.kind === "label") return { kind: "label", offset, name: item.label?.name ?? "" };
         if (item.kind === "note") return { kind: "note", offset, text: item.text };
         const insnBytes = bytes.subarray(offset, offsets.at[i + 1] ?? offsets.size); // a view: one copy of the truth
+        const text = item.long && item.branch?.longText !== undefined ? item.branch.longText : item.text;
         return item.comment === undefined
-          ? { kind: "insn", offset, bytes: insnBytes, text: item.text }
-          : { kind: "insn", offset, bytes: insnBytes, text: item.text, comment: item.comment };
+          ? { kind: "insn", offset, bytes: insnBytes, text }
+          : { kind: "insn", offset, bytes: insnBytes, text, comment: item.comment };
       });
     return {
       arch: this.arch,
@@ -1016,12 +1019,16 @@ export class A64Assembler extends CodeBuffer {
 
   /** B.cond: 0101010 0 imm19 0 cond — PC-relative, ±1 MiB. */
   bcond(cond: A64Cond, label: Label): void {
+    const encode = (c: A64Cond, d: number) => word(((0b01010100 << 24) | (sfield(wordOffset(d), 19, "b.cond offset") << 5) | A64_CONDITIONS[c]) >>> 0);
+    const inverse = invertA64(cond);
     this.branch({
       label,
       text: `b.${cond} ${label.name}`,
-      size: () => 4,
-      fitsShort: () => true,
-      encode: (d) => word(((0b01010100 << 24) | (sfield(wordOffset(d), 19, "b.cond offset") << 5) | A64_CONDITIONS[cond]) >>> 0),
+      longText: `b.${inverse} #8; b ${label.name}`,
+      size: (long) => (long ? 8 : 4),
+      fitsShort: fitsImm19,
+      // Beyond ±1 MiB: the opposite condition skips an unconditional B (±128 MiB), as assemblers relax it.
+      encode: (d, long) => (long ? [...encode(inverse, 8), ...longB(d - 4)] : encode(cond, d)),
     });
   }
 
@@ -1029,12 +1036,15 @@ export class A64Assembler extends CodeBuffer {
   cbz(rt: A64Gp, label: Label, nonZero = false): void {
     const sf = rt.bits === 64 ? 1 : 0;
     const t = a64Reg(rt, "cbz operand");
+    const encode = (nz: boolean, d: number) => word(((sf << 31) | (0b011010 << 25) | ((nz ? 1 : 0) << 24) | (sfield(wordOffset(d), 19, "cbz offset") << 5) | t) >>> 0);
     this.branch({
       label,
       text: `${nonZero ? "cbnz" : "cbz"} ${rt.name}, ${label.name}`,
-      size: () => 4,
-      fitsShort: () => true,
-      encode: (d) => word(((sf << 31) | (0b011010 << 25) | ((nonZero ? 1 : 0) << 24) | (sfield(wordOffset(d), 19, "cbz offset") << 5) | t) >>> 0),
+      longText: `${nonZero ? "cbz" : "cbnz"} ${rt.name}, #8; b ${label.name}`,
+      size: (long) => (long ? 8 : 4),
+      fitsShort: fitsImm19,
+      // Beyond ±1 MiB: the opposite test skips an unconditional B.
+      encode: (d, long) => (long ? [...encode(!nonZero, 8), ...longB(d - 4)] : encode(nonZero, d)),
     });
   }
 
@@ -1153,6 +1163,16 @@ export class A64Assembler extends CodeBuffer {
     const text = mode === 0b01 ? `${mnemonic} ${rt.name}, [${rn.name}], #${offset}` : `${mnemonic} ${rt.name}, [${rn.name}, #${offset}]`;
     this.insn(word(w >>> 0), text);
   }
+}
+
+/** Whether a byte displacement fits the 19-bit word offset of B.cond, CBZ and CBNZ (±1 MiB). */
+function fitsImm19(displacement: number): boolean {
+  return displacement >= -(2 ** 20) && displacement < 2 ** 20;
+}
+
+/** B (0 00101 imm26) with a byte displacement, for the long forms of conditional branches. */
+function longB(displacement: number): number[] {
+  return word(((0b000101 << 26) | sfield(wordOffset(displacement), 26, "b offset")) >>> 0);
 }
 
 /** A64 branch offsets count instructions (4 bytes each). */

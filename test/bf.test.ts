@@ -336,6 +336,15 @@ describe("listings", () => {
       expect(Buffer.from(llvmAssemble(target.arch, listingSource(code.listing))).toString("hex")).toBe(Buffer.from(code.bytes).toString("hex"));
     }
   });
+  test("arm64: a loop and its exits more than 1 MiB away use the long forms (b.cond/cbz over a b), and llvm-mc agrees", () => {
+    const source = `+[${">+".repeat(100_000)}${"<".repeat(100_000)}.-]<`;
+    const { code } = assembleBrainfuck(source, { target: { arch: "arm64", abi: "aapcs64" } });
+    expect(code.bytes.length).toBeGreaterThan(1 << 20);
+    const texts = code.listing.flatMap((l) => (l.kind === "insn" ? [l.text] : []));
+    expect(texts.some((t) => /^cbnz w3, #8; b \.L\d+$/.test(t))).toBe(true); // the loop's ] jumping back over 1 MiB
+    expect(texts.some((t) => /^b\.(lo|hs) #8; b \.L\d+$/.test(t))).toBe(true); // a check's branch to its far exit
+    expect(Buffer.from(llvmAssemble("arm64", listingSource(code.listing))).equals(Buffer.from(code.bytes))).toBe(true);
+  });
   test("arm64 code never names x18 (the platform register) and x86-64 code touches no callee-saved register or the stack", () => {
     for (const source of programs) {
       const arm = assembleBrainfuck(source, { target: { arch: "arm64", abi: "aapcs64" } }).code.listing;
