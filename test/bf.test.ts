@@ -12,14 +12,13 @@ import {
   assembleBrainfuck,
   brainfuckIr,
   compileBrainfuck,
-  hostOs,
   hostPlatform,
 } from "../src/index.ts";
-import type { OsMemory } from "../src/os.ts";
 import { readMaps } from "../src/maps.ts";
 import { differential, runJit, win64OnSysv } from "./fixtures/bf-diff.ts";
 import { interpret } from "./support/bfref.ts";
 import { listingSource, llvmAssemble } from "./support/llvm.ts";
+import { wxCheckingOs } from "./support/wx.ts";
 
 const linuxX64 = process.platform === "linux" && process.arch === "x64";
 // A fresh sample every run (printed on failure), unless BABYJIT_SEED pins it.
@@ -272,44 +271,8 @@ describe("the optimizer's rewrites", () => {
 });
 
 describe("memory", () => {
-  /** The host OS layer, checking after every call that none of our pages is writable and executable. */
-  function wxChecking(): { os: OsMemory; checks: () => number } {
-    const real = hostOs();
-    let checks = 0;
-    const owned = new Set<number>();
-    const check = () => {
-      checks++;
-      const rwx = (readMaps() ?? []).filter((m) => m.perms.startsWith("rwx") && owned.has(m.start));
-      expect(rwx).toEqual([]);
-    };
-    return {
-      os: {
-        ...real,
-        map(size, purpose) {
-          const a = real.map(size, purpose);
-          owned.add(a);
-          check();
-          return a;
-        },
-        protect(a, s, p) {
-          real.protect(a, s, p);
-          check();
-        },
-        write(a, b) {
-          real.write(a, b);
-          check();
-        },
-        unmap(a, s) {
-          real.unmap(a, s);
-          owned.delete(a);
-          check();
-        },
-      },
-      checks: () => checks,
-    };
-  }
   test.if(process.platform === "linux")("/proc/self/maps: code r-x, tape and buffers rw-, never rwx, all unmapped after dispose", () => {
-    const { os, checks } = wxChecking();
+    const { os, checks } = wxCheckingOs({ patch: true });
     const memory = new CodeMemory(os, hostPlatform().target);
     const program = compileBrainfuck(HELLO, { memory });
     const maps = readMaps() ?? [];
