@@ -3,6 +3,7 @@
  * output (or dump or list its code). Every failure becomes a CommandError with its sysexits code.
  */
 import { readFileSync, readSync, writeSync } from "node:fs";
+import type { Code } from "../emit.ts";
 import { CommandError, JitError } from "../errors.ts";
 import { CodeMemory, hostMemory } from "../jit.ts";
 import type { OsMemory } from "../os.ts";
@@ -44,7 +45,7 @@ function describe(error: unknown): string {
 }
 
 /** Returns the text to print for dump/listing, or undefined after a run. */
-export function brainfuckCommand(cmd: BrainfuckCommand, format: (code: import("../emit.ts").Code) => string): string | undefined {
+export function brainfuckCommand(cmd: BrainfuckCommand, format: (code: Code) => string): string | undefined {
   let source: string;
   try {
     source = readFileSync(cmd.file, "utf8");
