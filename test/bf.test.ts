@@ -89,6 +89,26 @@ describe("programs written for these tests", () => {
     const bytes = Uint8Array.from({ length: 255 }, (_, i) => i + 1);
     expect(program.run(bytes)).toEqual(bytes);
   });
+  test("input larger than the 64 KiB buffer, given whole or in odd-sized chunks, comes through in order", () => {
+    const input = Uint8Array.from({ length: 200_001 }, (_, i) => 1 + (i % 251));
+    using program = compileBrainfuck(CAT);
+    expect(program.run(input)).toEqual(input);
+    const out: number[] = [];
+    let at = 0, reads = 0;
+    program.stream({
+      read: () => {
+        if (at >= input.length) return null;
+        const n = [1, 0, 70_000, 3, 65_536][reads++ % 5] ?? 1; // an empty chunk too: it is asked again
+        const chunk = input.subarray(at, at + n);
+        at += n;
+        return chunk;
+      },
+      write: (chunk) => {
+        for (const b of chunk) out.push(b);
+      },
+    });
+    expect(Uint8Array.from(out)).toEqual(input);
+  });
   test("rot13 (with --eof 0)", () => {
     const input = "Hello, World! abc XYZ\n";
     const want = input.replace(/[a-z]/gi, (ch) => String.fromCharCode(rot(ch.charCodeAt(0))));
