@@ -245,13 +245,17 @@ export function runArm64(args: string[], opts: RunOptions = {}): RunResult {
 export async function runArm64Many(jobs: readonly [string | null, string[]][], opts: RunOptions = {}, concurrency = 2): Promise<RunResult[]> {
   need("arm64");
   const bun = join(emuDir(), "bun-linux-aarch64", "bun");
-  const results: RunResult[] = new Array(jobs.length);
+  return inParallel(jobs, concurrency, ([exe, args]) => runAsync(qemuCmd(exe === null ? bun : resolve(exe), args), envWith(opts.env), opts));
+}
+
+/** run() over every job, `concurrency` at a time; the results in the jobs' order. */
+async function inParallel<J, R>(jobs: readonly J[], concurrency: number, run: (job: J) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(jobs.length);
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {
       const i = next++;
-      const [exe, args] = jobs[i] ?? [null, []];
-      results[i] = await runAsync(qemuCmd(exe === null ? bun : resolve(exe), args), envWith(opts.env), opts);
+      results[i] = await run(jobs[i] as J);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -492,20 +496,12 @@ export async function runWinArm64Many(jobs: readonly [string | null, string[]][]
   const opts = { ...options, timeoutMs: options.timeoutMs ?? flavour.timeoutMs };
   ensureWineServer(flavour);
   const env = wineEnv(flavour, opts.env);
-  const results: RunResult[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      const [exe, args] = jobs[i] ?? [null, []];
-      const cmd = [...flavour.loader, exe === null ? flavour.bun : resolve(exe), ...args];
-      let result = await runAsync(cmd, env, opts);
-      if (wineDidNotStart(result)) result = await runAsync(cmd, env, opts);
-      results[i] = withoutNoise(flavour, result);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return results;
+  return inParallel(jobs, concurrency, async ([exe, args]) => {
+    const cmd = [...flavour.loader, exe === null ? flavour.bun : resolve(exe), ...args];
+    let result = await runAsync(cmd, env, opts);
+    if (wineDidNotStart(result)) result = await runAsync(cmd, env, opts);
+    return withoutNoise(flavour, result);
+  });
 }
 
 const COMPILE_TARGETS: Record<EmuKind, string> = { arm64: "bun-linux-arm64", windows: "bun-windows-x64", winarm64: "bun-windows-arm64" };
