@@ -84,6 +84,8 @@ const WINDOWS_MEMORY: MemoryApi = {
 };
 
 const COHERENT: ICacheFlush = { kind: "coherent" };
+/** Windows' documented way to make written code visible: needed on arm64, harmless on x86-64. */
+const WINDOWS_ICACHE: ICacheFlush = { kind: "symbol", library: ["kernel32.dll"], symbol: "FlushInstructionCache" };
 
 /**
  * The platform table. Apple Silicon: we keep plain RW -> RX mprotect instead of MAP_JIT with
@@ -113,7 +115,7 @@ const PLATFORMS: Readonly<Record<string, Platform>> = {
     target: { arch: "x64", abi: "win64" },
     memory: WINDOWS_MEMORY,
     // Not needed on x86-64 for correctness, but it is the documented contract for code writers on Windows.
-    icache: { kind: "symbol", library: ["kernel32.dll"], symbol: "FlushInstructionCache" },
+    icache: WINDOWS_ICACHE,
     patch: "mprotect",
   },
   /**
@@ -127,7 +129,7 @@ const PLATFORMS: Readonly<Record<string, Platform>> = {
     os: "win32",
     target: { arch: "arm64", abi: "aapcs64" },
     memory: WINDOWS_MEMORY,
-    icache: { kind: "symbol", library: ["kernel32.dll"], symbol: "FlushInstructionCache" },
+    icache: WINDOWS_ICACHE,
     patch: "mprotect",
   },
 };
