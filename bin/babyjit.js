@@ -1,47 +1,34 @@
 #!/usr/bin/env bun
-// Plain JavaScript on purpose: under Node (or any runtime without bun:ffi) this check must run
-// before anything that runtime cannot load. No top-level await: `bun build --bytecode` emits CommonJS.
+// The `babyjit` command. Plain JavaScript on purpose: under Node (or any runtime without bun:ffi) the
+// check below must run before anything that runtime cannot load. No top-level await: `bun build
+// --bytecode` emits CommonJS.
+//
+// This file is the bin of a git checkout and of the compiled executable (`bun run build` builds it,
+// with everything it requires, into dist/babyjit): both run the sources in src/. The packed package
+// ships another bin/babyjit.js in its place, so that `bunx babyjit` starts one precompiled file:
+// `prepack` (scripts/bundle-package.ts) writes the program there as a single bundle with its
+// JavaScriptCore bytecode (bin/babyjit.js.jsc), with the same check for Bun; `postpack` puts this file
+// back byte for byte. BABYJIT_DEBUG_LOADER=1 says on stderr which of them ran:
+//
+//   babyjit: loaded the sources                                 (a checkout: bun bin/babyjit.js)
+//   babyjit: loaded the sources built into this executable      (dist/babyjit)
+//   babyjit: loaded the packed bin <path>; its bytecode made by ...    (an installed package)
 if (typeof Bun === "undefined") {
   const runtime = typeof process === "object" && process.release ? `${process.release.name} ${process.version}` : "this runtime";
   console.error(`babyjit: needs Bun (https://bun.sh), which has bun:ffi; it was started by ${runtime}. Try: bunx babyjit -4`);
   process.exit(69);
 } else {
-  // The installed package carries bundles of src/ with JavaScriptCore bytecode, made when it was
-  // packed (scripts/bundle-package.ts): precompiled files instead of a dozen TypeScript modules to
-  // transpile and parse. run.js holds what `babyjit <integers...>` runs, main.js the whole program.
-  // Bytecode only suits the JavaScriptCore that made it, so the bundles sit in a directory named after
-  // their Bun, and any other Bun (or a git checkout, which has no bundle) runs the sources. `require`,
-  // not `import()`: Bun's ES module loader adds milliseconds to start-up; and no node:fs to look first
-  // (loading it costs more than babyjit's whole start-up).
-  // BABYJIT_DEBUG_LOADER=1 says on stderr which path ran, and why.
-  const all = process.argv;
-  const argv = all.slice(2);
-  const stamp = `bun-${Bun.revision}`; // the build of Bun, by its git revision
-  const bundles = `${__dirname}/../dist/bundle/${stamp}`;
-  let program;
-  let loaded;
-  // In a standalone executable (bun build --compile) the sources are built in, and the entry lives in
-  // Bun's embedded file system (__dirname there is the directory the executable was built from).
-  // process.argv[1] says so as well as Bun.main does, and costs nothing more: Bun.main measured 50 µs.
-  const entry = all[1] ?? "";
-  if (entry.startsWith("/$bunfs/") || entry.startsWith("B:\\~BUN\\")) {
-    loaded = "the sources built into this executable";
-  } else {
-    try {
-      program = require(`${bundles}/run.js`);
-      let common = argv.length > 0;
-      for (let i = 0; i < argv.length; i++) common &&= program.isDecimal(argv[i]); // main's own test
-      if (!common) program = require(`${bundles}/main.js`);
-      loaded = `the bundle ${bundles}/${common ? "run.js" : "main.js"}`;
-    } catch (error) {
-      // Only the bundle's own absence sends us to the sources; an error inside it is a real error.
-      if (error?.code !== "MODULE_NOT_FOUND" || !String(error.message).includes(stamp)) throw error;
-      loaded = "the sources (no bundle made by this Bun)";
-    }
+  // `require`, not `import()`: Bun's ES module loader adds milliseconds to start-up. main.ts itself
+  // loads the citty CLI only for a command that is not just integers.
+  const { main } = require("../src/main.ts");
+  if (process.env.BABYJIT_DEBUG_LOADER) {
+    // In a standalone executable the entry lives in Bun's embedded file system. process.argv[1] says
+    // so as well as Bun.main does, for nothing (Bun.main measured 50 µs).
+    const entry = process.argv[1] ?? "";
+    const compiled = entry.startsWith("/$bunfs/") || entry.startsWith("B:\\~BUN\\");
+    console.error(`babyjit: loaded ${compiled ? "the sources built into this executable" : "the sources"}`);
   }
-  program ??= require("../src/main.ts");
-  if (process.env.BABYJIT_DEBUG_LOADER) console.error(`babyjit: loaded ${loaded}`);
-  program.main(argv).then((code) => {
+  main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }
