@@ -89,36 +89,25 @@ export function a64D(id: number): A64D {
 
 /** An unsigned field of `bits` bits; throws instead of truncating. */
 export function ufield(value: number, bits: number, what: string): number {
-  if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
-    throw new JitError("E_RANGE", `${what} ${value} does not fit in ${bits} unsigned bits`);
-  }
+  // Up to 31 bits (every field here), masking is the whole test: it drops fractions, signs and high bits.
+  const fits = bits <= 31 ? (value & ((1 << bits) - 1)) === value : Number.isInteger(value) && value >= 0 && value < 2 ** bits;
+  if (!fits) throw new JitError("E_RANGE", `${what} ${value} does not fit in ${bits} unsigned bits`);
   return value;
 }
 
 /** A two's complement field of `bits` bits (1..32), returned as its unsigned bit pattern. */
 export function sfield(value: number, bits: number, what: string): number {
-  if (!Number.isInteger(bits) || bits < 1 || bits > 32) throw new JitError("E_INTERNAL", `no ${bits}-bit signed field`);
-  const limit = 2 ** (bits - 1);
-  if (!Number.isInteger(value) || value < -limit || value >= limit) {
+  if (!(bits >= 1 && bits <= 32 && (bits | 0) === bits)) throw new JitError("E_INTERNAL", `no ${bits}-bit signed field`);
+  // Shifting the field to the top of an int32 and back sign-extends it: the value survives exactly when
+  // it fits (a fraction or anything beyond 32 bits never survives `<< 0`).
+  const shift = 32 - bits;
+  if (((value << shift) >> shift) !== value) {
     throw new JitError("E_RANGE", `${what} ${value} does not fit in ${bits} signed bits`);
   }
   // Bit operations, not value + 2 ** bits, which makes a double even for an 8-bit field: a double pushed
   // into a byte array turns it into an array of doubles and slows every later pass over it. (The 32-bit
-  // pattern can exceed int32; withImm32 splits it into bytes at once.)
+  // pattern can exceed int32; putLe32 splits it into bytes at once.)
   return bits === 32 ? value >>> 0 : value & ((1 << bits) - 1);
-}
-
-/** `out` with a 32-bit immediate appended in little-endian byte order (x86 is little-endian). */
-function withImm32(out: number[], value: number): number[] {
-  const v = sfield(value, 32, "imm32");
-  out.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24);
-  return out;
-}
-
-/** `out` with a sign-extended 8-bit immediate (or displacement) appended. */
-function withImm8(out: number[], value: number, what: string): number[] {
-  out.push(sfield(value, 8, what));
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -127,6 +116,14 @@ function withImm8(out: number[], value: number, what: string): number[] {
 export interface Label {
   readonly id: number;
   readonly name: string;
+}
+
+/** A label's name is made only when a listing or an error shows it: most labels are never printed. */
+class BufferLabel implements Label {
+  constructor(readonly id: number) {}
+  get name(): string {
+    return `.L${this.id}`;
+  }
 }
 
 /**
@@ -148,75 +145,157 @@ export type ListingLine =
 export interface Code {
   readonly arch: Arch;
   readonly bytes: Uint8Array;
+  /** Only from an assembler made with a listing (the default); E_INTERNAL otherwise. */
   readonly listing: readonly ListingLine[];
   /** Where a bound label ended up, in bytes from the start of the code. */
   labelOffset(label: Label): number;
 }
 
-/** A branch whose displacement is known only at finish(): how long it is and how it encodes. */
-interface BranchForm {
-  readonly label: Label;
+/**
+ * A line of the listing as written (assemblers with a listing only). `at` is the position in the byte
+ * stream and `branches` the number of branches written before it: its offset is known at finish().
+ * For a branch, `size` is its number; for an instruction, its length.
+ */
+interface PendingLine {
+  readonly kind: "insn" | "label" | "note" | "branch";
+  readonly at: number;
+  readonly branches: number;
+  readonly size: number;
   readonly text: string;
-  /** The listing text of the long form when it is more than one instruction (arm64). */
-  readonly longText?: string;
-  size(long: boolean): number;
-  encode(displacement: number, long: boolean): number[];
-  fitsShort(displacement: number): boolean;
+  readonly comment: string | undefined;
+}
+
+function grown(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
 }
 
 /**
- * One entry of the buffer: an instruction, a label or a branch. Every entry has every field, written in
- * the same order, so the loops over entries see one object shape (a mix of shapes was the slowest part
- * of finish()).
+ * Instructions are appended to one growing byte stream as they are written. A branch's size depends
+ * on how far its target is, so branches stay out of the stream: each is a record (where it goes, its
+ * label, its form) and finish() decides its size and splices it in. Labels record their stream position
+ * and how many branches came before them, so an offset is position + the size of those branches, and
+ * laying out the code is a pass over the branches alone, not over every instruction.
+ *
+ * `withListing: false` keeps no text at all (the forms skip making it): for code that is run, not read.
  */
-interface Item {
-  readonly kind: "insn" | "label" | "branch" | "note";
-  readonly bytes: readonly number[]; // an instruction's encoding; empty for labels and branches
-  readonly text: string;
-  readonly comment: string | undefined;
-  readonly label: Label | undefined; // label items only (a branch's target is branch.label)
-  readonly branch: BranchForm | undefined;
-  long: boolean; // x86 branches: rel32 instead of rel8
-}
-
-const NO_BYTES: readonly number[] = Object.freeze([]);
-
 abstract class CodeBuffer {
   abstract readonly arch: Arch;
-  private readonly items: Item[] = [];
+  private stream = new Uint8Array(64);
+  protected streamSize = 0;
+  private branchCount = 0;
+  private branchAt = new Int32Array(8);
+  private branchLabel = new Int32Array(8);
+  private branchForm = new Int32Array(8); // the architecture's form number (see encodeBranch)
   private labelCount = 0;
-  private readonly bound: boolean[] = []; // by label id
+  private labelAt = new Int32Array(8); // -1: not bound yet
+  private labelBranches = new Int32Array(8);
+  private readonly lines: PendingLine[] = [];
   private pendingComment: string | undefined;
+
+  constructor(readonly withListing = true) {}
 
   /** A label to branch to; place it with bind(). */
   newLabel(): Label {
     const id = this.labelCount++;
-    return { id, name: `.L${id}` };
+    if (id >= this.labelAt.length) {
+      this.labelAt = grown(this.labelAt, id + 1);
+      this.labelBranches = grown(this.labelBranches, id + 1);
+    }
+    this.labelAt[id] = -1;
+    return new BufferLabel(id);
   }
 
   bind(label: Label): void {
-    if (this.bound[label.id] === true) throw new JitError("E_INTERNAL", `label ${label.name} bound twice`);
-    this.bound[label.id] = true;
-    this.items.push({ kind: "label", bytes: NO_BYTES, text: "", comment: undefined, label, branch: undefined, long: false });
+    if ((this.labelAt[label.id] ?? -1) >= 0) throw new JitError("E_INTERNAL", `label ${label.name} bound twice`);
+    this.labelAt[label.id] = this.streamSize;
+    this.labelBranches[label.id] = this.branchCount;
+    if (this.withListing) this.line("label", 0, label.name, undefined);
   }
 
   /** A heading line in the listing above the instructions that follow (no bytes). */
   note(text: string): void {
-    this.items.push({ kind: "note", bytes: NO_BYTES, text, comment: undefined, label: undefined, branch: undefined, long: false });
+    if (this.withListing) this.line("note", 0, text, undefined);
   }
 
   /** Attach a learner-facing comment to the next instruction written. */
   comment(text: string): this {
-    this.pendingComment = text;
+    if (this.withListing) this.pendingComment = text;
     return this;
   }
 
-  protected insn(bytes: number[], text: string): void {
-    this.items.push({ kind: "insn", bytes, text, comment: this.takeComment(), label: undefined, branch: undefined, long: false });
+  /** Append an instruction's bytes; `text` is false when the assembler keeps no listing. */
+  protected insn(bytes: readonly number[], text: string | false): void {
+    const n = bytes.length;
+    const at = this.reserve(n);
+    for (let k = 0; k < n; k++) this.stream[at + k] = bytes[k] as number;
+    if (text !== false) this.line("insn", n, text, this.takeComment(), at);
   }
 
-  protected branch(form: BranchForm): void {
-    this.items.push({ kind: "branch", bytes: NO_BYTES, text: form.text, comment: this.takeComment(), label: undefined, branch: form, long: false });
+  /** Append one 32-bit little-endian instruction word (every A64 instruction). */
+  protected insnWord(w: number, text: string | false): void {
+    const at = this.reserve(4);
+    const s = this.stream;
+    s[at] = w & 0xff;
+    s[at + 1] = (w >>> 8) & 0xff;
+    s[at + 2] = (w >>> 16) & 0xff;
+    s[at + 3] = w >>> 24;
+    if (text !== false) this.line("insn", 4, text, this.takeComment(), at);
+  }
+
+  /**
+   * For forms that write straight into the stream (the ones code generators use most, so no byte array
+   * is made per instruction): reserve `n` bytes, write them into `out` from the returned position, then
+   * call written(). Validate every field before reserving, so a thrown error leaves nothing half-written.
+   */
+  protected reserveBytes(n: number): number {
+    return this.reserve(n);
+  }
+  protected get out(): Uint8Array {
+    return this.stream;
+  }
+  protected written(at: number, text: string | false): void {
+    if (text !== false) this.line("insn", this.streamSize - at, text, this.takeComment(), at);
+  }
+
+  /** A branch to `label` in the architecture's form `form` (a number: see branchSize/encodeBranch). */
+  protected branch(form: number, label: Label): void {
+    const i = this.branchCount++;
+    if (i >= this.branchAt.length) {
+      this.branchAt = grown(this.branchAt, i + 1);
+      this.branchLabel = grown(this.branchLabel, i + 1);
+      this.branchForm = grown(this.branchForm, i + 1);
+    }
+    this.branchAt[i] = this.streamSize;
+    this.branchLabel[i] = label.id;
+    this.branchForm[i] = form;
+    if (this.withListing) this.line("branch", i, "", this.takeComment(), this.streamSize, i);
+  }
+
+  /** Bytes of the branch in `form`, short or long. */
+  protected abstract branchSize(form: number, long: boolean): number;
+  /** Whether the short form reaches `displacement` (bytes from the start of the branch). */
+  protected abstract branchFits(form: number, displacement: number): boolean;
+  /** Write the branch at out[at], `displacement` bytes from its start to its target. */
+  protected abstract encodeBranch(form: number, displacement: number, long: boolean, out: Uint8Array, at: number): void;
+  /** The branch's assembly text (long forms of arm64 conditional branches are two instructions). */
+  protected abstract branchText(form: number, label: string, long: boolean): string;
+
+  private reserve(n: number): number {
+    const at = this.streamSize;
+    if (at + n > this.stream.length) {
+      const bigger = new Uint8Array(Math.max(at + n, this.stream.length * 2));
+      bigger.set(this.stream.subarray(0, at));
+      this.stream = bigger;
+    }
+    this.streamSize = at + n;
+    return at;
+  }
+
+  private line(kind: PendingLine["kind"], size: number, text: string, comment: string | undefined, at = this.streamSize, branches = this.branchCount): void {
+    this.lines.push({ kind, at, branches, size, text, comment });
   }
 
   private takeComment(): string | undefined {
@@ -226,90 +305,104 @@ abstract class CodeBuffer {
   }
 
   /**
-   * Lay the code out and resolve branches. x86 branches start short (rel8) and grow to rel32 only when
-   * their target is out of reach, repeating until nothing changes: the same choice an assembler's
-   * relaxation makes, so the listing reassembles to identical bytes.
+   * Lay the code out and resolve branches. Branches start short (x86 rel8; one arm64 instruction) and
+   * grow to their long form only when their target is out of reach, repeating until nothing changes:
+   * the same choice an assembler's relaxation makes, so the listing reassembles to identical bytes.
    */
   finish(): Code {
-    const items = this.items;
-    let branches = 0;
-    for (const item of items) {
-      if (item.branch === undefined) continue;
-      branches++;
-      if (this.bound[item.branch.label.id] !== true) {
-        throw new JitError("E_INTERNAL", `branch to ${item.branch.label.name}, which is never bound`);
-      }
+    const n = this.branchCount;
+    const { branchAt, branchLabel, branchForm, labelAt, labelBranches, stream, streamSize } = this;
+    for (let i = 0; i < n; i++) {
+      const id = branchLabel[i] as number;
+      if ((labelAt[id] as number) < 0) throw new JitError("E_INTERNAL", `branch to ${new BufferLabel(id).name}, which is never bound`);
     }
-    let offsets = this.layout();
-    while (branches > 0) {
+    const long = new Uint8Array(n);
+    const sizes = new Uint8Array(n); // each branch's current size in bytes
+    for (let i = 0; i < n; i++) sizes[i] = this.branchSize(branchForm[i] as number, false);
+    const before = new Int32Array(n + 1); // bytes of the branches ahead of branch i (before[n]: all of them)
+    const target = (i: number): number => {
+      const id = branchLabel[i] as number;
+      return (labelAt[id] as number) + (before[labelBranches[id] as number] as number);
+    };
+    for (;;) {
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        before[i] = sum;
+        sum += sizes[i] as number;
+      }
+      before[n] = sum;
       let grew = false;
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i] as Item;
-        if (item.branch === undefined || item.long) continue;
-        const end = (offsets.at[i] ?? 0) + item.branch.size(false);
-        if (!item.branch.fitsShort((offsets.labels[item.branch.label.id] ?? 0) - end)) {
-          item.long = true;
+      for (let i = 0; i < n; i++) {
+        if (long[i] === 1) continue;
+        const form = branchForm[i] as number;
+        if (!this.branchFits(form, target(i) - (branchAt[i] as number) - (before[i] as number))) {
+          long[i] = 1;
+          sizes[i] = this.branchSize(form, true);
           grew = true;
         }
       }
       if (!grew) break;
-      offsets = this.layout();
     }
-    const bytes = new Uint8Array(offsets.size);
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as Item;
-      const offset = offsets.at[i] ?? 0;
-      let encoded = item.bytes;
-      if (item.branch !== undefined) {
-        const target = offsets.labels[item.branch.label.id] ?? 0;
-        // x86 displacements count from the end of the instruction, A64 ones from its start.
-        const from = this.arch === "x64" ? offset + item.branch.size(item.long) : offset;
-        encoded = item.branch.encode(target - from, item.long);
-      }
-      // A loop, not bytes.set(encoded, offset): TypedArray#set from a plain array is 4× slower here.
-      for (let k = 0; k < encoded.length; k++) bytes[offset + k] = encoded[k] as number;
+    // Open the gaps for the branches in place: the stream moves up, stretch by stretch from the end
+    // (copyWithin, no allocation), and each branch is written into its gap.
+    const total = streamSize + (before[n] as number);
+    let bytes = stream.length >= total ? stream : new Uint8Array(total);
+    if (bytes !== stream) bytes.set(stream.subarray(0, streamSize));
+    this.stream = new Uint8Array(0); // the buffer is the code's now
+    let to = streamSize;
+    for (let i = n - 1; i >= 0; i--) {
+      const from = branchAt[i] as number;
+      const shift = before[i + 1] as number;
+      if (shift !== 0 && to > from) bytes.copyWithin(from + shift, from, to);
+      to = from;
     }
-    // The listing was written instruction by instruction above; it is turned into line objects only
-    // when someone reads it, since most compiled functions are never listed.
+    for (let i = 0; i < n; i++) {
+      const start = (branchAt[i] as number) + (before[i] as number);
+      this.encodeBranch(branchForm[i] as number, target(i) - start, long[i] === 1, bytes, start);
+    }
+    // A buffer grown by doubling can be twice the code: keep a copy of just the code then.
+    bytes = bytes.length > total + (total >> 2) + 4096 ? bytes.slice(0, total) : bytes.subarray(0, total);
+    const labelOffset = (label: Label): number => {
+      const at = labelAt[label.id];
+      if (at === undefined || at < 0 || label.id >= this.labelCount) throw new JitError("E_INTERNAL", `label ${label.name} is not bound`);
+      return at + (before[labelBranches[label.id] as number] as number);
+    };
+    // Lines become listing objects only when someone reads them: most compiled code is never listed.
+    const pending = this.withListing ? this.lines : undefined;
+    const size = (form: number, isLong: boolean) => this.branchSize(form, isLong);
+    const text = (form: number, label: string, isLong: boolean) => this.branchText(form, label, isLong);
+    const arch = this.arch;
     let listing: ListingLine[] | undefined;
-    const lines = (): ListingLine[] =>
-      items.map((item, i): ListingLine => {
-        const offset = offsets.at[i] ?? 0;
-        if (item.kind === "label") return { kind: "label", offset, name: item.label?.name ?? "" };
-        if (item.kind === "note") return { kind: "note", offset, text: item.text };
-        const insnBytes = bytes.subarray(offset, offsets.at[i + 1] ?? offsets.size); // a view: one copy of the truth
-        const text = item.long && item.branch?.longText !== undefined ? item.branch.longText : item.text;
-        return item.comment === undefined
-          ? { kind: "insn", offset, bytes: insnBytes, text }
-          : { kind: "insn", offset, bytes: insnBytes, text, comment: item.comment };
+    const lines = (): ListingLine[] => {
+      if (pending === undefined) throw new JitError("E_INTERNAL", "this code was assembled without a listing");
+      return pending.map((line): ListingLine => {
+        const offset = line.at + (before[line.branches] as number);
+        if (line.kind === "label") return { kind: "label", offset, name: line.text };
+        if (line.kind === "note") return { kind: "note", offset, text: line.text };
+        let length = line.size;
+        let insnText = line.text;
+        if (line.kind === "branch") {
+          const i = line.size;
+          const form = branchForm[i] as number;
+          const isLong = long[i] === 1;
+          length = size(form, isLong);
+          insnText = text(form, new BufferLabel(branchLabel[i] as number).name, isLong);
+        }
+        const insnBytes = bytes.subarray(offset, offset + length); // a view: one copy of the truth
+        return line.comment === undefined
+          ? { kind: "insn", offset, bytes: insnBytes, text: insnText }
+          : { kind: "insn", offset, bytes: insnBytes, text: insnText, comment: line.comment };
       });
+    };
     return {
-      arch: this.arch,
+      arch,
       bytes,
       get listing() {
         listing ??= lines();
         return listing;
       },
-      labelOffset: (label: Label): number => {
-        const offset = offsets.labels[label.id];
-        if (offset === undefined) throw new JitError("E_INTERNAL", `label ${label.name} is not bound`);
-        return offset;
-      },
+      labelOffset,
     };
-  }
-
-  /** Offsets of every item, and of every label (indexed by label id: ids count up from 0). */
-  private layout(): { at: number[]; labels: number[]; size: number } {
-    const at: number[] = [];
-    const labels: number[] = [];
-    let offset = 0;
-    for (const item of this.items) {
-      at.push(offset);
-      if (item.branch !== undefined) offset += item.branch.size(item.long);
-      else if (item.kind === "label" && item.label !== undefined) labels[item.label.id] = offset;
-      else offset += item.bytes.length;
-    }
-    return { at, labels, size: offset };
   }
 }
 
@@ -322,6 +415,9 @@ export const X64_CONDITIONS = {
   s: 0x8, ns: 0x9, p: 0xa, np: 0xb, l: 0xc, ge: 0xd, le: 0xe, g: 0xf,
 } as const;
 export type X64Cond = keyof typeof X64_CONDITIONS;
+const X64_COND_NAMES: readonly X64Cond[] = (Object.keys(X64_CONDITIONS) as X64Cond[]).sort((a, b) => X64_CONDITIONS[a] - X64_CONDITIONS[b]);
+/** Branch forms (CodeBuffer.branch): jmp, or jcc with its condition code in the bits above. */
+const X64_JMP = 0, X64_JCC = 1;
 
 /** The opposite condition: x86 condition codes come in pairs that differ only in their lowest bit. */
 export function invertX64(cc: X64Cond): X64Cond {
@@ -363,6 +459,22 @@ function rex(w: boolean, reg: X64Gp | number, rm: X64Gp): number[] {
   const byteRegs = needsRexForByte(reg) || needsRexForByte(rm);
   const value = 0x40 | (w ? 8 : 0) | (regId >= 8 ? 4 : 0) | (rm.id >= 8 ? 1 : 0);
   return value !== 0x40 || byteRegs ? [value] : [];
+}
+
+/** rex() as a number, 0 when no prefix is needed. */
+function rexFor(w: boolean, reg: X64Gp | number, rm: X64Gp): number {
+  const regId = typeof reg === "number" ? reg : reg.id;
+  const value = 0x40 | (w ? 8 : 0) | (regId >= 8 ? 4 : 0) | (rm.id >= 8 ? 1 : 0);
+  return value !== 0x40 || needsRexForByte(reg) || needsRexForByte(rm) ? value : 0;
+}
+
+/** A 32-bit value (signed or its unsigned pattern) at out[p], little-endian; returns the position after it. */
+function putLe32(out: Uint8Array, p: number, value: number): number {
+  out[p] = value & 0xff;
+  out[p + 1] = (value >> 8) & 0xff;
+  out[p + 2] = (value >> 16) & 0xff;
+  out[p + 3] = (value >> 24) & 0xff;
+  return p + 4;
 }
 
 /** ModRM with mod = 11 (register direct): 11 reg rm. */
@@ -414,56 +526,83 @@ function memText(m: X64Mem): string {
   return `[${m.base.name}${index}${disp}]`;
 }
 
-/**
- * [REX] opcode ModRM [SIB] [disp8/disp32] for a memory operand, with `reg` (a register or a /digit) in
- * ModRM.reg. mod = 00 (no displacement) unless the base is rbp/r13, whose 00 form means rip-relative or
- * no base; 01 for a displacement that fits 8 bits; 10 for 32 bits. rm = 100 (a SIB byte follows) when
- * there is an index or the base is rsp/r12, whose rm code is the SIB escape.
- */
-function rmMem(opcode: readonly number[], reg: X64Gp | number, m: X64Mem, w: boolean): number[] {
-  const regId = typeof reg === "number" ? ufield(reg, 3, "ModRM.reg digit") : reg.id;
-  const b = m.base.id, x = m.index?.id;
-  const rexValue = 0x40 | (w ? 8 : 0) | (regId >= 8 ? 4 : 0) | (x !== undefined && x >= 8 ? 2 : 0) | (b >= 8 ? 1 : 0);
-  const out: number[] = rexValue !== 0x40 || needsRexForByte(reg) ? [rexValue] : [];
-  for (const byte of opcode) out.push(byte);
-  const mod = m.disp === 0 && (b & 7) !== 5 ? 0 : m.disp >= -128 && m.disp <= 127 ? 1 : 2;
-  const sib = x !== undefined || (b & 7) === 4;
-  out.push((mod << 6) | ((regId & 7) << 3) | (sib ? 4 : b & 7));
-  if (sib) out.push(((x === undefined ? 4 : x & 7) << 3) | (b & 7));
-  if (mod === 1) out.push(sfield(m.disp, 8, "disp8"));
-  if (mod === 2) withImm32(out, m.disp);
-  return out;
-}
-
 const PTR = { 8: "byte ptr", 32: "dword ptr", 64: "qword ptr" } as const;
 
 export class X64Assembler extends CodeBuffer {
   readonly arch = "x64" as const;
 
+  /**
+   * [REX] opcode ModRM [SIB] [disp8/disp32] for a memory operand, with `reg` (a register or a /digit) in
+   * ModRM.reg. mod = 00 (no displacement) unless the base is rbp/r13, whose 00 form means rip-relative or
+   * no base; 01 for a displacement that fits 8 bits; 10 for 32 bits. rm = 100 (a SIB byte follows) when
+   * there is an index or the base is rsp/r12, whose rm code is the SIB escape.
+   * Written straight into the stream: the opcode is one byte, or 0F xx given as 0x0fxx; then `immBytes`
+   * (0, 1 or 4) of `imm`, already checked to fit by the caller.
+   */
+  private memInsn(opcode: number, reg: X64Gp | number, m: X64Mem, w: boolean, immBytes: 0 | 1 | 4, imm: number, text: string | false): void {
+    const regId = typeof reg === "number" ? ufield(reg, 3, "ModRM.reg digit") : reg.id;
+    const b = m.base.id, x = m.index === undefined ? -1 : m.index.id;
+    const rexValue = 0x40 | (w ? 8 : 0) | (regId >= 8 ? 4 : 0) | (x >= 8 ? 2 : 0) | (b >= 8 ? 1 : 0);
+    const hasRex = rexValue !== 0x40 || needsRexForByte(reg);
+    const disp = m.disp;
+    const mod = disp === 0 && (b & 7) !== 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
+    const sib = x >= 0 || (b & 7) === 4;
+    const size = (hasRex ? 1 : 0) + (opcode > 0xff ? 2 : 1) + 1 + (sib ? 1 : 0) + (mod === 1 ? 1 : mod === 2 ? 4 : 0) + immBytes;
+    let p = this.reserveBytes(size);
+    const at = p, out = this.out;
+    if (hasRex) out[p++] = rexValue;
+    if (opcode > 0xff) out[p++] = opcode >> 8;
+    out[p++] = opcode & 0xff;
+    out[p++] = (mod << 6) | ((regId & 7) << 3) | (sib ? 4 : b & 7);
+    if (sib) out[p++] = ((x < 0 ? 4 : x & 7) << 3) | (b & 7);
+    if (mod === 1) out[p++] = disp & 0xff;
+    else if (mod === 2) p = putLe32(out, p, disp);
+    if (immBytes === 1) out[p++] = imm & 0xff;
+    else if (immBytes === 4) putLe32(out, p, imm);
+    this.written(at, text);
+  }
+
+  /**
+   * [REX] opcode [ModRM] [imm] for register forms, straight into the stream: `rexValue` 0 for none,
+   * `modrm` -1 for none (opcode+rd forms), `immBytes` of `imm` (checked by the caller).
+   */
+  private regInsn(rexValue: number, opcode: number, modrm: number, immBytes: 0 | 1 | 4, imm: number, text: string | false): void {
+    const size = (rexValue !== 0 ? 1 : 0) + (opcode > 0xff ? 2 : 1) + (modrm >= 0 ? 1 : 0) + immBytes;
+    let p = this.reserveBytes(size);
+    const at = p, out = this.out;
+    if (rexValue !== 0) out[p++] = rexValue;
+    if (opcode > 0xff) out[p++] = opcode >> 8;
+    out[p++] = opcode & 0xff;
+    if (modrm >= 0) out[p++] = modrm;
+    if (immBytes === 1) out[p++] = imm & 0xff;
+    else if (immBytes === 4) putLe32(out, p, imm);
+    this.written(at, text);
+  }
+
   /** REX.W + C7 /0 id — MOV r/m64, imm32 (sign-extended). The article's `mov rax, strict dword imm`. */
   movRI64(dst: X64Gp, imm: number): void {
     x64Reg(dst, 64, "mov destination");
-    this.insn(withImm32(rDigit([0xc7], 0, dst), imm), `mov ${dst.name}, ${imm}`);
+    this.regInsn(rexFor(true, 0, dst), 0xc7, modrmReg(0, dst), 4, sfield(imm, 32, "imm32"), this.withListing && `mov ${dst.name}, ${imm}`);
   }
 
   /** B8+rd id — MOV r32, imm32 (upper half of the 64-bit register is zeroed). */
   movRI32(dst: X64Gp, imm: number): void {
     x64Reg(dst, 32, "mov destination");
-    this.insn(withImm32([...rex(false, 0, dst), 0xb8 + (dst.id & 7)], imm), `mov ${dst.name}, ${imm}`);
+    this.regInsn(rexFor(false, 0, dst), 0xb8 + (dst.id & 7), -1, 4, sfield(imm, 32, "imm32"), this.withListing && `mov ${dst.name}, ${imm}`);
   }
 
   /** REX.W + 63 /r — MOVSXD r64, r/m32: sign-extend a 32-bit result into the whole register. */
   movsxdRR(dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, 64, "movsxd destination");
     x64Reg(src, 32, "movsxd source");
-    this.insn([...rex(true, dst, src), 0x63, modrmReg(dst, src)], `movsxd ${dst.name}, ${src.name}`);
+    this.insn([...rex(true, dst, src), 0x63, modrmReg(dst, src)], this.withListing && `movsxd ${dst.name}, ${src.name}`);
   }
 
   /** 89 /r — MOV r/m32, r32 (REX.W for r/m64, r64). */
   movRR(dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, [32, 64], "mov destination");
     sameWidth(dst, src);
-    this.insn(rr([0x89], src, dst), `mov ${dst.name}, ${src.name}`);
+    this.insn(rr([0x89], src, dst), this.withListing && `mov ${dst.name}, ${src.name}`);
   }
 
   /** 01 /r — ADD r/m32, r32 (REX.W: ADD r/m64, r64). */
@@ -493,7 +632,7 @@ export class X64Assembler extends CodeBuffer {
   private alu(opcode: number, mnemonic: string, dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, [32, 64], `${mnemonic} destination`);
     sameWidth(dst, src);
-    this.insn(rr([opcode], src, dst), `${mnemonic} ${dst.name}, ${src.name}`);
+    this.insn(rr([opcode], src, dst), this.withListing && `${mnemonic} ${dst.name}, ${src.name}`);
   }
 
   /**
@@ -503,29 +642,32 @@ export class X64Assembler extends CodeBuffer {
   cmpRI(dst: X64Gp, imm: number): void {
     x64Reg(dst, 32, "cmp operand");
     const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
-    const text = `cmp ${dst.name}, ${imm}`;
-    if (short) this.insn(withImm8(rDigit([0x83], 7, dst), imm, "imm8"), text);
-    else if (dst.id === 0) this.insn(withImm32([0x3d], imm), text);
-    else this.insn(withImm32(rDigit([0x81], 7, dst), imm), text);
+    const text = this.withListing && `cmp ${dst.name}, ${imm}`;
+    if (short) this.regInsn(rexFor(false, 7, dst), 0x83, modrmReg(7, dst), 1, sfield(imm, 8, "imm8"), text);
+    else {
+      const v = sfield(imm, 32, "imm32");
+      if (dst.id === 0) this.regInsn(0, 0x3d, -1, 4, v, text);
+      else this.regInsn(rexFor(false, 7, dst), 0x81, modrmReg(7, dst), 4, v, text);
+    }
   }
 
   /** 0F AF /r — IMUL r32, r/m32 (low 32 bits of the product: wraps like Math.imul). */
   imulRR(dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, 32, "imul destination");
     sameWidth(dst, src);
-    this.insn(rr([0x0f, 0xaf], dst, src), `imul ${dst.name}, ${src.name}`);
+    this.insn(rr([0x0f, 0xaf], dst, src), this.withListing && `imul ${dst.name}, ${src.name}`);
   }
 
   /** F7 /3 — NEG r/m32. */
   negR(dst: X64Gp): void {
     x64Reg(dst, 32, "neg operand");
-    this.insn(rDigit([0xf7], 3, dst), `neg ${dst.name}`);
+    this.insn(rDigit([0xf7], 3, dst), this.withListing && `neg ${dst.name}`);
   }
 
   /** F7 /2 — NOT r/m32. */
   notR(dst: X64Gp): void {
     x64Reg(dst, 32, "not operand");
-    this.insn(rDigit([0xf7], 2, dst), `not ${dst.name}`);
+    this.insn(rDigit([0xf7], 2, dst), this.withListing && `not ${dst.name}`);
   }
 
   /** D3 /4 — SHL r/m32, CL. */
@@ -544,7 +686,7 @@ export class X64Assembler extends CodeBuffer {
   private shiftCl(digit: number, mnemonic: string, dst: X64Gp): void {
     x64Reg(dst, 32, `${mnemonic} operand`);
     // The hardware masks the count to its low 5 bits for 32-bit operands, as JavaScript does.
-    this.insn(rDigit([0xd3], digit, dst), `${mnemonic} ${dst.name}, cl`);
+    this.insn(rDigit([0xd3], digit, dst), this.withListing && `${mnemonic} ${dst.name}, cl`);
   }
 
   /** 99 — CDQ: sign-extend eax into edx:eax before idiv. */
@@ -555,55 +697,52 @@ export class X64Assembler extends CodeBuffer {
   /** F7 /7 — IDIV r/m32: edx:eax / src → quotient eax, remainder edx. Traps (#DE) on 0 and INT_MIN/-1. */
   idivR(src: X64Gp): void {
     x64Reg(src, 32, "idiv divisor");
-    this.insn(rDigit([0xf7], 7, src), `idiv ${src.name}`);
+    this.insn(rDigit([0xf7], 7, src), this.withListing && `idiv ${src.name}`);
   }
 
   /** 0F 90+cc /0 — SETcc r/m8. */
   setccR(cond: X64Cond, dst: X64Gp): void {
     x64Reg(dst, 8, "setcc destination");
-    this.insn(rDigit([0x0f, 0x90 + X64_CONDITIONS[cond]], 0, dst), `set${cond} ${dst.name}`);
+    this.insn(rDigit([0x0f, 0x90 + X64_CONDITIONS[cond]], 0, dst), this.withListing && `set${cond} ${dst.name}`);
   }
 
   /** 0F B6 /r — MOVZX r32, r/m8. */
   movzxRR(dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, 32, "movzx destination");
     x64Reg(src, 8, "movzx source");
-    this.insn(rr([0x0f, 0xb6], dst, src), `movzx ${dst.name}, ${src.name}`);
+    this.insn(rr([0x0f, 0xb6], dst, src), this.withListing && `movzx ${dst.name}, ${src.name}`);
   }
 
   /** 50+rd — PUSH r64 (REX.B for r8..r15). */
   pushR(src: X64Gp): void {
     x64Reg(src, 64, "push operand");
-    this.insn([...rex(false, 0, src), 0x50 + (src.id & 7)], `push ${src.name}`);
+    this.insn([...rex(false, 0, src), 0x50 + (src.id & 7)], this.withListing && `push ${src.name}`);
   }
 
   /** 58+rd — POP r64. */
   popR(dst: X64Gp): void {
     x64Reg(dst, 64, "pop operand");
-    this.insn([...rex(false, 0, dst), 0x58 + (dst.id & 7)], `pop ${dst.name}`);
+    this.insn([...rex(false, 0, dst), 0x58 + (dst.id & 7)], this.withListing && `pop ${dst.name}`);
   }
 
   /** FF /4 — JMP r/m64 (register indirect). */
   jmpR(target: X64Gp): void {
     x64Reg(target, 64, "jmp target");
-    this.insn([...rex(false, 4, target), 0xff, modrmReg(4, target)], `jmp ${target.name}`);
+    this.insn([...rex(false, 4, target), 0xff, modrmReg(4, target)], this.withListing && `jmp ${target.name}`);
   }
 
   /** F2 REX.W 0F 2C /r — CVTTSD2SI r64, xmm: the double in xmm, truncated to a 64-bit integer. */
   cvttsd2siRX(dst: X64Gp, src: X64Xmm): void {
     x64Reg(dst, 64, "cvttsd2si destination");
     const rexByte = 0x48 | (dst.id >= 8 ? 4 : 0) | (src.id >= 8 ? 1 : 0);
-    this.insn([0xf2, rexByte, 0x0f, 0x2c, 0xc0 | ((dst.id & 7) << 3) | (src.id & 7)], `cvttsd2si ${dst.name}, ${src.name}`);
+    this.insn([0xf2, rexByte, 0x0f, 0x2c, 0xc0 | ((dst.id & 7) << 3) | (src.id & 7)], this.withListing && `cvttsd2si ${dst.name}, ${src.name}`);
   }
 
   /** F2 REX.W 0F 2C /r, ModRM mod=01 rm=SIB(base=rsp) disp8 — CVTTSD2SI r64, qword ptr [rsp + disp8]. */
   cvttsd2siRMRsp(dst: X64Gp, disp: number): void {
     x64Reg(dst, 64, "cvttsd2si destination");
     const rexByte = 0x48 | (dst.id >= 8 ? 4 : 0);
-    this.insn(
-      [0xf2, rexByte, 0x0f, 0x2c, 0x44 | ((dst.id & 7) << 3), 0x24, sfield(disp, 8, "disp8")],
-      `cvttsd2si ${dst.name}, qword ptr [rsp + ${disp}]`,
-    );
+    this.insn([0xf2, rexByte, 0x0f, 0x2c, 0x44 | ((dst.id & 7) << 3), 0x24, sfield(disp, 8, "disp8")], this.withListing && `cvttsd2si ${dst.name}, qword ptr [rsp + ${disp}]`);
   }
 
   /** C3 — RET (near). */
@@ -613,25 +752,48 @@ export class X64Assembler extends CodeBuffer {
 
   /** EB cb — JMP rel8; E9 cd — JMP rel32 (chosen at finish()). */
   jmp(label: Label): void {
-    this.branch({
-      label,
-      text: `jmp ${label.name}`,
-      size: (long) => (long ? 5 : 2),
-      fitsShort: (d) => d >= -128 && d <= 127,
-      encode: (d, long) => (long ? withImm32([0xe9], d) : withImm8([0xeb], d, "rel8")),
-    });
+    this.branch(X64_JMP, label);
   }
 
   /** 70+cc cb — Jcc rel8; 0F 80+cc cd — Jcc rel32 (chosen at finish()). */
   jcc(cond: X64Cond, label: Label): void {
-    const cc = X64_CONDITIONS[cond];
-    this.branch({
-      label,
-      text: `j${cond} ${label.name}`,
-      size: (long) => (long ? 6 : 2),
-      fitsShort: (d) => d >= -128 && d <= 127,
-      encode: (d, long) => (long ? withImm32([0x0f, 0x80 + cc], d) : withImm8([0x70 + cc], d, "rel8")),
-    });
+    this.branch(X64_JCC | (X64_CONDITIONS[cond] << 1), label);
+  }
+
+  // A branch form is a number: X64_JMP, or X64_JCC with the condition code above it.
+  protected branchSize(form: number, long: boolean): number {
+    return long ? ((form & 1) === X64_JMP ? 5 : 6) : 2;
+  }
+
+  protected branchFits(form: number, displacement: number): boolean {
+    // rel8 counts from the end of the two-byte short form.
+    const rel = displacement - this.branchSize(form, false);
+    return rel >= -128 && rel <= 127;
+  }
+
+  protected encodeBranch(form: number, displacement: number, long: boolean, out: Uint8Array, at: number): void {
+    const rel = displacement - this.branchSize(form, long); // x86 displacements count from the end
+    const cc = form >> 1;
+    if (!long) {
+      out[at] = (form & 1) === X64_JMP ? 0xeb : 0x70 + cc;
+      out[at + 1] = sfield(rel, 8, "rel8");
+      return;
+    }
+    let p = at;
+    if ((form & 1) === X64_JMP) out[p++] = 0xe9;
+    else {
+      out[p++] = 0x0f;
+      out[p++] = 0x80 + cc;
+    }
+    const v = sfield(rel, 32, "rel32") | 0;
+    out[p] = v & 0xff;
+    out[p + 1] = (v >> 8) & 0xff;
+    out[p + 2] = (v >> 16) & 0xff;
+    out[p + 3] = (v >> 24) & 0xff;
+  }
+
+  protected branchText(form: number, label: string): string {
+    return (form & 1) === X64_JMP ? `jmp ${label}` : `j${X64_COND_NAMES[form >> 1]} ${label}`;
   }
 
   /** D1 /4 — SHL r/m32, 1 when the count is 1 (as assemblers pick); else C1 /4 ib — SHL r/m32, imm8. */
@@ -652,7 +814,7 @@ export class X64Assembler extends CodeBuffer {
     // Counts 0..31 only: the hardware would mask a larger one, and the listing would then mislead.
     const imm = ufield(count, 5, `${mnemonic} count`);
     const bytes = imm === 1 ? rDigit([0xd1], digit, dst) : [...rDigit([0xc1], digit, dst), imm];
-    this.insn(bytes, `${mnemonic} ${dst.name}, ${imm}`);
+    this.insn(bytes, this.withListing && `${mnemonic} ${dst.name}, ${imm}`);
   }
 
   /** 83 /0 ib — ADD r/m32, imm8; 05 id — ADD EAX, imm32; 81 /0 id — ADD r/m32, imm32 (see aluImm); REX.W for r/m64. */
@@ -683,11 +845,14 @@ export class X64Assembler extends CodeBuffer {
   private aluImm(digit: number, accumulator: number, mnemonic: string, dst: X64Gp, imm: number): void {
     x64Reg(dst, [32, 64], `${mnemonic} destination`); // REX.W (from rDigit) for a 64-bit register; imm32 sign-extended
     const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
-    let bytes: number[];
-    if (short) bytes = withImm8(rDigit([0x83], digit, dst), imm, "imm8");
-    else if (dst.id === 0) bytes = withImm32(dst.bits === 64 ? [0x48, accumulator] : [accumulator], imm);
-    else bytes = withImm32(rDigit([0x81], digit, dst), imm);
-    this.insn(bytes, `${mnemonic} ${dst.name}, ${imm}`);
+    const w = dst.bits === 64;
+    const text = this.withListing && `${mnemonic} ${dst.name}, ${imm}`;
+    if (short) this.regInsn(rexFor(w, digit, dst), 0x83, modrmReg(digit, dst), 1, sfield(imm, 8, "imm8"), text);
+    else {
+      const v = sfield(imm, 32, "imm32");
+      if (dst.id === 0) this.regInsn(w ? 0x48 : 0, accumulator, -1, 4, v, text);
+      else this.regInsn(rexFor(w, digit, dst), 0x81, modrmReg(digit, dst), 4, v, text);
+    }
   }
 
   /** 6B /r ib — IMUL r32, r/m32, imm8 (sign-extended) when it fits; else 69 /r id — IMUL r32, r/m32, imm32. */
@@ -695,26 +860,24 @@ export class X64Assembler extends CodeBuffer {
     x64Reg(dst, 32, "imul destination");
     x64Reg(src, 32, "imul source");
     const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
-    const out = rr([short ? 0x6b : 0x69], dst, src);
-    this.insn(short ? withImm8(out, imm, "imm8") : withImm32(out, imm), `imul ${dst.name}, ${src.name}, ${imm}`);
+    const value = short ? sfield(imm, 8, "imm8") : sfield(imm, 32, "imm32");
+    this.regInsn(rexFor(false, dst, src), short ? 0x6b : 0x69, modrmReg(dst, src), short ? 1 : 4, value, this.withListing && `imul ${dst.name}, ${src.name}, ${imm}`);
   }
 
   /** 8B /r — MOV r32, r/m32 (REX.W: MOV r64, r/m64) from memory. */
   movRM(dst: X64Gp, m: X64Mem): void {
     x64Reg(dst, [32, 64], "mov destination");
-    this.insn(rmMem([0x8b], dst, m, dst.bits === 64), `mov ${dst.name}, ${PTR[dst.bits]} ${memText(m)}`);
+    this.memInsn(0x8b, dst, m, dst.bits === 64, 0, 0, this.withListing && `mov ${dst.name}, ${PTR[dst.bits]} ${memText(m)}`);
   }
 
   /** 88 /r — MOV r/m8, r8; 89 /r — MOV r/m32, r32 (REX.W: r/m64, r64): a register to memory. */
   movMR(m: X64Mem, src: X64Gp): void {
-    this.insn(rmMem([src.bits === 8 ? 0x88 : 0x89], src, m, src.bits === 64), `mov ${PTR[src.bits]} ${memText(m)}, ${src.name}`);
+    this.memInsn(src.bits === 8 ? 0x88 : 0x89, src, m, src.bits === 64, 0, 0, this.withListing && `mov ${PTR[src.bits]} ${memText(m)}, ${src.name}`);
   }
 
   /** C6 /0 ib — MOV r/m8, imm8: store a byte constant (0..255). */
   movMI8(m: X64Mem, imm: number): void {
-    const out = rmMem([0xc6], 0, m, false);
-    out.push(ufield(imm, 8, "imm8"));
-    this.insn(out, `mov byte ptr ${memText(m)}, ${imm}`);
+    this.memInsn(0xc6, 0, m, false, 1, ufield(imm, 8, "imm8"), this.withListing && `mov byte ptr ${memText(m)}, ${imm}`);
   }
 
   /** 80 /0 ib — ADD r/m8, imm8: a byte that wraps modulo 256, as a Brainfuck cell does. */
@@ -726,44 +889,42 @@ export class X64Assembler extends CodeBuffer {
     this.byteImm(7, "cmp", m, imm);
   }
   private byteImm(digit: number, mnemonic: string, m: X64Mem, imm: number): void {
-    const out = rmMem([0x80], digit, m, false);
-    out.push(ufield(imm, 8, "imm8"));
-    this.insn(out, `${mnemonic} byte ptr ${memText(m)}, ${imm}`);
+    this.memInsn(0x80, digit, m, false, 1, ufield(imm, 8, "imm8"), this.withListing && `${mnemonic} byte ptr ${memText(m)}, ${imm}`);
   }
 
   /** 00 /r — ADD r/m8, r8. */
   addMR8(m: X64Mem, src: X64Gp): void {
     x64Reg(src, 8, "add source");
-    this.insn(rmMem([0x00], src, m, false), `add byte ptr ${memText(m)}, ${src.name}`);
+    this.memInsn(0x00, src, m, false, 0, 0, this.withListing && `add byte ptr ${memText(m)}, ${src.name}`);
   }
   /** 28 /r — SUB r/m8, r8. */
   subMR8(m: X64Mem, src: X64Gp): void {
     x64Reg(src, 8, "sub source");
-    this.insn(rmMem([0x28], src, m, false), `sub byte ptr ${memText(m)}, ${src.name}`);
+    this.memInsn(0x28, src, m, false, 0, 0, this.withListing && `sub byte ptr ${memText(m)}, ${src.name}`);
   }
 
   /** 0F B6 /r — MOVZX r32, r/m8 from memory: load a byte, zero-extended. */
   movzxRM8(dst: X64Gp, m: X64Mem): void {
     x64Reg(dst, 32, "movzx destination");
-    this.insn(rmMem([0x0f, 0xb6], dst, m, false), `movzx ${dst.name}, byte ptr ${memText(m)}`);
+    this.memInsn(0x0fb6, dst, m, false, 0, 0, this.withListing && `movzx ${dst.name}, byte ptr ${memText(m)}`);
   }
 
   /** REX.W 3B /r — CMP r64, r/m64 (flags from dst - memory). */
   cmpRM(dst: X64Gp, m: X64Mem): void {
     x64Reg(dst, 64, "cmp operand");
-    this.insn(rmMem([0x3b], dst, m, true), `cmp ${dst.name}, qword ptr ${memText(m)}`);
+    this.memInsn(0x3b, dst, m, true, 0, 0, this.withListing && `cmp ${dst.name}, qword ptr ${memText(m)}`);
   }
 
   /** 8D /r — LEA r32, m: the address arithmetic alone, truncated to 32 bits (no flags, no memory access). */
   leaRM(dst: X64Gp, m: X64Mem): void {
     x64Reg(dst, 32, "lea destination");
-    this.insn(rmMem([0x8d], dst, m, false), `lea ${dst.name}, ${memText(m)}`);
+    this.memInsn(0x8d, dst, m, false, 0, 0, this.withListing && `lea ${dst.name}, ${memText(m)}`);
   }
 
   /** FF /0 — INC r/m32 (REX.W: r/m64). */
   incR(dst: X64Gp): void {
     x64Reg(dst, [32, 64], "inc operand");
-    this.insn(rDigit([0xff], 0, dst), `inc ${dst.name}`);
+    this.regInsn(rexFor(dst.bits === 64, 0, dst), 0xff, modrmReg(0, dst), 0, 0, this.withListing && `inc ${dst.name}`);
   }
 }
 
@@ -776,14 +937,13 @@ export const A64_CONDITIONS = {
   hi: 0x8, ls: 0x9, ge: 0xa, lt: 0xb, gt: 0xc, le: 0xd,
 } as const;
 export type A64Cond = keyof typeof A64_CONDITIONS;
+const A64_COND_NAMES: readonly A64Cond[] = (Object.keys(A64_CONDITIONS) as A64Cond[]).sort((a, b) => A64_CONDITIONS[a] - A64_CONDITIONS[b]);
+/** Branch forms (CodeBuffer.branch), in the low two bits; the operands above them (see A64Assembler.cbz). */
+const A64_B = 0, A64_BCOND = 1, A64_CBZ = 2;
 
 /** The opposite condition: A64 condition codes (below 14) come in pairs differing in the lowest bit. */
 export function invertA64(cc: A64Cond): A64Cond {
   return oppositeByCode(A64_CONDITIONS, cc);
-}
-
-function word(w: number): number[] {
-  return [w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24];
 }
 
 /** A general register operand; `zr` says whether number 31 (wzr/xzr) is acceptable here. */
@@ -834,7 +994,7 @@ export class A64Assembler extends CodeBuffer {
     }
     ufield(imm16, 16, `${mnemonic} imm16`);
     const w = (sf << 31) | (opc << 29) | (0b100101 << 23) | ((shift / 16) << 21) | (imm16 << 5) | d;
-    this.insn(word(w >>> 0), `${mnemonic} ${rd.name}, ${hex(imm16)}${shift ? `, lsl #${shift}` : ""}`);
+    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${hex(imm16)}${shift ? `, lsl #${shift}` : ""}`);
   }
 
   /**
@@ -884,56 +1044,56 @@ export class A64Assembler extends CodeBuffer {
     const n = a64Reg(rn, `${mnemonic} first operand`, "zr");
     const m = a64Reg(rm, `${mnemonic} second operand`, "zr");
     const w = (sf << 31) | (opcode << 24) | (m << 16) | (n << 5) | d;
-    this.insn(word(w >>> 0), `${mnemonic} ${rd.name}, ${rn.name}, ${rm.name}`);
+    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, ${rm.name}`);
   }
 
   /** NEG (alias of SUB Rd, ZR, Rm): sf 1 0 01011 00 0 Rm 000000 11111 Rd. */
   negR(rd: A64Gp, rm: A64Gp): void {
     const sf = a64Same(rd, rm);
     const w = (sf << 31) | (0b1001011 << 24) | (a64Reg(rm, "neg operand", "zr") << 16) | (31 << 5) | a64Reg(rd, "neg destination");
-    this.insn(word(w >>> 0), `neg ${rd.name}, ${rm.name}`);
+    this.insnWord(w >>> 0, this.withListing && `neg ${rd.name}, ${rm.name}`);
   }
 
   /** MVN (alias of ORN Rd, ZR, Rm): sf 01 01010 00 1 Rm 000000 11111 Rd. */
   mvnR(rd: A64Gp, rm: A64Gp): void {
     const sf = a64Same(rd, rm);
     const w = (sf << 31) | (0b0101010 << 24) | (1 << 21) | (a64Reg(rm, "mvn operand", "zr") << 16) | (31 << 5) | a64Reg(rd, "mvn destination");
-    this.insn(word(w >>> 0), `mvn ${rd.name}, ${rm.name}`);
+    this.insnWord(w >>> 0, this.withListing && `mvn ${rd.name}, ${rm.name}`);
   }
 
   /** MOV (register, alias of ORR Rd, ZR, Rm): sf 01 01010 00 0 Rm 000000 11111 Rd. */
   movRR(rd: A64Gp, rm: A64Gp): void {
     const sf = a64Same(rd, rm);
     const w = (sf << 31) | (0b0101010 << 24) | (a64Reg(rm, "mov source", "zr") << 16) | (31 << 5) | a64Reg(rd, "mov destination");
-    this.insn(word(w >>> 0), `mov ${rd.name}, ${rm.name}`);
+    this.insnWord(w >>> 0, this.withListing && `mov ${rd.name}, ${rm.name}`);
   }
 
   /** CMP (alias of SUBS ZR, Rn, Rm): sf 1 1 01011 00 0 Rm 000000 Rn 11111. */
   cmpRR(rn: A64Gp, rm: A64Gp): void {
     const sf = a64Same(rn, rm);
     const w = (sf << 31) | (0b1101011 << 24) | (a64Reg(rm, "cmp operand", "zr") << 16) | (a64Reg(rn, "cmp operand", "zr") << 5) | 31;
-    this.insn(word(w >>> 0), `cmp ${rn.name}, ${rm.name}`);
+    this.insnWord(w >>> 0, this.withListing && `cmp ${rn.name}, ${rm.name}`);
   }
 
   /** CMN (immediate, alias of ADDS ZR, Rn, #imm12): sf 0 1 100010 0 imm12 Rn 11111. Here: cmn Rn, #1. */
   cmnRI(rn: A64Gp, imm12: number): void {
     const sf = rn.bits === 64 ? 1 : 0;
     const w = (sf << 31) | (0b0110001 << 24) | (ufield(imm12, 12, "cmn imm12") << 10) | (a64Reg(rn, "cmn operand", "sp") << 5) | 31;
-    this.insn(word(w >>> 0), `cmn ${rn.name}, #${imm12}`);
+    this.insnWord(w >>> 0, this.withListing && `cmn ${rn.name}, #${imm12}`);
   }
 
   /** MADD: sf 00 11011 000 Rm 0 Ra Rn Rd — Rd = Ra + Rn*Rm; MUL is MADD with Ra = ZR. */
   mulRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
     const sf = a64Same(rd, rn, rm);
     const w = (sf << 31) | (0b0011011 << 24) | (a64Reg(rm, "mul operand") << 16) | (31 << 10) | (a64Reg(rn, "mul operand") << 5) | a64Reg(rd, "mul destination");
-    this.insn(word(w >>> 0), `mul ${rd.name}, ${rn.name}, ${rm.name}`);
+    this.insnWord(w >>> 0, this.withListing && `mul ${rd.name}, ${rn.name}, ${rm.name}`);
   }
 
   /** MSUB: sf 00 11011 000 Rm 1 Ra Rn Rd — Rd = Ra - Rn*Rm (remainder after SDIV). */
   msubRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp, ra: A64Gp): void {
     const sf = a64Same(rd, rn, rm, ra);
     const w = (sf << 31) | (0b0011011 << 24) | (a64Reg(rm, "msub operand") << 16) | (1 << 15) | (a64Reg(ra, "msub addend") << 10) | (a64Reg(rn, "msub operand") << 5) | a64Reg(rd, "msub destination");
-    this.insn(word(w >>> 0), `msub ${rd.name}, ${rn.name}, ${rm.name}, ${ra.name}`);
+    this.insnWord(w >>> 0, this.withListing && `msub ${rd.name}, ${rn.name}, ${rm.name}, ${ra.name}`);
   }
 
   /** SDIV: sf 0 0 11010110 Rm 00001 1 Rn Rd — truncates toward zero; never traps (x/0 = 0). */
@@ -956,14 +1116,14 @@ export class A64Assembler extends CodeBuffer {
   private dataTwoSource(opcode: number, mnemonic: string, rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
     const sf = a64Same(rd, rn, rm);
     const w = (sf << 31) | (0b0011010110 << 21) | (a64Reg(rm, `${mnemonic} operand`) << 16) | (opcode << 10) | (a64Reg(rn, `${mnemonic} operand`) << 5) | a64Reg(rd, `${mnemonic} destination`);
-    this.insn(word(w >>> 0), `${mnemonic} ${rd.name}, ${rn.name}, ${rm.name}`);
+    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, ${rm.name}`);
   }
 
   /** SXTW (alias of SBFM Xd, Xn, #0, #31): 1 00 100110 1 000000 011111 Rn Rd — sign-extend w to x. */
   sxtw(rd: A64Gp, rn: A64Gp): void {
     if (rd.bits !== 64 || rn.bits !== 32) throw new JitError("E_RANGE", `sxtw needs (x, w) registers, got ${rd.name}, ${rn.name}`);
     const w = 0x93407c00 | (a64Reg(rn, "sxtw source") << 5) | a64Reg(rd, "sxtw destination");
-    this.insn(word(w >>> 0), `sxtw ${rd.name}, ${rn.name}`);
+    this.insnWord(w >>> 0, this.withListing && `sxtw ${rd.name}, ${rn.name}`);
   }
 
   /** CSET (alias of CSINC Rd, ZR, ZR, invert(cond)): sf 0 0 11010100 11111 cond' 0 1 11111 Rd. */
@@ -971,88 +1131,90 @@ export class A64Assembler extends CodeBuffer {
     const sf = rd.bits === 64 ? 1 : 0;
     const inverted = A64_CONDITIONS[invertA64(cond)];
     const w = (sf << 31) | (0b0011010100 << 21) | (31 << 16) | (inverted << 12) | (1 << 10) | (31 << 5) | a64Reg(rd, "cset destination");
-    this.insn(word(w >>> 0), `cset ${rd.name}, ${cond}`);
+    this.insnWord(w >>> 0, this.withListing && `cset ${rd.name}, ${cond}`);
   }
 
   /** STR (immediate, pre-index): 1x 111 0 00 00 0 imm9 11 Rn Rt — push: str x, [sp, #-16]! keeps sp 16-aligned. */
   pushX(rt: A64Gp): void {
     if (rt.bits !== 64) throw new JitError("E_RANGE", `pushX needs an x register, got ${rt.name}`);
     const w = (0b11111000000 << 21) | (sfield(-16, 9, "imm9") << 12) | (0b11 << 10) | (31 << 5) | a64Reg(rt, "str source", "zr");
-    this.insn(word(w >>> 0), `str ${rt.name}, [sp, #-16]!`);
+    this.insnWord(w >>> 0, this.withListing && `str ${rt.name}, [sp, #-16]!`);
   }
 
   /** LDR (immediate, post-index): 1x 111 0 00 01 0 imm9 01 Rn Rt — pop: ldr x, [sp], #16. */
   popX(rt: A64Gp): void {
     if (rt.bits !== 64) throw new JitError("E_RANGE", `popX needs an x register, got ${rt.name}`);
     const w = (0b11111000010 << 21) | (16 << 12) | (0b01 << 10) | (31 << 5) | a64Reg(rt, "ldr destination");
-    this.insn(word(w >>> 0), `ldr ${rt.name}, [sp], #16`);
+    this.insnWord(w >>> 0, this.withListing && `ldr ${rt.name}, [sp], #16`);
   }
 
   /** FCVTZU (scalar, to 64-bit integer, from double): 1 00 11110 01 1 11 001 000000 Rn Rd. */
   fcvtzuXD(rd: A64Gp, dn: A64D): void {
     if (rd.bits !== 64) throw new JitError("E_RANGE", `fcvtzu needs an x register, got ${rd.name}`);
     const w = 0x9e790000 | (dn.id << 5) | a64Reg(rd, "fcvtzu destination");
-    this.insn(word(w >>> 0), `fcvtzu ${rd.name}, ${dn.name}`);
+    this.insnWord(w >>> 0, this.withListing && `fcvtzu ${rd.name}, ${dn.name}`);
   }
 
   /** BR: 1101011 0000 11111 000000 Rn 00000 — jump to the address in Rn. */
   br(rn: A64Gp): void {
     const w = 0xd61f0000 | (a64Reg(rn, "br target") << 5);
-    this.insn(word(w >>> 0), `br ${rn.name}`);
+    this.insnWord(w >>> 0, this.withListing && `br ${rn.name}`);
   }
 
   /** RET: 1101011 0 0 10 11111 0000 0 0 Rn 00000, Rn = x30 (the link register). */
   ret(): void {
-    this.insn(word(0xd65f03c0), "ret");
+    this.insnWord(0xd65f03c0, "ret");
   }
 
   /** B: 0 00101 imm26 — PC-relative, ±128 MiB. */
   b(label: Label): void {
-    this.branch({
-      label,
-      text: `b ${label.name}`,
-      size: () => 4,
-      fitsShort: () => true,
-      encode: (d) => word(((0b000101 << 26) | sfield(wordOffset(d), 26, "b offset")) >>> 0),
-    });
+    this.branch(A64_B, label);
   }
 
   /** B.cond: 0101010 0 imm19 0 cond — PC-relative, ±1 MiB. */
   bcond(cond: A64Cond, label: Label): void {
-    const encode = (c: A64Cond, d: number) => word(((0b01010100 << 24) | (sfield(wordOffset(d), 19, "b.cond offset") << 5) | A64_CONDITIONS[c]) >>> 0);
-    const inverse = invertA64(cond);
-    this.branch({
-      label,
-      text: `b.${cond} ${label.name}`,
-      longText: `b.${inverse} #8; b ${label.name}`,
-      size: (long) => (long ? 8 : 4),
-      fitsShort: fitsImm19,
-      // Beyond ±1 MiB: the opposite condition skips an unconditional B (±128 MiB), as assemblers relax it.
-      encode: (d, long) => (long ? [...encode(inverse, 8), ...longB(d - 4)] : encode(cond, d)),
-    });
+    this.branch(A64_BCOND | (A64_CONDITIONS[cond] << 2), label);
   }
 
   /** CBZ: sf 011010 0 imm19 Rt; CBNZ: sf 011010 1 imm19 Rt — compare with zero and branch, ±1 MiB. */
   cbz(rt: A64Gp, label: Label, nonZero = false): void {
-    const sf = rt.bits === 64 ? 1 : 0;
     const t = a64Reg(rt, "cbz operand");
-    const encode = (nz: boolean, d: number) => word(((sf << 31) | (0b011010 << 25) | ((nz ? 1 : 0) << 24) | (sfield(wordOffset(d), 19, "cbz offset") << 5) | t) >>> 0);
-    this.branch({
-      label,
-      text: `${nonZero ? "cbnz" : "cbz"} ${rt.name}, ${label.name}`,
-      longText: `${nonZero ? "cbz" : "cbnz"} ${rt.name}, #8; b ${label.name}`,
-      size: (long) => (long ? 8 : 4),
-      fitsShort: fitsImm19,
-      // Beyond ±1 MiB: the opposite test skips an unconditional B.
-      encode: (d, long) => (long ? [...encode(!nonZero, 8), ...longB(d - 4)] : encode(nonZero, d)),
-    });
+    this.branch(A64_CBZ | ((nonZero ? 1 : 0) << 2) | (t << 3) | ((rt.bits === 64 ? 1 : 0) << 8), label);
+  }
+
+  // A branch form is a number: A64_B; A64_BCOND with the condition above; A64_CBZ with nonzero, Rt, sf.
+  // Beyond ±1 MiB, a conditional branch becomes the opposite test over an unconditional B (±128 MiB),
+  // as assemblers relax it: `b.ne L` becomes `b.eq #8; b L`.
+  protected branchSize(form: number, long: boolean): number {
+    return long && (form & 3) !== A64_B ? 8 : 4;
+  }
+
+  protected branchFits(form: number, displacement: number): boolean {
+    return (form & 3) === A64_B || fitsImm19(displacement);
+  }
+
+  protected encodeBranch(form: number, displacement: number, long: boolean, out: Uint8Array, at: number): void {
+    const kind = form & 3;
+    if (kind === A64_B) return putWord(out, at, bWord(displacement));
+    const opposite = form ^ 4; // the inverted condition (B.cond) or CBZ <-> CBNZ: the same bit
+    if (!long) return putWord(out, at, conditionalWord(form, displacement));
+    putWord(out, at, conditionalWord(opposite, 8));
+    putWord(out, at + 4, bWord(displacement - 4));
+  }
+
+  protected branchText(form: number, label: string, long: boolean): string {
+    const kind = form & 3;
+    if (kind === A64_B) return `b ${label}`;
+    const head = (f: number) =>
+      kind === A64_BCOND ? `b.${A64_COND_NAMES[(f >> 2) & 15]}` : `${(f & 4) !== 0 ? "cbnz" : "cbz"} ${(f >> 8) & 1 ? "x" : "w"}${(f >> 3) & 31},`;
+    return long ? `${head(form ^ 4)} #8; b ${label}` : `${head(form)} ${label}`;
   }
 
   /** CMP (immediate, alias of SUBS ZR, Rn, #imm12): sf 1 1 100010 0 imm12 Rn 11111 — flags from Rn - imm12. */
   cmpRI(rn: A64Gp, imm12: number): void {
     const sf = rn.bits === 64 ? 1 : 0;
     const w = (sf << 31) | (0b1110001 << 24) | (ufield(imm12, 12, "cmp imm12") << 10) | (a64Reg(rn, "cmp operand", "sp") << 5) | 31;
-    this.insn(word(w >>> 0), `cmp ${rn.name}, #${imm12}`);
+    this.insnWord(w >>> 0, this.withListing && `cmp ${rn.name}, #${imm12}`);
   }
 
   /** ADD (immediate): sf 0 0 100010 0 imm12 Rn Rd — Rd = Rn + imm12. */
@@ -1069,7 +1231,7 @@ export class A64Assembler extends CodeBuffer {
     const d = a64Reg(rd, `${mnemonic} destination`, "sp");
     const n = a64Reg(rn, `${mnemonic} operand`, "sp");
     const w = (sf << 31) | (op << 30) | (0b100010 << 23) | (ufield(imm12, 12, `${mnemonic} imm12`) << 10) | (n << 5) | d;
-    this.insn(word(w >>> 0), `${mnemonic} ${rd.name}, ${rn.name}, #${imm12}`);
+    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, #${imm12}`);
   }
 
   /** LSL (immediate, alias of UBFM Rd, Rn, #(-shift mod width), #(width-1-shift)): sf 10 100110 N immr imms Rn Rd. */
@@ -1098,14 +1260,14 @@ export class A64Assembler extends CodeBuffer {
   private bitfield(opc: number, mnemonic: string, rd: A64Gp, rn: A64Gp, immr: number, imms: number, shift: number): void {
     const sf = rd.bits === 64 ? 1 : 0;
     const w = (sf << 31) | (opc << 29) | (0b100110 << 23) | (sf << 22) | (immr << 16) | (imms << 10) | (a64Reg(rn, `${mnemonic} operand`) << 5) | a64Reg(rd, `${mnemonic} destination`);
-    this.insn(word(w >>> 0), `${mnemonic} ${rd.name}, ${rn.name}, #${shift}`);
+    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, #${shift}`);
   }
 
   /** MADD: sf 00 11011 000 Rm 0 Ra Rn Rd — Rd = Ra + Rn*Rm. */
   maddRRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp, ra: A64Gp): void {
     const sf = a64Same(rd, rn, rm, ra);
     const w = (sf << 31) | (0b0011011 << 24) | (a64Reg(rm, "madd operand") << 16) | (a64Reg(ra, "madd addend") << 10) | (a64Reg(rn, "madd operand") << 5) | a64Reg(rd, "madd destination");
-    this.insn(word(w >>> 0), `madd ${rd.name}, ${rn.name}, ${rm.name}, ${ra.name}`);
+    this.insnWord(w >>> 0, this.withListing && `madd ${rd.name}, ${rn.name}, ${rm.name}, ${ra.name}`);
   }
 
   /** LDR (immediate, unsigned offset), 64-bit: 11 111 0 01 01 imm12 Rn Rt — Rt = [Xn + imm12*8]. */
@@ -1133,7 +1295,7 @@ export class A64Assembler extends CodeBuffer {
     const t = a64Reg(rt, `${mnemonic} register`, "zr");
     const n = a64Reg(rn, `${mnemonic} base`, "sp");
     const w = (size << 30) | (0b111001 << 24) | (opc << 22) | (imm12 << 10) | (n << 5) | t;
-    this.insn(word(w >>> 0), `${mnemonic} ${rt.name}, [${rn.name}${offset === 0 ? "" : `, #${offset}`}]`);
+    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rt.name}, [${rn.name}${offset === 0 ? "" : `, #${offset}`}]`);
   }
 
   /** LDURB: 00 111 0 00 01 0 imm9 00 Rn Rt — Wt = byte [Xn + simm9] (a negative offset). */
@@ -1160,8 +1322,8 @@ export class A64Assembler extends CodeBuffer {
     const t = a64Reg(rt, `${mnemonic} register`, "zr");
     const n = a64Reg(rn, `${mnemonic} base`, "sp");
     const w = (0b00111000 << 24) | (opc << 22) | (imm9 << 12) | (mode << 10) | (n << 5) | t;
-    const text = mode === 0b01 ? `${mnemonic} ${rt.name}, [${rn.name}], #${offset}` : `${mnemonic} ${rt.name}, [${rn.name}, #${offset}]`;
-    this.insn(word(w >>> 0), text);
+    const text = this.withListing && (mode === 0b01 ? `${mnemonic} ${rt.name}, [${rn.name}], #${offset}` : `${mnemonic} ${rt.name}, [${rn.name}, #${offset}]`);
+    this.insnWord(w >>> 0, text);
   }
 }
 
@@ -1170,9 +1332,23 @@ function fitsImm19(displacement: number): boolean {
   return displacement >= -(2 ** 20) && displacement < 2 ** 20;
 }
 
-/** B (0 00101 imm26) with a byte displacement, for the long forms of conditional branches. */
-function longB(displacement: number): number[] {
-  return word(((0b000101 << 26) | sfield(wordOffset(displacement), 26, "b offset")) >>> 0);
+/** B (0 00101 imm26) with a byte displacement. */
+function bWord(displacement: number): number {
+  return (0b000101 << 26) | sfield(wordOffset(displacement), 26, "b offset");
+}
+
+/** B.cond (0101010 0 imm19 0 cond) or CBZ/CBNZ (sf 011010 op imm19 Rt) in branch form `form`. */
+function conditionalWord(form: number, displacement: number): number {
+  if ((form & 3) === A64_BCOND) return (0b01010100 << 24) | (sfield(wordOffset(displacement), 19, "b.cond offset") << 5) | ((form >> 2) & 15);
+  const imm19 = sfield(wordOffset(displacement), 19, "cbz offset");
+  return (((form >> 8) & 1) << 31) | (0b011010 << 25) | (((form >> 2) & 1) << 24) | (imm19 << 5) | ((form >> 3) & 31);
+}
+
+function putWord(out: Uint8Array, at: number, w: number): void {
+  out[at] = w & 0xff;
+  out[at + 1] = (w >>> 8) & 0xff;
+  out[at + 2] = (w >>> 16) & 0xff;
+  out[at + 3] = w >>> 24;
 }
 
 /** A64 branch offsets count instructions (4 bytes each). */
@@ -1183,6 +1359,7 @@ function wordOffset(displacement: number): number {
 
 export type Assembler = X64Assembler | A64Assembler;
 
-export function newAssembler(arch: Arch): Assembler {
-  return arch === "x64" ? new X64Assembler() : new A64Assembler();
+/** `withListing: false`: bytes only, no assembly text (for code that is run, not read). */
+export function newAssembler(arch: Arch, withListing = true): Assembler {
+  return arch === "x64" ? new X64Assembler(withListing) : new A64Assembler(withListing);
 }

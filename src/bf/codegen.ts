@@ -107,7 +107,7 @@ export function generate(
   makeBackend: (asm: Assembler, target: Target, options: BfOptions) => BfBackend,
   source?: string,
 ): BfCode {
-  const asm = newAssembler(target.arch);
+  const asm = newAssembler(target.arch, source !== undefined); // without a listing when nobody reads it
   const be = makeBackend(asm, target, options);
   const sites: PendingSite[] = [{ kind: "done" }];
   const loops: { body: Label; end: Label }[] = [];
