@@ -87,22 +87,30 @@ export function a64D(id: number): A64D {
 // ---------------------------------------------------------------------------------------------------
 // Field helpers: every value that goes into an instruction passes through one of these.
 
+/**
+ * What an error names: `what`, or "mnemonic role" given as two strings, joined only when an error is
+ * thrown (a template string per checked field would be made for every instruction written).
+ */
+function named(what: string, role: string | undefined): string {
+  return role === undefined ? what : `${what} ${role}`;
+}
+
 /** An unsigned field of `bits` bits; throws instead of truncating. */
-export function ufield(value: number, bits: number, what: string): number {
+export function ufield(value: number, bits: number, what: string, role?: string): number {
   // Up to 31 bits (every field here), masking is the whole test: it drops fractions, signs and high bits.
   const fits = bits <= 31 ? (value & ((1 << bits) - 1)) === value : Number.isInteger(value) && value >= 0 && value < 2 ** bits;
-  if (!fits) throw new JitError("E_RANGE", `${what} ${value} does not fit in ${bits} unsigned bits`);
+  if (!fits) throw new JitError("E_RANGE", `${named(what, role)} ${value} does not fit in ${bits} unsigned bits`);
   return value;
 }
 
 /** A two's complement field of `bits` bits (1..32), returned as its unsigned bit pattern. */
-export function sfield(value: number, bits: number, what: string): number {
+export function sfield(value: number, bits: number, what: string, role?: string): number {
   if (!(bits >= 1 && bits <= 32 && (bits | 0) === bits)) throw new JitError("E_INTERNAL", `no ${bits}-bit signed field`);
   // Shifting the field to the top of an int32 and back sign-extends it: the value survives exactly when
   // it fits (a fraction or anything beyond 32 bits never survives `<< 0`).
   const shift = 32 - bits;
   if (((value << shift) >> shift) !== value) {
-    throw new JitError("E_RANGE", `${what} ${value} does not fit in ${bits} signed bits`);
+    throw new JitError("E_RANGE", `${named(what, role)} ${value} does not fit in ${bits} signed bits`);
   }
   // Bit operations, not value + 2 ** bits, which makes a double even for an 8-bit field: a double pushed
   // into a byte array turns it into an array of doubles and slows every later pass over it. (The 32-bit
@@ -431,12 +439,14 @@ function oppositeByCode<C extends string>(table: Readonly<Record<C, number>>, cc
   throw new JitError("E_INTERNAL", `no inverse for condition ${cc}`);
 }
 
-function x64Reg(r: X64Gp, bits: X64Gp["bits"] | readonly X64Gp["bits"][], what: string): X64Gp {
+const W32_OR_64: readonly X64Gp["bits"][] = [32, 64];
+
+function x64Reg(r: X64Gp, bits: X64Gp["bits"] | readonly X64Gp["bits"][], what: string, role?: string): X64Gp {
   // Checked on every instruction, so the common case (one width) allocates nothing.
   const ok = r.arch === "x64" && (typeof bits === "number" ? r.bits === bits : bits.includes(r.bits));
   if (!ok) {
     const allowed = typeof bits === "number" ? [bits] : bits;
-    throw new JitError("E_RANGE", `${what} must be a ${allowed.join("/")}-bit x86-64 register, got ${r.name}`);
+    throw new JitError("E_RANGE", `${named(what, role)} must be a ${allowed.join("/")}-bit x86-64 register, got ${r.name}`);
   }
   return r;
 }
@@ -600,7 +610,7 @@ export class X64Assembler extends CodeBuffer {
 
   /** 89 /r — MOV r/m32, r32 (REX.W for r/m64, r64). */
   movRR(dst: X64Gp, src: X64Gp): void {
-    x64Reg(dst, [32, 64], "mov destination");
+    x64Reg(dst, W32_OR_64, "mov destination");
     sameWidth(dst, src);
     this.insn(rr([0x89], src, dst), this.withListing && `mov ${dst.name}, ${src.name}`);
   }
@@ -630,7 +640,7 @@ export class X64Assembler extends CodeBuffer {
     this.alu(0x39, "cmp", dst, src);
   }
   private alu(opcode: number, mnemonic: string, dst: X64Gp, src: X64Gp): void {
-    x64Reg(dst, [32, 64], `${mnemonic} destination`);
+    x64Reg(dst, W32_OR_64, mnemonic, "destination");
     sameWidth(dst, src);
     this.insn(rr([opcode], src, dst), this.withListing && `${mnemonic} ${dst.name}, ${src.name}`);
   }
@@ -684,7 +694,7 @@ export class X64Assembler extends CodeBuffer {
   }
 
   private shiftCl(digit: number, mnemonic: string, dst: X64Gp): void {
-    x64Reg(dst, 32, `${mnemonic} operand`);
+    x64Reg(dst, 32, mnemonic, "operand");
     // The hardware masks the count to its low 5 bits for 32-bit operands, as JavaScript does.
     this.insn(rDigit([0xd3], digit, dst), this.withListing && `${mnemonic} ${dst.name}, cl`);
   }
@@ -810,9 +820,9 @@ export class X64Assembler extends CodeBuffer {
   }
 
   private shiftImm(digit: number, mnemonic: string, dst: X64Gp, count: number): void {
-    x64Reg(dst, 32, `${mnemonic} operand`);
+    x64Reg(dst, 32, mnemonic, "operand");
     // Counts 0..31 only: the hardware would mask a larger one, and the listing would then mislead.
-    const imm = ufield(count, 5, `${mnemonic} count`);
+    const imm = ufield(count, 5, mnemonic, "count");
     const bytes = imm === 1 ? rDigit([0xd1], digit, dst) : [...rDigit([0xc1], digit, dst), imm];
     this.insn(bytes, this.withListing && `${mnemonic} ${dst.name}, ${imm}`);
   }
@@ -843,7 +853,7 @@ export class X64Assembler extends CodeBuffer {
    * one-byte-shorter accumulator form for eax, else the general imm32 form.
    */
   private aluImm(digit: number, accumulator: number, mnemonic: string, dst: X64Gp, imm: number): void {
-    x64Reg(dst, [32, 64], `${mnemonic} destination`); // REX.W (from rDigit) for a 64-bit register; imm32 sign-extended
+    x64Reg(dst, W32_OR_64, mnemonic, "destination"); // REX.W (from rDigit) for a 64-bit register; imm32 sign-extended
     const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
     const w = dst.bits === 64;
     const text = this.withListing && `${mnemonic} ${dst.name}, ${imm}`;
@@ -866,7 +876,7 @@ export class X64Assembler extends CodeBuffer {
 
   /** 8B /r — MOV r32, r/m32 (REX.W: MOV r64, r/m64) from memory. */
   movRM(dst: X64Gp, m: X64Mem): void {
-    x64Reg(dst, [32, 64], "mov destination");
+    x64Reg(dst, W32_OR_64, "mov destination");
     this.memInsn(0x8b, dst, m, dst.bits === 64, 0, 0, this.withListing && `mov ${dst.name}, ${PTR[dst.bits]} ${memText(m)}`);
   }
 
@@ -923,7 +933,7 @@ export class X64Assembler extends CodeBuffer {
 
   /** FF /0 — INC r/m32 (REX.W: r/m64). */
   incR(dst: X64Gp): void {
-    x64Reg(dst, [32, 64], "inc operand");
+    x64Reg(dst, W32_OR_64, "inc operand");
     this.regInsn(rexFor(dst.bits === 64, 0, dst), 0xff, modrmReg(0, dst), 0, 0, this.withListing && `inc ${dst.name}`);
   }
 }
@@ -947,21 +957,23 @@ export function invertA64(cc: A64Cond): A64Cond {
 }
 
 /** A general register operand; `zr` says whether number 31 (wzr/xzr) is acceptable here. */
-function a64Reg(r: A64Gp, what: string, allow31: "zr" | "sp" | "none" = "none"): number {
-  if (r.arch !== "arm64") throw new JitError("E_RANGE", `${what} must be an arm64 register, got ${r.name}`);
+function a64Reg(r: A64Gp, what: string, allow31: "zr" | "sp" | "none" = "none", role?: string): number {
+  if (r.arch !== "arm64") throw new JitError("E_RANGE", `${named(what, role)} must be an arm64 register, got ${r.name}`);
   if (r.id === 31) {
     const isSp = r.name === "sp";
     if (allow31 === "none" || (allow31 === "zr") === isSp) {
-      throw new JitError("E_RANGE", `${what} cannot be ${r.name}`);
+      throw new JitError("E_RANGE", `${named(what, role)} cannot be ${r.name}`);
     }
   }
   return r.id;
 }
 
-function a64Same(...regs: A64Gp[]): 0 | 1 {
-  const bits = regs[0]?.bits;
-  if (regs.some((r) => r.bits !== bits)) {
-    throw new JitError("E_RANGE", `operand widths differ: ${regs.map((r) => r.name).join(", ")}`);
+/** sf for operands that must all be the same width: 1 for x registers, 0 for w (no rest array: hot). */
+function a64Same(a: A64Gp, b: A64Gp, c: A64Gp = a, d: A64Gp = a): 0 | 1 {
+  const bits = a.bits;
+  if (b.bits !== bits || c.bits !== bits || d.bits !== bits) {
+    const names = [...new Set([a, b, c, d])].map((r) => r.name);
+    throw new JitError("E_RANGE", `operand widths differ: ${names.join(", ")}`);
   }
   return bits === 64 ? 1 : 0;
 }
@@ -987,12 +999,12 @@ export class A64Assembler extends CodeBuffer {
   }
 
   private moveWide(opc: number, mnemonic: string, rd: A64Gp, imm16: number, shift: number): void {
-    const d = a64Reg(rd, `${mnemonic} destination`);
+    const d = a64Reg(rd, mnemonic, "none", "destination");
     const sf = rd.bits === 64 ? 1 : 0;
     if (shift % 16 !== 0 || shift < 0 || shift >= rd.bits) {
       throw new JitError("E_RANGE", `${mnemonic} shift ${shift} is not a multiple of 16 below ${rd.bits}`);
     }
-    ufield(imm16, 16, `${mnemonic} imm16`);
+    ufield(imm16, 16, mnemonic, "imm16");
     const w = (sf << 31) | (opc << 29) | (0b100101 << 23) | ((shift / 16) << 21) | (imm16 << 5) | d;
     this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${hex(imm16)}${shift ? `, lsl #${shift}` : ""}`);
   }
@@ -1040,9 +1052,9 @@ export class A64Assembler extends CodeBuffer {
   /** Shared layout of the shifted-register group (shift amount 0): sf op S 0101x 00 0 Rm 000000 Rn Rd. */
   private dataReg(opcode: number, mnemonic: string, rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
     const sf = a64Same(rd, rn, rm);
-    const d = a64Reg(rd, `${mnemonic} destination`);
-    const n = a64Reg(rn, `${mnemonic} first operand`, "zr");
-    const m = a64Reg(rm, `${mnemonic} second operand`, "zr");
+    const d = a64Reg(rd, mnemonic, "none", "destination");
+    const n = a64Reg(rn, mnemonic, "zr", "first operand");
+    const m = a64Reg(rm, mnemonic, "zr", "second operand");
     const w = (sf << 31) | (opcode << 24) | (m << 16) | (n << 5) | d;
     this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, ${rm.name}`);
   }
@@ -1115,7 +1127,7 @@ export class A64Assembler extends CodeBuffer {
 
   private dataTwoSource(opcode: number, mnemonic: string, rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
     const sf = a64Same(rd, rn, rm);
-    const w = (sf << 31) | (0b0011010110 << 21) | (a64Reg(rm, `${mnemonic} operand`) << 16) | (opcode << 10) | (a64Reg(rn, `${mnemonic} operand`) << 5) | a64Reg(rd, `${mnemonic} destination`);
+    const w = (sf << 31) | (0b0011010110 << 21) | (a64Reg(rm, mnemonic, "none", "operand") << 16) | (opcode << 10) | (a64Reg(rn, mnemonic, "none", "operand") << 5) | a64Reg(rd, mnemonic, "none", "destination");
     this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, ${rm.name}`);
   }
 
@@ -1228,9 +1240,9 @@ export class A64Assembler extends CodeBuffer {
 
   private addSubImm(op: number, mnemonic: string, rd: A64Gp, rn: A64Gp, imm12: number): void {
     const sf = a64Same(rd, rn);
-    const d = a64Reg(rd, `${mnemonic} destination`, "sp");
-    const n = a64Reg(rn, `${mnemonic} operand`, "sp");
-    const w = (sf << 31) | (op << 30) | (0b100010 << 23) | (ufield(imm12, 12, `${mnemonic} imm12`) << 10) | (n << 5) | d;
+    const d = a64Reg(rd, mnemonic, "sp", "destination");
+    const n = a64Reg(rn, mnemonic, "sp", "operand");
+    const w = (sf << 31) | (op << 30) | (0b100010 << 23) | (ufield(imm12, 12, mnemonic, "imm12") << 10) | (n << 5) | d;
     this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, #${imm12}`);
   }
 
@@ -1253,13 +1265,13 @@ export class A64Assembler extends CodeBuffer {
 
   private shiftAmount(mnemonic: string, rd: A64Gp, rn: A64Gp, shift: number): number {
     a64Same(rd, rn);
-    return ufield(shift, rd.bits === 64 ? 6 : 5, `${mnemonic} shift`);
+    return ufield(shift, rd.bits === 64 ? 6 : 5, mnemonic, "shift");
   }
 
   /** The bitfield-move group (SBFM opc=00, UBFM opc=10); N equals sf. */
   private bitfield(opc: number, mnemonic: string, rd: A64Gp, rn: A64Gp, immr: number, imms: number, shift: number): void {
     const sf = rd.bits === 64 ? 1 : 0;
-    const w = (sf << 31) | (opc << 29) | (0b100110 << 23) | (sf << 22) | (immr << 16) | (imms << 10) | (a64Reg(rn, `${mnemonic} operand`) << 5) | a64Reg(rd, `${mnemonic} destination`);
+    const w = (sf << 31) | (opc << 29) | (0b100110 << 23) | (sf << 22) | (immr << 16) | (imms << 10) | (a64Reg(rn, mnemonic, "none", "operand") << 5) | a64Reg(rd, mnemonic, "none", "destination");
     this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, #${shift}`);
   }
 
@@ -1291,9 +1303,9 @@ export class A64Assembler extends CodeBuffer {
     if (rt.bits !== (scale === 8 ? 64 : 32)) throw new JitError("E_RANGE", `${mnemonic} needs a ${scale === 8 ? "x" : "w"} register, got ${rt.name}`);
     if (rn.bits !== 64) throw new JitError("E_RANGE", `${mnemonic} base must be an x register or sp, got ${rn.name}`);
     if (offset % scale !== 0) throw new JitError("E_RANGE", `${mnemonic} offset ${offset} is not a multiple of ${scale}`);
-    const imm12 = ufield(offset / scale, 12, `${mnemonic} offset/${scale}`);
-    const t = a64Reg(rt, `${mnemonic} register`, "zr");
-    const n = a64Reg(rn, `${mnemonic} base`, "sp");
+    const imm12 = ufield(offset / scale, 12, mnemonic, scale === 8 ? "offset/8" : "offset/1");
+    const t = a64Reg(rt, mnemonic, "zr", "register");
+    const n = a64Reg(rn, mnemonic, "sp", "base");
     const w = (size << 30) | (0b111001 << 24) | (opc << 22) | (imm12 << 10) | (n << 5) | t;
     this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rt.name}, [${rn.name}${offset === 0 ? "" : `, #${offset}`}]`);
   }
@@ -1318,9 +1330,9 @@ export class A64Assembler extends CodeBuffer {
   private byteImm9(opc: number, mode: number, mnemonic: string, rt: A64Gp, rn: A64Gp, offset: number): void {
     if (rt.bits !== 32) throw new JitError("E_RANGE", `${mnemonic} needs a w register, got ${rt.name}`);
     if (rn.bits !== 64) throw new JitError("E_RANGE", `${mnemonic} base must be an x register or sp, got ${rn.name}`);
-    const imm9 = sfield(offset, 9, `${mnemonic} offset`);
-    const t = a64Reg(rt, `${mnemonic} register`, "zr");
-    const n = a64Reg(rn, `${mnemonic} base`, "sp");
+    const imm9 = sfield(offset, 9, mnemonic, "offset");
+    const t = a64Reg(rt, mnemonic, "zr", "register");
+    const n = a64Reg(rn, mnemonic, "sp", "base");
     const w = (0b00111000 << 24) | (opc << 22) | (imm9 << 12) | (mode << 10) | (n << 5) | t;
     const text = this.withListing && (mode === 0b01 ? `${mnemonic} ${rt.name}, [${rn.name}], #${offset}` : `${mnemonic} ${rt.name}, [${rn.name}, #${offset}]`);
     this.insnWord(w >>> 0, text);

@@ -184,8 +184,9 @@ export function generate(
 
   // Cold code, out of the way of the loops: one stub per exit, then the shared exit.
   if (source !== undefined && sites.length > 1) asm.note("exits to JavaScript: each returns its site number");
-  sites.forEach((site, id) => {
-    if (site.kind === "done") return;
+  for (let id = 1; id < sites.length; id++) {
+    const site = sites[id] as PendingSite;
+    if (site.kind === "done") continue; // only site 0
     asm.bind(site.stub);
     if (site.kind === "tape" && site.unlessZero !== undefined) be.jumpIfZero(site.unlessZero.at, site.unlessZero.skip);
     be.stub(id, exit);
@@ -194,7 +195,7 @@ export function generate(
       if (options.eof !== "unchanged") be.set(site.at, options.eof & 0xff);
       be.jump(site.after);
     }
-  });
+  }
   asm.bind(exit);
   be.exit();
 

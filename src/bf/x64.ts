@@ -16,7 +16,12 @@ const r8 = x64Gp(8, 64), r9 = x64Gp(9, 64), r10 = x64Gp(10, 64), r10d = x64Gp(10
 const al = x64Gp(0, 8), cl = x64Gp(1, 8);
 
 export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions): BfBackend {
-  const cell = (at: number): X64Mem => x64Mem(r9, at, r10);
+  // The operands of cells near the pointer, made once: most ops address the same few offsets.
+  const near: X64Mem[] = [];
+  const cell = (at: number): X64Mem => {
+    if (at < -64 || at >= 64) return x64Mem(r9, at, r10);
+    return (near[at + 64] ??= x64Mem(r9, at, r10));
+  };
   const field = (offset: number): X64Mem => x64Mem(r8, offset);
   const size = options.tape;
 
