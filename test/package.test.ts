@@ -107,6 +107,11 @@ test.each(["bin/babyjit.js.jsc", "dist/bundle/main.js.jsc"])(
   },
 );
 
+test("a checkout's bin runs the sources, and says so when asked", () => {
+  const p = Bun.spawnSync([process.execPath, join(ROOT, "bin", "babyjit.js"), "-4"], { env: { ...process.env, BABYJIT_DEBUG_LOADER: "1" }, stdout: "pipe", stderr: "pipe" });
+  expect([p.stdout.toString(), p.stderr.toString(), p.exitCode]).toEqual(["-3 -2 -1\n", "babyjit: loaded the sources\n", 0]);
+});
+
 test("bunx babyjit -4 prints -3 -2 -1 in a project that installed the tarball", () => {
   expect(readdirSync(join(dir, "node_modules", "babyjit"))).toContain("bin");
   // bunx resolves the bin from the current project's node_modules/.bin and honours its shebang.
