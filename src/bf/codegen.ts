@@ -110,7 +110,8 @@ export function generate(
   const asm = newAssembler(target.arch, source !== undefined); // without a listing when nobody reads it
   const be = makeBackend(asm, target, options);
   const sites: PendingSite[] = [{ kind: "done" }];
-  const loops: { body: Label; end: Label }[] = [];
+  const loops: { body: Label | undefined; end: Label }[] = [];
+  const untested = untestedLoops(ops);
   const tapeSite = (replay: Span, at: number, rewind = 0, unlessZero?: { at: number; skip: Label }): Label => {
     const stub = asm.newLabel();
     sites.push(unlessZero === undefined ? { kind: "tape", stub, replay, at, rewind } : { kind: "tape", stub, replay, at, rewind, unlessZero });
@@ -120,7 +121,8 @@ export function generate(
   be.entry();
   const start = asm.newLabel();
   asm.bind(start);
-  for (const op of ops) {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as Op;
     if (source !== undefined) asm.note(describe(op, source));
     switch (op.kind) {
       case "add":
@@ -149,17 +151,18 @@ export function generate(
         break;
       }
       case "open": {
-        const loop = { body: asm.newLabel(), end: asm.newLabel() };
+        // A loop whose `]` has no test is never jumped back into: its body needs no label.
+        const loop = { body: untested[i] === 1 ? undefined : asm.newLabel(), end: asm.newLabel() };
         loops.push(loop);
         be.jumpIfZero(op.at, loop.end);
         if (op.entryCheck !== undefined) be.check(op.at, op.entryCheck.range, tapeSite(op.entryCheck.replay, op.at));
-        asm.bind(loop.body);
+        if (loop.body !== undefined) asm.bind(loop.body);
         break;
       }
       case "close": {
         const loop = loops.pop();
         if (loop === undefined) throw new JitError("E_INTERNAL", "unbalanced loops reached the code generator");
-        if (op.once !== true) be.jumpIfNonZero(op.at, loop.body);
+        if (loop.body !== undefined) be.jumpIfNonZero(op.at, loop.body);
         asm.bind(loop.end);
         break;
       }
@@ -167,9 +170,13 @@ export function generate(
         be.scan(op.at, op.step, tapeSite(op.span, op.at, op.step));
         break;
       case "mul": {
+        if (op.check === undefined) {
+          be.mul(op.at, op.terms, undefined);
+          break;
+        }
+        // The cold code of a failed check comes back past the loop when the loop cell is 0.
         const skip = asm.newLabel();
-        const check = op.check === undefined ? undefined : { range: op.check.range, fail: tapeSite(op.check.replay, op.at, 0, { at: op.at, skip }) };
-        be.mul(op.at, op.terms, check);
+        be.mul(op.at, op.terms, { range: op.check.range, fail: tapeSite(op.check.replay, op.at, 0, { at: op.at, skip }) });
         asm.bind(skip);
         break;
       }
@@ -217,6 +224,21 @@ export function generate(
       }
     }),
   };
+}
+
+/** 1 at each `[` whose `]` has no test (`once`: the cell is known to be 0 there), else 0. */
+function untestedLoops(ops: readonly Op[]): Uint8Array {
+  const untested = new Uint8Array(ops.length);
+  const opens: number[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as Op;
+    if (op.kind === "open") opens.push(i);
+    else if (op.kind === "close") {
+      const open = opens.pop();
+      if (open !== undefined && op.once === true) untested[open] = 1;
+    }
+  }
+  return untested;
 }
 
 const COMMAND = /[+\-<>.,[\]]/;
