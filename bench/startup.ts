@@ -31,6 +31,8 @@ interface Command {
 interface Sample {
   readonly ms: number[];
   readonly rss: number[];
+  /** Minor page faults (GNU time %R), from the same runs as rss: start-up here is mostly first touches. */
+  readonly faults?: number[];
   problem?: string;
 }
 
@@ -88,7 +90,7 @@ function runOnce(c: Command, sample: Sample): void {
 const GNU_TIME = "/usr/bin/time";
 
 /**
- * Peak RSS of each command, a few runs each. wait4's maxRSS of a child that Bun spawned includes the
+ * Peak RSS and minor page faults of each command, a few runs each. wait4's maxRSS of a child that Bun spawned includes the
  * spawning process's own peak (posix_spawn shares its memory until exec, and Linux keeps the larger
  * high-water mark), so the bench's own size would leak into it: GNU time, itself tiny, is asked
  * instead. Without it, the rusage figure is reported as an upper bound.
@@ -98,12 +100,13 @@ function peakRss(commands: readonly Command[], samples: Map<string, Sample>): st
   for (let i = 0; i < 5; i++) {
     for (const c of commands) {
       const s = samples.get(c.name) as Sample;
-      const cmd = gnuTime ? [GNU_TIME, "-f", "maxrss %M", ...c.cmd] : c.cmd;
+      const cmd = gnuTime ? [GNU_TIME, "-f", "maxrss %M faults %R", ...c.cmd] : c.cmd;
       const r = Bun.spawnSync({ cmd, cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
       if (r.exitCode !== 0) continue;
       if (gnuTime) {
-        const kb = r.stderr.toString().match(/maxrss (\d+)\s*$/)?.[1];
+        const [, kb, faults] = r.stderr.toString().match(/maxrss (\d+) faults (\d+)\s*$/) ?? [];
         if (kb !== undefined) s.rss.push(Number(kb) * 1024);
+        if (faults !== undefined) s.faults?.push(Number(faults));
       } else if (r.resourceUsage !== undefined) s.rss.push(r.resourceUsage.maxRSS);
     }
   }
@@ -147,7 +150,7 @@ export async function startupSection(): Promise<Row[]> {
         unavailable: "problem" in installed ? installed.problem : undefined,
       },
     ];
-    const samples = new Map<string, Sample>(commands.map((c) => [c.name, { ms: [], rss: [], ...(c.unavailable ? { problem: c.unavailable } : {}) }]));
+    const samples = new Map<string, Sample>(commands.map((c) => [c.name, { ms: [], rss: [], faults: [], ...(c.unavailable ? { problem: c.unavailable } : {}) }]));
     const runnable = commands.filter((c) => c.unavailable === undefined);
     Bun.gc(true);
 
@@ -174,7 +177,8 @@ export async function startupSection(): Promise<Row[]> {
       const runs = good(name);
       if (runs.length === 0) return s.problem ?? "no runs";
       const p90 = quantile(runs, 0.9);
-      return `p90 ${p90.toFixed(2)} ms, min ${Math.min(...runs).toFixed(2)} ms, n=${runs.length}${s.problem ? `; some runs failed: ${s.problem}` : ""}`;
+      const faults = s.faults !== undefined && s.faults.length > 0 ? `, ${median(s.faults)} page faults` : "";
+      return `p90 ${p90.toFixed(2)} ms, min ${Math.min(...runs).toFixed(2)} ms, n=${runs.length}${faults}${s.problem ? `; some runs failed: ${s.problem}` : ""}`;
     };
     // Each round runs every command once, so the i-th runs of two commands are neighbours in time: the
     // ratio is the median over the rounds where both succeeded.

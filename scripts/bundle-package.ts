@@ -38,16 +38,22 @@ const SAVED = join(ROOT, "dist", "bin-source.js");
 /** The first line of the packed bin after its shebang: what a bundle with bytecode starts with. */
 const PRAGMA = "// @bun @bytecode @bun-cjs";
 
-/** Put the source bin back (if it is away) and remove what prepack made. */
+const isPacked = () => existsSync(BIN) && readFileSync(BIN, "utf8").split("\n", 2)[1] === PRAGMA;
+
+/**
+ * Put the source bin back (if the packed one stands in its place) and remove what prepack made. A saved
+ * copy beside a source bin is stale (an interrupted pack, then a checkout): it is dropped, never restored.
+ */
 function restore(): void {
-  if (existsSync(SAVED)) renameSync(SAVED, BIN);
+  if (existsSync(SAVED) && isPacked()) renameSync(SAVED, BIN);
+  rmSync(SAVED, { force: true });
   rmSync(`${BIN}.jsc`, { force: true });
   rmSync(BUNDLE, { recursive: true, force: true });
 }
 
 restore(); // also what an interrupted pack left behind
 if (process.argv.includes("--remove")) process.exit(0);
-if (readFileSync(BIN, "utf8").split("\n", 2)[1] === PRAGMA) {
+if (isPacked()) {
   console.error("bundle-package: bin/babyjit.js is a packed bin, and no source bin is saved: git checkout bin/babyjit.js");
   process.exit(1);
 }

@@ -50,6 +50,19 @@ test("postpack put the checkout's source bin back byte for byte, executable, and
   expect(["dist/bundle", "dist/bin-source.js", "dist/packed-bin"].filter((p) => existsSync(join(ROOT, p)))).toEqual([]);
 });
 
+test("a pack interrupted after prepack is recovered: prepack again, then postpack, leaves the source bin exactly", () => {
+  const script = (...args: string[]) => Bun.spawnSync([process.execPath, "scripts/bundle-package.ts", ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe" }).exitCode;
+  try {
+    expect([script(), readFileSync(join(ROOT, "bin", "babyjit.js"), "utf8").split("\n", 2)[1]]).toEqual([0, "// @bun @bytecode @bun-cjs"]);
+    expect(script()).toBe(0); // no postpack in between
+  } finally {
+    expect(script("--remove")).toBe(0);
+  }
+  expect(readFileSync(join(ROOT, "bin", "babyjit.js"), "utf8")).toBe(sourceBin);
+  expect(readdirSync(join(ROOT, "bin"))).toEqual(["babyjit.js"]);
+  expect(["dist/bundle", "dist/bin-source.js", "dist/packed-bin"].filter((p) => existsSync(join(ROOT, p)))).toEqual([]);
+});
+
 test("the installed bin/babyjit.js is itself the bundle: a shebang, Bun's bytecode pragma, the CommonJS wrapper", () => {
   const lines = readFileSync(join(installed(), "bin", "babyjit.js"), "utf8").split("\n", 3);
   expect([lines[0], lines[1], lines[2]?.slice(0, 60)]).toEqual(["#!/usr/bin/env bun", "// @bun @bytecode @bun-cjs", "(function(exports, require, module, __filename, __dirname) {"]);
