@@ -8,12 +8,31 @@
  * moves left are the ones an unbalanced loop needs before its `close`.
  */
 
-/** Where an op came from: source offsets [start, end) and the 1-based line and column of `start`. */
-export interface Span {
-  readonly start: number;
-  readonly end: number;
-  readonly line: number;
-  readonly column: number;
+/** Where the lines of a source start: a table made the first time a line is asked for. */
+export class Lines {
+  #starts: number[] | undefined;
+  constructor(readonly source: string) {}
+  /** The 1-based line and column of an offset (columns count UTF-16 units). */
+  lineColumn(offset: number): { line: number; column: number } {
+    const starts = (this.#starts ??= [0, ...[...this.source.matchAll(/\n/g)].map((m) => m.index + 1)]);
+    let lo = 0, hi = starts.length - 1; // binary search: the last line that starts at or before offset
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - (starts[lo] as number) + 1 };
+  }
+}
+
+/**
+ * Where an op came from: source offsets [start, end). The 1-based line and column of `start` are
+ * worked out when asked for (by an error, a listing note): a 4 MB program has 1.6 million spans.
+ */
+export class Span {
+  constructor(readonly lines: Lines, readonly start: number, readonly end: number) {}
+  get line(): number { return this.lines.lineColumn(this.start).line; }
+  get column(): number { return this.lines.lineColumn(this.start).column; }
 }
 
 /** A range of cells [lo, hi] relative to the op's `at`; lo <= 0 <= hi. */
@@ -44,14 +63,8 @@ export type Op =
    * a loop like `[->+>++<<]`. `visits` is every cell the loop touched; `check`, when the cells beyond
    * the loop cell are not already known to be on the tape.
    */
-  | {
-      readonly kind: "mul";
-      readonly at: number;
-      readonly terms: readonly Term[];
-      readonly visits: Range;
-      readonly span: Span;
-      readonly check?: Check;
-    }
+  | { readonly kind: "mul"; readonly at: number; readonly terms: readonly Term[]; readonly visits: Range;
+      readonly span: Span; readonly check?: Check }
   /** Stop with E_TAPE unless cells [at + lo, at + hi] are all on the tape. */
   | { readonly kind: "check"; readonly at: number; readonly range: Range; readonly replay: Span };
 
@@ -79,5 +92,5 @@ export function shifted<T extends Op>(op: T, by: number): T {
 
 /** A span covering `a` through `b`. */
 export function spanning(a: Span, b: Span): Span {
-  return { start: a.start, end: b.end, line: a.line, column: a.column };
+  return new Span(a.lines, a.start, b.end);
 }

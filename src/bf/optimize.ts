@@ -4,8 +4,12 @@
  * the loop rewrites (which record every cell a rewritten loop would have visited) and before
  * deferMoves() (which only renames positions), so each stretch of code is checked against exactly the
  * cells the program itself would have visited.
+ *
+ * A big program makes a million ops, so the passes are written to be cheap per op: each writes into
+ * an array sized for its input and cut to length at the end (growing a million-entry array by push
+ * took longer than most passes' own work), and the hot loops allocate nothing they do not keep.
  */
-import { type Check, type Op, type Range, type Span, type Term, shifted, spanning } from "./ir.ts";
+import { type Check, type Op, type Span, type Term, shifted, spanning } from "./ir.ts";
 
 /** The optional passes, in the order they run; placeChecks always runs (after combineSets, before deferMoves). */
 export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "deferMoves", "onceLoops"] as const;
@@ -15,9 +19,10 @@ export type PassName = (typeof PASSES)[number];
 export function optimize(ops: readonly Op[], passes: readonly PassName[] = PASSES): Op[] {
   const on = new Set(passes);
   let out: readonly Op[] = ops;
-  if (on.has("clearLoops")) out = clearLoops(out);
-  if (on.has("scanLoops")) out = scanLoops(out);
-  if (on.has("mulLoops")) out = mulLoops(out);
+  // The three loop rewrites look for the same thing, an innermost loop of adds and moves, and what one
+  // makes of a loop the others never match, so one walk tries them in turn: the same list as three.
+  const rules = LOOP_RULES.filter(([name]) => on.has(name)).map(([, rule]) => rule);
+  if (rules.length > 0) out = rewriteLoops(out, rules);
   if (on.has("deadLoops")) out = deadLoops(out);
   if (on.has("combineSets")) out = combineSets(out);
   out = placeChecks(out);
@@ -26,14 +31,34 @@ export function optimize(ops: readonly Op[], passes: readonly PassName[] = PASSE
   return out as Op[];
 }
 
+/** A loop rewrite: given a loop of adds and moves (ops[open] to ops[close]), the op it becomes, if any. */
+type LoopRule = (ops: readonly Op[], open: number, close: number) => Op | undefined;
+
 /**
- * The innermost loop starting at ops[i] when its body holds only adds and moves: the index of its
- * close, or -1. The shape every loop rewrite below looks for.
+ * Every innermost loop whose body holds only adds and moves, replaced by what the first rule that
+ * takes it makes of it. (A rewritten loop is no add or move, so no enclosing loop becomes one.)
  */
+function rewriteLoops(ops: readonly Op[], rules: readonly LoopRule[]): Op[] {
+  const out = sized(ops.length);
+  let n = 0;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as Op;
+    const end = op.kind === "open" ? simpleLoopEnd(ops, i) : -1;
+    let rewritten: Op | undefined;
+    for (let r = 0; end >= 0 && rewritten === undefined && r < rules.length; r++) rewritten = (rules[r] as LoopRule)(ops, i, end);
+    if (rewritten === undefined) out[n++] = op;
+    else {
+      out[n++] = rewritten;
+      i = end;
+    }
+  }
+  return cut(out, n);
+}
+
+/** The innermost loop starting at ops[i] (an open) when its body holds only adds and moves: the index of its close, or -1. */
 function simpleLoopEnd(ops: readonly Op[], i: number): number {
-  if (ops[i]?.kind !== "open") return -1;
   for (let j = i + 1; j < ops.length; j++) {
-    const kind = ops[j]?.kind;
+    const kind = (ops[j] as Op).kind;
     if (kind === "close") return j;
     if (kind !== "add" && kind !== "move") return -1;
   }
@@ -44,35 +69,20 @@ function simpleLoopEnd(ops: readonly Op[], i: number): number {
  * `[-]`, `[+]`, `[---]`: a loop whose body only adds an odd amount to its own cell always ends with
  * the cell at 0 (an odd step reaches 0 from any byte), so it becomes `set 0`. (`[--]` may never end.)
  */
-export function clearLoops(ops: readonly Op[]): Op[] {
-  const out: Op[] = [];
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i] as Op;
-    const body = ops[i + 1];
-    if (op.kind === "open" && body?.kind === "add" && body.delta % 2 === 1 && ops[i + 2]?.kind === "close") {
-      out.push({ kind: "set", at: op.at, value: 0, span: spanning(op.span, (ops[i + 2] as Op & { span: Span }).span) });
-      i += 2;
-    } else out.push(op);
-  }
-  return out;
+export const clearLoops = (ops: readonly Op[]): Op[] => rewriteLoops(ops, [clearLoop]);
+function clearLoop(ops: readonly Op[], open: number, close: number): Op | undefined {
+  const body = ops[open + 1] as Op, first = ops[open] as Op & { span: Span }, last = ops[close] as Op & { span: Span };
+  if (close !== open + 2 || body.kind !== "add" || body.delta % 2 !== 1) return undefined;
+  return { kind: "set", at: first.at, value: 0, span: spanning(first.span, last.span) };
 }
 
 /** `[>]`, `[<<]`, `[>>>>>>>>>]`: a loop that only moves becomes a scan for a zero cell, `step` cells at a time. */
-export function scanLoops(ops: readonly Op[]): Op[] {
-  const out: Op[] = [];
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i] as Op;
-    const body = ops[i + 1];
-    const close = ops[i + 2];
-    if (
-      op.kind === "open" && body?.kind === "move" && close?.kind === "close" && body.delta !== 0 &&
-      body.visits.lo === Math.min(0, body.delta) && body.visits.hi === Math.max(0, body.delta) // no `>><`
-    ) {
-      out.push({ kind: "scan", at: op.at, step: body.delta, span: spanning(op.span, close.span) });
-      i += 2;
-    } else out.push(op);
-  }
-  return out;
+export const scanLoops = (ops: readonly Op[]): Op[] => rewriteLoops(ops, [scanLoop]);
+function scanLoop(ops: readonly Op[], open: number, close: number): Op | undefined {
+  const body = ops[open + 1] as Op, first = ops[open] as Op & { span: Span }, last = ops[close] as Op & { span: Span };
+  if (close !== open + 2 || body.kind !== "move" || body.delta === 0) return undefined;
+  if (body.visits.lo !== Math.min(0, body.delta) || body.visits.hi !== Math.max(0, body.delta)) return undefined; // no `>><`
+  return { kind: "scan", at: first.at, step: body.delta, span: spanning(first.span, last.span) };
 }
 
 /** The inverse of an odd number modulo 256 (Newton's iteration: each step doubles the correct bits). */
@@ -88,40 +98,33 @@ function inverse256(odd: number): number {
  * value v, so every other cell the body adds f to gains v * (f * -1/d). The loop becomes one `mul`:
  * each target += v * factor, then the loop cell = 0; with `visits`, every cell the loop passed over.
  */
-export function mulLoops(ops: readonly Op[]): Op[] {
-  const out: Op[] = [];
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i] as Op;
-    const end = simpleLoopEnd(ops, i);
-    const rewritten = end < 0 ? undefined : mulLoop(ops, i, end);
-    if (rewritten === undefined) {
-      out.push(op);
-      continue;
-    }
-    out.push(rewritten);
-    i = end;
-  }
-  return out;
-}
-
+export const mulLoops = (ops: readonly Op[]): Op[] => rewriteLoops(ops, [mulLoop]);
 function mulLoop(ops: readonly Op[], open: number, close: number): Op | undefined {
-  const adds = new Map<number, number>();
+  // The cells the body adds to, in order, and what it adds to each (a few, so arrays, not a Map).
+  const cells: number[] = [], sums: number[] = [];
   let position = 0, lo = 0, hi = 0;
   for (let j = open + 1; j < close; j++) {
     const op = ops[j] as Op;
-    if (op.kind === "add") adds.set(position, ((adds.get(position) ?? 0) + op.delta) & 0xff);
-    else if (op.kind === "move") {
+    if (op.kind === "add") {
+      let k = 0;
+      while (k < cells.length && (cells[k] as number) < position) k++;
+      if (cells[k] === position) sums[k] = ((sums[k] as number) + op.delta) & 0xff;
+      else {
+        cells.splice(k, 0, position);
+        sums.splice(k, 0, op.delta);
+      }
+    } else if (op.kind === "move") {
       lo = Math.min(lo, position + op.visits.lo);
       hi = Math.max(hi, position + op.visits.hi);
       position += op.delta;
     }
   }
-  const own = adds.get(0) ?? 0;
+  const own = sums[cells.indexOf(0)] ?? 0;
   if (position !== 0 || own % 2 === 0) return undefined;
   const scale = (256 - inverse256(own)) & 0xff; // -1/d
   const terms: Term[] = [];
-  for (const [at, f] of [...adds].sort((a, b) => a[0] - b[0])) {
-    const factor = (f * scale) & 0xff;
+  for (let k = 0; k < cells.length; k++) {
+    const at = cells[k] as number, factor = ((sums[k] as number) * scale) & 0xff;
     if (at !== 0 && factor !== 0) terms.push({ at, factor });
   }
   const first = ops[open] as Op & { span: Span };
@@ -131,13 +134,16 @@ function mulLoop(ops: readonly Op[], open: number, close: number): Op | undefine
   return { kind: "mul", at: first.at, terms, visits: { lo, hi }, span };
 }
 
+const LOOP_RULES: readonly (readonly [PassName, LoopRule])[] = [["clearLoops", clearLoop], ["scanLoops", scanLoop], ["mulLoops", mulLoop]];
+
 /**
  * Loops that can never run: one right after a `]` (the cell is 0 there, the comment-loop idiom), right
  * after a `set 0`, or at the very start (the tape starts zeroed). Removed, body and all; so are the
  * rewritten loops (clear, scan, multiply) in such a place, which would do nothing there.
  */
 export function deadLoops(ops: readonly Op[]): Op[] {
-  const out: Op[] = [];
+  const out = sized(ops.length);
+  let n = 0;
   let zero = true; // the cell under the pointer is known to be 0
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i] as Op;
@@ -151,30 +157,31 @@ export function deadLoops(ops: readonly Op[]): Op[] {
       }
       continue;
     }
-    out.push(op);
-    zero = op.kind === "close" || op.kind === "scan" || (op.kind === "set" && op.value === 0) || (op.kind === "mul");
+    out[n++] = op;
+    zero = op.kind === "close" || op.kind === "scan" || (op.kind === "set" && op.value === 0) || op.kind === "mul";
   }
-  return out;
+  return cut(out, n);
 }
 
 /** Straight-line stores to one cell: `set v` then `add d` is `set v+d`; `add` or `set` then `set w` is `set w`. */
 export function combineSets(ops: readonly Op[]): Op[] {
-  const out: Op[] = [];
+  const out = sized(ops.length);
+  let n = 0;
   for (const op of ops) {
-    const last = out[out.length - 1];
+    const last = out[n - 1];
     if (last !== undefined && last.at === op.at && (last.kind === "set" || last.kind === "add")) {
       if (op.kind === "set") {
-        out[out.length - 1] = { ...op, span: spanning(last.span, op.span) };
+        out[n - 1] = { kind: "set", at: op.at, value: op.value, span: spanning(last.span, op.span) };
         continue;
       }
       if (op.kind === "add" && last.kind === "set") {
-        out[out.length - 1] = { kind: "set", at: op.at, value: (last.value + op.delta) & 0xff, span: spanning(last.span, op.span) };
+        out[n - 1] = { kind: "set", at: op.at, value: (last.value + op.delta) & 0xff, span: spanning(last.span, op.span) };
         continue;
       }
     }
-    out.push(op);
+    out[n++] = op;
   }
-  return out;
+  return cut(out, n);
 }
 
 /**
@@ -182,8 +189,8 @@ export function combineSets(ops: readonly Op[]): Op[] {
  * start of every pass through its body? True when its moves add up to 0 and it holds no scan and no
  * loop that is not balanced itself.
  */
-export function balancedLoops(ops: readonly Op[]): boolean[] {
-  const balanced: boolean[] = [];
+export function balancedLoops(ops: readonly Op[]): Uint8Array {
+  const balanced = new Uint8Array(ops.length); // 1: balanced
   const stack: { index: number; delta: number; ok: boolean }[] = [];
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i] as Op;
@@ -195,17 +202,13 @@ export function balancedLoops(ops: readonly Op[]): boolean[] {
       const frame = stack.pop();
       if (frame === undefined) continue;
       const b = frame.ok && frame.delta === 0;
-      balanced[frame.index] = b;
+      balanced[frame.index] = b ? 1 : 0;
       const parent = stack[stack.length - 1];
       if (parent !== undefined && !b) parent.ok = false;
     }
   }
   return balanced;
 }
-
-const within = (r: Range, known: Range): boolean => r.lo >= known.lo && r.hi <= known.hi;
-const union = (a: Range, b: Range): Range => ({ lo: Math.min(a.lo, b.lo), hi: Math.max(a.hi, b.hi) });
-const shift = (r: Range, by: number): Range => ({ lo: r.lo + by, hi: r.hi + by });
 
 /**
  * Bounds checks. The code is cut into stretches that have no I/O and no loop (adds, sets, moves and
@@ -216,26 +219,28 @@ const shift = (r: Range, by: number): Range => ({ lo: r.lo + by, hi: r.hi + by }
  * balanced loop, since the loop was entered. A balanced loop's first stretch is checked once, on entry
  * (`entryCheck`), not on every pass. A `mul` is conditional (it does nothing when its cell is 0), so
  * the cells only it visits get a check of their own, taken only when it runs. Scans check each step.
+ * (Ranges are kept as pairs of numbers, lo and hi, so that the walk allocates only the checks.)
  */
 export function placeChecks(ops: readonly Op[]): Op[] {
   const balanced = balancedLoops(ops);
   const out: (Op | null)[] = [];
-  const frames: { known: Range; balanced: boolean }[] = [];
-  let known: Range = { lo: 0, hi: 0 }; // cells relative to the pointer known to be on the tape
+  let slots = 0; // how many entries of out are still null (stretches that needed no check)
+  const frames: { knownLo: number; knownHi: number; balanced: boolean }[] = [];
+  let knownLo = 0, knownHi = 0; // cells relative to the pointer known to be on the tape
   // The stretch being built: its slot for a check, the range visited relative to its start, and where
-  // the pointer is now relative to that start.
-  let slot = 0, range: Range = { lo: 0, hi: 0 }, position = 0;
+  // the pointer is now relative to that start; its multiply loops, by index in out and position.
+  let slot = 0, lo = 0, hi = 0, position = 0;
   let first: Span | undefined, last: Span | undefined;
-  let muls: { index: number; position: number }[] = [];
+  const mulIndex: number[] = [], mulPosition: number[] = [];
   let hoistInto = -1; // the open of a balanced loop whose body's first stretch is being built
 
   const begin = () => {
     slot = out.length;
     out.push(null);
-    range = { lo: 0, hi: 0 };
-    position = 0;
+    slots++;
+    lo = hi = position = 0;
     first = last = undefined;
-    muls = [];
+    mulIndex.length = mulPosition.length = 0;
   };
   const extend = (span: Span) => {
     first ??= span;
@@ -243,20 +248,25 @@ export function placeChecks(ops: readonly Op[]): Op[] {
   };
   const end = () => {
     if (first !== undefined && last !== undefined) {
-      const need = !within(range, known);
-      const coverage = need ? union(known, range) : known;
+      const need = lo < knownLo || hi > knownHi;
+      const coverLo = need ? Math.min(knownLo, lo) : knownLo, coverHi = need ? Math.max(knownHi, hi) : knownHi;
       if (need) {
-        const check: Check = { range, replay: spanning(first, last) };
+        const check: Check = { range: { lo, hi }, replay: spanning(first, last) };
         const open = out[hoistInto];
-        if (hoistInto >= 0 && open?.kind === "open") out[hoistInto] = { ...open, entryCheck: check };
-        else out[slot] = { kind: "check", at: 0, range, replay: check.replay };
+        if (hoistInto >= 0 && open?.kind === "open") out[hoistInto] = { kind: "open", at: open.at, span: open.span, entryCheck: check };
+        else {
+          out[slot] = { kind: "check", at: 0, range: check.range, replay: check.replay };
+          slots--;
+        }
       }
-      for (const m of muls) {
-        const mul = out[m.index];
-        if (mul?.kind !== "mul" || within(shift(mul.visits, m.position), coverage)) continue;
-        out[m.index] = { ...mul, check: { range: mul.visits, replay: mul.span } };
+      for (let k = 0; k < mulIndex.length; k++) {
+        const mul = out[mulIndex[k] as number], at = mulPosition[k] as number;
+        if (mul?.kind !== "mul" || (mul.visits.lo + at >= coverLo && mul.visits.hi + at <= coverHi)) continue;
+        const check = { range: mul.visits, replay: mul.span };
+        out[mulIndex[k] as number] = { kind: "mul", at: mul.at, terms: mul.terms, visits: mul.visits, span: mul.span, check };
       }
-      known = shift(coverage, -position);
+      knownLo = coverLo - position;
+      knownHi = coverHi - position;
     }
     hoistInto = -1;
   };
@@ -271,13 +281,15 @@ export function placeChecks(ops: readonly Op[]): Op[] {
         extend(op.span);
         break;
       case "move":
-        range = union(range, shift(op.visits, position));
+        lo = Math.min(lo, position + op.visits.lo);
+        hi = Math.max(hi, position + op.visits.hi);
         position += op.delta;
         out.push(op);
         extend(op.span);
         break;
       case "mul":
-        muls.push({ index: out.length, position });
+        mulIndex.push(out.length);
+        mulPosition.push(position);
         out.push(op);
         extend(op.span);
         break;
@@ -291,15 +303,15 @@ export function placeChecks(ops: readonly Op[]): Op[] {
       case "scan":
         end();
         out.push(op);
-        known = { lo: 0, hi: 0 };
+        knownLo = knownHi = 0;
         begin();
         break;
       case "open": {
         end();
-        const b = balanced[i] === true;
-        frames.push({ known, balanced: b });
+        const b = balanced[i] === 1;
+        frames.push({ knownLo, knownHi, balanced: b });
         out.push(op);
-        if (!b) known = { lo: 0, hi: 0 };
+        if (!b) knownLo = knownHi = 0;
         begin();
         if (b) hoistInto = out.length - 2; // the open, just before the new stretch's slot
         break;
@@ -308,7 +320,8 @@ export function placeChecks(ops: readonly Op[]): Op[] {
         end();
         const frame = frames.pop();
         out.push(op);
-        known = frame?.balanced === true ? frame.known : { lo: 0, hi: 0 };
+        knownLo = frame?.balanced === true ? frame.knownLo : 0;
+        knownHi = frame?.balanced === true ? frame.knownHi : 0;
         begin();
         break;
       }
@@ -318,7 +331,11 @@ export function placeChecks(ops: readonly Op[]): Op[] {
     }
   }
   end();
-  return out.filter((op): op is Op => op !== null);
+  // The slots that stayed empty are dropped.
+  const list = sized(out.length - slots);
+  let n = 0;
+  for (const op of out) if (op !== null) list[n++] = op;
+  return list;
 }
 
 /**
@@ -327,7 +344,8 @@ export function placeChecks(ops: readonly Op[]): Op[] {
  * whose body moves it, so that every pass starts at the same offset.
  */
 export function deferMoves(ops: readonly Op[]): Op[] {
-  const out: Op[] = [];
+  const out = sized(ops.length); // each move added before a ] replaces at least one taken out
+  let n = 0;
   const atOpen: number[] = [];
   let pending = 0;
   for (const op of ops) {
@@ -339,13 +357,13 @@ export function deferMoves(ops: readonly Op[]): Op[] {
     if (op.kind === "close") {
       const entry = atOpen.pop() ?? 0;
       if (pending !== entry) {
-        out.push({ kind: "move", at: 0, delta: pending - entry, visits: { lo: 0, hi: 0 }, span: op.span });
+        out[n++] = { kind: "move", at: 0, delta: pending - entry, visits: { lo: 0, hi: 0 }, span: op.span };
         pending = entry;
       }
     }
-    out.push(shifted(op, pending));
+    out[n++] = shifted(op, pending);
   }
-  return out;
+  return cut(out, n);
 }
 
 /**
@@ -354,13 +372,24 @@ export function deferMoves(ops: readonly Op[]): Op[] {
  * `[[...]]`, then pay for one test instead of several.
  */
 export function onceLoops(ops: readonly Op[]): Op[] {
-  const out: Op[] = [];
+  const out = sized(ops.length);
+  let n = 0;
   for (const op of ops) {
-    const last = out[out.length - 1];
+    const last = out[n - 1];
     const zeroed =
       last !== undefined && last.at === op.at &&
       (last.kind === "close" || last.kind === "mul" || last.kind === "scan" || (last.kind === "set" && last.value === 0));
-    out.push(op.kind === "close" && zeroed ? { ...op, once: true } : op);
+    out[n++] = op.kind === "close" && zeroed ? { kind: "close", at: op.at, span: op.span, once: true } : op;
   }
+  return cut(out, n);
+}
+
+/** An array for up to `length` ops, to be filled from the start and cut to length by cut(). */
+function sized(length: number): Op[] {
+  return new Array<Op>(length);
+}
+
+function cut(out: Op[], length: number): Op[] {
+  out.length = length;
   return out;
 }

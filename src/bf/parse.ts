@@ -2,9 +2,10 @@
  * Brainfuck source to IR. One loop over the characters with an explicit stack of open brackets, so any
  * nesting depth parses without recursion. Runs are folded as they are read (the first optimization,
  * done here so that a megabyte of `+` is one op, not a million): `+++--` is add 1, `>><` is move 1.
+ * Lines and columns are not counted here: a span works them out from its offset when asked (ir.ts).
  */
 import { JitError } from "../errors.ts";
-import type { Op, Span } from "./ir.ts";
+import { Lines, type Op, type Range, Span } from "./ir.ts";
 
 const PLUS = 43, MINUS = 45, LT = 60, GT = 62, DOT = 46, COMMA = 44, OPEN = 91, CLOSE = 93, NEWLINE = 10;
 
@@ -15,26 +16,24 @@ function isCommand(c: number): boolean {
 
 /** Parse a program. Throws JitError E_SYNTAX (with line and column) on an unmatched bracket. */
 export function parse(source: string): Op[] {
+  const lines = new Lines(source);
   const ops: Op[] = [];
   const open: Span[] = []; // the spans of the brackets not closed yet
-  let line = 1;
-  let lineStart = 0;
+  const straights = new Map<number, Range>(); // ranges are immutable, so ops can share them
+  const straight = (delta: number): Range => {
+    let range = straights.get(delta);
+    if (range === undefined) straights.set(delta, (range = { lo: Math.min(0, delta), hi: Math.max(0, delta) }));
+    return range;
+  };
   const n = source.length;
   let i = 0;
   while (i < n) {
     const c = source.charCodeAt(i);
-    if (c === NEWLINE) {
-      line++;
-      lineStart = i + 1;
-      i++;
-      continue;
-    }
     if (!isCommand(c)) {
       i++;
       continue;
     }
     const start = i;
-    const column = start - lineStart + 1;
     if (c === PLUS || c === MINUS) {
       // A run of + and -, comments in between included.
       let delta = 0;
@@ -44,12 +43,12 @@ export function parse(source: string): Op[] {
         if (d === PLUS) delta++;
         else if (d === MINUS) delta--;
         else if (isCommand(d)) break;
-        else if (d === NEWLINE) break; // keeps line numbers simple: a run never spans lines
+        else if (d === NEWLINE) break; // a run never spans lines (so a line's notes show its own code)
         else continue;
         end = i + 1;
       }
       delta &= 0xff;
-      if (delta !== 0) ops.push({ kind: "add", at: 0, delta, span: { start, end, line, column } });
+      if (delta !== 0) ops.push({ kind: "add", at: 0, delta, span: new Span(lines, start, end) });
       continue;
     }
     if (c === LT || c === GT) {
@@ -68,10 +67,12 @@ export function parse(source: string): Op[] {
         if (delta > hi) hi = delta;
         end = i + 1;
       }
-      ops.push({ kind: "move", at: 0, delta, visits: { lo, hi }, span: { start, end, line, column } });
+      // A run that goes one way only (most do) shares its Range with the others of its length.
+      const visits = lo === Math.min(0, delta) && hi === Math.max(0, delta) ? straight(delta) : { lo, hi };
+      ops.push({ kind: "move", at: 0, delta, visits, span: new Span(lines, start, end) });
       continue;
     }
-    const span: Span = { start, end: start + 1, line, column };
+    const span = new Span(lines, start, start + 1);
     i++;
     if (c === DOT) ops.push({ kind: "out", at: 0, span });
     else if (c === COMMA) ops.push({ kind: "in", at: 0, span });
