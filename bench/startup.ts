@@ -3,9 +3,9 @@
  *
  * bench/minimal-jit.js, the least any bun:ffi JIT can do (x86-64 System V hosts), is the reference both
  * ways: the compiled babyjit against minimal-jit compiled with the very flags of package.json's "build"
- * script, and the installed package (packed with npm pack, which runs prepack and so ships the bytecode
- * bundle, and installed with bun add into a fresh project: what `bunx babyjit` runs) against
- * `bun minimal-jit.js`. The floors below them (a compiled hello world, `bun <empty file>`) and
+ * script, and the installed package (packed with npm pack, whose prepack makes the packed bin the bytecode
+ * bundle itself, and installed with bun add into a fresh project: what `bunx babyjit` runs) against
+ * `bun minimal-jit.js`. Each row's detail has its page faults: start-up here is mostly first touches. The floors below them (a compiled hello world, `bun <empty file>`) and
  * `bun bin/babyjit.js` from the sources stay as rows for comparison. All commands run interleaved, in an
  * order rotated every round, so drift hits each alike; warm-up runs come first.
  */
