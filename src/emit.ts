@@ -173,9 +173,11 @@ interface PendingLine {
   readonly comment: string | undefined;
 }
 
+const NO_INTS = new Int32Array(0);
+
 function grown(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
   if (need <= a.length) return a;
-  const b = new Int32Array(Math.max(need, a.length * 2));
+  const b = new Int32Array(Math.max(need, a.length * 2, 16));
   b.set(a);
   return b;
 }
@@ -194,12 +196,13 @@ abstract class CodeBuffer {
   private stream = new Uint8Array(64);
   protected streamSize = 0;
   private branchCount = 0;
-  private branchAt = new Int32Array(8);
-  private branchLabel = new Int32Array(8);
-  private branchForm = new Int32Array(8); // the architecture's form number (see encodeBranch)
+  // Empty until the first branch or label: straight-line code such as the adder needs none.
+  private branchAt = NO_INTS;
+  private branchLabel = NO_INTS;
+  private branchForm = NO_INTS; // the architecture's form number (see encodeBranch)
   private labelCount = 0;
-  private labelAt = new Int32Array(8); // -1: not bound yet
-  private labelBranches = new Int32Array(8);
+  private labelAt = NO_INTS; // -1: not bound yet
+  private labelBranches = NO_INTS;
   private readonly lines: PendingLine[] = [];
   private pendingComment: string | undefined;
 
