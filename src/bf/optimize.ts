@@ -9,7 +9,7 @@
  * an array sized for its input and cut to length at the end (growing a million-entry array by push
  * took longer than most passes' own work), and the hot loops allocate nothing they do not keep.
  */
-import { type Check, type Op, type Span, type Term, shifted, spanning } from "./ir.ts";
+import { type Check, type Op, SourceOp, type Span, type Term, spanning } from "./ir.ts";
 
 /** The optional passes, in the order they run; placeChecks always runs (after combineSets, before deferMoves). */
 export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "deferMoves", "onceLoops"] as const;
@@ -221,6 +221,8 @@ export function balancedLoops(ops: readonly Op[]): Uint8Array {
  * the cells only it visits get a check of their own, taken only when it runs. Scans check each step.
  * (Ranges are kept as pairs of numbers, lo and hi, so that the walk allocates only the checks.)
  */
+type SpannedOp = Exclude<Op, { kind: "check" }>;
+
 export function placeChecks(ops: readonly Op[]): Op[] {
   const balanced = balancedLoops(ops);
   const out: (Op | null)[] = [];
@@ -230,7 +232,7 @@ export function placeChecks(ops: readonly Op[]): Op[] {
   // The stretch being built: its slot for a check, the range visited relative to its start, and where
   // the pointer is now relative to that start; its multiply loops, by index in out and position.
   let slot = 0, lo = 0, hi = 0, position = 0;
-  let first: Span | undefined, last: Span | undefined;
+  let first: SpannedOp | undefined, last: SpannedOp | undefined; // the stretch's first and last ops
   const mulIndex: number[] = [], mulPosition: number[] = [];
   let hoistInto = -1; // the open of a balanced loop whose body's first stretch is being built
 
@@ -242,16 +244,16 @@ export function placeChecks(ops: readonly Op[]): Op[] {
     first = last = undefined;
     mulIndex.length = mulPosition.length = 0;
   };
-  const extend = (span: Span) => {
-    first ??= span;
-    last = span;
+  const extend = (op: SpannedOp) => {
+    first ??= op;
+    last = op;
   };
   const end = () => {
     if (first !== undefined && last !== undefined) {
       const need = lo < knownLo || hi > knownHi;
       const coverLo = need ? Math.min(knownLo, lo) : knownLo, coverHi = need ? Math.max(knownHi, hi) : knownHi;
       if (need) {
-        const check: Check = { range: { lo, hi }, replay: spanning(first, last) };
+        const check: Check = { range: { lo, hi }, replay: spanning(first.span, last.span) };
         const open = out[hoistInto];
         if (hoistInto >= 0 && open?.kind === "open") out[hoistInto] = { kind: "open", at: open.at, span: open.span, entryCheck: check };
         else {
@@ -278,25 +280,25 @@ export function placeChecks(ops: readonly Op[]): Op[] {
       case "add":
       case "set":
         out.push(op);
-        extend(op.span);
+        extend(op);
         break;
       case "move":
         lo = Math.min(lo, position + op.visits.lo);
         hi = Math.max(hi, position + op.visits.hi);
         position += op.delta;
         out.push(op);
-        extend(op.span);
+        extend(op);
         break;
       case "mul":
         mulIndex.push(out.length);
         mulPosition.push(position);
         out.push(op);
-        extend(op.span);
+        extend(op);
         break;
       case "out":
       case "in":
         out.push(op);
-        extend(op.span);
+        extend(op);
         end();
         begin();
         break;
@@ -364,6 +366,30 @@ export function deferMoves(ops: readonly Op[]): Op[] {
     out[n++] = shifted(op, pending);
   }
   return cut(out, n);
+}
+
+/**
+ * The op with a different `at` (ops are immutable). Field by field, not a spread: the parser's ops
+ * make their span in a getter, which a spread would not copy (and would make for each op).
+ */
+function shifted(op: Op, by: number): Op {
+  if (by === 0) return op;
+  const at = op.at + by;
+  if (op instanceof SourceOp) return new SourceOp(op.kind, at, op.delta, op.visits, op.lines, op.start, op.end) as Op;
+  switch (op.kind) {
+    case "add": return { kind: "add", at, delta: op.delta, span: op.span };
+    case "set": return { kind: "set", at, value: op.value, span: op.span };
+    case "move": return { kind: "move", at, delta: op.delta, visits: op.visits, span: op.span };
+    case "out": case "in": return { kind: op.kind, at, span: op.span };
+    case "open": return op.entryCheck === undefined ? { kind: "open", at, span: op.span } : { kind: "open", at, span: op.span, entryCheck: op.entryCheck };
+    case "close": return op.once === undefined ? { kind: "close", at, span: op.span } : { kind: "close", at, span: op.span, once: op.once };
+    case "scan": return { kind: "scan", at, step: op.step, span: op.span };
+    case "mul": {
+      const { terms, visits, span, check } = op;
+      return check === undefined ? { kind: "mul", at, terms, visits, span } : { kind: "mul", at, terms, visits, span, check };
+    }
+    case "check": return { kind: "check", at, range: op.range, replay: op.replay };
+  }
 }
 
 /**

@@ -5,7 +5,8 @@
  * Lines and columns are not counted here: a span works them out from its offset when asked (ir.ts).
  */
 import { JitError } from "../errors.ts";
-import { Lines, type Op, type Range, Span } from "./ir.ts";
+import { type Op, type Range, SourceOp, Span } from "./ir.ts";
+import { Lines } from "./replay.ts";
 
 const PLUS = 43, MINUS = 45, LT = 60, GT = 62, DOT = 46, COMMA = 44, OPEN = 91, CLOSE = 93, NEWLINE = 10;
 
@@ -14,11 +15,13 @@ function isCommand(c: number): boolean {
   return c === PLUS || c === MINUS || c === LT || c === GT || c === DOT || c === COMMA || c === OPEN || c === CLOSE;
 }
 
+const sourceOp = (...args: ConstructorParameters<typeof SourceOp>) => new SourceOp(...args) as Op;
+
 /** Parse a program. Throws JitError E_SYNTAX (with line and column) on an unmatched bracket. */
 export function parse(source: string): Op[] {
   const lines = new Lines(source);
   const ops: Op[] = [];
-  const open: Span[] = []; // the spans of the brackets not closed yet
+  const open: number[] = []; // the offsets of the brackets not closed yet
   const straights = new Map<number, Range>(); // ranges are immutable, so ops can share them
   const straight = (delta: number): Range => {
     let range = straights.get(delta);
@@ -48,7 +51,7 @@ export function parse(source: string): Op[] {
         end = i + 1;
       }
       delta &= 0xff;
-      if (delta !== 0) ops.push({ kind: "add", at: 0, delta, span: new Span(lines, start, end) });
+      if (delta !== 0) ops.push(sourceOp("add", 0, delta, undefined, lines, start, end));
       continue;
     }
     if (c === LT || c === GT) {
@@ -69,23 +72,22 @@ export function parse(source: string): Op[] {
       }
       // A run that goes one way only (most do) shares its Range with the others of its length.
       const visits = lo === Math.min(0, delta) && hi === Math.max(0, delta) ? straight(delta) : { lo, hi };
-      ops.push({ kind: "move", at: 0, delta, visits, span: new Span(lines, start, end) });
+      ops.push(sourceOp("move", 0, delta, visits, lines, start, end));
       continue;
     }
-    const span = new Span(lines, start, start + 1);
     i++;
-    if (c === DOT) ops.push({ kind: "out", at: 0, span });
-    else if (c === COMMA) ops.push({ kind: "in", at: 0, span });
+    if (c === DOT) ops.push(sourceOp("out", 0, 0, undefined, lines, start, i));
+    else if (c === COMMA) ops.push(sourceOp("in", 0, 0, undefined, lines, start, i));
     else if (c === OPEN) {
-      open.push(span);
-      ops.push({ kind: "open", at: 0, span });
+      open.push(start);
+      ops.push(sourceOp("open", 0, 0, undefined, lines, start, i));
     } else {
-      if (open.pop() === undefined) throw unmatched("]", span);
-      ops.push({ kind: "close", at: 0, span });
+      if (open.pop() === undefined) throw unmatched("]", new Span(lines, start, i));
+      ops.push(sourceOp("close", 0, 0, undefined, lines, start, i));
     }
   }
   const unclosed = open.pop(); // the innermost: the loop that cannot be closed
-  if (unclosed !== undefined) throw unmatched("[", unclosed);
+  if (unclosed !== undefined) throw unmatched("[", new Span(lines, unclosed, unclosed + 1));
   return ops;
 }
 

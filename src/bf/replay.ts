@@ -5,7 +5,7 @@
  * reaches the same cells the program would have and stops at the first `<` or `>` that leaves.
  */
 import { JitError } from "../errors.ts";
-import type { Span } from "./ir.ts";
+import type { LineTable, Span } from "./ir.ts";
 
 export interface TapeExit {
   /** The source offset of the `<` or `>` that left. */
@@ -61,12 +61,19 @@ function matchBrackets(source: string, span: Span): Map<number, number> {
   return jumps;
 }
 
-/** The 1-based line and column of a source offset (columns count UTF-16 units, as the parser does). */
-export function lineColumn(source: string, offset: number): { line: number; column: number } {
-  let line = 1, lineStart = 0;
-  for (let i = source.indexOf("\n"); i !== -1 && i < offset; i = source.indexOf("\n", i + 1)) {
-    line++;
-    lineStart = i + 1;
+/** Where the lines of a source start: a table made the first time a line is asked for. */
+export class Lines implements LineTable {
+  #starts: number[] | undefined;
+  constructor(readonly source: string) {}
+  /** The 1-based line and column of an offset (columns count UTF-16 units). */
+  lineColumn(offset: number): { line: number; column: number } {
+    const starts = (this.#starts ??= [0, ...[...this.source.matchAll(/\n/g)].map((m) => m.index + 1)]);
+    let lo = 0, hi = starts.length - 1; // binary search: the last line that starts at or before offset
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - (starts[lo] as number) + 1 };
   }
-  return { line, column: offset - lineStart + 1 };
 }

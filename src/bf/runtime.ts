@@ -9,7 +9,7 @@ import { JitError } from "../errors.ts";
 import type { CodeMemory, CodeSlot } from "../jit.ts";
 import type { NativeFunction, OsMemory } from "../os.ts";
 import { type BfCode, type EofMode, STATE } from "./codegen.ts";
-import { lineColumn, replay } from "./replay.ts";
+import { Lines, replay } from "./replay.ts";
 
 /** Output is handed over, and input taken in, this many bytes at a time. */
 export const BUFFER_BYTES = 64 * 1024;
@@ -161,7 +161,7 @@ export function load(
           flush();
           const from = getField(STATE.pointer) + site.at - site.rewind;
           const exit = replay(source, site.replay, from, tape);
-          const { line, column } = lineColumn(source, exit.offset);
+          const { line, column } = new Lines(source).lineColumn(exit.offset);
           const where = exit.cell < 0 ? `cell ${exit.cell}` : `cell ${exit.cell}, past the last cell ${options.tape - 1}`;
           throw new JitError("E_TAPE", `${line}:${column}: the pointer left the tape (${where})`, { line, column, cell: exit.cell });
         }
