@@ -7,7 +7,9 @@
  *
  * Every form writes its bytes and, at the same moment, the assembly text for the listing, so the
  * listing is exactly what was encoded (no disassembler involved). The text is valid llvm-mc input;
- * the tests reassemble it and compare bytes. Field helpers throw a JitError("E_RANGE") instead of
+ * the tests reassemble it and compare bytes. An assembler made without a listing skips the text:
+ * code that is only run (a Brainfuck program of megabytes) makes none, and is assembled again, with
+ * its text, if someone asks for its listing. Field helpers throw a JitError("E_RANGE") instead of
  * truncating a value that does not fit.
  */
 import { JitError } from "./errors.ts";
