@@ -9,9 +9,7 @@
  */
 
 /** What a span needs of its source: the line and column of an offset (Lines, in replay.ts). */
-export interface LineTable {
-  lineColumn(offset: number): { line: number; column: number };
-}
+export interface LineTable { lineColumn(offset: number): { line: number; column: number } }
 
 /**
  * Where an op came from: source offsets [start, end). The 1-based line and column of `start` are
@@ -88,7 +86,8 @@ export interface Check {
 
 export type OpKind = Op["kind"];
 
-/** A span covering `a` through `b`. */
-export function spanning(a: Span, b: Span): Span {
-  return new Span(a.lines, a.start, b.end);
+/** A span covering `a` through `b`, spans or ops (a parser's op, a SourceOp, makes no span of its own for it). */
+export function spanning(a: Span | SourceOp | { readonly span: Span }, b: Span | SourceOp | { readonly span: Span }): Span {
+  const from = a instanceof Span || a instanceof SourceOp ? a : a.span, to = b instanceof Span || b instanceof SourceOp ? b : b.span;
+  return new Span(from.lines, from.start, to.end);
 }

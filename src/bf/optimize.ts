@@ -73,7 +73,7 @@ export const clearLoops = (ops: readonly Op[]): Op[] => rewriteLoops(ops, [clear
 function clearLoop(ops: readonly Op[], open: number, close: number): Op | undefined {
   const body = ops[open + 1] as Op, first = ops[open] as Op & { span: Span }, last = ops[close] as Op & { span: Span };
   if (close !== open + 2 || body.kind !== "add" || body.delta % 2 !== 1) return undefined;
-  return { kind: "set", at: first.at, value: 0, span: spanning(first.span, last.span) };
+  return { kind: "set", at: first.at, value: 0, span: spanning(first, last) };
 }
 
 /** `[>]`, `[<<]`, `[>>>>>>>>>]`: a loop that only moves becomes a scan for a zero cell, `step` cells at a time. */
@@ -82,7 +82,7 @@ function scanLoop(ops: readonly Op[], open: number, close: number): Op | undefin
   const body = ops[open + 1] as Op, first = ops[open] as Op & { span: Span }, last = ops[close] as Op & { span: Span };
   if (close !== open + 2 || body.kind !== "move" || body.delta === 0) return undefined;
   if (body.visits.lo !== Math.min(0, body.delta) || body.visits.hi !== Math.max(0, body.delta)) return undefined; // no `>><`
-  return { kind: "scan", at: first.at, step: body.delta, span: spanning(first.span, last.span) };
+  return { kind: "scan", at: first.at, step: body.delta, span: spanning(first, last) };
 }
 
 /** The inverse of an odd number modulo 256 (Newton's iteration: each step doubles the correct bits). */
@@ -129,7 +129,7 @@ function mulLoop(ops: readonly Op[], open: number, close: number): Op | undefine
   }
   const first = ops[open] as Op & { span: Span };
   const last = ops[close] as Op & { span: Span };
-  const span = spanning(first.span, last.span);
+  const span = spanning(first, last);
   if (terms.length === 0 && lo === 0 && hi === 0) return { kind: "set", at: first.at, value: 0, span };
   return { kind: "mul", at: first.at, terms, visits: { lo, hi }, span };
 }
@@ -171,11 +171,11 @@ export function combineSets(ops: readonly Op[]): Op[] {
     const last = out[n - 1];
     if (last !== undefined && last.at === op.at && (last.kind === "set" || last.kind === "add")) {
       if (op.kind === "set") {
-        out[n - 1] = { kind: "set", at: op.at, value: op.value, span: spanning(last.span, op.span) };
+        out[n - 1] = { kind: "set", at: op.at, value: op.value, span: spanning(last, op) };
         continue;
       }
       if (op.kind === "add" && last.kind === "set") {
-        out[n - 1] = { kind: "set", at: op.at, value: (last.value + op.delta) & 0xff, span: spanning(last.span, op.span) };
+        out[n - 1] = { kind: "set", at: op.at, value: (last.value + op.delta) & 0xff, span: spanning(last, op) };
         continue;
       }
     }
@@ -191,20 +191,23 @@ export function combineSets(ops: readonly Op[]): Op[] {
  */
 export function balancedLoops(ops: readonly Op[]): Uint8Array {
   const balanced = new Uint8Array(ops.length); // 1: balanced
-  const stack: { index: number; delta: number; ok: boolean }[] = [];
+  // The loops open here, innermost last: where each opened, its moves so far, and whether it can still be balanced.
+  const index: number[] = [], delta: number[] = [], ok: boolean[] = [];
+  let top = -1;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i] as Op;
-    const top = stack[stack.length - 1];
-    if (op.kind === "open") stack.push({ index: i, delta: 0, ok: true });
-    else if (op.kind === "move" && top !== undefined) top.delta += op.delta;
-    else if (op.kind === "scan" && top !== undefined) top.ok = false;
-    else if (op.kind === "close") {
-      const frame = stack.pop();
-      if (frame === undefined) continue;
-      const b = frame.ok && frame.delta === 0;
-      balanced[frame.index] = b ? 1 : 0;
-      const parent = stack[stack.length - 1];
-      if (parent !== undefined && !b) parent.ok = false;
+    if (op.kind === "open") {
+      top++;
+      index[top] = i;
+      delta[top] = 0;
+      ok[top] = true;
+    } else if (op.kind === "move" && top >= 0) delta[top] = (delta[top] as number) + op.delta;
+    else if (op.kind === "scan" && top >= 0) ok[top] = false;
+    else if (op.kind === "close" && top >= 0) {
+      const b = ok[top] === true && delta[top] === 0;
+      balanced[index[top] as number] = b ? 1 : 0;
+      top--;
+      if (top >= 0 && !b) ok[top] = false;
     }
   }
   return balanced;
@@ -225,8 +228,8 @@ type SpannedOp = Exclude<Op, { kind: "check" }>;
 
 export function placeChecks(ops: readonly Op[]): Op[] {
   const balanced = balancedLoops(ops);
-  const out: (Op | null)[] = [];
-  let slots = 0; // how many entries of out are still null (stretches that needed no check)
+  const out: (Op | null)[] = new Array(2 * ops.length + 1); // each op, and at most one slot before each
+  let n = 0, slots = 0; // the entries in out, and how many of them are still null (stretches that needed no check)
   const frames: { knownLo: number; knownHi: number; balanced: boolean }[] = [];
   let knownLo = 0, knownHi = 0; // cells relative to the pointer known to be on the tape
   // The stretch being built: its slot for a check, the range visited relative to its start, and where
@@ -237,8 +240,8 @@ export function placeChecks(ops: readonly Op[]): Op[] {
   let hoistInto = -1; // the open of a balanced loop whose body's first stretch is being built
 
   const begin = () => {
-    slot = out.length;
-    out.push(null);
+    slot = n;
+    out[n++] = null;
     slots++;
     lo = hi = position = 0;
     first = last = undefined;
@@ -253,7 +256,7 @@ export function placeChecks(ops: readonly Op[]): Op[] {
       const need = lo < knownLo || hi > knownHi;
       const coverLo = need ? Math.min(knownLo, lo) : knownLo, coverHi = need ? Math.max(knownHi, hi) : knownHi;
       if (need) {
-        const check: Check = { range: { lo, hi }, replay: spanning(first.span, last.span) };
+        const check: Check = { range: { lo, hi }, replay: spanning(first, last) };
         const open = out[hoistInto];
         if (hoistInto >= 0 && open?.kind === "open") out[hoistInto] = { kind: "open", at: open.at, span: open.span, entryCheck: check };
         else {
@@ -279,32 +282,32 @@ export function placeChecks(ops: readonly Op[]): Op[] {
     switch (op.kind) {
       case "add":
       case "set":
-        out.push(op);
+        out[n++] = op;
         extend(op);
         break;
       case "move":
         lo = Math.min(lo, position + op.visits.lo);
         hi = Math.max(hi, position + op.visits.hi);
         position += op.delta;
-        out.push(op);
+        out[n++] = op;
         extend(op);
         break;
       case "mul":
-        mulIndex.push(out.length);
+        mulIndex.push(n);
         mulPosition.push(position);
-        out.push(op);
+        out[n++] = op;
         extend(op);
         break;
       case "out":
       case "in":
-        out.push(op);
+        out[n++] = op;
         extend(op);
         end();
         begin();
         break;
       case "scan":
         end();
-        out.push(op);
+        out[n++] = op;
         knownLo = knownHi = 0;
         begin();
         break;
@@ -312,31 +315,30 @@ export function placeChecks(ops: readonly Op[]): Op[] {
         end();
         const b = balanced[i] === 1;
         frames.push({ knownLo, knownHi, balanced: b });
-        out.push(op);
+        out[n++] = op;
         if (!b) knownLo = knownHi = 0;
         begin();
-        if (b) hoistInto = out.length - 2; // the open, just before the new stretch's slot
+        if (b) hoistInto = n - 2; // the open, just before the new stretch's slot
         break;
       }
       case "close": {
         end();
         const frame = frames.pop();
-        out.push(op);
+        out[n++] = op;
         knownLo = frame?.balanced === true ? frame.knownLo : 0;
         knownHi = frame?.balanced === true ? frame.knownHi : 0;
         begin();
         break;
       }
       case "check":
-        out.push(op);
+        out[n++] = op;
         break;
     }
   }
   end();
   // The slots that stayed empty are dropped.
-  const list = sized(out.length - slots);
-  let n = 0;
-  for (const op of out) if (op !== null) list[n++] = op;
+  const list = sized(n - slots);
+  for (let i = 0, k = 0; i < n; i++) if (out[i] !== null) list[k++] = out[i] as Op;
   return list;
 }
 
