@@ -4,10 +4,8 @@
  * the loop rewrites (which record every cell a rewritten loop would have visited) and before
  * deferMoves() (which only renames positions), so each stretch of code is checked against exactly the
  * cells the program itself would have visited.
- *
- * A big program makes a million ops, so the passes are written to be cheap per op: each writes into
- * an array sized for its input and cut to length at the end (growing a million-entry array by push
- * took longer than most passes' own work), and the hot loops allocate nothing they do not keep.
+ * A big program makes a million ops, so lists are sized up front and cut to length (pushing onto a
+ * million-entry array took longer than some passes' own work), and no hot loop allocates for nothing.
  */
 import { type Check, type Op, SourceOp, type Span, type Term, spanning } from "./ir.ts";
 
@@ -19,16 +17,90 @@ export type PassName = (typeof PASSES)[number];
 export function optimize(ops: readonly Op[], passes: readonly PassName[] = PASSES): Op[] {
   const on = new Set(passes);
   let out: readonly Op[] = ops;
-  // The three loop rewrites look for the same thing, an innermost loop of adds and moves, and what one
-  // makes of a loop the others never match, so one walk tries them in turn: the same list as three.
+  // Four walks for eight passes. The three loop rewrites look for the same thing, an innermost loop of
+  // adds and moves, and what one makes of a loop the others never match, so one walk tries them in
+  // turn; deadLoops and combineSets, which only look at the op written before, are steps of the
+  // Writer that walk writes through. onceLoops is the same for deferMoves. Each list is the one the
+  // passes would make one after another.
   const rules = LOOP_RULES.filter(([name]) => on.has(name)).map(([, rule]) => rule);
-  if (rules.length > 0) out = rewriteLoops(out, rules);
-  if (on.has("deadLoops")) out = deadLoops(out);
-  if (on.has("combineSets")) out = combineSets(out);
+  const steps = { deadLoops: on.has("deadLoops"), combineSets: on.has("combineSets") };
+  if (rules.length > 0 || steps.deadLoops || steps.combineSets) out = rewriteLoops(out, rules, new Writer(out.length, steps));
   out = placeChecks(out);
-  if (on.has("deferMoves")) out = deferMoves(out);
-  if (on.has("onceLoops")) out = onceLoops(out);
+  const once = { onceLoops: on.has("onceLoops") };
+  if (on.has("deferMoves")) out = deferMoves(out, new Writer(out.length, once));
+  else if (once.onceLoops) out = onceLoops(out);
   return out as Op[];
+}
+
+/**
+ * An op list written one op at a time, through the passes that only look at what was written last:
+ * the ones chosen of deadLoops, combineSets and onceLoops, in that order.
+ */
+class Writer {
+  readonly #ops: Op[];
+  #length = 0;
+  #zero = true; // deadLoops: the cell under the pointer is known to be 0
+  #dropping = 0; // deadLoops: how deep in a loop being dropped
+  constructor(size: number, readonly steps: { readonly [pass in "deadLoops" | "combineSets" | "onceLoops"]?: boolean }) {
+    this.#ops = sized(size);
+  }
+  write(op: Op): void {
+    if (this.steps.deadLoops === true && this.#dead(op)) return;
+    if (this.steps.combineSets === true && this.#combined(op)) return;
+    const written = this.steps.onceLoops === true ? this.#once(op) : op; // before #length moves on: #once reads the last op
+    this.#ops[this.#length++] = written;
+  }
+  writeAll(ops: readonly Op[]): Op[] {
+    for (const op of ops) this.write(op);
+    return this.list();
+  }
+  list(): Op[] {
+    return cut(this.#ops, this.#length);
+  }
+
+  /**
+   * deadLoops: loops that can never run, one right after a `]` (the cell is 0 there, the comment-loop
+   * idiom), right after a `set 0`, or at the very start (the tape starts zeroed). Dropped, body and
+   * all; so are the rewritten loops (clear, scan, multiply) in such a place, which would do nothing there.
+   */
+  #dead(op: Op): boolean {
+    if (this.#dropping > 0) {
+      if (op.kind === "open") this.#dropping++;
+      else if (op.kind === "close") this.#dropping--;
+      return true;
+    }
+    if (this.#zero && (op.kind === "mul" || op.kind === "scan" || (op.kind === "set" && op.value === 0))) return true;
+    if (this.#zero && op.kind === "open") {
+      this.#dropping = 1;
+      return true;
+    }
+    this.#zero = op.kind === "close" || op.kind === "scan" || (op.kind === "set" && op.value === 0) || op.kind === "mul";
+    return false;
+  }
+
+  /** combineSets: straight-line stores to one cell: `set v` then `add d` is `set v+d`; `add` or `set` then `set w` is `set w`. */
+  #combined(op: Op): boolean {
+    const last = this.#ops[this.#length - 1];
+    if (last === undefined || last.at !== op.at || (last.kind !== "set" && last.kind !== "add")) return false;
+    if (op.kind === "set") this.#ops[this.#length - 1] = { kind: "set", at: op.at, value: op.value, span: spanning(last, op) };
+    else if (op.kind === "add" && last.kind === "set") {
+      this.#ops[this.#length - 1] = { kind: "set", at: op.at, value: (last.value + op.delta) & 0xff, span: spanning(last, op) };
+    } else return false;
+    return true;
+  }
+
+  /**
+   * onceLoops: a `]` right after an op that leaves the same cell at 0 (another `]`, a clear, a
+   * multiply loop, a scan) can never jump back: its test is left out (`once`). Nested loops that end
+   * together, as in `[[...]]`, then pay for one test instead of several.
+   */
+  #once(op: Op): Op {
+    const last = this.#ops[this.#length - 1];
+    const zeroed =
+      last !== undefined && last.at === op.at &&
+      (last.kind === "close" || last.kind === "mul" || last.kind === "scan" || (last.kind === "set" && last.value === 0));
+    return op.kind === "close" && zeroed ? { kind: "close", at: op.at, span: op.span, once: true } : op;
+  }
 }
 
 /** A loop rewrite: given a loop of adds and moves (ops[open] to ops[close]), the op it becomes, if any. */
@@ -38,21 +110,19 @@ type LoopRule = (ops: readonly Op[], open: number, close: number) => Op | undefi
  * Every innermost loop whose body holds only adds and moves, replaced by what the first rule that
  * takes it makes of it. (A rewritten loop is no add or move, so no enclosing loop becomes one.)
  */
-function rewriteLoops(ops: readonly Op[], rules: readonly LoopRule[]): Op[] {
-  const out = sized(ops.length);
-  let n = 0;
+function rewriteLoops(ops: readonly Op[], rules: readonly LoopRule[], out: Writer): Op[] {
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i] as Op;
-    const end = op.kind === "open" ? simpleLoopEnd(ops, i) : -1;
+    const end = op.kind === "open" && rules.length > 0 ? simpleLoopEnd(ops, i) : -1;
     let rewritten: Op | undefined;
     for (let r = 0; end >= 0 && rewritten === undefined && r < rules.length; r++) rewritten = (rules[r] as LoopRule)(ops, i, end);
-    if (rewritten === undefined) out[n++] = op;
+    if (rewritten === undefined) out.write(op);
     else {
-      out[n++] = rewritten;
+      out.write(rewritten);
       i = end;
     }
   }
-  return cut(out, n);
+  return out.list();
 }
 
 /** The innermost loop starting at ops[i] (an open) when its body holds only adds and moves: the index of its close, or -1. */
@@ -69,7 +139,7 @@ function simpleLoopEnd(ops: readonly Op[], i: number): number {
  * `[-]`, `[+]`, `[---]`: a loop whose body only adds an odd amount to its own cell always ends with
  * the cell at 0 (an odd step reaches 0 from any byte), so it becomes `set 0`. (`[--]` may never end.)
  */
-export const clearLoops = (ops: readonly Op[]): Op[] => rewriteLoops(ops, [clearLoop]);
+export const clearLoops = (ops: readonly Op[]): Op[] => rewriteLoops(ops, [clearLoop], new Writer(ops.length, {}));
 function clearLoop(ops: readonly Op[], open: number, close: number): Op | undefined {
   const body = ops[open + 1] as Op, first = ops[open] as Op & { span: Span }, last = ops[close] as Op & { span: Span };
   if (close !== open + 2 || body.kind !== "add" || body.delta % 2 !== 1) return undefined;
@@ -77,7 +147,7 @@ function clearLoop(ops: readonly Op[], open: number, close: number): Op | undefi
 }
 
 /** `[>]`, `[<<]`, `[>>>>>>>>>]`: a loop that only moves becomes a scan for a zero cell, `step` cells at a time. */
-export const scanLoops = (ops: readonly Op[]): Op[] => rewriteLoops(ops, [scanLoop]);
+export const scanLoops = (ops: readonly Op[]): Op[] => rewriteLoops(ops, [scanLoop], new Writer(ops.length, {}));
 function scanLoop(ops: readonly Op[], open: number, close: number): Op | undefined {
   const body = ops[open + 1] as Op, first = ops[open] as Op & { span: Span }, last = ops[close] as Op & { span: Span };
   if (close !== open + 2 || body.kind !== "move" || body.delta === 0) return undefined;
@@ -98,7 +168,7 @@ function inverse256(odd: number): number {
  * value v, so every other cell the body adds f to gains v * (f * -1/d). The loop becomes one `mul`:
  * each target += v * factor, then the loop cell = 0; with `visits`, every cell the loop passed over.
  */
-export const mulLoops = (ops: readonly Op[]): Op[] => rewriteLoops(ops, [mulLoop]);
+export const mulLoops = (ops: readonly Op[]): Op[] => rewriteLoops(ops, [mulLoop], new Writer(ops.length, {}));
 function mulLoop(ops: readonly Op[], open: number, close: number): Op | undefined {
   // The cells the body adds to, in order, and what it adds to each (a few, so arrays, not a Map).
   const cells: number[] = [], sums: number[] = [];
@@ -136,53 +206,9 @@ function mulLoop(ops: readonly Op[], open: number, close: number): Op | undefine
 
 const LOOP_RULES: readonly (readonly [PassName, LoopRule])[] = [["clearLoops", clearLoop], ["scanLoops", scanLoop], ["mulLoops", mulLoop]];
 
-/**
- * Loops that can never run: one right after a `]` (the cell is 0 there, the comment-loop idiom), right
- * after a `set 0`, or at the very start (the tape starts zeroed). Removed, body and all; so are the
- * rewritten loops (clear, scan, multiply) in such a place, which would do nothing there.
- */
-export function deadLoops(ops: readonly Op[]): Op[] {
-  const out = sized(ops.length);
-  let n = 0;
-  let zero = true; // the cell under the pointer is known to be 0
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i] as Op;
-    if (zero && (op.kind === "mul" || op.kind === "scan" || (op.kind === "set" && op.value === 0))) continue;
-    if (op.kind === "open" && zero) {
-      let depth = 0;
-      for (; i < ops.length; i++) {
-        const k = ops[i]?.kind;
-        if (k === "open") depth++;
-        else if (k === "close" && --depth === 0) break;
-      }
-      continue;
-    }
-    out[n++] = op;
-    zero = op.kind === "close" || op.kind === "scan" || (op.kind === "set" && op.value === 0) || op.kind === "mul";
-  }
-  return cut(out, n);
-}
-
-/** Straight-line stores to one cell: `set v` then `add d` is `set v+d`; `add` or `set` then `set w` is `set w`. */
-export function combineSets(ops: readonly Op[]): Op[] {
-  const out = sized(ops.length);
-  let n = 0;
-  for (const op of ops) {
-    const last = out[n - 1];
-    if (last !== undefined && last.at === op.at && (last.kind === "set" || last.kind === "add")) {
-      if (op.kind === "set") {
-        out[n - 1] = { kind: "set", at: op.at, value: op.value, span: spanning(last, op) };
-        continue;
-      }
-      if (op.kind === "add" && last.kind === "set") {
-        out[n - 1] = { kind: "set", at: op.at, value: (last.value + op.delta) & 0xff, span: spanning(last, op) };
-        continue;
-      }
-    }
-    out[n++] = op;
-  }
-  return cut(out, n);
-}
+/** deadLoops and combineSets alone (see Writer). */
+export const deadLoops = (ops: readonly Op[]): Op[] => new Writer(ops.length, { deadLoops: true }).writeAll(ops);
+export const combineSets = (ops: readonly Op[]): Op[] => new Writer(ops.length, { combineSets: true }).writeAll(ops);
 
 /**
  * For each loop (by the index of its open): is it balanced, that is, is the pointer the same at the
@@ -345,11 +371,10 @@ export function placeChecks(ops: readonly Op[]): Op[] {
 /**
  * Pointer moves deferred into addressing offsets: `>+>+<<` is `add [p+1], 1; add [p+2], 1`, with no
  * pointer arithmetic at all. The pointer register only moves where it must: before the `]` of a loop
- * whose body moves it, so that every pass starts at the same offset.
+ * whose body moves it, so that every pass starts at the same offset. (`out` needs room for no more
+ * ops than `ops` has: each move made before a `]` replaces at least one taken out.)
  */
-export function deferMoves(ops: readonly Op[]): Op[] {
-  const out = sized(ops.length); // each move added before a ] replaces at least one taken out
-  let n = 0;
+export function deferMoves(ops: readonly Op[], out = new Writer(ops.length, {})): Op[] {
   const atOpen: number[] = [];
   let pending = 0;
   for (const op of ops) {
@@ -361,13 +386,13 @@ export function deferMoves(ops: readonly Op[]): Op[] {
     if (op.kind === "close") {
       const entry = atOpen.pop() ?? 0;
       if (pending !== entry) {
-        out[n++] = { kind: "move", at: 0, delta: pending - entry, visits: { lo: 0, hi: 0 }, span: op.span };
+        out.write({ kind: "move", at: 0, delta: pending - entry, visits: { lo: 0, hi: 0 }, span: op.span });
         pending = entry;
       }
     }
-    out[n++] = shifted(op, pending);
+    out.write(shifted(op, pending));
   }
-  return cut(out, n);
+  return out.list();
 }
 
 /**
@@ -386,37 +411,16 @@ function shifted(op: Op, by: number): Op {
     case "open": return op.entryCheck === undefined ? { kind: "open", at, span: op.span } : { kind: "open", at, span: op.span, entryCheck: op.entryCheck };
     case "close": return op.once === undefined ? { kind: "close", at, span: op.span } : { kind: "close", at, span: op.span, once: op.once };
     case "scan": return { kind: "scan", at, step: op.step, span: op.span };
-    case "mul": {
-      const { terms, visits, span, check } = op;
-      return check === undefined ? { kind: "mul", at, terms, visits, span } : { kind: "mul", at, terms, visits, span, check };
-    }
+    case "mul": return op.check === undefined ? { kind: "mul", at, terms: op.terms, visits: op.visits, span: op.span } : { kind: "mul", at, terms: op.terms, visits: op.visits, span: op.span, check: op.check };
     case "check": return { kind: "check", at, range: op.range, replay: op.replay };
   }
 }
 
-/**
- * A `]` right after an op that leaves the same cell at 0 (another `]`, a clear, a multiply loop, a
- * scan) can never jump back: its test is left out (`once`). Nested loops that end together, as in
- * `[[...]]`, then pay for one test instead of several.
- */
-export function onceLoops(ops: readonly Op[]): Op[] {
-  const out = sized(ops.length);
-  let n = 0;
-  for (const op of ops) {
-    const last = out[n - 1];
-    const zeroed =
-      last !== undefined && last.at === op.at &&
-      (last.kind === "close" || last.kind === "mul" || last.kind === "scan" || (last.kind === "set" && last.value === 0));
-    out[n++] = op.kind === "close" && zeroed ? { kind: "close", at: op.at, span: op.span, once: true } : op;
-  }
-  return cut(out, n);
-}
+/** onceLoops alone (see Writer). */
+export const onceLoops = (ops: readonly Op[]): Op[] => new Writer(ops.length, { onceLoops: true }).writeAll(ops);
 
 /** An array for up to `length` ops, to be filled from the start and cut to length by cut(). */
-function sized(length: number): Op[] {
-  return new Array<Op>(length);
-}
-
+const sized = (length: number): Op[] => new Array<Op>(length);
 function cut(out: Op[], length: number): Op[] {
   out.length = length;
   return out;
