@@ -15,12 +15,10 @@ function isCommand(c: number): boolean {
   return c === PLUS || c === MINUS || c === LT || c === GT || c === DOT || c === COMMA || c === OPEN || c === CLOSE;
 }
 
-const sourceOp = (...args: ConstructorParameters<typeof SourceOp>) => new SourceOp(...args) as Op;
-
 /** Parse a program. Throws JitError E_SYNTAX (with line and column) on an unmatched bracket. */
 export function parse(source: string): Op[] {
   const lines = new Lines(source);
-  const ops: Op[] = [];
+  const ops: SourceOp[] = []; // each is one of the Op kinds it names (see SourceOp)
   const open: number[] = []; // the offsets of the brackets not closed yet
   const straights = new Map<number, Range>(); // ranges are immutable, so ops can share them
   const straight = (delta: number): Range => {
@@ -51,7 +49,7 @@ export function parse(source: string): Op[] {
         end = i + 1;
       }
       delta &= 0xff;
-      if (delta !== 0) ops.push(sourceOp("add", 0, delta, undefined, lines, start, end));
+      if (delta !== 0) ops.push(new SourceOp("add", 0, delta, undefined, lines, start, end));
       continue;
     }
     if (c === LT || c === GT) {
@@ -72,23 +70,23 @@ export function parse(source: string): Op[] {
       }
       // A run that goes one way only (most do) shares its Range with the others of its length.
       const visits = lo === Math.min(0, delta) && hi === Math.max(0, delta) ? straight(delta) : { lo, hi };
-      ops.push(sourceOp("move", 0, delta, visits, lines, start, end));
+      ops.push(new SourceOp("move", 0, delta, visits, lines, start, end));
       continue;
     }
     i++;
-    if (c === DOT) ops.push(sourceOp("out", 0, 0, undefined, lines, start, i));
-    else if (c === COMMA) ops.push(sourceOp("in", 0, 0, undefined, lines, start, i));
+    if (c === DOT) ops.push(new SourceOp("out", 0, 0, undefined, lines, start, i));
+    else if (c === COMMA) ops.push(new SourceOp("in", 0, 0, undefined, lines, start, i));
     else if (c === OPEN) {
       open.push(start);
-      ops.push(sourceOp("open", 0, 0, undefined, lines, start, i));
+      ops.push(new SourceOp("open", 0, 0, undefined, lines, start, i));
     } else {
       if (open.pop() === undefined) throw unmatched("]", new Span(lines, start, i));
-      ops.push(sourceOp("close", 0, 0, undefined, lines, start, i));
+      ops.push(new SourceOp("close", 0, 0, undefined, lines, start, i));
     }
   }
   const unclosed = open.pop(); // the innermost: the loop that cannot be closed
   if (unclosed !== undefined) throw unmatched("[", new Span(lines, unclosed, unclosed + 1));
-  return ops;
+  return ops as unknown as Op[];
 }
 
 function unmatched(bracket: "[" | "]", span: Span): JitError {
