@@ -14,7 +14,9 @@ import {
   compileBrainfuck,
   hostPlatform,
 } from "../src/index.ts";
+import { hostOs } from "../src/jit.ts";
 import { readMaps } from "../src/maps.ts";
+import type { OsMemory } from "../src/os.ts";
 import { differential, runJit, win64OnSysv } from "./fixtures/bf-diff.ts";
 import { interpret } from "./support/bfref.ts";
 import { listingSource, llvmAssemble } from "./support/llvm.ts";
@@ -303,6 +305,30 @@ describe("memory", () => {
     memory.close();
     expect(memory.mappings()).toEqual([]);
     expect(checks()).toBeGreaterThanOrEqual(8);
+  });
+  test("a load that fails after installing the code gives everything back: code, tape and buffers", () => {
+    const real = hostOs();
+    const live = new Set<number>();
+    const os: OsMemory = {
+      ...real,
+      map(size, purpose) {
+        const address = real.map(size, purpose);
+        live.add(address);
+        return address;
+      },
+      unmap(address, size) {
+        live.delete(address);
+        real.unmap(address, size);
+      },
+      entry() {
+        throw new JitError("E_UNSUPPORTED", "no entry for this test");
+      },
+    };
+    const memory = new CodeMemory(os, hostPlatform().target);
+    expect(() => compileBrainfuck(HELLO, { memory })).toThrow("no entry for this test");
+    expect(memory.mappings()).toEqual([]);
+    memory.close();
+    expect([...live]).toEqual([]);
   });
 });
 

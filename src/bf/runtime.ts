@@ -80,15 +80,19 @@ export function load(
   const tapeAddress = os.map(tapeBytes, `the tape (${options.tape} cells)`);
   let dataAddress = 0;
   let slot: CodeSlot | undefined;
+  let entry: NativeFunction;
   try {
     dataAddress = os.map(dataBytes, "the state block and the I/O buffers");
     slot = memory.installCode(bf.code.bytes);
+    entry = os.entry(slot.address);
   } catch (error) {
+    // Whatever was taken so far is given back: a failed load leaves nothing mapped or installed.
+    slot?.free();
     if (dataAddress !== 0) os.unmap(dataAddress, dataBytes);
     os.unmap(tapeAddress, tapeBytes);
     throw error;
   }
-  const resources: Resources = { slot, entry: os.entry(slot.address), os, tapeAddress, tapeBytes, dataAddress, dataBytes };
+  const resources: Resources = { slot, entry, os, tapeAddress, tapeBytes, dataAddress, dataBytes };
 
   const tape = os.view(tapeAddress, options.tape);
   const state = new DataView(os.view(dataAddress, STATE.bytes).buffer, 0, STATE.bytes);
