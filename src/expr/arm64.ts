@@ -23,10 +23,11 @@ const A64_CC: Partial<Record<BinaryOp, A64Cond>> = { lt: "lt", le: "le", gt: "gt
 
 export class A64Backend extends Backend<A64Cond> {
   protected readonly notZero = "ne";
-  private readonly asm = new A64Assembler();
+  private readonly asm: A64Assembler;
 
-  constructor(facts: Facts, names: readonly string[], limit: number) {
+  constructor(facts: Facts, names: readonly string[], limit: number, listing: boolean) {
     super(facts, names);
+    this.asm = new A64Assembler(listing);
     // Argument registers of absent or unused parameters are free too (w0 is the result's).
     const temps = [...A64_TEMPS, ...[1, 2, 3].filter((r) => !this.uses(r))];
     this.order = temps.slice(0, limit);

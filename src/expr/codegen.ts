@@ -35,6 +35,8 @@ export interface CodegenOptions {
   readonly params: readonly string[];
   /** Testing hook: allocate at most this many registers for values (at least 2), to force spills. */
   readonly registers?: number;
+  /** false: bytes only, no listing text (the code is run; its listing is made again if asked for). */
+  readonly listing?: boolean;
 }
 
 export interface Generated {
@@ -52,8 +54,8 @@ export function generate(tree: Expr, options: CodegenOptions): Generated {
   const { arch, abi } = options.target;
   if (arch === "arm64") {
     if (abi !== "aapcs64") throw new JitError("E_TARGET", `the ${abi} calling convention does not exist for arm64`);
-    return { code: new A64Backend(facts, options.params, limit).run(tree), checked: facts.divides };
+    return { code: new A64Backend(facts, options.params, limit, options.listing ?? true).run(tree), checked: facts.divides };
   }
   if (abi === "aapcs64") throw new JitError("E_TARGET", "the aapcs64 calling convention is for arm64 code");
-  return { code: new X64Backend(facts, options.params, abi, limit).run(tree), checked: facts.divides };
+  return { code: new X64Backend(facts, options.params, abi, limit, options.listing ?? true).run(tree), checked: facts.divides };
 }

@@ -28,11 +28,19 @@ export function assembleExpression(
   source: string,
   options: { params?: readonly string[]; target?: Target } = {},
 ): { code: Code; checked: boolean; arity: number } {
+  return assemble(source, options, true);
+}
+
+function assemble(
+  source: string,
+  options: { params?: readonly string[]; target?: Target },
+  listing: boolean,
+): { code: Code; checked: boolean; arity: number } {
   const params = options.params ?? DEFAULT_PARAMS;
   validateParams(params);
   const tree = fold(parse(source, params));
   const target = options.target ?? hostPlatform().target;
-  const { code, checked } = generate(tree, { target, params });
+  const { code, checked } = generate(tree, { target, params, listing });
   return { code, checked, arity: params.length };
 }
 
@@ -50,8 +58,9 @@ export function compileExpression(source: string, options: ExpressionOptions = {
   }
   // A copy of the parameter list: the caller's array may change before the listing is asked for.
   const input: ExpressionInput = { source, params: options.params === undefined ? DEFAULT_PARAMS : options.params.slice() };
-  const { code, checked, arity } = assembleExpression(source, { params: input.params, target: runs });
-  // The function keeps its text, not its code: the listing and bytes are compiled again when read.
+  // Assembled without listing text: the function keeps its text, not its code, and the listing and
+  // bytes are compiled again (with the text) when read.
+  const { code, checked, arity } = assemble(source, { params: input.params, target: runs }, false);
   return install(options.memory ?? hostMemory(), code, { arity, checked, recipe: expressionRecipe, input });
 }
 

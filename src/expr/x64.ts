@@ -31,15 +31,16 @@ const X64_CC: Partial<Record<BinaryOp, X64Cond>> = { lt: "l", le: "le", gt: "g",
 
 export class X64Backend extends Backend<X64Cond> {
   protected readonly notZero = "ne";
-  private readonly asm = new X64Assembler();
+  private readonly asm: X64Assembler;
   private readonly abi: (typeof X64_ABI)[keyof typeof X64_ABI];
   /** Where each parameter lives during the function. */
   private readonly homes: number[];
   /** Callee-saved registers pushed on entry, in push order. */
   private readonly saved: number[] = [];
 
-  constructor(facts: Facts, names: readonly string[], abi: "sysv" | "win64", limit: number) {
+  constructor(facts: Facts, names: readonly string[], abi: "sysv" | "win64", limit: number, listing: boolean) {
     super(facts, names);
+    this.asm = new X64Assembler(listing);
     this.abi = X64_ABI[abi];
     this.homes = [...this.abi.args];
     this.plan(limit);
