@@ -1,6 +1,7 @@
 /** The article's function: add a constant to the first argument and return it. */
-import { type Code, a64Gp, newAssembler, rax, rcx, rdi } from "./emit.ts";
+import type { Code } from "./emit.ts";
 import type { Target } from "./platform.ts";
+import { emitter, templateCode } from "./template.ts";
 
 /**
  * x86-64 (the article's 11 bytes; the argument register depends on the calling convention):
@@ -9,8 +10,31 @@ import type { Target } from "./platform.ts";
  *   ret              ; c3
  * arm64: the shortest movz/movn(+movk) into w9, then add w0, w0, w9 and ret.
  * The sum is computed in 64 (x86) or 32 (arm64) bits and read back as int32 in both cases.
+ *
+ * On x86-64 the bytes are that template with the term patched in, as the article writes them; the
+ * assembler makes the same bytes (test/platform.test.ts) and is run only when the listing is read
+ * (see template.ts). arm64 picks its instructions by the term's value, so it always assembles.
  */
 export function emitAdder(target: Target, term: number): Code {
+  if (target.arch !== "x64" || (term | 0) !== term) return assembleAdder(target, term); // the assembler's errors for a bad term
+  const bytes = new Uint8Array(11);
+  bytes[0] = 0x48;
+  bytes[1] = 0xc7;
+  bytes[2] = 0xc0;
+  bytes[3] = term & 0xff;
+  bytes[4] = (term >>> 8) & 0xff;
+  bytes[5] = (term >>> 16) & 0xff;
+  bytes[6] = term >>> 24;
+  bytes[7] = 0x48;
+  bytes[8] = 0x01;
+  bytes[9] = target.abi === "win64" ? 0xc8 : 0xf8;
+  bytes[10] = 0xc3;
+  return templateCode("x64", bytes, () => assembleAdder(target, term));
+}
+
+/** The adder from the assembler, with its listing. */
+export function assembleAdder(target: Target, term: number): Code {
+  const { a64Gp, newAssembler, rax, rcx, rdi } = emitter();
   const asm = newAssembler(target.arch);
   if (asm.arch === "x64") {
     const arg = target.abi === "win64" ? rcx : rdi;

@@ -1,14 +1,14 @@
 /** The platform table: what babyjit would do on each OS and architecture, including those not run here. */
 import { describe, expect, test } from "bun:test";
 import { JitError, platformFor, targetFor } from "../src/index.ts";
-import { emitAdder } from "../src/adder.ts";
+import { assembleAdder, emitAdder } from "../src/adder.ts";
 import { assembleBrainfuck } from "../src/bf/compile.ts";
 import type { Code } from "../src/emit.ts";
 import { generate } from "../src/expr/codegen.ts";
 import { fold } from "../src/expr/fold.ts";
 import { parse } from "../src/expr/parse.ts";
 import { hexBytes } from "../src/listing.ts";
-import { MAX_ARITY, emitTrampoline } from "../src/trampoline.ts";
+import { MAX_ARITY, assembleTrampoline, emitTrampoline } from "../src/trampoline.ts";
 import { BIN, run } from "./support/cli.ts";
 import { makeRng, randomExpr } from "./support/exprgen.ts";
 
@@ -52,6 +52,40 @@ test.each([
       `${os}-${arch} is not supported: babyjit generates code for linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64, win32-arm64`,
     ),
   );
+});
+
+// The adder (x86-64) and the trampolines are copied from templates (src/template.ts): the assembler
+// must make the very same bytes, and the listing read from a template's code is the assembler's.
+const TEMPLATE_TARGETS = [
+  { arch: "x64", abi: "sysv" },
+  { arch: "x64", abi: "win64" },
+  { arch: "arm64", abi: "aapcs64" },
+] as const;
+
+test.each(TEMPLATE_TARGETS)("$arch $abi: the adder's and trampolines' templates are the assembler's bytes and listing", (target) => {
+  const rng = makeRng(3);
+  const terms = [0, 1, -1, -4, 2, 127, 128, -128, -129, 255, 256, 4095, 65535, 65536, -65536, 0x12345678, 2147483647, -2147483648];
+  for (let i = 0; i < 200; i++) terms.push((rng() * 2 ** 32) | 0);
+  for (const term of terms) {
+    const [template, assembled] = [emitAdder(target, term), assembleAdder(target, term)];
+    expect(hexBytes(template.bytes)).toBe(hexBytes(assembled.bytes));
+    expect(template.listing).toEqual(assembled.listing);
+  }
+  for (let arity = 0; arity <= MAX_ARITY; arity++) {
+    const [template, assembled] = [emitTrampoline(target, arity), assembleTrampoline(target, arity)];
+    expect(hexBytes(template.bytes)).toBe(hexBytes(assembled.bytes));
+    expect(template.listing).toEqual(assembled.listing);
+  }
+});
+
+test("a template refuses what the assembler refuses", () => {
+  const x64 = { arch: "x64", abi: "sysv" } as const;
+  for (const term of [2 ** 31, -(2 ** 31) - 1, 1.5, Number.NaN]) {
+    expect(() => emitAdder(x64, term)).toThrow(expect.objectContaining({ code: "E_RANGE" }));
+  }
+  expect(() => emitTrampoline(x64, 5)).toThrow(expect.objectContaining({ code: "E_RANGE" }));
+  expect(() => emitTrampoline(x64, -1)).toThrow(expect.objectContaining({ code: "E_RANGE" }));
+  expect(() => emitTrampoline({ arch: "x64", abi: "aapcs64" }, 1)).toThrow(new JitError("E_TARGET", "the aapcs64 calling convention is for arm64 code"));
 });
 
 test("targetFor rejects a calling convention that does not exist for the architecture", () => {
