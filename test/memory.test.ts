@@ -17,6 +17,7 @@ import {
   hostOs,
   hostPlatform,
 } from "../src/index.ts";
+import { bindOs } from "../src/libc.ts";
 import { protectionAt } from "../src/maps.ts";
 import { MAX_ARITY } from "../src/trampoline.ts";
 import { wxCheckingOs } from "./support/wx.ts";
@@ -240,6 +241,14 @@ describe.if(linux)("OS errors are typed", () => {
     } finally {
       os.unmap(page, os.pageSize);
     }
+  });
+
+  test("munmap, bound on the first unmap, reports the errno of a failing first call: 22 for an unaligned address", () => {
+    const os = bindOs(hostPlatform()); // a fresh OS layer: its munmap is not bound yet
+    const page = os.map(os.pageSize);
+    expect(() => os.unmap(page + 1, os.pageSize)).toThrow(new OsError("munmap", 22, "Invalid argument"));
+    os.unmap(page, os.pageSize);
+    expect(os.protection(page)?.perms).toBe("unmapped");
   });
 
   test("an impossible mmap gives OsError ENOMEM (12)", () => {

@@ -1,6 +1,7 @@
 /** The platform table: what babyjit would do on each OS and architecture, including those not run here. */
 import { describe, expect, test } from "bun:test";
-import { JitError, platformFor, targetFor } from "../src/index.ts";
+import { dlopen } from "bun:ffi";
+import { JitError, SUPPORTED_PLATFORMS, hostOs, platformFor, targetFor } from "../src/index.ts";
 import { assembleAdder, emitAdder } from "../src/adder.ts";
 import { assembleBrainfuck } from "../src/bf/compile.ts";
 import type { Code } from "../src/emit.ts";
@@ -86,6 +87,20 @@ test("a template refuses what the assembler refuses", () => {
   expect(() => emitTrampoline(x64, 5)).toThrow(expect.objectContaining({ code: "E_RANGE" }));
   expect(() => emitTrampoline(x64, -1)).toThrow(expect.objectContaining({ code: "E_RANGE" }));
   expect(() => emitTrampoline({ arch: "x64", abi: "aapcs64" }, 1)).toThrow(new JitError("E_TARGET", "the aapcs64 calling convention is for arm64 code"));
+});
+
+test("a page size fixed in the platform table is x86-64's 4 KiB, and this host's getpagesize() where it runs", () => {
+  for (const name of SUPPORTED_PLATFORMS) {
+    const [os, arch] = name.split("-") as [string, string];
+    const p = platformFor(os, arch);
+    expect(p.pageSize).toBe(arch === "x64" && os !== "win32" ? 4096 : undefined);
+  }
+  const host = SUPPORTED_PLATFORMS.includes(`${process.platform}-${process.arch}`) ? platformFor(process.platform, process.arch) : undefined;
+  if (host?.pageSize !== undefined && host.memory.kind === "posix") {
+    const { symbols } = dlopen(host.memory.libc[0] as string, { getpagesize: { args: [], returns: "i32" } });
+    expect(host.pageSize).toBe(symbols.getpagesize());
+    expect(hostOs().pageSize).toBe(symbols.getpagesize());
+  }
 });
 
 test("targetFor rejects a calling convention that does not exist for the architecture", () => {
