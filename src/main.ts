@@ -5,14 +5,14 @@
  */
 import { isDecimal } from "./int32.ts";
 import type { OsMemory } from "./os.ts";
-import { EXIT, type Io, execute, integerPlan, processIo, report } from "./program.ts";
+import { EXIT, type Io, buildPlan, execute, processIo, report } from "./program.ts";
 
 
 /** Run the command; returns the exit code. `os` is for tests (see program.ts execute). */
 export async function main(argv: readonly string[], io: Io = processIo(), os?: OsMemory): Promise<number> {
   if (allDecimal(argv)) {
     try {
-      return execute(integerPlan(argv), io, os);
+      return execute(buildPlan({ positionals: argv }), io, os);
     } catch (error) {
       return report(error, io);
     }

@@ -89,25 +89,6 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], what: str
   return value as T;
 }
 
-/**
- * buildPlan({ positionals: argv }) for a command line of decimal integers only (main.ts checks): the
- * common path, without the code for the other cases. test/cli.test.ts checks the two agree.
- */
-export function integerPlan(argv: readonly string[]): Plan {
-  try {
-    const term = parseInt32(argv[0] as string, "term");
-    let inputs = DEFAULT_INPUTS;
-    if (argv.length > 1) {
-      const given: number[] = [];
-      for (let i = 1; i < argv.length; i++) given.push(parseInt32(argv[i] as string, "input"));
-      inputs = given;
-    }
-    return { source: { kind: "adder", term }, inputs, mode: "run", trace: false };
-  } catch (error) {
-    throw error instanceof JitError ? new UsageError(error.message) : error;
-  }
-}
-
 /** Validate the command line into a plan; every problem is a UsageError naming the bad value. */
 export function buildPlan(args: CommandArgs): Plan {
   const usage = <T>(fn: () => T): T => {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import pkg from "../package.json" with { type: "json" };
 import { hostOs } from "../src/jit.ts";
 import { main } from "../src/main.ts";
-import { type Io, buildPlan, integerPlan } from "../src/program.ts";
+import type { Io } from "../src/program.ts";
 import { CLI_CASES, type CliCase, caseName, hostCases } from "./cli-cases.ts";
 import { BIN, type Result, buildExecutable, run, runExe, runSource } from "./support/cli.ts";
 
@@ -77,20 +77,6 @@ describe("babyjit from source (bun bin/babyjit.js)", () => {
     expect(r.stderr).toMatch(/^babyjit: needs Bun \(https:\/\/bun\.sh\), which has bun:ffi; it was started by node v[0-9.]+\. Try: bunx babyjit -4\n$/);
     expect(r.exitCode).toBe(69);
   });
-});
-
-test("integerPlan, main.ts's path for integer-only command lines, makes buildPlan's plan or throws its error", () => {
-  const lines = [["2"], ["-4", "1", "2", "3"], ["+7", "0"], ["007", "-0"], ["2147483647", "-2147483648"], ["2147483648"], ["1", "99999999999"], ["-2147483649", "1"], ["0"]];
-  for (const argv of lines) {
-    const outcome = (make: () => unknown) => {
-      try {
-        return { plan: make() };
-      } catch (error) {
-        return { error: [(error as Error).constructor.name, (error as Error).message] };
-      }
-    };
-    expect(outcome(() => integerPlan(argv))).toEqual(outcome(() => buildPlan({ positionals: argv })));
-  }
 });
 
 describe("babyjit compiled with bun build --compile (dist/babyjit)", () => {
