@@ -81,8 +81,8 @@ export function bindOs(platform: Platform): OsMemory {
 
 function bindPosix(memory: Extract<MemoryApi, { kind: "posix" }>, fixedPageSize: number | undefined) {
   // One dlopen of the symbols every start-up calls, and as few as can be: each one costs start-up
-  // (measured on `babyjit 2` against bench/minimal-jit.js, 400 paired runs: dropping munmap 0.017x,
-  // getpagesize a further 0.03x). munmap gets a dlopen of its own on the first unmap, which the
+  // (the compiled `babyjit 2` against bench/minimal-jit.js, fresh builds, 300 paired runs three
+  // times: 1.188-1.194x -> 1.176-1.179x for not binding munmap and getpagesize). munmap gets a dlopen of its own on the first unmap, which the
   // command never does (its one function lives on the page that holds the trampolines). errno is
   // thread-local: glibc/musl expose its address through __errno_location, macOS through __error; it
   // stays in the first dlopen because it must be read right after a failure, before another dlopen

@@ -54,8 +54,8 @@ export interface Platform {
   /**
    * The page size where the architecture fixes it, so start-up need not ask: x86-64 has 4 KiB base
    * pages (huge pages are opt-in). Undefined: ask the OS (getpagesize, GetSystemInfo), as arm64
-   * kernels use 4, 16 or 64 KiB pages. Not binding getpagesize measured 0.03x of `babyjit 2`'s
-   * start-up against bench/minimal-jit.js; test/platform.test.ts checks the value against getpagesize.
+   * kernels use 4, 16 or 64 KiB pages. Start-up binds one symbol fewer (see libc.ts bindPosix);
+   * test/platform.test.ts checks the value against getpagesize.
    */
   readonly pageSize?: number;
 }
