@@ -80,3 +80,11 @@ export async function callSection(compileExpression: CompileExpression | string)
     },
   ];
 }
+
+// `bun bench/calls.ts`: this section alone (BENCH_SCALE=2 for more processes per case).
+if (import.meta.main) {
+  const { textTable, verdictLines } = await import("./report.ts");
+  const { loadCompileExpression } = await import("./expr.ts");
+  const rows = await callSection(await loadCompileExpression());
+  console.log(`Bun ${Bun.version} (${Bun.revision}), ${new Date().toISOString()}\n\n${textTable(rows)}\n\n${verdictLines(rows).join("\n")}`);
+}
