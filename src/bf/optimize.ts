@@ -7,16 +7,13 @@
  * A big program makes a million ops, so lists are sized up front and cut to length (pushing onto a
  * million-entry array took longer than some passes' own work), and no hot loop allocates for nothing.
  */
-import { type Check, type Op, type Span, type Term, spanning } from "./ir.ts";
+import { type Check, type Op, SourceOp, type Span, type Term, spanning } from "./ir.ts";
 
 /** The optional passes, in the order they run; placeChecks always runs (after combineSets, before deferMoves). */
 export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "deferMoves", "onceLoops"] as const;
 export type PassName = (typeof PASSES)[number];
 
-/**
- * Run the chosen passes (all by default) and place the bounds checks. The list is the optimizer's to
- * use up: deferMoves() moves its ops in place (hand it a fresh parse, as compileBrainfuck does).
- */
+/** Run the chosen passes (all by default) and place the bounds checks. */
 export function optimize(ops: readonly Op[], passes: readonly PassName[] = PASSES): Op[] {
   const on = new Set(passes);
   let out: readonly Op[] = ops;
@@ -399,13 +396,24 @@ export function deferMoves(ops: readonly Op[], out = new Writer(ops.length, {}))
 }
 
 /**
- * The op, standing `by` cells further along. In place: optimize() owns the list it is given (the
- * parser's, straight from compileBrainfuck or brainfuckIr), and this pass runs last, so nothing else
- * holds these ops. Copying them cost a million objects for a 4 MB program.
+ * The op with a different `at` (ops are immutable). Field by field, not a spread: the parser's ops
+ * make their span in a getter, which a spread would not copy (and would make for each op).
  */
 function shifted(op: Op, by: number): Op {
-  if (by !== 0) (op as { at: number }).at = op.at + by;
-  return op;
+  if (by === 0) return op;
+  const at = op.at + by;
+  if (op instanceof SourceOp) return new SourceOp(op.kind, at, op.delta, op.visits, op.lines, op.start, op.end) as Op;
+  switch (op.kind) {
+    case "add": return { kind: "add", at, delta: op.delta, span: op.span };
+    case "set": return { kind: "set", at, value: op.value, span: op.span };
+    case "move": return { kind: "move", at, delta: op.delta, visits: op.visits, span: op.span };
+    case "out": case "in": return { kind: op.kind, at, span: op.span };
+    case "open": return op.entryCheck === undefined ? { kind: "open", at, span: op.span } : { kind: "open", at, span: op.span, entryCheck: op.entryCheck };
+    case "close": return op.once === undefined ? { kind: "close", at, span: op.span } : { kind: "close", at, span: op.span, once: op.once };
+    case "scan": return { kind: "scan", at, step: op.step, span: op.span };
+    case "mul": return op.check === undefined ? { kind: "mul", at, terms: op.terms, visits: op.visits, span: op.span } : { kind: "mul", at, terms: op.terms, visits: op.visits, span: op.span, check: op.check };
+    case "check": return { kind: "check", at, range: op.range, replay: op.replay };
+  }
 }
 
 /** onceLoops alone (see Writer). */
