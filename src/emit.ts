@@ -123,17 +123,16 @@ export function sfield(value: number, bits: number, what: string, role?: string)
 // ---------------------------------------------------------------------------------------------------
 // The buffer shared by both back ends: instructions, labels and branches that are resolved at finish().
 
-export interface Label {
-  readonly id: number;
-  readonly name: string;
-}
+declare const LABEL: unique symbol;
+/**
+ * A place to branch to: a number (its order of creation in its assembler), typed so that no other
+ * number passes for one. Not an object: a big Brainfuck program makes a million of them.
+ */
+export type Label = number & { readonly [LABEL]: true };
 
-/** A label's name is made only when a listing or an error shows it: most labels are never printed. */
-class BufferLabel implements Label {
-  constructor(readonly id: number) {}
-  get name(): string {
-    return `.L${this.id}`;
-  }
+/** How a label is written in listings and errors: `.L<number>`. */
+export function labelName(label: Label): string {
+  return `.L${label}`;
 }
 
 /**
@@ -196,7 +195,8 @@ function grown(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer
 abstract class CodeBuffer {
   abstract readonly arch: Arch;
   private stream = new Uint8Array(64);
-  protected streamSize = 0;
+  private streamSize = 0;
+  private finished = false;
   private branchCount = 0;
   // Empty until the first branch or label: straight-line code such as the adder needs none.
   private branchAt = NO_INTS;
@@ -218,14 +218,15 @@ abstract class CodeBuffer {
       this.labelBranches = grown(this.labelBranches, id + 1);
     }
     this.labelAt[id] = -1;
-    return new BufferLabel(id);
+    return id as Label;
   }
 
   bind(label: Label): void {
-    if ((this.labelAt[label.id] ?? -1) >= 0) throw new JitError("E_INTERNAL", `label ${label.name} bound twice`);
-    this.labelAt[label.id] = this.streamSize;
-    this.labelBranches[label.id] = this.branchCount;
-    if (this.withListing) this.line("label", 0, label.name, undefined);
+    if (!(label >= 0 && label < this.labelCount)) throw new JitError("E_INTERNAL", `label ${labelName(label)} belongs to another assembler`);
+    if ((this.labelAt[label] as number) >= 0) throw new JitError("E_INTERNAL", `label ${labelName(label)} bound twice`);
+    this.labelAt[label] = this.streamSize;
+    this.labelBranches[label] = this.branchCount;
+    if (this.withListing) this.line("label", 0, labelName(label), undefined);
   }
 
   /** A heading line in the listing above the instructions that follow (no bytes). */
@@ -260,12 +261,9 @@ abstract class CodeBuffer {
 
   /**
    * For forms that write straight into the stream (the ones code generators use most, so no byte array
-   * is made per instruction): reserve `n` bytes, write them into `out` from the returned position, then
+   * is made per instruction): reserve(n) bytes, write them into `out` from the returned position, then
    * call written(). Validate every field before reserving, so a thrown error leaves nothing half-written.
    */
-  protected reserveBytes(n: number): number {
-    return this.reserve(n);
-  }
   protected get out(): Uint8Array {
     return this.stream;
   }
@@ -282,7 +280,7 @@ abstract class CodeBuffer {
       this.branchForm = grown(this.branchForm, i + 1);
     }
     this.branchAt[i] = this.streamSize;
-    this.branchLabel[i] = label.id;
+    this.branchLabel[i] = label;
     this.branchForm[i] = form;
     if (this.withListing) this.line("branch", i, "", this.takeComment(), this.streamSize, i);
   }
@@ -296,7 +294,7 @@ abstract class CodeBuffer {
   /** The branch's assembly text (long forms of arm64 conditional branches are two instructions). */
   protected abstract branchText(form: number, label: string, long: boolean): string;
 
-  private reserve(n: number): number {
+  protected reserve(n: number): number {
     const at = this.streamSize;
     if (at + n > this.stream.length) {
       const bigger = new Uint8Array(Math.max(at + n, this.stream.length * 2));
@@ -323,11 +321,13 @@ abstract class CodeBuffer {
    * the same choice an assembler's relaxation makes, so the listing reassembles to identical bytes.
    */
   finish(): Code {
+    if (this.finished) throw new JitError("E_INTERNAL", "finish() called twice: the buffer already belongs to its Code");
+    this.finished = true;
     const n = this.branchCount;
     const { branchAt, branchLabel, branchForm, labelAt, labelBranches, stream, streamSize } = this;
     for (let i = 0; i < n; i++) {
       const id = branchLabel[i] as number;
-      if ((labelAt[id] as number) < 0) throw new JitError("E_INTERNAL", `branch to ${new BufferLabel(id).name}, which is never bound`);
+      if (!((labelAt[id] ?? -1) >= 0)) throw new JitError("E_INTERNAL", `branch to ${labelName(id as Label)}, which is never bound`);
     }
     const long = new Uint8Array(n);
     const sizes = new Uint8Array(n); // each branch's current size in bytes
@@ -375,10 +375,11 @@ abstract class CodeBuffer {
     }
     // A buffer grown by doubling can be twice the code: keep a copy of just the code then.
     bytes = bytes.length > total + (total >> 2) + 4096 ? bytes.slice(0, total) : bytes.subarray(0, total);
+    const labelCount = this.labelCount;
     const labelOffset = (label: Label): number => {
-      const at = labelAt[label.id];
-      if (at === undefined || at < 0 || label.id >= this.labelCount) throw new JitError("E_INTERNAL", `label ${label.name} is not bound`);
-      return at + (before[labelBranches[label.id] as number] as number);
+      const at = labelAt[label];
+      if (at === undefined || at < 0 || label >= labelCount) throw new JitError("E_INTERNAL", `label ${labelName(label)} is not bound`);
+      return at + (before[labelBranches[label] as number] as number);
     };
     // Lines become listing objects only when someone reads them: most compiled code is never listed.
     const pending = this.withListing ? this.lines : undefined;
@@ -399,7 +400,7 @@ abstract class CodeBuffer {
           const form = branchForm[i] as number;
           const isLong = long[i] === 1;
           length = size(form, isLong);
-          insnText = text(form, new BufferLabel(branchLabel[i] as number).name, isLong);
+          insnText = text(form, labelName(branchLabel[i] as Label), isLong);
         }
         const insnBytes = bytes.subarray(offset, offset + length); // a view: one copy of the truth
         return line.comment === undefined
@@ -563,7 +564,7 @@ export class X64Assembler extends CodeBuffer {
     const mod = disp === 0 && (b & 7) !== 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
     const sib = x >= 0 || (b & 7) === 4;
     const size = (hasRex ? 1 : 0) + (opcode > 0xff ? 2 : 1) + 1 + (sib ? 1 : 0) + (mod === 1 ? 1 : mod === 2 ? 4 : 0) + immBytes;
-    let p = this.reserveBytes(size);
+    let p = this.reserve(size);
     const at = p, out = this.out;
     if (hasRex) out[p++] = rexValue;
     if (opcode > 0xff) out[p++] = opcode >> 8;
@@ -583,7 +584,7 @@ export class X64Assembler extends CodeBuffer {
    */
   private regInsn(rexValue: number, opcode: number, modrm: number, immBytes: 0 | 1 | 4, imm: number, text: string | false): void {
     const size = (rexValue !== 0 ? 1 : 0) + (opcode > 0xff ? 2 : 1) + (modrm >= 0 ? 1 : 0) + immBytes;
-    let p = this.reserveBytes(size);
+    let p = this.reserve(size);
     const at = p, out = this.out;
     if (rexValue !== 0) out[p++] = rexValue;
     if (opcode > 0xff) out[p++] = opcode >> 8;
