@@ -26,7 +26,7 @@ import { buildFlags } from "../scripts/build-flags.ts";
 import type { Assembler } from "../src/emit.ts";
 import type { BrainfuckProgram, CompileOptions } from "../src/bf/compile.ts";
 import type { BfBackend, BfCode, BfOptions } from "../src/bf/codegen.ts";
-import type { Op } from "../src/bf/ir.ts";
+import type { OpTable } from "../src/bf/table.ts";
 import type { CodeMemory } from "../src/jit.ts";
 import type { Target } from "../src/platform.ts";
 import { interpret } from "./bf-interp.ts";
@@ -181,9 +181,9 @@ export const WORKLOAD = [
 
 interface Phases {
   readonly compileBrainfuck: (source: string, options?: CompileOptions) => BrainfuckProgram;
-  readonly parse: (source: string) => Op[];
-  readonly optimize: (ops: readonly Op[]) => Op[];
-  readonly generate: (ops: readonly Op[]) => BfCode;
+  readonly parse: (source: string) => OpTable;
+  readonly optimize: (ops: OpTable) => OpTable;
+  readonly generate: (ops: OpTable) => BfCode;
   readonly install: (bf: BfCode, source: string) => BrainfuckProgram;
 }
 

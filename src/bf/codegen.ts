@@ -13,7 +13,8 @@
 import { type Assembler, type Code, type Label, newAssembler } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { Target } from "../platform.ts";
-import type { Op, Range, Span, Term } from "./ir.ts";
+import { type Op, type Range, Span, type Term } from "./ir.ts";
+import { ADD, CHECK, CHECKED, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, type OpTable, SCAN, SET, toOp } from "./table.ts";
 
 /** The state block: 8-byte fields shared by the generated code and the runtime (runtime.ts). */
 export const STATE = {
@@ -101,7 +102,7 @@ type PendingSite =
  * group of instructions came from); `notes: false` leaves them out.
  */
 export function generate(
-  ops: readonly Op[],
+  ops: OpTable,
   target: Target,
   options: BfOptions,
   makeBackend: (asm: Assembler, target: Target, options: BfOptions) => BfBackend,
@@ -121,67 +122,74 @@ export function generate(
   be.entry();
   const start = asm.newLabel();
   asm.bind(start);
+  const { kind, at: ats, a, flags } = ops;
+  const span = (i: number) => new Span(ops.lines, ops.start[i] as number, ops.end[i] as number);
+  const checkSpan = (i: number) => new Span(ops.lines, ops.checkStart[i] as number, ops.checkEnd[i] as number);
+  const range = (lo: Int32Array, hi: Int32Array, i: number): Range => ({ lo: lo[i] as number, hi: hi[i] as number });
   for (let i = 0; i < ops.length; i++) {
-    const op = ops[i] as Op;
-    if (source !== undefined) asm.note(describe(op, source));
-    switch (op.kind) {
-      case "add":
-        be.add(op.at, op.delta);
+    if (source !== undefined) asm.note(describe(toOp(ops, i), source));
+    const at = ats[i] as number;
+    switch (kind[i]) {
+      case ADD:
+        be.add(at, a[i] as number);
         break;
-      case "set":
-        be.set(op.at, op.value);
+      case SET:
+        be.set(at, a[i] as number);
         break;
-      case "move":
-        be.move(op.delta);
+      case MOVE:
+        be.move(a[i] as number);
         break;
-      case "out": {
+      case OUT: {
         const retry = asm.newLabel();
         const stub = asm.newLabel();
         sites.push({ kind: "flush", retry, stub });
         asm.bind(retry);
-        be.output(op.at, stub);
+        be.output(at, stub);
         break;
       }
-      case "in": {
-        const site = { kind: "input", retry: asm.newLabel(), stub: asm.newLabel(), eof: asm.newLabel(), after: asm.newLabel(), at: op.at } as const;
+      case IN: {
+        const site = { kind: "input", retry: asm.newLabel(), stub: asm.newLabel(), eof: asm.newLabel(), after: asm.newLabel(), at } as const;
         sites.push(site);
         asm.bind(site.retry);
-        be.input(op.at, site.stub);
+        be.input(at, site.stub);
         asm.bind(site.after);
         break;
       }
-      case "open": {
+      case OPEN: {
         // A loop whose `]` has no test is never jumped back into: its body needs no label.
         const loop = { body: untested[i] === 1 ? undefined : asm.newLabel(), end: asm.newLabel() };
         loops.push(loop);
-        be.jumpIfZero(op.at, loop.end);
-        if (op.entryCheck !== undefined) be.check(op.at, op.entryCheck.range, tapeSite(op.entryCheck.replay, op.at));
+        be.jumpIfZero(at, loop.end);
+        if (((flags[i] as number) & CHECKED) !== 0) be.check(at, range(ops.checkLo, ops.checkHi, i), tapeSite(checkSpan(i), at));
         if (loop.body !== undefined) asm.bind(loop.body);
         break;
       }
-      case "close": {
+      case CLOSE: {
         const loop = loops.pop();
         if (loop === undefined) throw new JitError("E_INTERNAL", "unbalanced loops reached the code generator");
-        if (loop.body !== undefined) be.jumpIfNonZero(op.at, loop.body);
+        if (loop.body !== undefined) be.jumpIfNonZero(at, loop.body);
         asm.bind(loop.end);
         break;
       }
-      case "scan":
-        be.scan(op.at, op.step, tapeSite(op.span, op.at, op.step));
+      case SCAN:
+        be.scan(at, a[i] as number, tapeSite(span(i), at, a[i] as number));
         break;
-      case "mul": {
-        if (op.check === undefined) {
-          be.mul(op.at, op.terms, undefined);
+      case MUL: {
+        const terms: Term[] = [];
+        const first = ops.termStart[i] as number;
+        for (let k = first; k < first + (ops.termCount[i] as number); k++) terms.push({ at: ops.terms.at[k] as number, factor: ops.terms.factor[k] as number });
+        if (((flags[i] as number) & CHECKED) === 0) {
+          be.mul(at, terms, undefined);
           break;
         }
         // The cold code of a failed check comes back past the loop when the loop cell is 0.
         const skip = asm.newLabel();
-        be.mul(op.at, op.terms, { range: op.check.range, fail: tapeSite(op.check.replay, op.at, 0, { at: op.at, skip }) });
+        be.mul(at, terms, { range: range(ops.checkLo, ops.checkHi, i), fail: tapeSite(checkSpan(i), at, 0, { at, skip }) });
         asm.bind(skip);
         break;
       }
-      case "check":
-        be.check(op.at, op.range, tapeSite(op.replay, op.at));
+      case CHECK:
+        be.check(at, range(ops.lo, ops.hi, i), tapeSite(span(i), at));
         break;
     }
   }
@@ -227,15 +235,15 @@ export function generate(
 }
 
 /** 1 at each `[` whose `]` has no test (`once`: the cell is known to be 0 there), else 0. */
-function untestedLoops(ops: readonly Op[]): Uint8Array {
+function untestedLoops(ops: OpTable): Uint8Array {
   const untested = new Uint8Array(ops.length);
   const opens: number[] = [];
   for (let i = 0; i < ops.length; i++) {
-    const op = ops[i] as Op;
-    if (op.kind === "open") opens.push(i);
-    else if (op.kind === "close") {
+    const kind = ops.kind[i];
+    if (kind === OPEN) opens.push(i);
+    else if (kind === CLOSE) {
       const open = opens.pop();
-      if (open !== undefined && op.once === true) untested[open] = 1;
+      if (open !== undefined && ((ops.flags[i] as number) & ONCE) !== 0) untested[open] = 1;
     }
   }
   return untested;

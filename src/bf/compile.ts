@@ -15,6 +15,7 @@ import { type BfBackend, type BfCode, type BfOptions, type EofMode, generate } f
 import type { Op } from "./ir.ts";
 import { PASSES, type PassName, optimize } from "./optimize.ts";
 import { parse } from "./parse.ts";
+import { type OpTable, toOps } from "./table.ts";
 import { type BrainfuckProgram, load } from "./runtime.ts";
 import { x64Backend } from "./x64.ts";
 
@@ -64,12 +65,12 @@ function backendFor(asm: Assembler, target: Target, options: BfOptions): BfBacke
   return arm64Backend(asm, target, options);
 }
 
-/** Parse and optimize: the IR a program compiles to (for tests and the book's before/after listings). */
+/** Parse and optimize: the IR a program compiles to, as Op objects (for tests and the book's before/after listings). */
 export function brainfuckIr(source: string, passes?: readonly PassName[]): Op[] {
-  return optimize(parse(source), passes);
+  return toOps(optimize(parse(source), passes));
 }
 
-function assemble(source: string, ops: readonly Op[], target: Target, options: BfOptions, notes: boolean): BfCode {
+function assemble(source: string, ops: OpTable, target: Target, options: BfOptions, notes: boolean): BfCode {
   try {
     return generate(ops, target, options, backendFor, notes ? source : undefined);
   } catch (error) {
@@ -85,7 +86,7 @@ function assemble(source: string, ops: readonly Op[], target: Target, options: B
 /** Brainfuck to machine code for any target (nothing is mapped): for --dump and --listing. */
 export function assembleBrainfuck(source: string, options: AssembleOptions = {}): BfCode {
   const checked = checkedOptions(options);
-  return assemble(source, brainfuckIr(source, options.passes), options.target ?? hostPlatform().target, checked, true);
+  return assemble(source, optimize(parse(source), options.passes), options.target ?? hostPlatform().target, checked, true);
 }
 
 /** Compile for this host and load: a program to run (many times) and dispose. */
@@ -93,9 +94,9 @@ export function compileBrainfuck(source: string, options: CompileOptions = {}): 
   const checked = checkedOptions(options);
   const memory = options.memory ?? hostMemory();
   const host = memory.target;
-  const ops = brainfuckIr(source, options.passes);
-  const bf = assemble(source, ops, host, checked, false);
-  const listing = () => formatListing(assemble(source, ops, host, checked, true).code);
+  const bf = assemble(source, optimize(parse(source), options.passes), host, checked, false);
+  // The listing compiles the source again, with notes: keeping the IR for it would keep megabytes.
+  const listing = () => formatListing(assemble(source, optimize(parse(source), options.passes), host, checked, true).code);
   return load(memory, bf, source, checked, listing);
 }
 

@@ -3,29 +3,25 @@
  * nesting depth parses without recursion. Runs are folded as they are read (the first optimization,
  * done here so that a megabyte of `+` is one op, not a million): `+++--` is add 1, `>><` is move 1.
  * Lines and columns are not counted here: a span works them out from its offset when asked (ir.ts).
+ * The ops go into a table (table.ts), a row each, not an object each.
  */
 import { JitError } from "../errors.ts";
-import { type Op, type Range, SourceOp, Span } from "./ir.ts";
+import { Span } from "./ir.ts";
 import { Lines } from "./replay.ts";
+import { ADD, CLOSE, IN, MOVE, OPEN, OUT, OpTable } from "./table.ts";
 
-const PLUS = 43, MINUS = 45, LT = 60, GT = 62, DOT = 46, COMMA = 44, OPEN = 91, CLOSE = 93, NEWLINE = 10;
+const PLUS = 43, MINUS = 45, LT = 60, GT = 62, DOT = 46, COMMA = 44, OPEN_BRACKET = 91, CLOSE_BRACKET = 93, NEWLINE = 10;
 
 /** What a character is to Brainfuck; everything else is a comment. */
 function isCommand(c: number): boolean {
-  return c === PLUS || c === MINUS || c === LT || c === GT || c === DOT || c === COMMA || c === OPEN || c === CLOSE;
+  return c === PLUS || c === MINUS || c === LT || c === GT || c === DOT || c === COMMA || c === OPEN_BRACKET || c === CLOSE_BRACKET;
 }
 
 /** Parse a program. Throws JitError E_SYNTAX (with line and column) on an unmatched bracket. */
-export function parse(source: string): Op[] {
+export function parse(source: string): OpTable {
   const lines = new Lines(source);
-  const ops: SourceOp[] = []; // each is one of the Op kinds it names (see SourceOp)
+  const ops = new OpTable(source.length >> 2, lines, { at: [], factor: [] });
   const open: number[] = []; // the offsets of the brackets not closed yet
-  const straights = new Map<number, Range>(); // ranges are immutable, so ops can share them
-  const straight = (delta: number): Range => {
-    let range = straights.get(delta);
-    if (range === undefined) straights.set(delta, (range = { lo: Math.min(0, delta), hi: Math.max(0, delta) }));
-    return range;
-  };
   const n = source.length;
   let i = 0;
   while (i < n) {
@@ -49,7 +45,7 @@ export function parse(source: string): Op[] {
         end = i + 1;
       }
       delta &= 0xff;
-      if (delta !== 0) ops.push(new SourceOp("add", 0, delta, undefined, lines, start, end));
+      if (delta !== 0) ops.push(ADD, 0, delta, start, end);
       continue;
     }
     if (c === LT || c === GT) {
@@ -68,25 +64,25 @@ export function parse(source: string): Op[] {
         if (delta > hi) hi = delta;
         end = i + 1;
       }
-      // A run that goes one way only (most do) shares its Range with the others of its length.
-      const visits = lo === Math.min(0, delta) && hi === Math.max(0, delta) ? straight(delta) : { lo, hi };
-      ops.push(new SourceOp("move", 0, delta, visits, lines, start, end));
+      const row = ops.push(MOVE, 0, delta, start, end);
+      ops.lo[row] = lo;
+      ops.hi[row] = hi;
       continue;
     }
     i++;
-    if (c === DOT) ops.push(new SourceOp("out", 0, 0, undefined, lines, start, i));
-    else if (c === COMMA) ops.push(new SourceOp("in", 0, 0, undefined, lines, start, i));
-    else if (c === OPEN) {
+    if (c === DOT) ops.push(OUT, 0, 0, start, i);
+    else if (c === COMMA) ops.push(IN, 0, 0, start, i);
+    else if (c === OPEN_BRACKET) {
       open.push(start);
-      ops.push(new SourceOp("open", 0, 0, undefined, lines, start, i));
+      ops.push(OPEN, 0, 0, start, i);
     } else {
       if (open.pop() === undefined) throw unmatched("]", new Span(lines, start, i));
-      ops.push(new SourceOp("close", 0, 0, undefined, lines, start, i));
+      ops.push(CLOSE, 0, 0, start, i);
     }
   }
   const unclosed = open.pop(); // the innermost: the loop that cannot be closed
   if (unclosed !== undefined) throw unmatched("[", new Span(lines, unclosed, unclosed + 1));
-  return ops as unknown as Op[];
+  return ops;
 }
 
 function unmatched(bracket: "[" | "]", span: Span): JitError {
