@@ -273,6 +273,7 @@ abstract class CodeBuffer {
 
   /** A branch to `label` in the architecture's form `form` (a number: see branchSize/encodeBranch). */
   protected branch(form: number, label: Label): void {
+    if (!(label >= 0 && label < this.labelCount)) throw new JitError("E_INTERNAL", `label ${labelName(label)} belongs to another assembler`);
     const i = this.branchCount++;
     if (i >= this.branchAt.length) {
       this.branchAt = grown(this.branchAt, i + 1);
@@ -322,13 +323,13 @@ abstract class CodeBuffer {
    */
   finish(): Code {
     if (this.finished) throw new JitError("E_INTERNAL", "finish() called twice: the buffer already belongs to its Code");
-    this.finished = true;
     const n = this.branchCount;
     const { branchAt, branchLabel, branchForm, labelAt, labelBranches, stream, streamSize } = this;
     for (let i = 0; i < n; i++) {
       const id = branchLabel[i] as number;
       if (!((labelAt[id] ?? -1) >= 0)) throw new JitError("E_INTERNAL", `branch to ${labelName(id as Label)}, which is never bound`);
     }
+    this.finished = true; // only now: after an error above, binding the label and finishing again works
     const long = new Uint8Array(n);
     const sizes = new Uint8Array(n); // each branch's current size in bytes
     for (let i = 0; i < n; i++) sizes[i] = this.branchSize(branchForm[i] as number, false);
@@ -975,10 +976,10 @@ function a64Reg(r: A64Gp, what: string, allow31: "zr" | "sp" | "none" = "none", 
 }
 
 /** sf for operands that must all be the same width: 1 for x registers, 0 for w (no rest array: hot). */
-function a64Same(a: A64Gp, b: A64Gp, c: A64Gp = a, d: A64Gp = a): 0 | 1 {
+function a64Same(a: A64Gp, b: A64Gp, c?: A64Gp, d?: A64Gp): 0 | 1 {
   const bits = a.bits;
-  if (b.bits !== bits || c.bits !== bits || d.bits !== bits) {
-    const names = [...new Set([a, b, c, d])].map((r) => r.name);
+  if (b.bits !== bits || (c !== undefined && c.bits !== bits) || (d !== undefined && d.bits !== bits)) {
+    const names = [a, b, c, d].flatMap((r) => (r === undefined ? [] : [r.name]));
     throw new JitError("E_RANGE", `operand widths differ: ${names.join(", ")}`);
   }
   return bits === 64 ? 1 : 0;

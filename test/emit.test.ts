@@ -69,4 +69,30 @@ describe("field helpers refuse what does not fit", () => {
     a.jmp(a.newLabel());
     expect(() => a.finish()).toThrow("branch to .L0, which is never bound");
   });
+
+  test("a label another assembler made is refused, not taken for offset 0", () => {
+    const a = new X64Assembler();
+    a.bind(a.newLabel());
+    const b = new X64Assembler();
+    let foreign = b.newLabel();
+    for (let i = 0; i < 5; i++) foreign = b.newLabel();
+    expect(() => a.jmp(foreign)).toThrow("label .L5 belongs to another assembler");
+    expect(() => a.bind(foreign)).toThrow("label .L5 belongs to another assembler");
+  });
+
+  test("after an unbound-label error, binding the label lets finish() succeed", () => {
+    const a = new X64Assembler();
+    const l = a.newLabel();
+    a.jmp(l);
+    expect(() => a.finish()).toThrow("never bound");
+    a.bind(l);
+    a.ret();
+    expect(Buffer.from(a.finish().bytes).toString("hex")).toBe("eb00c3");
+    expect(() => a.finish()).toThrow("finish() called twice");
+  });
+
+  test("arm64 width errors name every operand given", () => {
+    expect(() => new A64Assembler().addRI(a64Gp(17, 32), sp, 1)).toThrow("operand widths differ: w17, sp");
+    expect(() => new A64Assembler().maddRRRR(a64Gp(1, 64), a64Gp(2, 64), a64Gp(3, 64), a64Gp(4, 32))).toThrow("operand widths differ: x1, x2, x3, w4");
+  });
 });
