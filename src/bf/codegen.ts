@@ -122,22 +122,21 @@ export function generate(
   be.entry();
   const start = asm.newLabel();
   asm.bind(start);
-  const { kind, at: ats, a, flags } = ops;
-  const span = (i: number) => new Span(ops.lines, ops.start[i] as number, ops.end[i] as number);
-  const checkSpan = (i: number) => new Span(ops.lines, ops.checkStart[i] as number, ops.checkEnd[i] as number);
-  const range = (lo: Int32Array, hi: Int32Array, i: number): Range => ({ lo: lo[i] as number, hi: hi[i] as number });
+  const span = (i: number) => new Span(ops.lines, ops.start(i) as number, ops.end(i) as number);
+  const checkSpan = (i: number) => new Span(ops.lines, ops.checkStart(i) as number, ops.checkEnd(i) as number);
+  const checkRange = (i: number): Range => ({ lo: ops.checkLo(i), hi: ops.checkHi(i) });
   for (let i = 0; i < ops.length; i++) {
     if (source !== undefined) asm.note(describe(toOp(ops, i), source));
-    const at = ats[i] as number;
-    switch (kind[i]) {
+    const at = ops.at(i);
+    switch (ops.kind(i)) {
       case ADD:
-        be.add(at, a[i] as number);
+        be.add(at, ops.a(i));
         break;
       case SET:
-        be.set(at, a[i] as number);
+        be.set(at, ops.a(i));
         break;
       case MOVE:
-        be.move(a[i] as number);
+        be.move(ops.a(i));
         break;
       case OUT: {
         const retry = asm.newLabel();
@@ -160,7 +159,7 @@ export function generate(
         const loop = { body: untested[i] === 1 ? undefined : asm.newLabel(), end: asm.newLabel() };
         loops.push(loop);
         be.jumpIfZero(at, loop.end);
-        if (((flags[i] as number) & CHECKED) !== 0) be.check(at, range(ops.checkLo, ops.checkHi, i), tapeSite(checkSpan(i), at));
+        if ((ops.flags(i) & CHECKED) !== 0) be.check(at, checkRange(i), tapeSite(checkSpan(i), at));
         if (loop.body !== undefined) asm.bind(loop.body);
         break;
       }
@@ -172,24 +171,24 @@ export function generate(
         break;
       }
       case SCAN:
-        be.scan(at, a[i] as number, tapeSite(span(i), at, a[i] as number));
+        be.scan(at, ops.a(i), tapeSite(span(i), at, ops.a(i)));
         break;
       case MUL: {
         const terms: Term[] = [];
-        const first = ops.termStart[i] as number;
-        for (let k = first; k < first + (ops.termCount[i] as number); k++) terms.push({ at: ops.terms.at[k] as number, factor: ops.terms.factor[k] as number });
-        if (((flags[i] as number) & CHECKED) === 0) {
+        const first = ops.termStart(i) as number;
+        for (let k = first; k < first + (ops.termCount(i) as number); k++) terms.push({ at: ops.extras.termAt[k] as number, factor: ops.extras.termFactor[k] as number });
+        if ((ops.flags(i) & CHECKED) === 0) {
           be.mul(at, terms, undefined);
           break;
         }
         // The cold code of a failed check comes back past the loop when the loop cell is 0.
         const skip = asm.newLabel();
-        be.mul(at, terms, { range: range(ops.checkLo, ops.checkHi, i), fail: tapeSite(checkSpan(i), at, 0, { at, skip }) });
+        be.mul(at, terms, { range: checkRange(i), fail: tapeSite(checkSpan(i), at, 0, { at, skip }) });
         asm.bind(skip);
         break;
       }
       case CHECK:
-        be.check(at, range(ops.lo, ops.hi, i), tapeSite(span(i), at));
+        be.check(at, { lo: ops.lo(i), hi: ops.hi(i) }, tapeSite(span(i), at));
         break;
     }
   }
@@ -239,11 +238,11 @@ function untestedLoops(ops: OpTable): Uint8Array {
   const untested = new Uint8Array(ops.length);
   const opens: number[] = [];
   for (let i = 0; i < ops.length; i++) {
-    const kind = ops.kind[i];
+    const kind = ops.kind(i);
     if (kind === OPEN) opens.push(i);
     else if (kind === CLOSE) {
       const open = opens.pop();
-      if (open !== undefined && ((ops.flags[i] as number) & ONCE) !== 0) untested[open] = 1;
+      if (open !== undefined && ((ops.flags(i) as number) & ONCE) !== 0) untested[open] = 1;
     }
   }
   return untested;

@@ -6,6 +6,9 @@
  * `at` is where the operation works, in cells from the pointer register P. Before deferMoves() it is 0
  * for every op (the pointer moves with each `move`); afterwards moves are folded into `at`, and the only
  * moves left are the ones an unbalanced loop needs before its `close`.
+ *
+ * These are the ops as objects, the way the book and the tests read them. The compiler holds the same
+ * ops as rows of a table (table.ts), with no object per op.
  */
 
 /** What a span needs of its source: the line and column of an offset (Lines, in replay.ts). */
@@ -19,21 +22,6 @@ export class Span {
   constructor(readonly lines: LineTable, readonly start: number, readonly end: number) {}
   get line(): number { return this.lines.lineColumn(this.start).line; }
   get column(): number { return this.lines.lineColumn(this.start).column; }
-}
-
-/**
- * The ops the parser makes. One class for all six kinds gives the first passes one object shape to
- * read, and each op's span is made only when something asks for it (a pass that merges ops, a
- * listing note, an error): a 4 MB program's 1.6 million ops are 1.6 million objects, not 3.2 million.
- */
-export class SourceOp {
-  constructor(
-    readonly kind: "add" | "move" | "out" | "in" | "open" | "close", readonly at: number, readonly delta: number,
-    readonly visits: Range | undefined, readonly lines: LineTable, readonly start: number, readonly end: number,
-  ) {}
-  get span(): Span {
-    return new Span(this.lines, this.start, this.end);
-  }
 }
 
 /** A range of cells [lo, hi] relative to the op's `at`; lo <= 0 <= hi. */
@@ -85,9 +73,3 @@ export interface Check {
 }
 
 export type OpKind = Op["kind"];
-
-/** A span covering `a` through `b`, spans or ops (a parser's op, a SourceOp, makes no span of its own for it). */
-export function spanning(a: Span | SourceOp | { readonly span: Span }, b: Span | SourceOp | { readonly span: Span }): Span {
-  const from = a instanceof Span || a instanceof SourceOp ? a : a.span, to = b instanceof Span || b instanceof SourceOp ? b : b.span;
-  return new Span(from.lines, from.start, to.end);
-}

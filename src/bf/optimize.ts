@@ -45,12 +45,12 @@ class Writer {
 
   /** Write row `i` of `from` (moved by `shift` cells), unless a step takes it. */
   write(from: OpTable, i: number, shift = 0): void {
-    const kind = from.kind[i] as number, at = (from.at[i] as number) + shift;
-    if (this.steps.deadLoops === true && this.#dead(kind, from.a[i] as number)) return;
+    const kind = from.kind(i) as number, at = (from.at(i) as number) + shift;
+    if (this.steps.deadLoops === true && this.#dead(kind, from.a(i) as number)) return;
     if (this.steps.combineSets === true && this.#combined(from, i, kind, at)) return;
     const k = this.out.copy(from, i);
-    this.out.at[k] = at;
-    if (this.steps.onceLoops === true && kind === CLOSE && this.#zeroedBefore(k, at)) this.out.flags[k] = (this.out.flags[k] as number) | ONCE;
+    this.out.setAt(k, at);
+    if (this.steps.onceLoops === true && kind === CLOSE && this.#zeroedBefore(k, at)) this.out.addFlags(k, ONCE);
   }
 
   /** Write a new row. */
@@ -86,14 +86,14 @@ class Writer {
   /** combineSets: straight-line stores to one cell: `set v` then `add d` is `set v+d`; `add` or `set` then `set w` is `set w`. */
   #combined(from: OpTable, i: number, kind: number, at: number): boolean {
     const out = this.out, last = out.length - 1;
-    if (last < 0 || out.at[last] !== at) return false;
-    const lastKind = out.kind[last] as number;
+    if (last < 0 || out.at(last) !== at) return false;
+    const lastKind = out.kind(last) as number;
     if (lastKind !== SET && lastKind !== ADD) return false;
-    if (kind === SET) out.a[last] = from.a[i] as number;
-    else if (kind === ADD && lastKind === SET) out.a[last] = ((out.a[last] as number) + (from.a[i] as number)) & 0xff;
+    if (kind === SET) out.setA(last, from.a(i));
+    else if (kind === ADD && lastKind === SET) out.setA(last, (out.a(last) + from.a(i)) & 0xff);
     else return false;
-    out.kind[last] = SET;
-    out.end[last] = from.end[i] as number; // the span covers both
+    out.setKind(last, SET);
+    out.setSpan(last, out.start(last), from.end(i)); // the span covers both
     return true;
   }
 
@@ -104,9 +104,9 @@ class Writer {
    */
   #zeroedBefore(k: number, at: number): boolean {
     const out = this.out, last = k - 1;
-    if (last < 0 || out.at[last] !== at) return false;
-    const kind = out.kind[last] as number;
-    return kind === CLOSE || kind === MUL || kind === SCAN || (kind === SET && out.a[last] === 0);
+    if (last < 0 || out.at(last) !== at) return false;
+    const kind = out.kind(last) as number;
+    return kind === CLOSE || kind === MUL || kind === SCAN || (kind === SET && out.a(last) === 0);
   }
 }
 
@@ -119,7 +119,7 @@ type LoopRule = (ops: OpTable, open: number, close: number, out: Writer) => bool
  */
 function rewriteLoops(ops: OpTable, rules: readonly LoopRule[], out: Writer): OpTable {
   for (let i = 0; i < ops.length; i++) {
-    const end = ops.kind[i] === OPEN && rules.length > 0 ? simpleLoopEnd(ops, i) : -1;
+    const end = ops.kind(i) === OPEN && rules.length > 0 ? simpleLoopEnd(ops, i) : -1;
     let rewritten = false;
     for (let r = 0; end >= 0 && !rewritten && r < rules.length; r++) rewritten = (rules[r] as LoopRule)(ops, i, end, out);
     if (!rewritten) out.write(ops, i);
@@ -131,7 +131,7 @@ function rewriteLoops(ops: OpTable, rules: readonly LoopRule[], out: Writer): Op
 /** The innermost loop starting at row i (an open) when its body holds only adds and moves: the row of its close, or -1. */
 function simpleLoopEnd(ops: OpTable, i: number): number {
   for (let j = i + 1; j < ops.length; j++) {
-    const kind = ops.kind[j];
+    const kind = ops.kind(j);
     if (kind === CLOSE) return j;
     if (kind !== ADD && kind !== MOVE) return -1;
   }
@@ -142,7 +142,7 @@ function simpleLoopEnd(ops: OpTable, i: number): number {
  * One row to write through a Writer, for an op a pass makes rather than copies (the table-level
  * fields, lines and terms, are never copied, so one scratch row serves every program).
  */
-const SCRATCH = new OpTable(1, { lineColumn: () => ({ line: 0, column: 0 }) }, { at: [], factor: [] });
+const SCRATCH = OpTable.fresh(1, { lineColumn: () => ({ line: 0, column: 0 }) });
 function made(kind: number, at: number, a: number, start: number, end: number): number {
   SCRATCH.length = 0;
   return SCRATCH.push(kind, at, a, start, end);
@@ -150,7 +150,7 @@ function made(kind: number, at: number, a: number, start: number, end: number): 
 
 /** A rewritten loop: one row for the whole loop, `[` to `]`, written through the Writer's steps. */
 function writeLoopAs(ops: OpTable, open: number, close: number, out: Writer, kind: number, a: number): number {
-  out.write(SCRATCH, made(kind, ops.at[open] as number, a, ops.start[open] as number, ops.end[close] as number));
+  out.write(SCRATCH, made(kind, ops.at(open) as number, a, ops.start(open) as number, ops.end(close) as number));
   return out.out.length - 1;
 }
 
@@ -160,7 +160,7 @@ function writeLoopAs(ops: OpTable, open: number, close: number, out: Writer, kin
  */
 export const clearLoops = (ops: OpTable): OpTable => rewriteLoops(ops, [clearLoop], new Writer(ops, ops.length, {}));
 function clearLoop(ops: OpTable, open: number, close: number, out: Writer): boolean {
-  if (close !== open + 2 || ops.kind[open + 1] !== ADD || (ops.a[open + 1] as number) % 2 !== 1) return false;
+  if (close !== open + 2 || ops.kind(open + 1) !== ADD || (ops.a(open + 1) as number) % 2 !== 1) return false;
   writeLoopAs(ops, open, close, out, SET, 0);
   return true;
 }
@@ -168,9 +168,9 @@ function clearLoop(ops: OpTable, open: number, close: number, out: Writer): bool
 /** `[>]`, `[<<]`, `[>>>>>>>>>]`: a loop that only moves becomes a scan for a zero cell, `step` cells at a time. */
 export const scanLoops = (ops: OpTable): OpTable => rewriteLoops(ops, [scanLoop], new Writer(ops, ops.length, {}));
 function scanLoop(ops: OpTable, open: number, close: number, out: Writer): boolean {
-  const body = open + 1, delta = ops.a[body] as number;
-  if (close !== open + 2 || ops.kind[body] !== MOVE || delta === 0) return false;
-  if (ops.lo[body] !== Math.min(0, delta) || ops.hi[body] !== Math.max(0, delta)) return false; // no `>><`
+  const body = open + 1, delta = ops.a(body) as number;
+  if (close !== open + 2 || ops.kind(body) !== MOVE || delta === 0) return false;
+  if (ops.lo(body) !== Math.min(0, delta) || ops.hi(body) !== Math.max(0, delta)) return false; // no `>><`
   writeLoopAs(ops, open, close, out, SCAN, delta);
   return true;
 }
@@ -194,32 +194,32 @@ function mulLoop(ops: OpTable, open: number, close: number, out: Writer): boolea
   cells.length = sums.length = 0;
   let position = 0, lo = 0, hi = 0;
   for (let j = open + 1; j < close; j++) {
-    if (ops.kind[j] === ADD) {
+    if (ops.kind(j) === ADD) {
       let k = 0;
       while (k < cells.length && (cells[k] as number) < position) k++;
-      if (cells[k] === position) sums[k] = ((sums[k] as number) + (ops.a[j] as number)) & 0xff;
+      if (cells[k] === position) sums[k] = ((sums[k] as number) + (ops.a(j) as number)) & 0xff;
       else {
         cells.splice(k, 0, position);
-        sums.splice(k, 0, ops.a[j] as number);
+        sums.splice(k, 0, ops.a(j) as number);
       }
     } else {
-      lo = Math.min(lo, position + (ops.lo[j] as number));
-      hi = Math.max(hi, position + (ops.hi[j] as number));
-      position += ops.a[j] as number;
+      lo = Math.min(lo, position + (ops.lo(j) as number));
+      hi = Math.max(hi, position + (ops.hi(j) as number));
+      position += ops.a(j) as number;
     }
   }
   const own = sums[cells.indexOf(0)] ?? 0;
   if (position !== 0 || own % 2 === 0) return false;
   const scale = (256 - inverse256(own)) & 0xff; // -1/d
-  const terms = ops.terms, first = terms.at.length;
+  const terms = ops.extras, first = terms.termAt.length;
   for (let k = 0; k < cells.length; k++) {
     const at = cells[k] as number, factor = ((sums[k] as number) * scale) & 0xff;
     if (at !== 0 && factor !== 0) {
-      terms.at.push(at);
-      terms.factor.push(factor);
+      terms.termAt.push(at);
+      terms.termFactor.push(factor);
     }
   }
-  const count = terms.at.length - first;
+  const count = terms.termAt.length - first;
   if (count === 0 && lo === 0 && hi === 0) {
     writeLoopAs(ops, open, close, out, SET, 0);
     return true;
@@ -228,10 +228,8 @@ function mulLoop(ops: OpTable, open: number, close: number, out: Writer): boolea
   const row = writeLoopAs(ops, open, close, out, MUL, 0);
   if (out.out.length > before) {
     const t = out.out;
-    t.lo[row] = lo;
-    t.hi[row] = hi;
-    t.termStart[row] = first;
-    t.termCount[row] = count;
+    t.setRange(row, lo, hi);
+    t.setTerms(row, first, count);
   }
   return true;
 }
@@ -253,13 +251,13 @@ export function balancedLoops(ops: OpTable): Uint8Array {
   const index: number[] = [], delta: number[] = [], ok: boolean[] = [];
   let top = -1;
   for (let i = 0; i < ops.length; i++) {
-    const kind = ops.kind[i];
+    const kind = ops.kind(i);
     if (kind === OPEN) {
       top++;
       index[top] = i;
       delta[top] = 0;
       ok[top] = true;
-    } else if (kind === MOVE && top >= 0) delta[top] = (delta[top] as number) + (ops.a[i] as number);
+    } else if (kind === MOVE && top >= 0) delta[top] = (delta[top] as number) + (ops.a(i) as number);
     else if (kind === SCAN && top >= 0) ok[top] = false;
     else if (kind === CLOSE && top >= 0) {
       const b = ok[top] === true && delta[top] === 0;
@@ -285,7 +283,6 @@ export function placeChecks(ops: OpTable): OpTable {
   const balanced = balancedLoops(ops);
   const out = ops.like(2 * ops.length + 1); // each op, and at most one slot before each
   const unused = new Uint8Array(2 * ops.length + 1); // 1: a slot whose stretch needed no check
-  let slots = 0; // how many slots are still unused
   const frames: { knownLo: number; knownHi: number; balanced: boolean }[] = [];
   let knownLo = 0, knownHi = 0; // cells relative to the pointer known to be on the tape
   // The stretch being built: its slot for a check, the range visited relative to its start, and where
@@ -298,7 +295,6 @@ export function placeChecks(ops: OpTable): OpTable {
   const begin = () => {
     slot = out.push(CHECK, 0, 0, 0, 0);
     unused[slot] = 1;
-    slots++;
     lo = hi = position = 0;
     first = last = -1;
     mulIndex.length = mulPosition.length = 0;
@@ -312,21 +308,18 @@ export function placeChecks(ops: OpTable): OpTable {
       const need = lo < knownLo || hi > knownHi;
       const coverLo = need ? Math.min(knownLo, lo) : knownLo, coverHi = need ? Math.max(knownHi, hi) : knownHi;
       if (need) {
-        const start = out.start[first] as number, stop = out.end[last] as number;
-        if (hoistInto >= 0 && out.kind[hoistInto] === OPEN) out.setCheck(hoistInto, lo, hi, start, stop);
+        const start = out.start(first) as number, stop = out.end(last) as number;
+        if (hoistInto >= 0 && out.kind(hoistInto) === OPEN) out.setCheck(hoistInto, lo, hi, start, stop);
         else {
-          out.lo[slot] = lo;
-          out.hi[slot] = hi;
-          out.start[slot] = start;
-          out.end[slot] = stop;
+          out.setRange(slot, lo, hi);
+          out.setSpan(slot, start, stop);
           unused[slot] = 0;
-          slots--;
         }
       }
       for (let k = 0; k < mulIndex.length; k++) {
         const mul = mulIndex[k] as number, at = mulPosition[k] as number;
-        if ((out.lo[mul] as number) + at >= coverLo && (out.hi[mul] as number) + at <= coverHi) continue;
-        out.setCheck(mul, out.lo[mul] as number, out.hi[mul] as number, out.start[mul] as number, out.end[mul] as number);
+        if ((out.lo(mul) as number) + at >= coverLo && (out.hi(mul) as number) + at <= coverHi) continue;
+        out.setCheck(mul, out.lo(mul) as number, out.hi(mul) as number, out.start(mul) as number, out.end(mul) as number);
       }
       knownLo = coverLo - position;
       knownHi = coverHi - position;
@@ -336,16 +329,16 @@ export function placeChecks(ops: OpTable): OpTable {
 
   begin();
   for (let i = 0; i < ops.length; i++) {
-    const kind = ops.kind[i];
+    const kind = ops.kind(i);
     switch (kind) {
       case ADD:
       case SET:
         extend(out.copy(ops, i));
         break;
       case MOVE:
-        lo = Math.min(lo, position + (ops.lo[i] as number));
-        hi = Math.max(hi, position + (ops.hi[i] as number));
-        position += ops.a[i] as number;
+        lo = Math.min(lo, position + (ops.lo(i) as number));
+        hi = Math.max(hi, position + (ops.hi(i) as number));
+        position += ops.a(i) as number;
         extend(out.copy(ops, i));
         break;
       case MUL:
@@ -390,10 +383,9 @@ export function placeChecks(ops: OpTable): OpTable {
     }
   }
   end();
-  // The slots that stayed unused are dropped.
-  const list = ops.like(out.length - slots);
-  for (let i = 0; i < out.length; i++) if (unused[i] === 0) list.copy(out, i);
-  return list;
+  // The slots that stayed unused are dropped, in place.
+  out.compact(unused);
+  return out;
 }
 
 /**
@@ -406,16 +398,16 @@ export function deferMoves(ops: OpTable, out = new Writer(ops, ops.length, {})):
   const atOpen: number[] = [];
   let pending = 0;
   for (let i = 0; i < ops.length; i++) {
-    const kind = ops.kind[i];
+    const kind = ops.kind(i);
     if (kind === MOVE) {
-      pending += ops.a[i] as number;
+      pending += ops.a(i) as number;
       continue;
     }
     if (kind === OPEN) atOpen.push(pending);
     if (kind === CLOSE) {
       const entry = atOpen.pop() ?? 0;
       if (pending !== entry) {
-        out.write(SCRATCH, made(MOVE, 0, pending - entry, ops.start[i] as number, ops.end[i] as number));
+        out.write(SCRATCH, made(MOVE, 0, pending - entry, ops.start(i) as number, ops.end(i) as number));
         pending = entry;
       }
     }

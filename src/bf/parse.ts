@@ -20,7 +20,7 @@ function isCommand(c: number): boolean {
 /** Parse a program. Throws JitError E_SYNTAX (with line and column) on an unmatched bracket. */
 export function parse(source: string): OpTable {
   const lines = new Lines(source);
-  const ops = new OpTable(source.length >> 2, lines, { at: [], factor: [] });
+  const ops = OpTable.fresh(source.length >> 1, lines); // room enough to rarely grow; untouched pages cost nothing
   const open: number[] = []; // the offsets of the brackets not closed yet
   const n = source.length;
   let i = 0;
@@ -65,8 +65,7 @@ export function parse(source: string): OpTable {
         end = i + 1;
       }
       const row = ops.push(MOVE, 0, delta, start, end);
-      ops.lo[row] = lo;
-      ops.hi[row] = hi;
+      ops.setRange(row, lo, hi);
       continue;
     }
     i++;

@@ -1,17 +1,19 @@
 /**
- * The IR as the compiler holds it: a table with one typed array per field and one row per op, rather
- * than an object per op. A 4 MB program is 1.6 million ops; as objects, allocating them and collecting
- * them took longer than everything the passes do with them. `toOps()` turns a table into the `Op`
- * objects of ir.ts, which is how the book and the tests read the IR; the fields mean the same.
+ * The IR as the compiler holds it: a table of rows, one per op, each row eight 32-bit fields side by
+ * side in one Int32Array, rather than an object per op. A 4 MB program is 1.6 million ops; as objects,
+ * allocating and collecting them took longer than everything the passes do with them. `toOps()` turns
+ * a table into the `Op` objects of ir.ts, which is how the book and the tests read the IR; the fields
+ * mean the same.
  *
  * Row fields, by kind (ir.ts describes each kind):
  *   every op   kind, at, start..end (its span; a check's is the source it guards)
  *   add        a = delta            set   a = value          scan  a = step
  *   move       a = delta, lo..hi = visits
- *   mul        lo..hi = visits, terms[termStart .. termStart + termCount), and a check when CHECKED
- *   open       an entry check when CHECKED        close  ONCE: no test
+ *   mul        lo..hi = visits; terms and, when CHECKED, its check, in its extra entry
+ *   open       CHECKED: an entry check, in its extra entry        close  ONCE: no test
  *   check      lo..hi = range
- * A check of its own (open, mul) is checkLo..checkHi with the span checkStart..checkEnd.
+ * The few ops with a check of their own or multiply terms keep them in a side store shared by every
+ * table of one program (`Extras`), so a row stays eight fields.
  */
 import { type Check, type LineTable, type Op, type Range, Span, type Term } from "./ir.ts";
 
@@ -21,134 +23,172 @@ export const CHECKED = 1, ONCE = 2;
 
 const KIND_NAMES = ["add", "set", "move", "out", "in", "open", "close", "scan", "mul", "check"] as const;
 
-/** Multiply terms, shared by every table made from one parse (rows point into it). */
-export interface Terms {
-  readonly at: number[];
-  readonly factor: number[];
+// The fields of a row.
+const KIND = 0, EXTRA = 1, AT = 2, A = 3, LO = 4, HI = 5, START = 6, END = 7, STRIDE = 8;
+// The fields of an extra entry.
+const CHECK_LO = 0, CHECK_HI = 1, CHECK_START = 2, CHECK_END = 3, TERM_START = 4, TERM_COUNT = 5, EXTRA_STRIDE = 6;
+
+/** What rows point into: checks of their own and multiply terms (entry 0 is "none"). */
+export interface Extras {
+  readonly fields: number[];
+  readonly termAt: number[];
+  readonly termFactor: number[];
 }
 
 export class OpTable {
   length = 0;
-  kind: Uint8Array;
-  flags: Uint8Array;
-  at: Int32Array;
-  a: Int32Array;
-  lo: Int32Array;
-  hi: Int32Array;
-  start: Int32Array;
-  end: Int32Array;
-  checkLo: Int32Array;
-  checkHi: Int32Array;
-  checkStart: Int32Array;
-  checkEnd: Int32Array;
-  termStart: Int32Array;
-  termCount: Int32Array;
+  data: Int32Array;
 
-  constructor(capacity: number, readonly lines: LineTable, readonly terms: Terms) {
-    const n = Math.max(capacity, 16);
-    this.kind = new Uint8Array(n);
-    this.flags = new Uint8Array(n);
-    this.at = new Int32Array(n);
-    this.a = new Int32Array(n);
-    this.lo = new Int32Array(n);
-    this.hi = new Int32Array(n);
-    this.start = new Int32Array(n);
-    this.end = new Int32Array(n);
-    this.checkLo = new Int32Array(n);
-    this.checkHi = new Int32Array(n);
-    this.checkStart = new Int32Array(n);
-    this.checkEnd = new Int32Array(n);
-    this.termStart = new Int32Array(n);
-    this.termCount = new Int32Array(n);
+  constructor(capacity: number, readonly lines: LineTable, readonly extras: Extras) {
+    this.data = new Int32Array(Math.max(capacity, 16) * STRIDE);
+  }
+
+  /** A table for a new program's parse. */
+  static fresh(capacity: number, lines: LineTable): OpTable {
+    return new OpTable(capacity, lines, { fields: [0, 0, 0, 0, 0, 0], termAt: [], termFactor: [] });
   }
 
   /** An empty table for the same program, with room for `capacity` rows. */
   like(capacity: number): OpTable {
-    return new OpTable(capacity, this.lines, this.terms);
+    return new OpTable(capacity, this.lines, this.extras);
+  }
+
+  kind(i: number): number {
+    return (this.data[i * STRIDE + KIND] as number) & 15;
+  }
+  flags(i: number): number {
+    return (this.data[i * STRIDE + KIND] as number) >> 4;
+  }
+  at(i: number): number {
+    return this.data[i * STRIDE + AT] as number;
+  }
+  a(i: number): number {
+    return this.data[i * STRIDE + A] as number;
+  }
+  lo(i: number): number {
+    return this.data[i * STRIDE + LO] as number;
+  }
+  hi(i: number): number {
+    return this.data[i * STRIDE + HI] as number;
+  }
+  start(i: number): number {
+    return this.data[i * STRIDE + START] as number;
+  }
+  end(i: number): number {
+    return this.data[i * STRIDE + END] as number;
+  }
+
+  setKind(i: number, kind: number): void {
+    const d = this.data, p = i * STRIDE + KIND;
+    d[p] = ((d[p] as number) & ~15) | kind;
+  }
+  addFlags(i: number, flags: number): void {
+    this.data[i * STRIDE + KIND] = (this.data[i * STRIDE + KIND] as number) | (flags << 4);
+  }
+  setAt(i: number, at: number): void {
+    this.data[i * STRIDE + AT] = at;
+  }
+  setA(i: number, a: number): void {
+    this.data[i * STRIDE + A] = a;
+  }
+  setRange(i: number, lo: number, hi: number): void {
+    this.data[i * STRIDE + LO] = lo;
+    this.data[i * STRIDE + HI] = hi;
+  }
+  setSpan(i: number, start: number, end: number): void {
+    this.data[i * STRIDE + START] = start;
+    this.data[i * STRIDE + END] = end;
   }
 
   /** A new row; its other fields are 0. */
   push(kind: number, at: number, a: number, start: number, end: number): number {
     const i = this.length;
-    if (i === this.kind.length) this.grow();
+    if ((i + 1) * STRIDE > this.data.length) this.grow();
     this.length = i + 1;
-    this.kind[i] = kind;
-    this.flags[i] = 0;
-    this.at[i] = at;
-    this.a[i] = a;
-    this.lo[i] = 0;
-    this.hi[i] = 0;
-    this.start[i] = start;
-    this.end[i] = end;
+    const d = this.data, p = i * STRIDE;
+    d[p + KIND] = kind;
+    d[p + EXTRA] = 0;
+    d[p + AT] = at;
+    d[p + A] = a;
+    d[p + LO] = 0;
+    d[p + HI] = 0;
+    d[p + START] = start;
+    d[p + END] = end;
     return i;
   }
 
   /** Row `i` of `from`, appended. */
   copy(from: OpTable, i: number): number {
     const k = this.length;
-    if (k === this.kind.length) this.grow();
+    if ((k + 1) * STRIDE > this.data.length) this.grow();
     this.length = k + 1;
-    this.setRow(k, from, i);
+    const d = this.data, s = from.data, p = k * STRIDE, q = i * STRIDE;
+    for (let f = 0; f < STRIDE; f++) d[p + f] = s[q + f] as number;
     return k;
   }
 
-  /** Row `k` becomes a copy of row `i` of `from`. */
-  setRow(k: number, from: OpTable, i: number): void {
-    this.kind[k] = from.kind[i] as number;
-    this.flags[k] = from.flags[i] as number;
-    this.at[k] = from.at[i] as number;
-    this.a[k] = from.a[i] as number;
-    this.lo[k] = from.lo[i] as number;
-    this.hi[k] = from.hi[i] as number;
-    this.start[k] = from.start[i] as number;
-    this.end[k] = from.end[i] as number;
-    this.checkLo[k] = from.checkLo[i] as number;
-    this.checkHi[k] = from.checkHi[i] as number;
-    this.checkStart[k] = from.checkStart[i] as number;
-    this.checkEnd[k] = from.checkEnd[i] as number;
-    this.termStart[k] = from.termStart[i] as number;
-    this.termCount[k] = from.termCount[i] as number;
+  /** Drop the rows for which `drop` is 1, keeping the others in order (in place). */
+  compact(drop: Uint8Array): void {
+    const d = this.data;
+    let k = 0;
+    for (let i = 0; i < this.length; i++) {
+      if (drop[i] === 1) continue;
+      if (k !== i) for (let f = 0; f < STRIDE; f++) d[k * STRIDE + f] = d[i * STRIDE + f] as number;
+      k++;
+    }
+    this.length = k;
+  }
+
+  // Checks of their own and multiply terms, in the row's extra entry (a new entry on every change, so
+  // that a row copied into another table is not changed with it).
+  private extra(i: number, field: number): number {
+    const e = this.data[i * STRIDE + EXTRA] as number;
+    return this.extras.fields[e * EXTRA_STRIDE + field] as number;
+  }
+  private setExtra(i: number, values: readonly number[]): void {
+    const fields = this.extras.fields;
+    const e = fields.length / EXTRA_STRIDE;
+    for (const v of values) fields.push(v);
+    this.data[i * STRIDE + EXTRA] = e;
+  }
+  checkLo(i: number): number {
+    return this.extra(i, CHECK_LO);
+  }
+  checkHi(i: number): number {
+    return this.extra(i, CHECK_HI);
+  }
+  checkStart(i: number): number {
+    return this.extra(i, CHECK_START);
+  }
+  checkEnd(i: number): number {
+    return this.extra(i, CHECK_END);
+  }
+  termStart(i: number): number {
+    return this.extra(i, TERM_START);
+  }
+  termCount(i: number): number {
+    return this.extra(i, TERM_COUNT);
   }
 
   /** Give row `i` a check of its own (an open's entry check, a mul's). */
   setCheck(i: number, lo: number, hi: number, start: number, end: number): void {
-    this.flags[i] = (this.flags[i] as number) | CHECKED;
-    this.checkLo[i] = lo;
-    this.checkHi[i] = hi;
-    this.checkStart[i] = start;
-    this.checkEnd[i] = end;
+    this.setExtra(i, [lo, hi, start, end, this.termStart(i), this.termCount(i)]);
+    this.addFlags(i, CHECKED);
+  }
+
+  /** Give row `i` (a mul) its terms: termAt/termFactor[first .. first + count). */
+  setTerms(i: number, first: number, count: number): void {
+    this.setExtra(i, [this.checkLo(i), this.checkHi(i), this.checkStart(i), this.checkEnd(i), first, count]);
   }
 
   span(i: number): Span {
-    return new Span(this.lines, this.start[i] as number, this.end[i] as number);
+    return new Span(this.lines, this.start(i), this.end(i));
   }
 
   private grow(): void {
-    const n = this.kind.length * 2;
-    const u8 = (a: Uint8Array) => {
-      const b = new Uint8Array(n);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.kind = u8(this.kind);
-    this.flags = u8(this.flags);
-    this.at = i32(this.at);
-    this.a = i32(this.a);
-    this.lo = i32(this.lo);
-    this.hi = i32(this.hi);
-    this.start = i32(this.start);
-    this.end = i32(this.end);
-    this.checkLo = i32(this.checkLo);
-    this.checkHi = i32(this.checkHi);
-    this.checkStart = i32(this.checkStart);
-    this.checkEnd = i32(this.checkEnd);
-    this.termStart = i32(this.termStart);
-    this.termCount = i32(this.termCount);
+    const bigger = new Int32Array(this.data.length * 2);
+    bigger.set(this.data);
+    this.data = bigger;
   }
 }
 
@@ -161,14 +201,11 @@ export function toOps(t: OpTable): Op[] {
 
 /** Row `i` as an `Op` object. */
 export function toOp(t: OpTable, i: number): Op {
-  const at = t.at[i] as number, a = t.a[i] as number, span = t.span(i);
-  const range = (): Range => ({ lo: t.lo[i] as number, hi: t.hi[i] as number });
-  const check = (): Check => ({
-    range: { lo: t.checkLo[i] as number, hi: t.checkHi[i] as number },
-    replay: new Span(t.lines, t.checkStart[i] as number, t.checkEnd[i] as number),
-  });
-  const checked = ((t.flags[i] as number) & CHECKED) !== 0;
-  const kind = KIND_NAMES[t.kind[i] as number];
+  const at = t.at(i), a = t.a(i), span = t.span(i);
+  const range = (): Range => ({ lo: t.lo(i), hi: t.hi(i) });
+  const check = (): Check => ({ range: { lo: t.checkLo(i), hi: t.checkHi(i) }, replay: new Span(t.lines, t.checkStart(i), t.checkEnd(i)) });
+  const checked = (t.flags(i) & CHECKED) !== 0;
+  const kind = KIND_NAMES[t.kind(i)];
   switch (kind) {
     case "add":
       return { kind, at, delta: a, span };
@@ -182,18 +219,18 @@ export function toOp(t: OpTable, i: number): Op {
     case "open":
       return checked ? { kind, at, span, entryCheck: check() } : { kind, at, span };
     case "close":
-      return ((t.flags[i] as number) & ONCE) !== 0 ? { kind, at, span, once: true } : { kind, at, span };
+      return (t.flags(i) & ONCE) !== 0 ? { kind, at, span, once: true } : { kind, at, span };
     case "scan":
       return { kind, at, step: a, span };
     case "mul": {
       const terms: Term[] = [];
-      const first = t.termStart[i] as number;
-      for (let k = first; k < first + (t.termCount[i] as number); k++) terms.push({ at: t.terms.at[k] as number, factor: t.terms.factor[k] as number });
+      const first = t.termStart(i);
+      for (let k = first; k < first + t.termCount(i); k++) terms.push({ at: t.extras.termAt[k] as number, factor: t.extras.termFactor[k] as number });
       return checked ? { kind, at, terms, visits: range(), span, check: check() } : { kind, at, terms, visits: range(), span };
     }
     case "check":
       return { kind, at, range: range(), replay: span };
     default:
-      throw new Error(`no op kind ${String(t.kind[i])}`);
+      throw new Error(`no op kind ${String(t.kind(i))}`);
   }
 }
