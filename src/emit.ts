@@ -120,6 +120,18 @@ export function sfield(value: number, bits: number, what: string, role?: string)
   return bits === 32 ? value >>> 0 : value & ((1 << bits) - 1);
 }
 
+/**
+ * A 32-bit value (signed or its unsigned pattern) at out[p], lowest byte first, as both architectures
+ * store it (x86 immediates and displacements, every A64 instruction word); returns the position after it.
+ */
+function putLe32(out: Uint8Array, p: number, value: number): number {
+  out[p] = value & 0xff;
+  out[p + 1] = (value >> 8) & 0xff;
+  out[p + 2] = (value >> 16) & 0xff;
+  out[p + 3] = (value >> 24) & 0xff;
+  return p + 4;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The buffer shared by both back ends: instructions, labels and branches that are resolved at finish().
 
@@ -251,11 +263,7 @@ abstract class CodeBuffer {
   /** Append one 32-bit little-endian instruction word (every A64 instruction). */
   protected insnWord(w: number, text: string | false): void {
     const at = this.reserve(4);
-    const s = this.stream;
-    s[at] = w & 0xff;
-    s[at + 1] = (w >>> 8) & 0xff;
-    s[at + 2] = (w >>> 16) & 0xff;
-    s[at + 3] = w >>> 24;
+    putLe32(this.stream, at, w);
     if (text !== false) this.line("insn", 4, text, this.takeComment(), at);
   }
 
@@ -483,15 +491,6 @@ function rexFor(w: boolean, reg: X64Gp | number, rm: X64Gp): number {
   const regId = typeof reg === "number" ? reg : reg.id;
   const value = 0x40 | (w ? 8 : 0) | (regId >= 8 ? 4 : 0) | (rm.id >= 8 ? 1 : 0);
   return value !== 0x40 || needsRexForByte(reg) || needsRexForByte(rm) ? value : 0;
-}
-
-/** A 32-bit value (signed or its unsigned pattern) at out[p], little-endian; returns the position after it. */
-function putLe32(out: Uint8Array, p: number, value: number): number {
-  out[p] = value & 0xff;
-  out[p + 1] = (value >> 8) & 0xff;
-  out[p + 2] = (value >> 16) & 0xff;
-  out[p + 3] = (value >> 24) & 0xff;
-  return p + 4;
 }
 
 /** ModRM with mod = 11 (register direct): 11 reg rm. */
@@ -802,11 +801,7 @@ export class X64Assembler extends CodeBuffer {
       out[p++] = 0x0f;
       out[p++] = 0x80 + cc;
     }
-    const v = sfield(rel, 32, "rel32") | 0;
-    out[p] = v & 0xff;
-    out[p + 1] = (v >> 8) & 0xff;
-    out[p + 2] = (v >> 16) & 0xff;
-    out[p + 3] = (v >> 24) & 0xff;
+    putLe32(out, p, sfield(rel, 32, "rel32"));
   }
 
   protected branchText(form: number, label: string): string {
@@ -1214,11 +1209,17 @@ export class A64Assembler extends CodeBuffer {
 
   protected encodeBranch(form: number, displacement: number, long: boolean, out: Uint8Array, at: number): void {
     const kind = form & 3;
-    if (kind === A64_B) return putWord(out, at, bWord(displacement));
+    if (kind === A64_B) {
+      putLe32(out, at, bWord(displacement));
+      return;
+    }
     const opposite = form ^ 4; // the inverted condition (B.cond) or CBZ <-> CBNZ: the same bit
-    if (!long) return putWord(out, at, conditionalWord(form, displacement));
-    putWord(out, at, conditionalWord(opposite, 8));
-    putWord(out, at + 4, bWord(displacement - 4));
+    if (!long) {
+      putLe32(out, at, conditionalWord(form, displacement));
+      return;
+    }
+    putLe32(out, at, conditionalWord(opposite, 8));
+    putLe32(out, at + 4, bWord(displacement - 4));
   }
 
   protected branchText(form: number, label: string, long: boolean): string {
@@ -1361,13 +1362,6 @@ function conditionalWord(form: number, displacement: number): number {
   if ((form & 3) === A64_BCOND) return (0b01010100 << 24) | (sfield(wordOffset(displacement), 19, "b.cond offset") << 5) | ((form >> 2) & 15);
   const imm19 = sfield(wordOffset(displacement), 19, "cbz offset");
   return (((form >> 8) & 1) << 31) | (0b011010 << 25) | (((form >> 2) & 1) << 24) | (imm19 << 5) | ((form >> 3) & 31);
-}
-
-function putWord(out: Uint8Array, at: number, w: number): void {
-  out[at] = w & 0xff;
-  out[at + 1] = (w >>> 8) & 0xff;
-  out[at + 2] = (w >>> 16) & 0xff;
-  out[at + 3] = w >>> 24;
 }
 
 /** A64 branch offsets count instructions (4 bytes each). */

@@ -53,11 +53,6 @@ class Writer {
     if (this.steps.onceLoops === true && kind === CLOSE && this.#zeroedBefore(k, at)) this.out.addFlags(k, ONCE);
   }
 
-  /** Write a new row. */
-  push(kind: number, at: number, a: number, start: number, end: number): number {
-    return this.out.push(kind, at, a, start, end);
-  }
-
   writeAll(from: OpTable): OpTable {
     for (let i = 0; i < from.length; i++) this.write(from, i);
     return this.out;
