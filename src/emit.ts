@@ -222,6 +222,24 @@ abstract class CodeBuffer {
 
   constructor(readonly withListing = true) {}
 
+  /**
+   * Room for about this much code up front, for a code generator that can tell: growing by doubling
+   * copies everything written so far into fresh memory, and fresh pages are what big code costs most.
+   * Room never used costs no memory (its pages are never touched).
+   */
+  sizeHint(bytes: number, branches: number, labels: number): void {
+    if (bytes > this.stream.length) {
+      const bigger = new Uint8Array(bytes);
+      bigger.set(this.stream.subarray(0, this.streamSize));
+      this.stream = bigger;
+    }
+    this.branchAt = grown(this.branchAt, branches);
+    this.branchLabel = grown(this.branchLabel, branches);
+    this.branchForm = grown(this.branchForm, branches);
+    this.labelAt = grown(this.labelAt, labels);
+    this.labelBranches = grown(this.labelBranches, labels);
+  }
+
   /** A label to branch to; place it with bind(). */
   newLabel(): Label {
     const id = this.labelCount++;
@@ -333,19 +351,24 @@ abstract class CodeBuffer {
     if (this.finished) throw new JitError("E_INTERNAL", "finish() called twice: the buffer already belongs to its Code");
     const n = this.branchCount;
     const { branchAt, branchLabel, branchForm, labelAt, labelBranches, stream, streamSize } = this;
-    for (let i = 0; i < n; i++) {
-      const id = branchLabel[i] as number;
-      if (!((labelAt[id] ?? -1) >= 0)) throw new JitError("E_INTERNAL", `branch to ${labelName(id as Label)}, which is never bound`);
-    }
-    this.finished = true; // only now: after an error above, binding the label and finishing again works
     const long = new Uint8Array(n);
     const sizes = new Uint8Array(n); // each branch's current size in bytes
-    for (let i = 0; i < n; i++) sizes[i] = this.branchSize(branchForm[i] as number, false);
-    const before = new Int32Array(n + 1); // bytes of the branches ahead of branch i (before[n]: all of them)
-    const target = (i: number): number => {
+    // Each branch's target as (offset without branches, branches ahead of it), looked up once.
+    const targetAt = new Int32Array(n), targetBranches = new Int32Array(n);
+    const short = new Int32Array(n); // the branches still short, the only ones a pass looks at
+    for (let i = 0; i < n; i++) {
       const id = branchLabel[i] as number;
-      return (labelAt[id] as number) + (before[labelBranches[id] as number] as number);
-    };
+      const at = labelAt[id] ?? -1;
+      if (!(at >= 0)) throw new JitError("E_INTERNAL", `branch to ${labelName(id as Label)}, which is never bound`);
+      targetAt[i] = at;
+      targetBranches[i] = labelBranches[id] as number;
+      sizes[i] = this.branchSize(branchForm[i] as number, false);
+      short[i] = i;
+    }
+    this.finished = true; // only now: after an error above, binding the label and finishing again works
+    const before = new Int32Array(n + 1); // bytes of the branches ahead of branch i (before[n]: all of them)
+    const target = (i: number): number => (targetAt[i] as number) + (before[targetBranches[i] as number] as number);
+    let shortCount = n;
     for (;;) {
       let sum = 0;
       for (let i = 0; i < n; i++) {
@@ -353,17 +376,18 @@ abstract class CodeBuffer {
         sum += sizes[i] as number;
       }
       before[n] = sum;
-      let grew = false;
-      for (let i = 0; i < n; i++) {
-        if (long[i] === 1) continue;
+      let kept = 0;
+      for (let k = 0; k < shortCount; k++) {
+        const i = short[k] as number;
         const form = branchForm[i] as number;
-        if (!this.branchFits(form, target(i) - (branchAt[i] as number) - (before[i] as number))) {
+        if (this.branchFits(form, target(i) - (branchAt[i] as number) - (before[i] as number))) short[kept++] = i;
+        else {
           long[i] = 1;
           sizes[i] = this.branchSize(form, true);
-          grew = true;
         }
       }
-      if (!grew) break;
+      if (kept === shortCount) break;
+      shortCount = kept;
     }
     // Open the gaps for the branches in place: the stream moves up, stretch by stretch from the end
     // (copyWithin, no allocation), and each branch is written into its gap.
@@ -377,9 +401,8 @@ abstract class CodeBuffer {
       const shift = before[i + 1] as number;
       if (shift !== 0 && to > from) bytes.copyWithin(from + shift, from, to);
       to = from;
-    }
-    for (let i = 0; i < n; i++) {
-      const start = (branchAt[i] as number) + (before[i] as number);
+      // Its gap is free now: what was there has moved up, and what comes below ends where it starts.
+      const start = from + (before[i] as number);
       this.encodeBranch(branchForm[i] as number, target(i) - start, long[i] === 1, bytes, start);
     }
     // A buffer grown by doubling can be twice the code: keep a copy of just the code then.

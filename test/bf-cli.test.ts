@@ -84,9 +84,9 @@ describe("babyjit --bf and pipes", () => {
     expect(r.stdout).toBe("Hello World!\n");
     expect(r.exitCode).toBe(0);
     if (linux) {
-      expect(r.stderr).toMatch(/trace: mmap\(32768 bytes, PROT_READ\|PROT_WRITE\) = 0x[0-9a-f]+ for the tape \(30000 cells\); \/proc\/self\/maps: rw-p\n/);
+      expect(r.stderr).toMatch(/trace: mmap\(36864 bytes, PROT_READ\|PROT_WRITE\) = 0x[0-9a-f]+ for the tape \(30000 cells, and 1 zero cell beyond each end for scans to stop on\); \/proc\/self\/maps: rw-p\n/);
       expect(r.stderr).toMatch(/trace: mprotect\(0x[0-9a-f]+, 4096, PROT_READ\|PROT_EXEC\); \/proc\/self\/maps: r-xp\ntrace: flush: 13 bytes of output\n/);
-      expect(r.stderr).toMatch(/trace: munmap\(0x[0-9a-f]+, 32768\); \/proc\/self\/maps: unmapped\n/);
+      expect(r.stderr).toMatch(/trace: munmap\(0x[0-9a-f]+, 36864\); \/proc\/self\/maps: unmapped\n/);
     }
   });
   test("--dump and --listing for every target, from any host", () => {

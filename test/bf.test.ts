@@ -17,7 +17,8 @@ import {
 import { hostOs } from "../src/jit.ts";
 import { readMaps } from "../src/maps.ts";
 import type { OsMemory } from "../src/os.ts";
-import { differential, runJit, win64OnSysv } from "./fixtures/bf-diff.ts";
+import { type Outcome, differential, runJit, runReference, win64OnSysv } from "./fixtures/bf-diff.ts";
+import { scanEdgeCases } from "./support/bfgen.ts";
 import { interpret } from "./support/bfref.ts";
 import { listingSource, llvmAssemble } from "./support/llvm.ts";
 import { wxCheckingOs } from "./support/wx.ts";
@@ -188,6 +189,17 @@ describe("the tape's edges", () => {
     expect([error.code, error.message, error.cell]).toEqual(["E_TAPE", message, cell]);
   });
   test("a multiply loop that does not run does not leave the tape", () => expect(run("[-<+>].", "", { tape: 1 })).toBe("\x00"));
+  test.each([
+    ["no scan", "+[>+<-]", 0],
+    ["the longest step of its scans", "+[>]+[<<<]+[>>]", 3],
+    ["a step of 4096 cells", `+[${">".repeat(4096)}]`, 4096],
+    ["a longer step checks every step instead", `+[${"<".repeat(4097)}]+[>]`, 1],
+  ] as const)("zero cells beyond the tape for scans to stop on: %s", (_name, source, margin) => {
+    expect(assembleBrainfuck(source).margin).toBe(margin);
+  });
+  test("scans off either end, steps 1 to 4097 (the stop cells' limit and one more), agree with the reference", () => {
+    for (const c of scanEdgeCases()) expect([c.source.length, c.tape, runJit(c)]).toEqual([c.source.length, c.tape, runReference(c) as Outcome]);
+  });
   test("output written before the error is kept", () => {
     using program = compileBrainfuck("+.+.<", { tape: 3 });
     const out: number[] = [];

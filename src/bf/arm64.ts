@@ -126,16 +126,17 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
     check(at, range, fail) {
       inRange(at + range.lo, at + range.hi, fail, range.lo < 0, range.hi > 0);
     },
-    scan(at, step, fail) {
+    scan(at, step, fail, stopCells) {
       const loop = asm.newLabel();
       const done = asm.newLabel();
       load(w3, at);
       asm.cbz(w3, done);
       asm.bind(loop);
       addConst(x2, x2, step);
-      inRange(at, at, fail, step < 0, step > 0);
+      if (!stopCells) inRange(at, at, fail, step < 0, step > 0);
       load(w3, at);
       asm.cbz(w3, loop, true);
+      if (stopCells) inRange(at, at, fail, step < 0, step > 0); // a 0 of the tape, or a stop cell beyond it
       asm.bind(done);
     },
     mul(at, terms: readonly Term[], check) {

@@ -53,7 +53,12 @@ export interface BfBackend {
   jump(target: Label): void;
   /** Branch to `fail` unless cells at+lo .. at+hi are on the tape. */
   check(at: number, range: Range, fail: Label): void;
-  scan(at: number, step: number, fail: Label): void;
+  /**
+   * Step until cell[at] is 0, then branch to `fail` if it is not on the tape. With `stopCells`, the tape
+   * has at least |step| zero cells beyond each end (BfCode.margin): a scan that runs off stops on one by
+   * itself, and only the cell it stopped at is checked. Without, every step is checked before its read.
+   */
+  scan(at: number, step: number, fail: Label, stopCells: boolean): void;
   /**
    * The multiply loop. With `check`, its cells are checked first and `fail` taken when they are not all
    * on the tape; the code there (cold) tests the loop cell and comes back past the loop when it is 0.
@@ -77,25 +82,67 @@ export type Site =
 
 export interface BfCode {
   readonly code: Code;
-  /** By site number (what the code returns). Offsets are from the start of the code. */
+  /** Every site, by number (what the code returns), made when first read. Offsets are from the start of the code. */
   readonly sites: readonly Site[];
+  /** Site `id` alone, or undefined for a number that is no site: what the runtime asks at each exit. */
+  site(id: number): Site | undefined;
   /** Where a fresh run starts. */
   readonly start: number;
+  /**
+   * Stop cells: how many zero cells the runtime must map beyond each end of the tape (0: none). The code
+   * only ever reads them, in scans (see BfBackend.scan), so they stay 0.
+   */
+  readonly margin: number;
 }
 
-type PendingSite =
-  | { readonly kind: "done" }
-  | { readonly kind: "flush"; readonly retry: Label; readonly stub: Label }
-  | { readonly kind: "input"; readonly retry: Label; readonly stub: Label; readonly eof: Label; readonly after: Label; readonly at: number }
-  | {
-      readonly kind: "tape";
-      readonly stub: Label;
-      readonly replay: Span;
-      readonly at: number;
-      readonly rewind: number;
-      /** A multiply loop's check: it only fails when the loop cell is not 0; otherwise continue at `skip`. */
-      readonly unlessZero?: { readonly at: number; readonly skip: Label };
-    };
+/**
+ * A scan whose step is at most this many cells relies on stop cells; a longer step checks every step,
+ * so that a program cannot make the runtime map more than a page of stop cells on either side.
+ */
+export const STOP_CELLS_LIMIT = 4096;
+
+// The exits, as rows of numbers (a big program has hundreds of thousands): a Site object is made only
+// when the runtime or a reader asks for one.
+const DONE = 0, FLUSH = 1, INPUT = 2, TAPE = 3;
+/** A multiply loop's check: it only fails when the loop cell is not 0; otherwise it continues at `skip`. */
+const TAPE_UNLESS_ZERO = 4;
+const SITE_KIND = 0, SITE_STUB = 1, SITE_AT = 2;
+/** flush, input: where to resume. A multiply's check: `skip`, the label past the loop. */
+const SITE_RETRY = 3;
+/** input: where to resume at end of input, and where the eof code comes back to. */
+const SITE_EOF = 4, SITE_AFTER = 5;
+/** tape: the source to replay, and how far the pointer moved before the check (a scan's step). */
+const SITE_REPLAY_START = 4, SITE_REPLAY_END = 5, SITE_REWIND = 6;
+const SITE_STRIDE = 7;
+
+class SiteTable {
+  rows: Int32Array;
+  length = 1; // site 0: the program has ended
+  /** Room for `capacity` sites: at most one an op, in the programs seen (unused room costs nothing). */
+  constructor(capacity: number) {
+    this.rows = new Int32Array(SITE_STRIDE * (capacity + 1));
+  }
+  add(kind: number, stub: Label, at: number, retry: number, b: number, c: number, rewind: number): number {
+    const id = this.length++;
+    if (this.length * SITE_STRIDE > this.rows.length) {
+      const bigger = new Int32Array(this.rows.length * 2 + SITE_STRIDE);
+      bigger.set(this.rows);
+      this.rows = bigger;
+    }
+    const r = this.rows, p = id * SITE_STRIDE;
+    r[p + SITE_KIND] = kind;
+    r[p + SITE_STUB] = stub;
+    r[p + SITE_AT] = at;
+    r[p + SITE_RETRY] = retry;
+    r[p + 4] = b;
+    r[p + 5] = c;
+    r[p + SITE_REWIND] = rewind;
+    return id;
+  }
+  get(id: number, field: number): number {
+    return this.rows[id * SITE_STRIDE + field] as number;
+  }
+}
 
 /**
  * Generate code for optimized IR. `source` is only used for the listing's notes (the Brainfuck each
@@ -109,21 +156,23 @@ export function generate(
   source?: string,
 ): BfCode {
   const asm = newAssembler(target.arch, source !== undefined); // without a listing when nobody reads it
+  // Per op, big programs take about 13 bytes (branches aside), 1.2 branches and 1.5 labels.
+  asm.sizeHint(16 * ops.length, 2 * ops.length, 2 * ops.length);
   const be = makeBackend(asm, target, options);
-  const sites: PendingSite[] = [{ kind: "done" }];
+  const sites = new SiteTable(ops.length);
   const loops: { body: Label | undefined; end: Label }[] = [];
   const untested = untestedLoops(ops);
-  const tapeSite = (replay: Span, at: number, rewind = 0, unlessZero?: { at: number; skip: Label }): Label => {
+  let margin = 0;
+  /** A failed bounds check's exit: its stub's label. `skip`: a multiply's check (TAPE_UNLESS_ZERO). */
+  const tapeSite = (start: number, end: number, at: number, rewind = 0, skip?: Label): Label => {
     const stub = asm.newLabel();
-    sites.push(unlessZero === undefined ? { kind: "tape", stub, replay, at, rewind } : { kind: "tape", stub, replay, at, rewind, unlessZero });
+    sites.add(skip === undefined ? TAPE : TAPE_UNLESS_ZERO, stub, at, skip ?? 0, start, end, rewind);
     return stub;
   };
 
   be.entry();
   const start = asm.newLabel();
   asm.bind(start);
-  const span = (i: number) => new Span(ops.lines, ops.start(i) as number, ops.end(i) as number);
-  const checkSpan = (i: number) => new Span(ops.lines, ops.checkStart(i) as number, ops.checkEnd(i) as number);
   const checkRange = (i: number): Range => ({ lo: ops.checkLo(i), hi: ops.checkHi(i) });
   for (let i = 0; i < ops.length; i++) {
     if (source !== undefined) asm.note(describe(toOp(ops, i), source));
@@ -141,17 +190,17 @@ export function generate(
       case OUT: {
         const retry = asm.newLabel();
         const stub = asm.newLabel();
-        sites.push({ kind: "flush", retry, stub });
+        sites.add(FLUSH, stub, at, retry, 0, 0, 0);
         asm.bind(retry);
         be.output(at, stub);
         break;
       }
       case IN: {
-        const site = { kind: "input", retry: asm.newLabel(), stub: asm.newLabel(), eof: asm.newLabel(), after: asm.newLabel(), at } as const;
-        sites.push(site);
-        asm.bind(site.retry);
-        be.input(at, site.stub);
-        asm.bind(site.after);
+        const retry = asm.newLabel(), stub = asm.newLabel(), eof = asm.newLabel(), after = asm.newLabel();
+        sites.add(INPUT, stub, at, retry, eof, after, 0);
+        asm.bind(retry);
+        be.input(at, stub);
+        asm.bind(after);
         break;
       }
       case OPEN: {
@@ -159,7 +208,7 @@ export function generate(
         const loop = { body: untested[i] === 1 ? undefined : asm.newLabel(), end: asm.newLabel() };
         loops.push(loop);
         be.jumpIfZero(at, loop.end);
-        if ((ops.flags(i) & CHECKED) !== 0) be.check(at, checkRange(i), tapeSite(checkSpan(i), at));
+        if ((ops.flags(i) & CHECKED) !== 0) be.check(at, checkRange(i), tapeSite(ops.checkStart(i), ops.checkEnd(i), at));
         if (loop.body !== undefined) asm.bind(loop.body);
         break;
       }
@@ -170,9 +219,13 @@ export function generate(
         asm.bind(loop.end);
         break;
       }
-      case SCAN:
-        be.scan(at, ops.a(i), tapeSite(span(i), at, ops.a(i)));
+      case SCAN: {
+        const step = ops.a(i);
+        const stopCells = Math.abs(step) <= STOP_CELLS_LIMIT;
+        if (stopCells && Math.abs(step) > margin) margin = Math.abs(step);
+        be.scan(at, step, tapeSite(ops.start(i), ops.end(i), at, step), stopCells);
         break;
+      }
       case MUL: {
         const terms: Term[] = [];
         const first = ops.termStart(i) as number;
@@ -183,12 +236,12 @@ export function generate(
         }
         // The cold code of a failed check comes back past the loop when the loop cell is 0.
         const skip = asm.newLabel();
-        be.mul(at, terms, { range: checkRange(i), fail: tapeSite(checkSpan(i), at, 0, { at, skip }) });
+        be.mul(at, terms, { range: checkRange(i), fail: tapeSite(ops.checkStart(i), ops.checkEnd(i), at, 0, skip) });
         asm.bind(skip);
         break;
       }
       case CHECK:
-        be.check(at, { lo: ops.lo(i), hi: ops.hi(i) }, tapeSite(span(i), at));
+        be.check(at, { lo: ops.lo(i), hi: ops.hi(i) }, tapeSite(ops.start(i), ops.end(i), at));
         break;
     }
   }
@@ -199,37 +252,40 @@ export function generate(
   // Cold code, out of the way of the loops: one stub per exit, then the shared exit.
   if (source !== undefined && sites.length > 1) asm.note("exits to JavaScript: each returns its site number");
   for (let id = 1; id < sites.length; id++) {
-    const site = sites[id] as PendingSite;
-    if (site.kind === "done") continue; // only site 0
-    asm.bind(site.stub);
-    if (site.kind === "tape" && site.unlessZero !== undefined) be.jumpIfZero(site.unlessZero.at, site.unlessZero.skip);
+    const kind = sites.get(id, SITE_KIND);
+    asm.bind(sites.get(id, SITE_STUB) as Label);
+    if (kind === TAPE_UNLESS_ZERO) be.jumpIfZero(sites.get(id, SITE_AT), sites.get(id, SITE_RETRY) as Label);
     be.stub(id, exit);
-    if (site.kind === "input") {
-      asm.bind(site.eof);
-      if (options.eof !== "unchanged") be.set(site.at, options.eof & 0xff);
-      be.jump(site.after);
+    if (kind === INPUT) {
+      asm.bind(sites.get(id, SITE_EOF) as Label);
+      if (options.eof !== "unchanged") be.set(sites.get(id, SITE_AT), options.eof & 0xff);
+      be.jump(sites.get(id, SITE_AFTER) as Label);
     }
   }
   asm.bind(exit);
   be.exit();
 
   const code = asm.finish();
-  const at = (label: Label) => code.labelOffset(label);
+  const at = (label: number) => code.labelOffset(label as Label);
+  const lines = ops.lines;
+  const site = (id: number): Site | undefined => {
+    if (!(id >= 0 && id < sites.length)) return undefined;
+    const kind = sites.get(id, SITE_KIND);
+    if (kind === DONE) return { kind: "done" };
+    if (kind === FLUSH) return { kind: "flush", retry: at(sites.get(id, SITE_RETRY)) };
+    if (kind === INPUT) return { kind: "input", retry: at(sites.get(id, SITE_RETRY)), eof: at(sites.get(id, SITE_EOF)) };
+    const replay = new Span(lines, sites.get(id, SITE_REPLAY_START), sites.get(id, SITE_REPLAY_END));
+    return { kind: "tape", replay, at: sites.get(id, SITE_AT), rewind: sites.get(id, SITE_REWIND) };
+  };
+  let all: Site[] | undefined;
   return {
     code,
     start: at(start),
-    sites: sites.map((s): Site => {
-      switch (s.kind) {
-        case "done":
-          return s;
-        case "flush":
-          return { kind: "flush", retry: at(s.retry) };
-        case "input":
-          return { kind: "input", retry: at(s.retry), eof: at(s.eof) };
-        case "tape":
-          return { kind: "tape", replay: s.replay, at: s.at, rewind: s.rewind };
-      }
-    }),
+    margin,
+    site,
+    get sites() {
+      return (all ??= Array.from({ length: sites.length }, (_, id) => site(id) as Site));
+    },
   };
 }
 

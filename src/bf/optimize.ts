@@ -6,13 +6,14 @@
  * is checked against exactly the cells the program itself would have visited.
  * A big program makes a million ops, so tables are sized up front and no hot loop allocates.
  */
+import { JitError } from "../errors.ts";
 import { ADD, CHECK, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET } from "./table.ts";
 
 /** The optional passes, in the order they run; placeChecks always runs (after combineSets, before deferMoves). */
 export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "deferMoves", "onceLoops"] as const;
 export type PassName = (typeof PASSES)[number];
 
-/** Run the chosen passes (all by default) and place the bounds checks. */
+/** Run the chosen passes (all by default) and place the bounds checks. The table given is used up. */
 export function optimize(ops: OpTable, passes: readonly PassName[] = PASSES): OpTable {
   const on = new Set(passes);
   let out = ops;
@@ -23,10 +24,12 @@ export function optimize(ops: OpTable, passes: readonly PassName[] = PASSES): Op
   // passes would make one after another.
   const rules = LOOP_RULES.filter(([name]) => on.has(name)).map(([, rule]) => rule);
   const steps = { deadLoops: on.has("deadLoops"), combineSets: on.has("combineSets") };
-  if (rules.length > 0 || steps.deadLoops || steps.combineSets) out = rewriteLoops(out, rules, new Writer(out, out.length, steps));
+  // The loop rewrites and deferMoves write over the rows they read (`ops` is used up): a row never
+  // becomes more than one. placeChecks adds rows, so it writes a new table.
+  if (rules.length > 0 || steps.deadLoops || steps.combineSets) out = rewriteLoops(out, rules, new Writer(out, out.length, steps, true));
   out = placeChecks(out);
   const once = { onceLoops: on.has("onceLoops") };
-  if (on.has("deferMoves")) out = deferMoves(out, new Writer(out, out.length, once));
+  if (on.has("deferMoves")) out = deferMoves(out, new Writer(out, out.length, once, true));
   else if (once.onceLoops) out = onceLoops(out);
   return out;
 }
@@ -39,12 +42,14 @@ class Writer {
   readonly out: OpTable;
   #zero = true; // deadLoops: the cell under the pointer is known to be 0
   #dropping = 0; // deadLoops: how deep in a loop being dropped
-  constructor(like: OpTable, size: number, readonly steps: { readonly [pass in "deadLoops" | "combineSets" | "onceLoops"]?: boolean }) {
-    this.out = like.like(size);
+  /** `inPlace`: write over the rows of `like` itself (OpTable.overwrite), which is then used up. */
+  constructor(like: OpTable, size: number, readonly steps: { readonly [pass in "deadLoops" | "combineSets" | "onceLoops"]?: boolean }, inPlace = false) {
+    this.out = inPlace ? like.overwrite() : like.like(size);
   }
 
   /** Write row `i` of `from` (moved by `shift` cells), unless a step takes it. */
   write(from: OpTable, i: number, shift = 0): void {
+    if (from.data === this.out.data && this.out.length > i) throw new JitError("E_INTERNAL", `a pass writing in place would overwrite row ${i} before reading it`);
     const kind = from.kind(i) as number, at = (from.at(i) as number) + shift;
     if (this.steps.deadLoops === true && this.#dead(kind, from.a(i) as number)) return;
     if (this.steps.combineSets === true && this.#combined(from, i, kind, at)) return;
@@ -272,24 +277,23 @@ export function balancedLoops(ops: OpTable): Uint8Array {
  * covers are already known to be on the tape: since the last time the pointer changed, or, in a
  * balanced loop, since the loop was entered. A balanced loop's first stretch is checked once, on entry
  * (`entryCheck`), not on every pass. A `mul` is conditional (it does nothing when its cell is 0), so
- * the cells only it visits get a check of their own, taken only when it runs. Scans check each step.
+ * the cells only it visits get a check of their own, taken only when it runs. A scan checks where it stops.
  */
 export function placeChecks(ops: OpTable): OpTable {
   const balanced = balancedLoops(ops);
-  const out = ops.like(2 * ops.length + 1); // each op, and at most one slot before each
-  const unused = new Uint8Array(2 * ops.length + 1); // 1: a slot whose stretch needed no check
+  const out = ops.like(2 * ops.length + 1); // each op, and at most one check before each
   const frames: { knownLo: number; knownHi: number; balanced: boolean }[] = [];
   let knownLo = 0, knownHi = 0; // cells relative to the pointer known to be on the tape
-  // The stretch being built: its slot for a check, the range visited relative to its start, and where
-  // the pointer is now relative to that start; its first and last rows (-1: none yet); its multiply
-  // loops, by row in out and position.
+  // The stretch being built: the row where its check goes if it needs one (inserted when the stretch
+  // ends, moving the stretch down a row: most stretches are a few rows, and most need none), the range
+  // visited relative to its start, and where the pointer is now relative to that start; its first and
+  // last rows (-1: none yet); its multiply loops, by row in out and position.
   let slot = 0, lo = 0, hi = 0, position = 0, first = -1, last = -1;
   const mulIndex: number[] = [], mulPosition: number[] = [];
   let hoistInto = -1; // the open of a balanced loop whose body's first stretch is being built
 
   const begin = () => {
-    slot = out.push(CHECK, 0, 0, 0, 0);
-    unused[slot] = 1;
+    slot = out.length;
     lo = hi = position = 0;
     first = last = -1;
     mulIndex.length = mulPosition.length = 0;
@@ -306,9 +310,9 @@ export function placeChecks(ops: OpTable): OpTable {
         const start = out.start(first) as number, stop = out.end(last) as number;
         if (hoistInto >= 0 && out.kind(hoistInto) === OPEN) out.setCheck(hoistInto, lo, hi, start, stop);
         else {
+          out.insert(slot, CHECK, 0, 0, start, stop);
           out.setRange(slot, lo, hi);
-          out.setSpan(slot, start, stop);
-          unused[slot] = 0;
+          for (let k = 0; k < mulIndex.length; k++) mulIndex[k] = (mulIndex[k] as number) + 1;
         }
       }
       for (let k = 0; k < mulIndex.length; k++) {
@@ -378,8 +382,6 @@ export function placeChecks(ops: OpTable): OpTable {
     }
   }
   end();
-  // The slots that stayed unused are dropped, in place.
-  out.compact(unused);
   return out;
 }
 
@@ -402,6 +404,8 @@ export function deferMoves(ops: OpTable, out = new Writer(ops, ops.length, {})):
     if (kind === CLOSE) {
       const entry = atOpen.pop() ?? 0;
       if (pending !== entry) {
+        // In place, the skipped moves of this loop's body left room for it (row i is read first).
+        if (out.out.data === ops.data && out.out.length >= i) throw new JitError("E_INTERNAL", `deferMoves in place would overwrite row ${i} before reading it`);
         out.write(SCRATCH, made(MOVE, 0, pending - entry, ops.start(i) as number, ops.end(i) as number));
         pending = entry;
       }

@@ -48,7 +48,8 @@ interface Resources {
   slot: CodeSlot;
   entry: NativeFunction;
   os: OsMemory;
-  tapeAddress: number;
+  /** The tape's mapping: cell 0 is `margin` pages in, after the stop cells on the left. */
+  tapeMapping: number;
   tapeBytes: number;
   dataAddress: number;
   dataBytes: number;
@@ -57,7 +58,7 @@ interface Resources {
 function release(r: Resources): void {
   r.entry.close?.();
   r.slot.free();
-  r.os.unmap(r.tapeAddress, r.tapeBytes);
+  r.os.unmap(r.tapeMapping, r.tapeBytes);
   r.os.unmap(r.dataAddress, r.dataBytes);
 }
 
@@ -75,9 +76,15 @@ export function load(
 ): BrainfuckProgram {
   const os = memory.os;
   const page = os.pageSize;
-  const tapeBytes = pageRound(options.tape, page);
+  // A scan that runs off the tape stops on the zero cells beyond its ends (BfCode.margin): those on the
+  // left get whole pages before cell 0, those on the right share the tape's last page when they fit.
+  // They stay 0: the code only reads them, since every write is checked.
+  const margin = bf.margin;
+  const before = margin === 0 ? 0 : pageRound(margin, page);
+  const tapeBytes = before + pageRound(options.tape + margin, page);
   const dataBytes = pageRound(STATE.bytes + 2 * BUFFER_BYTES, page);
-  const tapeAddress = os.map(tapeBytes, `the tape (${options.tape} cells)`);
+  const tapeMapping = os.map(tapeBytes, margin === 0 ? `the tape (${options.tape} cells)` : `the tape (${options.tape} cells, and ${margin} zero cell${margin === 1 ? "" : "s"} beyond each end for scans to stop on)`);
+  const tapeAddress = tapeMapping + before;
   let dataAddress = 0;
   let slot: CodeSlot | undefined;
   let entry: NativeFunction;
@@ -89,10 +96,10 @@ export function load(
     // Whatever was taken so far is given back: a failed load leaves nothing mapped or installed.
     slot?.free();
     if (dataAddress !== 0) os.unmap(dataAddress, dataBytes);
-    os.unmap(tapeAddress, tapeBytes);
+    os.unmap(tapeMapping, tapeBytes);
     throw error;
   }
-  const resources: Resources = { slot, entry, os, tapeAddress, tapeBytes, dataAddress, dataBytes };
+  const resources: Resources = { slot, entry, os, tapeMapping, tapeBytes, dataAddress, dataBytes };
 
   const tape = os.view(tapeAddress, options.tape);
   const state = new DataView(os.view(dataAddress, STATE.bytes).buffer, 0, STATE.bytes);
@@ -129,7 +136,7 @@ export function load(
       setField(STATE.outNext, outAddress);
     };
     for (;;) {
-      const site = bf.sites[resources.entry(dataAddress)];
+      const site = bf.site(resources.entry(dataAddress));
       if (site === undefined) throw new JitError("E_INTERNAL", "the generated code returned an unknown site");
       switch (site.kind) {
         case "done":

@@ -53,6 +53,18 @@ export class OpTable {
     return new OpTable(capacity, this.lines, this.extras);
   }
 
+  /**
+   * An empty table over this one's rows, for a pass that writes its output where it reads its input:
+   * fresh memory is what a big program's compile costs most (each new page is a fault), so a pass
+   * that never writes more rows than it has read reuses them. Row k may be written only once row k
+   * of the input has been read (Writer checks).
+   */
+  overwrite(): OpTable {
+    const t = new OpTable(0, this.lines, this.extras);
+    t.data = this.data;
+    return t;
+  }
+
   kind(i: number): number {
     return (this.data[i * STRIDE + KIND] as number) & 15;
   }
@@ -117,6 +129,16 @@ export class OpTable {
     return i;
   }
 
+  /** A new row at `row`, the rows from there on moved down by one (other fields 0). */
+  insert(row: number, kind: number, at: number, a: number, start: number, end: number): void {
+    if ((this.length + 1) * STRIDE > this.data.length) this.grow();
+    this.data.copyWithin((row + 1) * STRIDE, row * STRIDE, this.length * STRIDE);
+    const n = this.length;
+    this.length = row;
+    this.push(kind, at, a, start, end);
+    this.length = n + 1;
+  }
+
   /** Row `i` of `from`, appended. */
   copy(from: OpTable, i: number): number {
     const k = this.length;
@@ -125,18 +147,6 @@ export class OpTable {
     const d = this.data, s = from.data, p = k * STRIDE, q = i * STRIDE;
     for (let f = 0; f < STRIDE; f++) d[p + f] = s[q + f] as number;
     return k;
-  }
-
-  /** Drop the rows for which `drop` is 1, keeping the others in order (in place). */
-  compact(drop: Uint8Array): void {
-    const d = this.data;
-    let k = 0;
-    for (let i = 0; i < this.length; i++) {
-      if (drop[i] === 1) continue;
-      if (k !== i) for (let f = 0; f < STRIDE; f++) d[k * STRIDE + f] = d[i * STRIDE + f] as number;
-      k++;
-    }
-    this.length = k;
   }
 
   // Checks of their own and multiply terms, in the row's extra entry (a new entry on every change, so

@@ -98,16 +98,17 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
     check(at, range: Range, fail) {
       inRange(at + range.lo, size - (range.hi - range.lo), fail);
     },
-    scan(at, step, fail) {
+    scan(at, step, fail, stopCells) {
       const loop = asm.newLabel();
       const done = asm.newLabel();
       asm.cmpMI8(cell(at), 0);
       asm.jcc("e", done);
       asm.bind(loop);
       asm.addRI(r10, step);
-      inRange(at, size, fail);
+      if (!stopCells) inRange(at, size, fail);
       asm.cmpMI8(cell(at), 0);
       asm.jcc("ne", loop);
+      if (stopCells) inRange(at, size, fail); // stopped on a 0 of the tape, or on a stop cell beyond it
       asm.bind(done);
     },
     mul(at, terms: readonly Term[], check) {

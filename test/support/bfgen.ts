@@ -40,6 +40,7 @@ export function randomCase(random: () => number): Case {
     () => "[-]",
     () => "[+]",
     () => pick(["[>]", "[<]", "[>>]", "[<<]", "[>>>]", "[<<<<]"]),
+    () => `[${random() < 0.5 ? run(">", 40) : run("<", 40)}]`, // long steps: off a small tape in one
     () => "[->+<]",
     () => "[->>+++<<]",
     () => "[-<+>>++<]",
@@ -72,6 +73,27 @@ export function randomCase(random: () => number): Case {
   const input = Uint8Array.from({ length: int(6) }, () => int(256));
   const tape = pick([1, 2, 3, 5, 8, 16, 30, 100, 30_000]);
   return { source, input, tape, eof: pick(EOFS) };
+}
+
+/**
+ * Scans off either end of the tape and scans that stop on its last or first cell, with steps up to the
+ * longest that stops on the zero cells beyond the ends (4096, STOP_CELLS_LIMIT) and the first that
+ * checks every step instead (4097). On a tape of 2s + 1 cells, cells 0, s and 2s (or the mirror image
+ * from the last cell) are set and the scan steps off the tape; with only 0 and s set, it stops on the
+ * last cell (or cell 0).
+ */
+export function scanEdgeCases(): Case[] {
+  const cases: Case[] = [];
+  for (const step of [1, 2, 7, 4095, 4096, 4097]) {
+    const tape = 2 * step + 1;
+    for (const set of [1, 2]) {
+      const scan = (go: string, back: string) => `+${`${go.repeat(step)}+`.repeat(set)}${back.repeat(set * step)}[${go.repeat(step)}]`;
+      for (const source of [scan(">", "<"), `${">".repeat(tape - 1)}${scan("<", ">")}`]) {
+        cases.push({ source: `${source}+.`, input: new Uint8Array(0), tape, eof: "unchanged" });
+      }
+    }
+  }
+  return cases;
 }
 
 /** Remove pieces of a failing program while it still fails (brackets removed in matching pairs). */
