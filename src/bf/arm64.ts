@@ -123,8 +123,8 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
     jump(target) {
       asm.b(target);
     },
-    check(at, range, fail) {
-      inRange(at + range.lo, at + range.hi, fail, range.lo < 0, range.hi > 0);
+    check(at, lo, hi, fail) {
+      inRange(at + lo, at + hi, fail, lo < 0, hi > 0);
     },
     scan(at, step, fail, stopCells) {
       const loop = asm.newLabel();
@@ -139,10 +139,10 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
       if (stopCells) inRange(at, at, fail, step < 0, step > 0); // a 0 of the tape, or a stop cell beyond it
       asm.bind(done);
     },
-    mul(at, terms: readonly Term[], check) {
+    mul(at, terms: readonly Term[], check, lo, hi) {
       asm.comment("the loop cell: how many times the loop would run");
       load(w3, at);
-      if (check !== undefined) inRange(at + check.range.lo, at + check.range.hi, check.fail, check.range.lo < 0, check.range.hi > 0);
+      if (check !== undefined) inRange(at + lo, at + hi, check, lo < 0, hi > 0);
       for (const term of terms) {
         load(w4, at + term.at);
         if (term.factor === 1) asm.addRR(w4, w4, w3);

@@ -13,7 +13,7 @@
 import { type Assembler, type Code, type Label, newAssembler } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { Target } from "../platform.ts";
-import { type Op, type Range, Span, type Term } from "./ir.ts";
+import { type Op, Span, type Term } from "./ir.ts";
 import { ADD, CHECK, CHECKED, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, type OpTable, SCAN, SET, toOp } from "./table.ts";
 
 /** The state block: 8-byte fields shared by the generated code and the runtime (runtime.ts). */
@@ -51,8 +51,8 @@ export interface BfBackend {
   jumpIfZero(at: number, target: Label): void;
   jumpIfNonZero(at: number, target: Label): void;
   jump(target: Label): void;
-  /** Branch to `fail` unless cells at+lo .. at+hi are on the tape. */
-  check(at: number, range: Range, fail: Label): void;
+  /** Branch to `fail` unless cells at+lo .. at+hi are on the tape. (Numbers, not a Range: no object per check.) */
+  check(at: number, lo: number, hi: number, fail: Label): void;
   /**
    * Step until cell[at] is 0, then branch to `fail` if it is not on the tape. With `stopCells`, the tape
    * has at least |step| zero cells beyond each end (BfCode.margin): a scan that runs off stops on one by
@@ -60,11 +60,11 @@ export interface BfBackend {
    */
   scan(at: number, step: number, fail: Label, stopCells: boolean): void;
   /**
-   * The multiply loop. With `check`, its cells are checked first and `fail` taken when they are not all
-   * on the tape; the code there (cold) tests the loop cell and comes back past the loop when it is 0.
+   * The multiply loop. With `check` (a label), its cells at+lo .. at+hi are checked first and `check`
+   * taken when they are not all on the tape; the code there (cold) tests the loop cell and comes back past the loop when it is 0.
    * (Testing the cell first would put a badly predicted branch in front of every multiply.)
    */
-  mul(at: number, terms: readonly Term[], check: { range: Range; fail: Label } | undefined): void;
+  mul(at: number, terms: readonly Term[], check: Label | undefined, lo: number, hi: number): void;
 }
 
 export interface BfOptions {
@@ -156,12 +156,10 @@ export function generate(
   source?: string,
 ): BfCode {
   const asm = newAssembler(target.arch, source !== undefined); // without a listing when nobody reads it
-  // Per op, big programs take about 13 bytes (branches aside), 1.2 branches and 1.5 labels.
-  asm.sizeHint(16 * ops.length, 2 * ops.length, 2 * ops.length);
+  // Per op, big programs take about 18 bytes of code (branches included), 1.2 branches and 1.5 labels.
+  asm.sizeHint(20 * ops.length, 2 * ops.length, 2 * ops.length);
   const be = makeBackend(asm, target, options);
   const sites = new SiteTable(ops.length);
-  const loops: { body: Label | undefined; end: Label }[] = [];
-  const untested = untestedLoops(ops);
   let margin = 0;
   /** A failed bounds check's exit: its stub's label. `skip`: a multiply's check (TAPE_UNLESS_ZERO). */
   const tapeSite = (start: number, end: number, at: number, rewind = 0, skip?: Label): Label => {
@@ -173,7 +171,10 @@ export function generate(
   be.entry();
   const start = asm.newLabel();
   asm.bind(start);
-  const checkRange = (i: number): Range => ({ lo: ops.checkLo(i), hi: ops.checkHi(i) });
+  // A multiply's terms, in objects reused from one multiply to the next (the backend keeps none).
+  const terms: { at: number; factor: number }[] = [];
+  // The loops open here, innermost last: their body labels (-1: none) and end labels.
+  const loopBodies: number[] = [], loopEnds: number[] = [];
   for (let i = 0; i < ops.length; i++) {
     if (source !== undefined) asm.note(describe(toOp(ops, i), source));
     const at = ops.at(i);
@@ -205,18 +206,19 @@ export function generate(
       }
       case OPEN: {
         // A loop whose `]` has no test is never jumped back into: its body needs no label.
-        const loop = { body: untested[i] === 1 ? undefined : asm.newLabel(), end: asm.newLabel() };
-        loops.push(loop);
-        be.jumpIfZero(at, loop.end);
-        if ((ops.flags(i) & CHECKED) !== 0) be.check(at, checkRange(i), tapeSite(ops.checkStart(i), ops.checkEnd(i), at));
-        if (loop.body !== undefined) asm.bind(loop.body);
+        const body = (ops.flags(i) & ONCE) !== 0 ? -1 : asm.newLabel(), end = asm.newLabel();
+        loopBodies.push(body);
+        loopEnds.push(end);
+        be.jumpIfZero(at, end);
+        if ((ops.flags(i) & CHECKED) !== 0) be.check(at, ops.checkLo(i), ops.checkHi(i), tapeSite(ops.checkStart(i), ops.checkEnd(i), at));
+        if (body >= 0) asm.bind(body as Label);
         break;
       }
       case CLOSE: {
-        const loop = loops.pop();
-        if (loop === undefined) throw new JitError("E_INTERNAL", "unbalanced loops reached the code generator");
-        if (loop.body !== undefined) be.jumpIfNonZero(at, loop.body);
-        asm.bind(loop.end);
+        const body = loopBodies.pop(), end = loopEnds.pop();
+        if (body === undefined || end === undefined) throw new JitError("E_INTERNAL", "unbalanced loops reached the code generator");
+        if (body >= 0) be.jumpIfNonZero(at, body as Label);
+        asm.bind(end as Label);
         break;
       }
       case SCAN: {
@@ -227,21 +229,25 @@ export function generate(
         break;
       }
       case MUL: {
-        const terms: Term[] = [];
-        const first = ops.termStart(i) as number;
-        for (let k = first; k < first + (ops.termCount(i) as number); k++) terms.push({ at: ops.extras.termAt[k] as number, factor: ops.extras.termFactor[k] as number });
+        const first = ops.termStart(i), count = ops.termCount(i);
+        for (let k = 0; k < count; k++) {
+          const term = (terms[k] ??= { at: 0, factor: 0 });
+          term.at = ops.extras.termAt[first + k] as number;
+          term.factor = ops.extras.termFactor[first + k] as number;
+        }
+        terms.length = count;
         if ((ops.flags(i) & CHECKED) === 0) {
-          be.mul(at, terms, undefined);
+          be.mul(at, terms, undefined, 0, 0);
           break;
         }
         // The cold code of a failed check comes back past the loop when the loop cell is 0.
         const skip = asm.newLabel();
-        be.mul(at, terms, { range: checkRange(i), fail: tapeSite(ops.checkStart(i), ops.checkEnd(i), at, 0, skip) });
+        be.mul(at, terms, tapeSite(ops.checkStart(i), ops.checkEnd(i), at, 0, skip), ops.checkLo(i), ops.checkHi(i));
         asm.bind(skip);
         break;
       }
       case CHECK:
-        be.check(at, { lo: ops.lo(i), hi: ops.hi(i) }, tapeSite(ops.start(i), ops.end(i), at));
+        be.check(at, ops.lo(i), ops.hi(i), tapeSite(ops.start(i), ops.end(i), at));
         break;
     }
   }
@@ -287,21 +293,6 @@ export function generate(
       return (all ??= Array.from({ length: sites.length }, (_, id) => site(id) as Site));
     },
   };
-}
-
-/** 1 at each `[` whose `]` has no test (`once`: the cell is known to be 0 there), else 0. */
-function untestedLoops(ops: OpTable): Uint8Array {
-  const untested = new Uint8Array(ops.length);
-  const opens: number[] = [];
-  for (let i = 0; i < ops.length; i++) {
-    const kind = ops.kind(i);
-    if (kind === OPEN) opens.push(i);
-    else if (kind === CLOSE) {
-      const open = opens.pop();
-      if (open !== undefined && ((ops.flags(i) as number) & ONCE) !== 0) untested[open] = 1;
-    }
-  }
-  return untested;
 }
 
 const COMMAND = /[+\-<>.,[\]]/;

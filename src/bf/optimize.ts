@@ -26,11 +26,15 @@ export function optimize(ops: OpTable, passes: readonly PassName[] = PASSES): Op
   const steps = { deadLoops: on.has("deadLoops"), combineSets: on.has("combineSets") };
   // The loop rewrites and deferMoves write over the rows they read (`ops` is used up): a row never
   // becomes more than one. placeChecks adds rows, so it writes a new table.
+  const T = ((globalThis as any).OT ??= [0, 0, 0]); let t = performance.now();
   if (rules.length > 0 || steps.deadLoops || steps.combineSets) out = rewriteLoops(out, rules, new Writer(out, out.length, steps, true));
+  T[0] += performance.now() - t; t = performance.now();
   out = placeChecks(out);
+  T[1] += performance.now() - t; t = performance.now();
   const once = { onceLoops: on.has("onceLoops") };
   if (on.has("deferMoves")) out = deferMoves(out, new Writer(out, out.length, once, true));
   else if (once.onceLoops) out = onceLoops(out);
+  T[2] += performance.now() - t;
   return out;
 }
 
@@ -40,22 +44,38 @@ export function optimize(ops: OpTable, passes: readonly PassName[] = PASSES): Op
  */
 class Writer {
   readonly out: OpTable;
-  #zero = true; // deadLoops: the cell under the pointer is known to be 0
-  #dropping = 0; // deadLoops: how deep in a loop being dropped
+  // The steps chosen (plain fields: read for every row).
+  private readonly deadLoops: boolean;
+  private readonly combineSets: boolean;
+  private readonly onceLoops: boolean;
+  private zero = true; // deadLoops: the cell under the pointer is known to be 0
+  private dropping = 0; // deadLoops: how deep in a loop being dropped
+  private readonly opens: number[] = []; // onceLoops: the rows of the opens written and not closed yet
   /** `inPlace`: write over the rows of `like` itself (OpTable.overwrite), which is then used up. */
-  constructor(like: OpTable, size: number, readonly steps: { readonly [pass in "deadLoops" | "combineSets" | "onceLoops"]?: boolean }, inPlace = false) {
+  constructor(like: OpTable, size: number, steps: { readonly [pass in "deadLoops" | "combineSets" | "onceLoops"]?: boolean }, inPlace = false) {
     this.out = inPlace ? like.overwrite() : like.like(size);
+    this.deadLoops = steps.deadLoops === true;
+    this.combineSets = steps.combineSets === true;
+    this.onceLoops = steps.onceLoops === true;
   }
 
   /** Write row `i` of `from` (moved by `shift` cells), unless a step takes it. */
   write(from: OpTable, i: number, shift = 0): void {
-    if (from.data === this.out.data && this.out.length > i) throw new JitError("E_INTERNAL", `a pass writing in place would overwrite row ${i} before reading it`);
-    const kind = from.kind(i) as number, at = (from.at(i) as number) + shift;
-    if (this.steps.deadLoops === true && this.#dead(kind, from.a(i) as number)) return;
-    if (this.steps.combineSets === true && this.#combined(from, i, kind, at)) return;
-    const k = this.out.copy(from, i);
-    this.out.setAt(k, at);
-    if (this.steps.onceLoops === true && kind === CLOSE && this.#zeroedBefore(k, at)) this.out.addFlags(k, ONCE);
+    const out = this.out;
+    if (from.data === out.data && out.length > i) throw new JitError("E_INTERNAL", `a pass writing in place would overwrite row ${i} before reading it`);
+    const kind = from.kind(i), at = from.at(i) + shift;
+    if (this.deadLoops && this.dead(kind, from.a(i))) return;
+    if (this.combineSets && this.combined(from, i, kind, at)) return;
+    const k = out.copy(from, i);
+    out.setAt(k, at);
+    if (!this.onceLoops) return;
+    if (kind === OPEN) this.opens.push(k);
+    else if (kind === CLOSE) {
+      const open = this.opens.pop();
+      if (!this.zeroedBefore(k, at)) return;
+      this.out.addFlags(k, ONCE);
+      if (open !== undefined) this.out.addFlags(open, ONCE); // so the code generator knows at the `[`
+    }
   }
 
   writeAll(from: OpTable): OpTable {
@@ -68,23 +88,23 @@ class Writer {
    * idiom), right after a `set 0`, or at the very start (the tape starts zeroed). Dropped, body and
    * all; so are the rewritten loops (clear, scan, multiply) in such a place, which would do nothing there.
    */
-  #dead(kind: number, a: number): boolean {
-    if (this.#dropping > 0) {
-      if (kind === OPEN) this.#dropping++;
-      else if (kind === CLOSE) this.#dropping--;
+  private dead(kind: number, a: number): boolean {
+    if (this.dropping > 0) {
+      if (kind === OPEN) this.dropping++;
+      else if (kind === CLOSE) this.dropping--;
       return true;
     }
-    if (this.#zero && (kind === MUL || kind === SCAN || (kind === SET && a === 0))) return true;
-    if (this.#zero && kind === OPEN) {
-      this.#dropping = 1;
+    if (this.zero && (kind === MUL || kind === SCAN || (kind === SET && a === 0))) return true;
+    if (this.zero && kind === OPEN) {
+      this.dropping = 1;
       return true;
     }
-    this.#zero = kind === CLOSE || kind === SCAN || (kind === SET && a === 0) || kind === MUL;
+    this.zero = kind === CLOSE || kind === SCAN || (kind === SET && a === 0) || kind === MUL;
     return false;
   }
 
   /** combineSets: straight-line stores to one cell: `set v` then `add d` is `set v+d`; `add` or `set` then `set w` is `set w`. */
-  #combined(from: OpTable, i: number, kind: number, at: number): boolean {
+  private combined(from: OpTable, i: number, kind: number, at: number): boolean {
     const out = this.out, last = out.length - 1;
     if (last < 0 || out.at(last) !== at) return false;
     const lastKind = out.kind(last) as number;
@@ -102,7 +122,7 @@ class Writer {
    * multiply loop, a scan) can never jump back: its test is left out (`once`). Nested loops that end
    * together, as in `[[...]]`, then pay for one test instead of several.
    */
-  #zeroedBefore(k: number, at: number): boolean {
+  private zeroedBefore(k: number, at: number): boolean {
     const out = this.out, last = k - 1;
     if (last < 0 || out.at(last) !== at) return false;
     const kind = out.kind(last) as number;
@@ -282,7 +302,8 @@ export function balancedLoops(ops: OpTable): Uint8Array {
 export function placeChecks(ops: OpTable): OpTable {
   const balanced = balancedLoops(ops);
   const out = ops.like(2 * ops.length + 1); // each op, and at most one check before each
-  const frames: { knownLo: number; knownHi: number; balanced: boolean }[] = [];
+  // The loops open here, innermost last: what was known on entry, and whether the loop is balanced.
+  const frameLo: number[] = [], frameHi: number[] = [], frameBalanced: boolean[] = [];
   let knownLo = 0, knownHi = 0; // cells relative to the pointer known to be on the tape
   // The stretch being built: the row where its check goes if it needs one (inserted when the stretch
   // ends, moving the stretch down a row: most stretches are a few rows, and most need none), the range
@@ -297,10 +318,6 @@ export function placeChecks(ops: OpTable): OpTable {
     lo = hi = position = 0;
     first = last = -1;
     mulIndex.length = mulPosition.length = 0;
-  };
-  const extend = (row: number) => {
-    if (first < 0) first = row;
-    last = row;
   };
   const end = () => {
     if (first >= 0) {
@@ -332,22 +349,26 @@ export function placeChecks(ops: OpTable): OpTable {
     switch (kind) {
       case ADD:
       case SET:
-        extend(out.copy(ops, i));
+        last = out.copy(ops, i);
+        if (first < 0) first = last;
         break;
       case MOVE:
         lo = Math.min(lo, position + (ops.lo(i) as number));
         hi = Math.max(hi, position + (ops.hi(i) as number));
         position += ops.a(i) as number;
-        extend(out.copy(ops, i));
+        last = out.copy(ops, i);
+        if (first < 0) first = last;
         break;
       case MUL:
         mulIndex.push(out.length);
         mulPosition.push(position);
-        extend(out.copy(ops, i));
+        last = out.copy(ops, i);
+        if (first < 0) first = last;
         break;
       case OUT:
       case IN:
-        extend(out.copy(ops, i));
+        last = out.copy(ops, i);
+        if (first < 0) first = last;
         end();
         begin();
         break;
@@ -360,7 +381,9 @@ export function placeChecks(ops: OpTable): OpTable {
       case OPEN: {
         end();
         const b = balanced[i] === 1;
-        frames.push({ knownLo, knownHi, balanced: b });
+        frameLo.push(knownLo);
+        frameHi.push(knownHi);
+        frameBalanced.push(b);
         const open = out.copy(ops, i);
         if (!b) knownLo = knownHi = 0;
         begin();
@@ -369,10 +392,10 @@ export function placeChecks(ops: OpTable): OpTable {
       }
       case CLOSE: {
         end();
-        const frame = frames.pop();
+        const lo = frameLo.pop(), hi = frameHi.pop(), b = frameBalanced.pop();
         out.copy(ops, i);
-        knownLo = frame?.balanced === true ? frame.knownLo : 0;
-        knownHi = frame?.balanced === true ? frame.knownHi : 0;
+        knownLo = b === true ? (lo as number) : 0;
+        knownHi = b === true ? (hi as number) : 0;
         begin();
         break;
       }

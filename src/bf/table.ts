@@ -10,7 +10,8 @@
  *   add        a = delta            set   a = value          scan  a = step
  *   move       a = delta, lo..hi = visits
  *   mul        lo..hi = visits; terms and, when CHECKED, its check, in its extra entry
- *   open       CHECKED: an entry check, in its extra entry        close  ONCE: no test
+ *   open       CHECKED: an entry check, in its extra entry; ONCE: its close has no test
+ *   close      ONCE: no test
  *   check      lo..hi = range
  * The few ops with a check of their own or multiply terms keep them in a side store shared by every
  * table of one program (`Extras`), so a row stays eight fields.
@@ -30,7 +31,9 @@ const CHECK_LO = 0, CHECK_HI = 1, CHECK_START = 2, CHECK_END = 3, TERM_START = 4
 
 /** What rows point into: checks of their own and multiply terms (entry 0 is "none"). */
 export interface Extras {
-  readonly fields: number[];
+  /** EXTRA_STRIDE numbers an entry, `entries` of them used (a typed array, grown by doubling). */
+  fields: Int32Array;
+  entries: number;
   readonly termAt: number[];
   readonly termFactor: number[];
 }
@@ -45,7 +48,7 @@ export class OpTable {
 
   /** A table for a new program's parse. */
   static fresh(capacity: number, lines: LineTable): OpTable {
-    return new OpTable(capacity, lines, { fields: [0, 0, 0, 0, 0, 0], termAt: [], termFactor: [] });
+    return new OpTable(capacity, lines, { fields: new Int32Array(EXTRA_STRIDE * 64), entries: 1, termAt: [], termFactor: [] });
   }
 
   /** An empty table for the same program, with room for `capacity` rows. */
@@ -155,10 +158,20 @@ export class OpTable {
     const e = this.data[i * STRIDE + EXTRA] as number;
     return this.extras.fields[e * EXTRA_STRIDE + field] as number;
   }
-  private setExtra(i: number, values: readonly number[]): void {
-    const fields = this.extras.fields;
-    const e = fields.length / EXTRA_STRIDE;
-    for (const v of values) fields.push(v);
+  private setExtra(i: number, checkLo: number, checkHi: number, checkStart: number, checkEnd: number, termStart: number, termCount: number): void {
+    const x = this.extras, e = x.entries++;
+    if (x.entries * EXTRA_STRIDE > x.fields.length) {
+      const bigger = new Int32Array(x.fields.length * 2);
+      bigger.set(x.fields);
+      x.fields = bigger;
+    }
+    const f = x.fields, p = e * EXTRA_STRIDE;
+    f[p + CHECK_LO] = checkLo;
+    f[p + CHECK_HI] = checkHi;
+    f[p + CHECK_START] = checkStart;
+    f[p + CHECK_END] = checkEnd;
+    f[p + TERM_START] = termStart;
+    f[p + TERM_COUNT] = termCount;
     this.data[i * STRIDE + EXTRA] = e;
   }
   checkLo(i: number): number {
@@ -182,13 +195,13 @@ export class OpTable {
 
   /** Give row `i` a check of its own (an open's entry check, a mul's). */
   setCheck(i: number, lo: number, hi: number, start: number, end: number): void {
-    this.setExtra(i, [lo, hi, start, end, this.termStart(i), this.termCount(i)]);
+    this.setExtra(i, lo, hi, start, end, this.termStart(i), this.termCount(i));
     this.addFlags(i, CHECKED);
   }
 
   /** Give row `i` (a mul) its terms: termAt/termFactor[first .. first + count). */
   setTerms(i: number, first: number, count: number): void {
-    this.setExtra(i, [this.checkLo(i), this.checkHi(i), this.checkStart(i), this.checkEnd(i), first, count]);
+    this.setExtra(i, this.checkLo(i), this.checkHi(i), this.checkStart(i), this.checkEnd(i), first, count);
   }
 
   span(i: number): Span {

@@ -10,20 +10,29 @@
 import { type Label, type X64Assembler, type X64Gp, type X64Mem, eax, ecx, rax, rcx, rdi, x64Gp, x64Mem } from "../emit.ts";
 import type { Target } from "../platform.ts";
 import { type BfBackend, type BfOptions, STATE } from "./codegen.ts";
-import type { Range, Term } from "./ir.ts";
+import type { Term } from "./ir.ts";
 
 const r8 = x64Gp(8, 64), r9 = x64Gp(9, 64), r10 = x64Gp(10, 64), r10d = x64Gp(10, 32), r11 = x64Gp(11, 64);
 const al = x64Gp(0, 8), cl = x64Gp(1, 8);
+/** Offsets within this distance of the pointer get operands made once and reused. */
+const NEAR = 1024;
 
 export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions): BfBackend {
-  // The operands of cells near the pointer, made once: most ops address the same few offsets.
+  // The operands of cells near the pointer, made once: most ops address the same few hundred offsets.
   const near: X64Mem[] = [];
   const cell = (at: number): X64Mem => {
-    if (at < -64 || at >= 64) return x64Mem(r9, at, r10);
-    return (near[at + 64] ??= x64Mem(r9, at, r10));
+    if (at < -NEAR || at >= NEAR) return x64Mem(r9, at, r10);
+    return (near[at + NEAR] ??= x64Mem(r9, at, r10));
   };
-  const field = (offset: number): X64Mem => x64Mem(r8, offset);
+  const fields: X64Mem[] = [];
+  const field = (offset: number): X64Mem => (fields[offset >> 3] ??= x64Mem(r8, offset));
   const size = options.tape;
+  // The `lea` operands of checks, made once for the offsets near the pointer, as the cells are.
+  const nearChecks: X64Mem[] = [];
+  const checkOperand = (first: number): X64Mem => {
+    if (first < -NEAR || first >= NEAR) return x64Mem(r10, first);
+    return (nearChecks[first + NEAR] ??= x64Mem(r10, first));
+  };
 
   /** jae fail unless (r10 + first) mod 2^32 < limit. */
   const inRange = (first: number, limit: number, fail: Label, index: X64Gp = eax) => {
@@ -33,7 +42,7 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
     }
     if (first === 0) asm.cmpRI(r10d, limit);
     else {
-      asm.leaRM(index, x64Mem(r10, first));
+      asm.leaRM(index, checkOperand(first));
       asm.cmpRI(index, limit);
     }
     asm.jcc("ae", fail);
@@ -95,8 +104,8 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
     jump(target) {
       asm.jmp(target);
     },
-    check(at, range: Range, fail) {
-      inRange(at + range.lo, size - (range.hi - range.lo), fail);
+    check(at, lo, hi, fail) {
+      inRange(at + lo, size - (hi - lo), fail);
     },
     scan(at, step, fail, stopCells) {
       const loop = asm.newLabel();
@@ -111,9 +120,9 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
       if (stopCells) inRange(at, size, fail); // stopped on a 0 of the tape, or on a stop cell beyond it
       asm.bind(done);
     },
-    mul(at, terms: readonly Term[], check) {
+    mul(at, terms: readonly Term[], check, lo, hi) {
       asm.comment("the loop cell: how many times the loop would run").movzxRM8(eax, cell(at));
-      if (check !== undefined) inRange(at + check.range.lo, size - (check.range.hi - check.range.lo), check.fail, ecx);
+      if (check !== undefined) inRange(at + lo, size - (hi - lo), check, ecx);
       for (const term of terms) {
         if (term.factor === 1) asm.addMR8(cell(at + term.at), al);
         else if (term.factor === 255) asm.subMR8(cell(at + term.at), al);
