@@ -13,8 +13,7 @@ import { type Target, hostPlatform } from "../platform.ts";
 import { arm64Backend } from "./arm64.ts";
 import { type BfBackend, type BfCode, type BfOptions, type EofMode, generate } from "./codegen.ts";
 import type { Op } from "./ir.ts";
-import { PASSES, type PassName, optimize } from "./optimize.ts";
-import { parse } from "./parse.ts";
+import { PASSES, type PassName, optimizeRead, readProgram } from "./optimize.ts";
 import { type OpTable, toOps } from "./table.ts";
 import { type BrainfuckProgram, load } from "./runtime.ts";
 import { x64Backend } from "./x64.ts";
@@ -65,9 +64,12 @@ function backendFor(asm: Assembler, target: Target, options: BfOptions): BfBacke
   return arm64Backend(asm, target, options);
 }
 
+/** Parse and optimize (the parser and the first walk in one: readProgram). */
+const optimizeSource = (source: string, passes?: readonly PassName[]): OpTable => optimizeRead(readProgram(source, passes), passes);
+
 /** Parse and optimize: the IR a program compiles to, as Op objects (for tests and the book's before/after listings). */
 export function brainfuckIr(source: string, passes?: readonly PassName[]): Op[] {
-  return toOps(optimize(parse(source), passes));
+  return toOps(optimizeSource(source, passes));
 }
 
 function assemble(source: string, ops: OpTable, target: Target, options: BfOptions, notes: boolean): BfCode {
@@ -86,7 +88,7 @@ function assemble(source: string, ops: OpTable, target: Target, options: BfOptio
 /** Brainfuck to machine code for any target (nothing is mapped): for --dump and --listing. */
 export function assembleBrainfuck(source: string, options: AssembleOptions = {}): BfCode {
   const checked = checkedOptions(options);
-  return assemble(source, optimize(parse(source), options.passes), options.target ?? hostPlatform().target, checked, true);
+  return assemble(source, optimizeSource(source, options.passes), options.target ?? hostPlatform().target, checked, true);
 }
 
 /** Compile for this host and load: a program to run (many times) and dispose. */
@@ -94,9 +96,9 @@ export function compileBrainfuck(source: string, options: CompileOptions = {}): 
   const checked = checkedOptions(options);
   const memory = options.memory ?? hostMemory();
   const host = memory.target;
-  const bf = assemble(source, optimize(parse(source), options.passes), host, checked, false);
+  const bf = assemble(source, optimizeSource(source, options.passes), host, checked, false);
   // The listing compiles the source again, with notes: keeping the IR for it would keep megabytes.
-  const listing = () => formatListing(assemble(source, optimize(parse(source), options.passes), host, checked, true).code);
+  const listing = () => formatListing(assemble(source, optimizeSource(source, options.passes), host, checked, true).code);
   return load(memory, bf, source, checked, listing);
 }
 

@@ -7,35 +7,100 @@
  * A big program makes a million ops, so tables are sized up front and no hot loop allocates.
  */
 import { JitError } from "../errors.ts";
+import { type RowSink, parse, tableFor } from "./parse.ts";
 import { ADD, CHECK, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET } from "./table.ts";
 
 /** The optional passes, in the order they run; placeChecks always runs (after combineSets, before deferMoves). */
 export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "deferMoves", "onceLoops"] as const;
 export type PassName = (typeof PASSES)[number];
 
-/** Run the chosen passes (all by default) and place the bounds checks. The table given is used up. */
+/**
+ * Run the chosen passes (all by default) and place the bounds checks. The table given is used up.
+ *
+ * Four walks for eight passes. The three loop rewrites look for the same thing, an innermost loop of
+ * adds and moves, and what one makes of a loop the others never match, so one walk tries them in
+ * turn; deadLoops and combineSets, which only look at the op written before, are steps of the Writer
+ * that walk writes through. onceLoops is the same for deferMoves. Each table is the one the passes
+ * would make one after another. The loop rewrites and deferMoves write over the rows they read: a row
+ * never becomes more than one. placeChecks adds rows, so it writes a new table.
+ */
 export function optimize(ops: OpTable, passes: readonly PassName[] = PASSES): OpTable {
+  const first = firstWalk(passes);
+  const out = first === undefined ? ops : rewriteLoops(ops, first.rules, new Writer(ops, ops.length, first.steps, "over"));
+  return optimizeRead(out, passes);
+}
+
+/**
+ * parse() and optimize()'s first walk in one: each row goes through the first walk as the parser
+ * reads it, so a big program never has a table of its unrewritten rows (fresh memory is most of what
+ * a big compile costs). Then optimizeRead() does the rest: together, the table optimize(parse(source)) makes.
+ */
+export function readProgram(source: string, passes: readonly PassName[] = PASSES): OpTable {
+  const first = firstWalk(passes);
+  if (first === undefined) return parse(source);
+  return parse(source, new ReadingWalk(tableFor(source), first.rules, first.steps));
+}
+
+/** The walks after the first: placeChecks, then deferMoves (with onceLoops) or onceLoops alone. */
+export function optimizeRead(ops: OpTable, passes: readonly PassName[] = PASSES): OpTable {
   const on = new Set(passes);
-  let out = ops;
-  // Four walks for eight passes. The three loop rewrites look for the same thing, an innermost loop of
-  // adds and moves, and what one makes of a loop the others never match, so one walk tries them in
-  // turn; deadLoops and combineSets, which only look at the op written before, are steps of the
-  // Writer that walk writes through. onceLoops is the same for deferMoves. Each table is the one the
-  // passes would make one after another.
+  let out = placeChecks(ops);
+  const once = { onceLoops: on.has("onceLoops") };
+  if (on.has("deferMoves")) out = deferMoves(out, new Writer(out, out.length, once, "over"));
+  else if (once.onceLoops) out = onceLoops(out);
+  return out;
+}
+
+type Steps = { readonly deadLoops: boolean; readonly combineSets: boolean };
+
+/** The rules and Writer steps of the first walk, or undefined when the passes chosen have none. */
+function firstWalk(passes: readonly PassName[]): { rules: LoopRule[]; steps: Steps } | undefined {
+  const on = new Set(passes);
   const rules = LOOP_RULES.filter(([name]) => on.has(name)).map(([, rule]) => rule);
   const steps = { deadLoops: on.has("deadLoops"), combineSets: on.has("combineSets") };
-  // The loop rewrites and deferMoves write over the rows they read (`ops` is used up): a row never
-  // becomes more than one. placeChecks adds rows, so it writes a new table.
-  const T = ((globalThis as any).OT ??= [0, 0, 0]); let t = performance.now();
-  if (rules.length > 0 || steps.deadLoops || steps.combineSets) out = rewriteLoops(out, rules, new Writer(out, out.length, steps, true));
-  T[0] += performance.now() - t; t = performance.now();
-  out = placeChecks(out);
-  T[1] += performance.now() - t; t = performance.now();
-  const once = { onceLoops: on.has("onceLoops") };
-  if (on.has("deferMoves")) out = deferMoves(out, new Writer(out, out.length, once, true));
-  else if (once.onceLoops) out = onceLoops(out);
-  T[2] += performance.now() - t;
-  return out;
+  return rules.length > 0 || steps.deadLoops || steps.combineSets ? { rules, steps } : undefined;
+}
+
+/**
+ * The first walk, fed by the parser a row at a time. Rows go through the Writer as they come; at each
+ * `]`, a loop whose body so far holds only adds and moves (the innermost kind rewriteLoops looks for)
+ * has its rows in the output, and is offered to the rules there: one that takes it writes its row where
+ * the `[` was. Writing the loop first changes nothing a rule could see: no step drops or merges an
+ * add or a move inside a loop that is written, nor the row before the `[`, and a loop whose `[` was
+ * dropped (deadLoops) is dropped whole either way.
+ */
+class ReadingWalk implements RowSink {
+  private readonly writer: Writer;
+  private readonly opens: number[] = []; // the row of each `[` not closed yet (-1: dropped), innermost last
+  private readonly simple: boolean[] = []; // for each: whether its body so far holds only adds and moves
+  constructor(readonly table: OpTable, private readonly rules: readonly LoopRule[], steps: Steps) {
+    this.writer = new Writer(table, 0, steps, "into");
+  }
+
+  appended(row: number): void {
+    const w = this.writer, out = this.table, kind = out.kind(row);
+    if (kind === ADD || kind === MOVE) {
+      w.settle(row);
+      return;
+    }
+    if (kind === CLOSE) {
+      const open = this.opens.pop() ?? -1, simple = this.simple.pop() === true;
+      if (simple && open >= 0 && this.rules.length > 0) {
+        out.length = open; // a rule reads the rows from the `[` to this `]` and writes its row where the `[` was
+        for (const rule of this.rules) if (rule(out, open, row, w)) return;
+        out.length = row + 1; // no rule took it: as it was
+      }
+      w.settle(row);
+      return;
+    }
+    const top = this.simple.length - 1;
+    if (top >= 0) this.simple[top] = false;
+    w.settle(row);
+    if (kind === OPEN) {
+      this.opens.push(out.length > row ? row : -1);
+      this.simple.push(true);
+    }
+  }
 }
 
 /**
@@ -51,12 +116,29 @@ class Writer {
   private zero = true; // deadLoops: the cell under the pointer is known to be 0
   private dropping = 0; // deadLoops: how deep in a loop being dropped
   private readonly opens: number[] = []; // onceLoops: the rows of the opens written and not closed yet
-  /** `inPlace`: write over the rows of `like` itself (OpTable.overwrite), which is then used up. */
-  constructor(like: OpTable, size: number, steps: { readonly [pass in "deadLoops" | "combineSets" | "onceLoops"]?: boolean }, inPlace = false) {
-    this.out = inPlace ? like.overwrite() : like.like(size);
+  /**
+   * Where the output goes: "new", a new table with room for `size` rows; "over", over the rows of
+   * `like` as they are read (OpTable.overwrite: `like` is used up); "into", `like` itself, whose rows
+   * someone else appends and settle() passes through the steps.
+   */
+  constructor(like: OpTable, size: number, steps: { readonly [pass in "deadLoops" | "combineSets" | "onceLoops"]?: boolean }, where: "new" | "over" | "into" = "new") {
+    this.out = where === "over" ? like.overwrite() : where === "into" ? like : like.like(size);
     this.deadLoops = steps.deadLoops === true;
     this.combineSets = steps.combineSets === true;
     this.onceLoops = steps.onceLoops === true;
+  }
+
+  /**
+   * Row `k`, just appended to the output by someone else (the parser, for ReadingWalk), through the
+   * same steps as write(): dropped, or merged into the row before it, or kept. The output is also the
+   * table being read then, so the Writer must write in place.
+   */
+  settle(k: number): void {
+    const out = this.out, kind = out.kind(k), at = out.at(k);
+    out.length = k; // as if it were not written yet: the steps look at the row before
+    if (this.deadLoops && this.dead(kind, out.a(k))) return;
+    if (this.combineSets && this.combined(out, k, kind, at)) return;
+    out.length = k + 1;
   }
 
   /** Write row `i` of `from` (moved by `shift` cells), unless a step takes it. */

@@ -17,10 +17,24 @@ function isCommand(c: number): boolean {
   return c === PLUS || c === MINUS || c === LT || c === GT || c === DOT || c === COMMA || c === OPEN_BRACKET || c === CLOSE_BRACKET;
 }
 
+/**
+ * For a caller that rewrites while the program is read (optimize.ts runs its first walk this way):
+ * the parser appends each row to `table` and calls `appended` with it, which may drop it or change
+ * the rows before it.
+ */
+export interface RowSink {
+  readonly table: OpTable;
+  appended(row: number): void;
+}
+
+/** The table a program's rows go into: room enough to rarely grow (untouched pages cost nothing). */
+export const tableFor = (source: string): OpTable => OpTable.fresh(source.length >> 1, new Lines(source));
+
 /** Parse a program. Throws JitError E_SYNTAX (with line and column) on an unmatched bracket. */
-export function parse(source: string): OpTable {
-  const lines = new Lines(source);
-  const ops = OpTable.fresh(source.length >> 1, lines); // room enough to rarely grow; untouched pages cost nothing
+export function parse(source: string, sink?: RowSink): OpTable {
+  const ops = sink?.table ?? tableFor(source);
+  const lines = ops.lines;
+  const emit = sink === undefined ? undefined : () => sink.appended(ops.length - 1);
   const open: number[] = []; // the offsets of the brackets not closed yet
   const n = source.length;
   let i = 0;
@@ -45,7 +59,10 @@ export function parse(source: string): OpTable {
         end = i + 1;
       }
       delta &= 0xff;
-      if (delta !== 0) ops.push(ADD, 0, delta, start, end);
+      if (delta !== 0) {
+        ops.push(ADD, 0, delta, start, end);
+        emit?.();
+      }
       continue;
     }
     if (c === LT || c === GT) {
@@ -66,6 +83,7 @@ export function parse(source: string): OpTable {
       }
       const row = ops.push(MOVE, 0, delta, start, end);
       ops.setRange(row, lo, hi);
+      emit?.();
       continue;
     }
     i++;
@@ -78,6 +96,7 @@ export function parse(source: string): OpTable {
       if (open.pop() === undefined) throw unmatched("]", new Span(lines, start, i));
       ops.push(CLOSE, 0, 0, start, i);
     }
+    emit?.();
   }
   const unclosed = open.pop(); // the innermost: the loop that cannot be closed
   if (unclosed !== undefined) throw unmatched("[", new Span(lines, unclosed, unclosed + 1));
