@@ -217,6 +217,7 @@ export function generate(
       case CLOSE: {
         const body = loopBodies.pop(), end = loopEnds.pop();
         if (body === undefined || end === undefined) throw new JitError("E_INTERNAL", "unbalanced loops reached the code generator");
+        if (body < 0 && (ops.flags(i) & ONCE) === 0) throw new JitError("E_INTERNAL", "a loop's [ says its ] has no test, but the ] has one");
         if (body >= 0) be.jumpIfNonZero(at, body as Label);
         asm.bind(end as Label);
         break;

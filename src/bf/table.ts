@@ -1,5 +1,5 @@
 /**
- * The IR as the compiler holds it: a table of rows, one per op, each row eight 32-bit fields side by
+ * The IR as the compiler holds it: a table of rows, one per op, each row seven 32-bit fields side by
  * side in one Int32Array, rather than an object per op. A 4 MB program is 1.6 million ops; as objects,
  * allocating and collecting them took longer than everything the passes do with them. `toOps()` turns
  * a table into the `Op` objects of ir.ts, which is how the book and the tests read the IR; the fields
@@ -14,8 +14,9 @@
  *   close      ONCE: no test
  *   check      lo..hi = range
  * The few ops with a check of their own or multiply terms keep them in a side store shared by every
- * table of one program (`Extras`), so a row stays eight fields.
+ * table of one program (`Extras`), so a row stays seven fields.
  */
+import { JitError } from "../errors.ts";
 import { type Check, type LineTable, type Op, type Range, Span, type Term } from "./ir.ts";
 
 export const ADD = 0, SET = 1, MOVE = 2, OUT = 3, IN = 4, OPEN = 5, CLOSE = 6, SCAN = 7, MUL = 8, CHECK = 9;
@@ -25,7 +26,10 @@ export const CHECKED = 1, ONCE = 2;
 const KIND_NAMES = ["add", "set", "move", "out", "in", "open", "close", "scan", "mul", "check"] as const;
 
 // The fields of a row.
-const KIND = 0, EXTRA = 1, AT = 2, A = 3, LO = 4, HI = 5, START = 6, END = 7, STRIDE = 8;
+// KIND holds the kind (bits 0-3), the flags (bits 4-5) and the row's extra entry (bits 6-30): seven
+// fields a row, since a big program's tables are most of its compile's fresh memory.
+const KIND = 0, AT = 1, A = 2, LO = 3, HI = 4, START = 5, END = 6, STRIDE = 7;
+const EXTRA_SHIFT = 6, MAX_EXTRA = 2 ** 25 - 1;
 // The fields of an extra entry.
 const CHECK_LO = 0, CHECK_HI = 1, CHECK_START = 2, CHECK_END = 3, TERM_START = 4, TERM_COUNT = 5, EXTRA_STRIDE = 6;
 
@@ -72,7 +76,7 @@ export class OpTable {
     return (this.data[i * STRIDE + KIND] as number) & 15;
   }
   flags(i: number): number {
-    return (this.data[i * STRIDE + KIND] as number) >> 4;
+    return ((this.data[i * STRIDE + KIND] as number) >> 4) & 3;
   }
   at(i: number): number {
     return this.data[i * STRIDE + AT] as number;
@@ -121,8 +125,7 @@ export class OpTable {
     if ((i + 1) * STRIDE > this.data.length) this.grow();
     this.length = i + 1;
     const d = this.data, p = i * STRIDE;
-    d[p + KIND] = kind;
-    d[p + EXTRA] = 0;
+    d[p + KIND] = kind; // no flags, no extra entry
     d[p + AT] = at;
     d[p + A] = a;
     d[p + LO] = 0;
@@ -155,11 +158,12 @@ export class OpTable {
   // Checks of their own and multiply terms, in the row's extra entry (a new entry on every change, so
   // that a row copied into another table is not changed with it).
   private extra(i: number, field: number): number {
-    const e = this.data[i * STRIDE + EXTRA] as number;
+    const e = (this.data[i * STRIDE + KIND] as number) >> EXTRA_SHIFT;
     return this.extras.fields[e * EXTRA_STRIDE + field] as number;
   }
   private setExtra(i: number, checkLo: number, checkHi: number, checkStart: number, checkEnd: number, termStart: number, termCount: number): void {
     const x = this.extras, e = x.entries++;
+    if (e > MAX_EXTRA) throw new JitError("E_RANGE", `more than ${MAX_EXTRA} checks and multiply loops`);
     if (x.entries * EXTRA_STRIDE > x.fields.length) {
       const bigger = new Int32Array(x.fields.length * 2);
       bigger.set(x.fields);
@@ -172,7 +176,8 @@ export class OpTable {
     f[p + CHECK_END] = checkEnd;
     f[p + TERM_START] = termStart;
     f[p + TERM_COUNT] = termCount;
-    this.data[i * STRIDE + EXTRA] = e;
+    const d = this.data, row = i * STRIDE + KIND;
+    d[row] = ((d[row] as number) & ((1 << EXTRA_SHIFT) - 1)) | (e << EXTRA_SHIFT);
   }
   checkLo(i: number): number {
     return this.extra(i, CHECK_LO);
