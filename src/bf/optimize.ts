@@ -8,7 +8,7 @@
  */
 import { JitError } from "../errors.ts";
 import { type RowSink, parse, tableFor } from "./parse.ts";
-import { ADD, CHECK, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET } from "./table.ts";
+import { ADD, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET } from "./table.ts";
 
 /** The optional passes, in the order they run; placeChecks always runs (after combineSets, before deferMoves). */
 export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "deferMoves", "onceLoops"] as const;
@@ -383,20 +383,22 @@ export function balancedLoops(ops: OpTable): Uint8Array {
  */
 export function placeChecks(ops: OpTable): OpTable {
   const balanced = balancedLoops(ops);
-  const out = ops.like(2 * ops.length + 1); // each op, and at most one check before each
+  // Decided first, row numbers staying put: the checks of their own are set on the opens and muls
+  // themselves, and the new check rows are listed (before which row, range, span), then inserted in
+  // one pass from the end. The rows move up in place: no second table, so no fresh memory for one.
+  const before: number[] = [], rangeLo: number[] = [], rangeHi: number[] = [], spanStart: number[] = [], spanEnd: number[] = [];
   // The loops open here, innermost last: what was known on entry, and whether the loop is balanced.
   const frameLo: number[] = [], frameHi: number[] = [], frameBalanced: boolean[] = [];
   let knownLo = 0, knownHi = 0; // cells relative to the pointer known to be on the tape
-  // The stretch being built: the row where its check goes if it needs one (inserted when the stretch
-  // ends, moving the stretch down a row: most stretches are a few rows, and most need none), the range
-  // visited relative to its start, and where the pointer is now relative to that start; its first and
-  // last rows (-1: none yet); its multiply loops, by row in out and position.
+  // The stretch being built: the row its check would go before, the range visited relative to its
+  // start, and where the pointer is now relative to that start; its first and last rows (-1: none
+  // yet); its multiply loops, by row and position.
   let slot = 0, lo = 0, hi = 0, position = 0, first = -1, last = -1;
   const mulIndex: number[] = [], mulPosition: number[] = [];
   let hoistInto = -1; // the open of a balanced loop whose body's first stretch is being built
 
-  const begin = () => {
-    slot = out.length;
+  const begin = (next: number) => {
+    slot = next;
     lo = hi = position = 0;
     first = last = -1;
     mulIndex.length = mulPosition.length = 0;
@@ -406,18 +408,20 @@ export function placeChecks(ops: OpTable): OpTable {
       const need = lo < knownLo || hi > knownHi;
       const coverLo = need ? Math.min(knownLo, lo) : knownLo, coverHi = need ? Math.max(knownHi, hi) : knownHi;
       if (need) {
-        const start = out.start(first) as number, stop = out.end(last) as number;
-        if (hoistInto >= 0 && out.kind(hoistInto) === OPEN) out.setCheck(hoistInto, lo, hi, start, stop);
+        const start = ops.start(first), stop = ops.end(last);
+        if (hoistInto >= 0 && ops.kind(hoistInto) === OPEN) ops.setCheck(hoistInto, lo, hi, start, stop);
         else {
-          out.insert(slot, CHECK, 0, 0, start, stop);
-          out.setRange(slot, lo, hi);
-          for (let k = 0; k < mulIndex.length; k++) mulIndex[k] = (mulIndex[k] as number) + 1;
+          before.push(slot);
+          rangeLo.push(lo);
+          rangeHi.push(hi);
+          spanStart.push(start);
+          spanEnd.push(stop);
         }
       }
       for (let k = 0; k < mulIndex.length; k++) {
         const mul = mulIndex[k] as number, at = mulPosition[k] as number;
-        if ((out.lo(mul) as number) + at >= coverLo && (out.hi(mul) as number) + at <= coverHi) continue;
-        out.setCheck(mul, out.lo(mul) as number, out.hi(mul) as number, out.start(mul) as number, out.end(mul) as number);
+        if (ops.lo(mul) + at >= coverLo && ops.hi(mul) + at <= coverHi) continue;
+        ops.setCheck(mul, ops.lo(mul), ops.hi(mul), ops.start(mul), ops.end(mul));
       }
       knownLo = coverLo - position;
       knownHi = coverHi - position;
@@ -425,40 +429,38 @@ export function placeChecks(ops: OpTable): OpTable {
     hoistInto = -1;
   };
 
-  begin();
+  begin(0);
   for (let i = 0; i < ops.length; i++) {
-    const kind = ops.kind(i);
-    switch (kind) {
+    switch (ops.kind(i)) {
       case ADD:
       case SET:
-        last = out.copy(ops, i);
-        if (first < 0) first = last;
+        last = i;
+        if (first < 0) first = i;
         break;
       case MOVE:
-        lo = Math.min(lo, position + (ops.lo(i) as number));
-        hi = Math.max(hi, position + (ops.hi(i) as number));
-        position += ops.a(i) as number;
-        last = out.copy(ops, i);
-        if (first < 0) first = last;
+        lo = Math.min(lo, position + ops.lo(i));
+        hi = Math.max(hi, position + ops.hi(i));
+        position += ops.a(i);
+        last = i;
+        if (first < 0) first = i;
         break;
       case MUL:
-        mulIndex.push(out.length);
+        mulIndex.push(i);
         mulPosition.push(position);
-        last = out.copy(ops, i);
-        if (first < 0) first = last;
+        last = i;
+        if (first < 0) first = i;
         break;
       case OUT:
       case IN:
-        last = out.copy(ops, i);
-        if (first < 0) first = last;
+        last = i;
+        if (first < 0) first = i;
         end();
-        begin();
+        begin(i + 1);
         break;
       case SCAN:
         end();
-        out.copy(ops, i);
         knownLo = knownHi = 0;
-        begin();
+        begin(i + 1);
         break;
       case OPEN: {
         end();
@@ -466,28 +468,24 @@ export function placeChecks(ops: OpTable): OpTable {
         frameLo.push(knownLo);
         frameHi.push(knownHi);
         frameBalanced.push(b);
-        const open = out.copy(ops, i);
         if (!b) knownLo = knownHi = 0;
-        begin();
-        if (b) hoistInto = open; // the open, just before the new stretch's slot
+        begin(i + 1);
+        if (b) hoistInto = i; // the open, just before the new stretch
         break;
       }
       case CLOSE: {
         end();
         const lo = frameLo.pop(), hi = frameHi.pop(), b = frameBalanced.pop();
-        out.copy(ops, i);
         knownLo = b === true ? (lo as number) : 0;
         knownHi = b === true ? (hi as number) : 0;
-        begin();
+        begin(i + 1);
         break;
       }
-      case CHECK:
-        out.copy(ops, i);
-        break;
     }
   }
   end();
-  return out;
+  ops.insertChecks(before, rangeLo, rangeHi, spanStart, spanEnd);
+  return ops;
 }
 
 /**

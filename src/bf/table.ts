@@ -135,14 +135,29 @@ export class OpTable {
     return i;
   }
 
-  /** A new row at `row`, the rows from there on moved down by one (other fields 0). */
-  insert(row: number, kind: number, at: number, a: number, start: number, end: number): void {
-    if ((this.length + 1) * STRIDE > this.data.length) this.grow();
-    this.data.copyWithin((row + 1) * STRIDE, row * STRIDE, this.length * STRIDE);
-    const n = this.length;
-    this.length = row;
-    this.push(kind, at, a, start, end);
-    this.length = n + 1;
+  /**
+   * Check rows inserted in place: check j (range lo[j]..hi[j], span start[j]..end[j]) goes before row
+   * before[j] (ascending). The rows move up from the end, a block per check, into room the table has
+   * or grows.
+   */
+  insertChecks(before: readonly number[], lo: readonly number[], hi: readonly number[], start: readonly number[], end: readonly number[]): void {
+    const m = before.length, n = this.length;
+    while ((n + m) * STRIDE > this.data.length) this.grow();
+    let top = n; // rows before[j] .. top - 1 move up by j + 1
+    for (let j = m - 1; j >= 0; j--) {
+      const row = before[j] as number;
+      this.data.copyWithin((row + j + 1) * STRIDE, row * STRIDE, top * STRIDE);
+      const d = this.data, p = (row + j) * STRIDE;
+      d[p + KIND] = CHECK;
+      d[p + AT] = 0;
+      d[p + A] = 0;
+      d[p + LO] = lo[j] as number;
+      d[p + HI] = hi[j] as number;
+      d[p + START] = start[j] as number;
+      d[p + END] = end[j] as number;
+      top = row;
+    }
+    this.length = n + m;
   }
 
   /** Row `i` of `from`, appended. */
