@@ -8,7 +8,7 @@
  */
 import { JitError } from "../errors.ts";
 import { type RowSink, parse, tableFor } from "./parse.ts";
-import { ADD, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET } from "./table.ts";
+import { ADD, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET, pushTerm } from "./table.ts";
 
 /** The optional passes, in the order they run; placeChecks always runs (after combineSets, before deferMoves). */
 export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "deferMoves", "onceLoops"] as const;
@@ -134,11 +134,9 @@ class Writer {
    * table being read then, so the Writer must write in place.
    */
   settle(k: number): void {
-    const out = this.out, kind = out.kind(k), at = out.at(k);
-    out.length = k; // as if it were not written yet: the steps look at the row before
-    if (this.deadLoops && this.dead(kind, out.a(k))) return;
-    if (this.combineSets && this.combined(out, k, kind, at)) return;
-    out.length = k + 1;
+    const out = this.out, kind = out.kind(k);
+    // Taken by a step: the row is dropped (a merge has already changed the row before it).
+    if ((this.deadLoops && this.dead(kind, out.a(k))) || (this.combineSets && this.combined(out, k, kind, out.at(k), k - 1))) out.length = k;
   }
 
   /** Write row `i` of `from` (moved by `shift` cells), unless a step takes it. */
@@ -147,7 +145,7 @@ class Writer {
     if (from.data === out.data && out.length > i) throw new JitError("E_INTERNAL", `a pass writing in place would overwrite row ${i} before reading it`);
     const kind = from.kind(i), at = from.at(i) + shift;
     if (this.deadLoops && this.dead(kind, from.a(i))) return;
-    if (this.combineSets && this.combined(from, i, kind, at)) return;
+    if (this.combineSets && this.combined(from, i, kind, at, out.length - 1)) return;
     const k = out.copy(from, i);
     out.setAt(k, at);
     if (!this.onceLoops) return;
@@ -186,8 +184,9 @@ class Writer {
   }
 
   /** combineSets: straight-line stores to one cell: `set v` then `add d` is `set v+d`; `add` or `set` then `set w` is `set w`. */
-  private combined(from: OpTable, i: number, kind: number, at: number): boolean {
-    const out = this.out, last = out.length - 1;
+  private combined(from: OpTable, i: number, kind: number, at: number, last: number): boolean {
+    if (kind !== SET && kind !== ADD) return false;
+    const out = this.out;
     if (last < 0 || out.at(last) !== at) return false;
     const lastKind = out.kind(last) as number;
     if (lastKind !== SET && lastKind !== ADD) return false;
@@ -313,15 +312,14 @@ function mulLoop(ops: OpTable, open: number, close: number, out: Writer): boolea
   const own = sums[cells.indexOf(0)] ?? 0;
   if (position !== 0 || own % 2 === 0) return false;
   const scale = (256 - inverse256(own)) & 0xff; // -1/d
-  const terms = ops.extras, first = terms.termAt.length;
+  const terms = ops.extras, first = terms.terms;
   for (let k = 0; k < cells.length; k++) {
     const at = cells[k] as number, factor = ((sums[k] as number) * scale) & 0xff;
     if (at !== 0 && factor !== 0) {
-      terms.termAt.push(at);
-      terms.termFactor.push(factor);
+      pushTerm(terms, at, factor);
     }
   }
-  const count = terms.termAt.length - first;
+  const count = terms.terms - first;
   if (count === 0 && lo === 0 && hi === 0) {
     writeLoopAs(ops, open, close, out, SET, 0);
     return true;

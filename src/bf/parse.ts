@@ -34,7 +34,6 @@ export const tableFor = (source: string): OpTable => OpTable.fresh(source.length
 export function parse(source: string, sink?: RowSink): OpTable {
   const ops = sink?.table ?? tableFor(source);
   const lines = ops.lines;
-  const emit = sink === undefined ? undefined : () => sink.appended(ops.length - 1);
   const open: number[] = []; // the offsets of the brackets not closed yet
   const n = source.length;
   let i = 0;
@@ -61,7 +60,7 @@ export function parse(source: string, sink?: RowSink): OpTable {
       delta &= 0xff;
       if (delta !== 0) {
         ops.push(ADD, 0, delta, start, end);
-        emit?.();
+        if (sink !== undefined) sink.appended(ops.length - 1);
       }
       continue;
     }
@@ -83,7 +82,7 @@ export function parse(source: string, sink?: RowSink): OpTable {
       }
       const row = ops.push(MOVE, 0, delta, start, end);
       ops.setRange(row, lo, hi);
-      emit?.();
+      if (sink !== undefined) sink.appended(ops.length - 1);
       continue;
     }
     i++;
@@ -96,7 +95,7 @@ export function parse(source: string, sink?: RowSink): OpTable {
       if (open.pop() === undefined) throw unmatched("]", new Span(lines, start, i));
       ops.push(CLOSE, 0, 0, start, i);
     }
-    emit?.();
+    if (sink !== undefined) sink.appended(ops.length - 1);
   }
   const unclosed = open.pop(); // the innermost: the loop that cannot be closed
   if (unclosed !== undefined) throw unmatched("[", new Span(lines, unclosed, unclosed + 1));

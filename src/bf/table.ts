@@ -38,8 +38,24 @@ export interface Extras {
   /** EXTRA_STRIDE numbers an entry, `entries` of them used (a typed array, grown by doubling). */
   fields: Int32Array;
   entries: number;
-  readonly termAt: number[];
-  readonly termFactor: number[];
+  /** Multiply terms, `terms` of them used (typed arrays, grown by doubling; pushTerm adds one). */
+  termAt: Int32Array;
+  termFactor: Uint8Array;
+  terms: number;
+}
+
+/** Add a multiply term (at, factor) to the side store; it is term number `x.terms - 1`. */
+export function pushTerm(x: Extras, at: number, factor: number): void {
+  if (x.terms === x.termAt.length) {
+    const at2 = new Int32Array(x.terms * 2), factor2 = new Uint8Array(x.terms * 2);
+    at2.set(x.termAt);
+    factor2.set(x.termFactor);
+    x.termAt = at2;
+    x.termFactor = factor2;
+  }
+  x.termAt[x.terms] = at;
+  x.termFactor[x.terms] = factor;
+  x.terms++;
 }
 
 export class OpTable {
@@ -52,7 +68,7 @@ export class OpTable {
 
   /** A table for a new program's parse. */
   static fresh(capacity: number, lines: LineTable): OpTable {
-    return new OpTable(capacity, lines, { fields: new Int32Array(EXTRA_STRIDE * 64), entries: 1, termAt: [], termFactor: [] });
+    return new OpTable(capacity, lines, { fields: new Int32Array(EXTRA_STRIDE * 64), entries: 1, termAt: new Int32Array(64), termFactor: new Uint8Array(64), terms: 0 });
   }
 
   /** An empty table for the same program, with room for `capacity` rows. */
