@@ -353,21 +353,19 @@ abstract class CodeBuffer {
     const { branchAt, branchLabel, branchForm, labelAt, labelBranches, stream, streamSize } = this;
     const long = new Uint8Array(n);
     const sizes = new Uint8Array(n); // each branch's current size in bytes
-    // Each branch's target as (offset without branches, branches ahead of it), looked up once.
-    const targetAt = new Int32Array(n), targetBranches = new Int32Array(n);
     const short = new Int32Array(n); // the branches still short, the only ones a pass looks at
     for (let i = 0; i < n; i++) {
       const id = branchLabel[i] as number;
-      const at = labelAt[id] ?? -1;
-      if (!(at >= 0)) throw new JitError("E_INTERNAL", `branch to ${labelName(id as Label)}, which is never bound`);
-      targetAt[i] = at;
-      targetBranches[i] = labelBranches[id] as number;
+      if (!((labelAt[id] ?? -1) >= 0)) throw new JitError("E_INTERNAL", `branch to ${labelName(id as Label)}, which is never bound`);
       sizes[i] = this.branchSize(branchForm[i] as number, false);
       short[i] = i;
     }
     this.finished = true; // only now: after an error above, binding the label and finishing again works
     const before = new Int32Array(n + 1); // bytes of the branches ahead of branch i (before[n]: all of them)
-    const target = (i: number): number => (targetAt[i] as number) + (before[targetBranches[i] as number] as number);
+    const target = (i: number): number => {
+      const id = branchLabel[i] as number;
+      return (labelAt[id] as number) + (before[labelBranches[id] as number] as number);
+    };
     let shortCount = n;
     for (;;) {
       let sum = 0;
