@@ -14,7 +14,7 @@ import { type Assembler, type Code, type Label, newAssembler } from "../emit.ts"
 import { JitError } from "../errors.ts";
 import type { Target } from "../platform.ts";
 import { type Op, Span, type Term } from "./ir.ts";
-import { ADD, CHECK, CHECKED, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, type OpTable, SCAN, SET, toOp } from "./table.ts";
+import { ADD, CHECK, CHECKED, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, type OpTable, SCAN, SET, toOp, withRoom } from "./table.ts";
 
 /** The state block: 8-byte fields shared by the generated code and the runtime (runtime.ts). */
 export const STATE = {
@@ -124,12 +124,7 @@ class SiteTable {
   }
   add(kind: number, stub: Label, at: number, retry: number, b: number, c: number, rewind: number): number {
     const id = this.length++;
-    if (this.length * SITE_STRIDE > this.rows.length) {
-      const bigger = new Int32Array(this.rows.length * 2 + SITE_STRIDE);
-      bigger.set(this.rows);
-      this.rows = bigger;
-    }
-    const r = this.rows, p = id * SITE_STRIDE;
+    const r = (this.rows = withRoom(this.rows, this.length * SITE_STRIDE)), p = id * SITE_STRIDE;
     r[p + SITE_KIND] = kind;
     r[p + SITE_STUB] = stub;
     r[p + SITE_AT] = at;

@@ -40,19 +40,22 @@ export interface Extras {
   entries: number;
   /** Multiply terms, `terms` of them used (typed arrays, grown by doubling; pushTerm adds one). */
   termAt: Int32Array;
-  termFactor: Uint8Array;
+  termFactor: Int32Array;
   terms: number;
+}
+
+/** `a`, or a copy twice as long (or `need` long) when it has fewer than `need` entries. */
+export function withRoom(a: Int32Array, need: number): Int32Array {
+  if (need <= a.length) return a;
+  const bigger = new Int32Array(Math.max(need, a.length * 2));
+  bigger.set(a);
+  return bigger;
 }
 
 /** Add a multiply term (at, factor) to the side store; it is term number `x.terms - 1`. */
 export function pushTerm(x: Extras, at: number, factor: number): void {
-  if (x.terms === x.termAt.length) {
-    const at2 = new Int32Array(x.terms * 2), factor2 = new Uint8Array(x.terms * 2);
-    at2.set(x.termAt);
-    factor2.set(x.termFactor);
-    x.termAt = at2;
-    x.termFactor = factor2;
-  }
+  x.termAt = withRoom(x.termAt, x.terms + 1);
+  x.termFactor = withRoom(x.termFactor, x.terms + 1);
   x.termAt[x.terms] = at;
   x.termFactor[x.terms] = factor;
   x.terms++;
@@ -68,7 +71,7 @@ export class OpTable {
 
   /** A table for a new program's parse. */
   static fresh(capacity: number, lines: LineTable): OpTable {
-    return new OpTable(capacity, lines, { fields: new Int32Array(EXTRA_STRIDE * 64), entries: 1, termAt: new Int32Array(64), termFactor: new Uint8Array(64), terms: 0 });
+    return new OpTable(capacity, lines, { fields: new Int32Array(EXTRA_STRIDE * 64), entries: 1, termAt: new Int32Array(64), termFactor: new Int32Array(64), terms: 0 });
   }
 
   /** An empty table for the same program, with room for `capacity` rows. */
@@ -195,12 +198,7 @@ export class OpTable {
   private setExtra(i: number, checkLo: number, checkHi: number, checkStart: number, checkEnd: number, termStart: number, termCount: number): void {
     const x = this.extras, e = x.entries++;
     if (e > MAX_EXTRA) throw new JitError("E_RANGE", `more than ${MAX_EXTRA} checks and multiply loops`);
-    if (x.entries * EXTRA_STRIDE > x.fields.length) {
-      const bigger = new Int32Array(x.fields.length * 2);
-      bigger.set(x.fields);
-      x.fields = bigger;
-    }
-    const f = x.fields, p = e * EXTRA_STRIDE;
+    const f = (x.fields = withRoom(x.fields, x.entries * EXTRA_STRIDE)), p = e * EXTRA_STRIDE;
     f[p + CHECK_LO] = checkLo;
     f[p + CHECK_HI] = checkHi;
     f[p + CHECK_START] = checkStart;
@@ -245,9 +243,7 @@ export class OpTable {
   }
 
   private grow(): void {
-    const bigger = new Int32Array(this.data.length * 2);
-    bigger.set(this.data);
-    this.data = bigger;
+    this.data = withRoom(this.data, this.data.length + 1);
   }
 }
 
