@@ -152,9 +152,11 @@ export function generate(
 ): BfCode {
   const asm = newAssembler(target.arch, source !== undefined); // without a listing when nobody reads it
   // Per op, big programs take about 18 bytes of code (branches included), 1.2 branches and 1.5 labels.
-  asm.sizeHint(20 * ops.length, 2 * ops.length, 2 * ops.length);
+  // (Capped: past that, the buffers grow as they are filled.)
+  const hint = Math.min(ops.length, 1 << 24);
+  asm.sizeHint(20 * hint, 2 * hint, 2 * hint);
   const be = makeBackend(asm, target, options);
-  const sites = new SiteTable(ops.length);
+  const sites = new SiteTable(hint);
   let margin = 0;
   /** A failed bounds check's exit: its stub's label. `skip`: a multiply's check (TAPE_UNLESS_ZERO). */
   const tapeSite = (start: number, end: number, at: number, rewind = 0, skip?: Label): Label => {

@@ -22,7 +22,7 @@ export type PassName = (typeof PASSES)[number];
  * turn; deadLoops and combineSets, which only look at the op written before, are steps of the Writer
  * that walk writes through. onceLoops is the same for deferMoves. Each table is the one the passes
  * would make one after another. The loop rewrites and deferMoves write over the rows they read: a row
- * never becomes more than one. placeChecks adds rows, so it writes a new table.
+ * never becomes more than one. placeChecks adds rows, and inserts them in place, from the end.
  */
 export function optimize(ops: OpTable, passes: readonly PassName[] = PASSES): OpTable {
   const first = firstWalk(passes);
