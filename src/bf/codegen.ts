@@ -122,6 +122,7 @@ class SiteTable {
   constructor(capacity: number) {
     this.rows = new Int32Array(SITE_STRIDE * (capacity + 1));
   }
+  /** `b`, `c`: SITE_EOF and SITE_AFTER for input, SITE_REPLAY_START and SITE_REPLAY_END for tape. */
   add(kind: number, stub: Label, at: number, retry: number, b: number, c: number, rewind: number): number {
     const id = this.length++;
     const r = (this.rows = withRoom(this.rows, this.length * SITE_STRIDE)), p = id * SITE_STRIDE;
@@ -129,8 +130,8 @@ class SiteTable {
     r[p + SITE_STUB] = stub;
     r[p + SITE_AT] = at;
     r[p + SITE_RETRY] = retry;
-    r[p + 4] = b;
-    r[p + 5] = c;
+    r[p + SITE_EOF] = b; // = SITE_REPLAY_START
+    r[p + SITE_AFTER] = c; // = SITE_REPLAY_END
     r[p + SITE_REWIND] = rewind;
     return id;
   }

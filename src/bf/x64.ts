@@ -17,19 +17,26 @@ const al = x64Gp(0, 8), cl = x64Gp(1, 8);
 /** Offsets within this distance of the pointer get operands made once and reused. */
 const NEAR = 1024;
 
+/**
+ * Operands are plain values, the same for every program, so they are made once per process, when the
+ * first program is compiled: the cells near the pointer (most ops address the same few hundred
+ * offsets), the state block's fields, and the `lea` operands of checks. Dense arrays, filled up front:
+ * an array written first at a high index is a slow sparse one.
+ */
+let operands: { near: (X64Mem | undefined)[]; fields: (X64Mem | undefined)[]; nearChecks: (X64Mem | undefined)[] } | undefined;
+
 export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions): BfBackend {
-  // The operands of cells near the pointer, made once: most ops address the same few hundred offsets.
-  // Dense arrays, filled up front: an array written first at a high index is a slow sparse one.
-  const near: (X64Mem | undefined)[] = new Array(2 * NEAR).fill(undefined);
+  const { near, fields, nearChecks } = (operands ??= {
+    near: new Array(2 * NEAR).fill(undefined),
+    fields: new Array(STATE.bytes >> 3).fill(undefined),
+    nearChecks: new Array(2 * NEAR).fill(undefined),
+  });
   const cell = (at: number): X64Mem => {
     if (at < -NEAR || at >= NEAR) return x64Mem(r9, at, r10);
     return (near[at + NEAR] ??= x64Mem(r9, at, r10));
   };
-  const fields: (X64Mem | undefined)[] = new Array(STATE.bytes >> 3).fill(undefined);
   const field = (offset: number): X64Mem => (fields[offset >> 3] ??= x64Mem(r8, offset));
   const size = options.tape;
-  // The `lea` operands of checks, made once for the offsets near the pointer, as the cells are.
-  const nearChecks: (X64Mem | undefined)[] = new Array(2 * NEAR).fill(undefined);
   const checkOperand = (first: number): X64Mem => {
     if (first < -NEAR || first >= NEAR) return x64Mem(r10, first);
     return (nearChecks[first + NEAR] ??= x64Mem(r10, first));
