@@ -3,16 +3,15 @@
 // check below must run before anything that runtime cannot load. No top-level await: `bun build
 // --bytecode` emits CommonJS.
 //
-// This file is the bin of a git checkout and of the compiled executable (`bun run build` builds it,
-// with everything it requires, into dist/babyjit): both run the sources in src/. The packed package
-// ships another bin/babyjit.js in its place, so that `bunx babyjit` starts one precompiled file:
-// `prepack` (scripts/bundle-package.ts) writes the program there as a single bundle with its
-// JavaScriptCore bytecode (bin/babyjit.js.jsc), with the same check for Bun; `postpack` puts this file
-// back byte for byte. BABYJIT_DEBUG_LOADER=1 says on stderr which of them ran:
+// This file is the bin of a git checkout, which runs the sources in src/. The compiled executable
+// (`bun run build`) starts from src/standalone.ts instead. The packed package ships another
+// bin/babyjit.js in its place, so that `bunx babyjit` starts one precompiled file: `prepack`
+// (scripts/bundle-package.ts) writes the program there as a single bundle with its JavaScriptCore
+// bytecode (bin/babyjit.js.jsc), with the same check for Bun; `postpack` puts this file back byte for
+// byte. BABYJIT_DEBUG_LOADER=1 says on stderr which of them ran:
 //
 //   babyjit: loaded the sources                                        (a checkout: bun bin/babyjit.js)
 //   babyjit: loaded the packed bin <path>; its bytecode made by ...    (an installed package)
-// (The compiled executable, which can only run what is built into it, says nothing: see below.)
 if (typeof Bun === "undefined") {
   const runtime = typeof process === "object" && process.release ? `${process.release.name} ${process.version}` : "this runtime";
   console.error(`babyjit: needs Bun (https://bun.sh), which has bun:ffi; it was started by ${runtime}. Try: bunx babyjit -4`);
@@ -21,14 +20,7 @@ if (typeof Bun === "undefined") {
   // `require`, not `import()`: Bun's ES module loader adds milliseconds to start-up. main.ts itself
   // loads the citty CLI only for a command that is not just integers.
   const { main } = require("../src/main.ts");
-  // In a standalone executable the entry lives in Bun's embedded file system: process.argv[1] says so
-  // as well as Bun.main does, for nothing (Bun.main measured 50 µs). The executable has one path only,
-  // so it does not ask: the first read of process.env makes Bun build an object of every environment
-  // variable, about 30 page faults here (0.2 ms, a sixth of what the executable costs beyond
-  // bench/minimal-jit.js). A checkout, where the question is worth asking, pays that.
-  const entry = process.argv[1] ?? "";
-  const compiled = entry.startsWith("/$bunfs/") || entry.startsWith("B:\\~BUN\\");
-  if (!compiled && process.env.BABYJIT_DEBUG_LOADER) console.error("babyjit: loaded the sources");
+  if (process.env.BABYJIT_DEBUG_LOADER) console.error("babyjit: loaded the sources");
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -46,7 +46,7 @@ const outcome = (r: { stdout: string; stderr: string; exitCode: number }) => ({ 
 
 test.if(process.platform === "linux" && process.arch === "x64")("the linux-x64 one runs here", () => {
   expect(run([dist("babyjit-linux-x64"), "-4"])).toEqual(ADDER);
-  // It has one path, the sources built into it, and does not read BABYJIT_DEBUG_LOADER (bin/babyjit.js:
+  // It has one path, the sources built into it, and does not read BABYJIT_DEBUG_LOADER (src/standalone.ts:
   // the first read of process.env costs start-up).
   expect(run([dist("babyjit-linux-x64"), "-4"], { ...process.env, BABYJIT_DEBUG_LOADER: "1" })).toEqual(ADDER);
 });

@@ -25,7 +25,8 @@ const EXPR_DIFF = join(FIXTURES, "expr-diff.ts");
 // A fresh sample every run (printed in the test's name), unless BABYJIT_SEED pins it.
 const SEED = process.env.BABYJIT_SEED ?? String(Date.now() % 1_000_000);
 // The same flags as `bun run build`, so the cross-compiled executable is the shipped one.
-const BUILD_FLAGS = buildFlags().flags.filter((f) => f !== "--compile");
+const { flags, entry: EXE_ENTRY } = buildFlags();
+const BUILD_FLAGS = flags.filter((f) => f !== "--compile");
 const tmp = tempDir("babyjit-winarm64-");
 afterAll(() => tmp.cleanup());
 
@@ -90,7 +91,7 @@ describeOnEmu("winarm64", "Windows on ARM64 under arm64 Wine under qemu-aarch64"
   };
 
   beforeAll(async () => {
-    exe = compileExe("winarm64", BIN, join(tmp.path, "babyjit-winarm64"), BUILD_FLAGS);
+    exe = compileExe("winarm64", EXE_ENTRY, join(tmp.path, "babyjit-winarm64"), BUILD_FLAGS);
     const jobs: [string, string | null, string[]][] = [
       ["smoke", null, [join(FIXTURES, "emu-winarm64.ts")]],
       ["library", null, [LIBRARY_CHECK]],

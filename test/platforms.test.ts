@@ -25,7 +25,8 @@ const EXPR_DIFF = join(import.meta.dir, "fixtures", "expr-diff.ts");
 // A fresh sample every CI run (printed on failure), unless BABYJIT_SEED pins it.
 const SEED = process.env.BABYJIT_SEED ?? String(Date.now() % 1_000_000);
 // The same flags as `bun run build`, so the cross-compiled executables are the shipped ones.
-const BUILD_FLAGS = buildFlags().flags.filter((f) => f !== "--compile");
+const { flags, entry: EXE_ENTRY } = buildFlags();
+const BUILD_FLAGS = flags.filter((f) => f !== "--compile");
 const tmp = tempDir("babyjit-platforms-");
 afterAll(() => tmp.cleanup());
 
@@ -59,7 +60,7 @@ describeOnEmu("arm64", "arm64 Linux under qemu-aarch64", () => {
   let fromSource: RunResult[] = [];
   let fromExe: RunResult[] = [];
   beforeAll(async () => {
-    const exe = compileExe("arm64", BIN, join(tmp.path, "babyjit-arm64"), BUILD_FLAGS);
+    const exe = compileExe("arm64", EXE_ENTRY, join(tmp.path, "babyjit-arm64"), BUILD_FLAGS);
     const jobs = [...cases.map((c) => [null, [BIN, ...c.args]] as [null, string[]]), ...cases.map((c) => [exe, c.args] as [string, string[]])];
     const results = await runArm64Many(jobs, { cwd: ROOT });
     fromSource = results.slice(0, cases.length);
@@ -113,7 +114,7 @@ describeOnEmu("windows", "Windows x64 under Wine", () => {
   describe("compiled with --target=bun-windows-x64", () => {
     let exe = "";
     beforeAll(() => {
-      exe = compileExe("windows", BIN, join(tmp.path, "babyjit-windows"), BUILD_FLAGS);
+      exe = compileExe("windows", EXE_ENTRY, join(tmp.path, "babyjit-windows"), BUILD_FLAGS);
     });
     test.each(named(cases))("babyjit %s", (_n, c) => expectCase(runWindowsExe(exe, c.args), c));
   });
