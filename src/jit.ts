@@ -551,7 +551,11 @@ function addressOf(fn: unknown): number {
 function dispose(fn: unknown): void {
   const state = stateOf(fn);
   if ((fn as Addressed)[ADDRESS] === 0) return;
-  delete (fn as Partial<Addressed>)[ADDRESS];
+  // Object.freeze or Object.seal makes the address permanent: then the code must stay, or a later call
+  // would jump into freed memory. The garbage collector still frees it once the function is gone.
+  if (!Reflect.deleteProperty(fn as object, ADDRESS)) {
+    throw new TypeError("cannot dispose a frozen or sealed JitFunction: its code stays installed until it is garbage-collected");
+  }
   state.slot.free();
 }
 

@@ -188,6 +188,24 @@ describe("JitFunction contract", () => {
     expect(() => add(1)).toThrow(new JitError("E_DISPOSED", "this JIT'd function was disposed; its code memory is gone"));
   });
 
+  test.each([
+    ["frozen", Object.freeze],
+    ["sealed", Object.seal],
+  ] as const)("a %s JitFunction refuses dispose() and keeps its code, so it still computes", (_kind, fix) => {
+    const add = compileAdder(2);
+    const address = add.address;
+    fix(add);
+    expect(() => add.dispose()).toThrow(new TypeError("cannot dispose a frozen or sealed JitFunction: its code stays installed until it is garbage-collected"));
+    expect({ address: add.address, disposed: add.disposed, result: add(40) }).toEqual({ address, disposed: false, result: 42 });
+  });
+
+  test("once disposed, address reads 0 and disposed reads true", () => {
+    const add = compileAdder(3);
+    expect(add.address).toBeGreaterThan(0);
+    add[Symbol.dispose]();
+    expect({ address: add.address, disposed: add.disposed }).toEqual({ address: 0, disposed: true });
+  });
+
   test("`using` disposes at the end of the block", () => {
     let escaped: ((x: number) => number) | undefined;
     {
