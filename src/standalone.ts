@@ -7,8 +7,9 @@
  * `require()` only when needed (the citty CLI, expressions, Brainfuck, listings, --trace) becomes a
  * chunk that `babyjit <integers...>` never reads. This file imports main.ts statically, so everything
  * the common case runs starts with the entry, without one more chunk to resolve and load. Measured on
- * the compiled `babyjit 2` against bench/minimal-jit.js built the same way (paired runs, 300 each):
- * 1.23x as one CommonJS bundle, 1.09x split with bin/babyjit.js as the entry, 1.02x from this entry.
+ * the compiled `babyjit 2` against bench/minimal-jit.js built the same way (300 paired runs, fresh
+ * binaries): 1.25x as one CommonJS bundle, 1.19x split with bin/babyjit.js as the entry, 1.14x from
+ * this entry.
  */
 import { main } from "./main.ts";
 
