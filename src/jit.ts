@@ -356,7 +356,10 @@ export interface JitFunction {
   /** How many int32 arguments it takes. */
   readonly arity: number;
   readonly disposed: boolean;
-  /** Give the code memory back. Calling afterwards throws JitError E_DISPOSED. Safe to call twice. */
+  /**
+   * Give the code memory back. Calling afterwards throws JitError E_DISPOSED. Safe to call twice.
+   * Throws E_FROZEN, and keeps the code, for a function made frozen or sealed (Object.freeze/seal).
+   */
   dispose(): void;
   [Symbol.dispose](): void;
 }
@@ -411,6 +414,11 @@ const collector = new FinalizationRegistry<CodeSlot>((slot) => slot.free());
  */
 const HOST_CALLERS: { plain?: NativeFunction; checked?: NativeFunction } = {};
 
+function notConstructor(): never {
+  // What JavaScript itself throws for `new` on an arrow function, which JitFunctions used to be.
+  throw new TypeError("a JIT'd function is not a constructor");
+}
+
 function disposedError(): never {
   throw new JitError("E_DISPOSED", "this JIT'd function was disposed; its code memory is gone");
 }
@@ -427,13 +435,15 @@ function divisionByZero(): never {
  * Where a JitFunction keeps its code's address: an own property of the function object, read inside the
  * function through its own name (a named function expression's name is the callee). Where the caller
  * knows which JitFunction it calls (`const add = compileAdder(5)`, then `add(x)`), JavaScriptCore then
- * folds the read into a constant, because the property is written once; a closure variable it must load
- * on every call, since all JitFunctions share the closure's code (measured: 2.3 ns a call instead of
- * 2.6). dispose() deletes the property, which leaves the prototype's 0: replacing the value instead
- * would make JavaScriptCore stop folding it in every JitFunction.
+ * folds the read into a constant, because the property is written once; a closure variable it must
+ * load on every call, since all JitFunctions share the closure's code (measured: 2.4 ns a call instead
+ * of 2.6). dispose() deletes the property, so the read finds the prototype's 0 (or nothing at all, if
+ * someone swapped the prototype): replacing the value instead would make JavaScriptCore stop folding it
+ * in every JitFunction. (A symbol is no secret: code that sets it can make the function jump anywhere,
+ * as any code with bun:ffi can.)
  */
 const ADDRESS = Symbol("babyjit.address");
-type Addressed = { [ADDRESS]: number };
+type Addressed = { [ADDRESS]?: number };
 
 /** Install code and wrap it as a JitFunction. */
 export function install<T>(memory: CodeMemory, code: Code, options: InstallOptions<T>): JitFunction {
@@ -442,7 +452,7 @@ export function install<T>(memory: CodeMemory, code: Code, options: InstallOptio
   // One shared trampoline CFunction per arity keeps the call inside monomorphic, and the address rides
   // along as its last argument. (A bun:ffi stub per function was measured slower once several functions
   // exist, 2.9 ns a call and 7 ns from a call site that calls two of them, besides costing microseconds
-  // to make.) Each wrapper checks the address first: 0 means disposed.
+  // to make.) Each wrapper checks the address first: 0 (or none) means disposed.
   let fn: (...args: number[]) => number;
   if (arity === 1 && memory === defaultMemory) {
     // The article's shape, kept as lean as possible: this is the path the call-cost budget measures.
@@ -452,7 +462,8 @@ export function install<T>(memory: CodeMemory, code: Code, options: InstallOptio
       if (HOST_CALLERS.checked !== call) HOST_CALLERS.checked = call;
       fn = function jit(a: number): number {
         const address = (jit as unknown as Addressed)[ADDRESS];
-        if (address === 0) disposedError();
+        if (!address) disposedError();
+        if (new.target !== undefined) notConstructor();
         if ((a | 0) !== a) badArgument(a);
         const r = (HOST_CALLERS.checked as NativeFunction)(a, address);
         return r === (r | 0) ? r : divisionByZero();
@@ -461,7 +472,8 @@ export function install<T>(memory: CodeMemory, code: Code, options: InstallOptio
       if (HOST_CALLERS.plain !== call) HOST_CALLERS.plain = call;
       fn = function jit(a: number): number {
         const address = (jit as unknown as Addressed)[ADDRESS];
-        if (address === 0) disposedError();
+        if (!address) disposedError();
+        if (new.target !== undefined) notConstructor();
         if ((a | 0) !== a) badArgument(a);
         return (HOST_CALLERS.plain as NativeFunction)(a, address);
       };
@@ -470,21 +482,24 @@ export function install<T>(memory: CodeMemory, code: Code, options: InstallOptio
     fn = checked
       ? function jit(a: number): number {
           const address = (jit as unknown as Addressed)[ADDRESS];
-          if (address === 0) disposedError();
+          if (!address) disposedError();
+          if (new.target !== undefined) notConstructor();
           if ((a | 0) !== a) badArgument(a);
           const r = call(a, address);
           return r === (r | 0) ? r : divisionByZero();
         }
       : function jit(a: number): number {
           const address = (jit as unknown as Addressed)[ADDRESS];
-          if (address === 0) disposedError();
+          if (!address) disposedError();
+          if (new.target !== undefined) notConstructor();
           if ((a | 0) !== a) badArgument(a);
           return call(a, address);
         };
   } else {
     fn = function jit(...args: number[]): number {
       const address = (jit as unknown as Addressed)[ADDRESS];
-      if (address === 0) disposedError();
+      if (!address) disposedError();
+      if (new.target !== undefined) notConstructor();
       if (args.length !== arity) {
         throw new JitError("E_RANGE", `this function takes ${arity} argument${arity === 1 ? "" : "s"}, got ${args.length}`);
       }
@@ -502,9 +517,14 @@ export function install<T>(memory: CodeMemory, code: Code, options: InstallOptio
     ? new JitState(slot, code, undefined, undefined, memory.target, arity)
     : new JitState(slot, undefined, recipe, options.input, memory.target, arity);
   Object.setPrototypeOf(fn, JIT_FUNCTION_PROTOTYPE);
-  const own = fn as unknown as { [STATE]: JitState } & Addressed;
-  own[STATE] = state;
-  own[ADDRESS] = slot.address;
+  // The state first, read-only: Object.assign(otherJitFunction, fn) then fails on it, before it gets
+  // to the address (own symbols are copied in the order they were added). The address has the
+  // attributes of a plain property, because deleting one is cheap (a property with other attributes
+  // measured 0.3 µs to delete), and JavaScriptCore folds it all the same as long as nothing writes it
+  // again. It is defined, not assigned, so that a frozen prototype's read-only 0 cannot stop it.
+  Object.defineProperty(fn, STATE, { value: state, enumerable: true });
+  Object.defineProperty(fn, ADDRESS, { value: slot.address, writable: true, enumerable: true, configurable: true });
+  state.fn = fn;
   collector.register(fn, slot);
   return fn as JitFunction;
 }
@@ -524,6 +544,12 @@ class JitState {
     readonly arity: number,
   ) {}
 
+  /**
+   * The function this state belongs to: dispose() acts on it, never on `this` (an object that inherits
+   * from the function, a Proxy of it, or another object the method was called on).
+   */
+  fn: object | undefined = undefined;
+
   codeNow(): Code {
     if (this.code !== undefined) return this.code;
     if (this.recipe === undefined) throw new JitError("E_INTERNAL", "a JitFunction with neither code nor recipe");
@@ -541,26 +567,29 @@ function stateOf(fn: unknown): JitState {
   return state;
 }
 
-/** The address of a JitFunction, 0 once disposed. */
+/** The address of a JitFunction's code, 0 once disposed. */
 function addressOf(fn: unknown): number {
-  stateOf(fn); // throws for anything that is not a JitFunction
-  return (fn as Addressed)[ADDRESS];
+  const owner = stateOf(fn).fn as Addressed;
+  return Object.hasOwn(owner, ADDRESS) ? (owner[ADDRESS] as number) : 0;
 }
 
-/** Free the code once; the function's own address goes, leaving the prototype's 0. */
+/** Free the code once, and delete the function's address. */
 function dispose(fn: unknown): void {
   const state = stateOf(fn);
-  if ((fn as Addressed)[ADDRESS] === 0) return;
+  const owner = state.fn as Addressed;
+  if (!Object.hasOwn(owner, ADDRESS)) return;
   // Object.freeze or Object.seal makes the address permanent: then the code must stay, or a later call
   // would jump into freed memory. The garbage collector still frees it once the function is gone.
-  if (!Reflect.deleteProperty(fn as object, ADDRESS)) {
-    throw new TypeError("cannot dispose a frozen or sealed JitFunction: its code stays installed until it is garbage-collected");
+  if (!Reflect.deleteProperty(owner, ADDRESS)) {
+    throw new JitError("E_FROZEN", "this JIT'd function is frozen or sealed, so dispose() cannot take its address away; its code stays until the function is garbage-collected");
   }
   state.slot.free();
 }
 
 const JIT_FUNCTION_PROTOTYPE: object = Object.create(Function.prototype, {
-  [ADDRESS]: { value: 0, writable: true }, // writable, or assigning the own property would throw
+  // What a disposed function reads. Found on the prototype, the read stays as cheap for the others as
+  // before; with nothing to find, calling one disposed function made every call of the others 3x slower.
+  [ADDRESS]: { value: 0 },
   address: { get: function (this: unknown) { return addressOf(this); } },
   bytes: { get: function (this: unknown) { return codeOf(stateOf(this)).bytes.slice(); } },
   lines: { get: function (this: unknown) { return codeOf(stateOf(this)).listing; } },

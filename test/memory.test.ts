@@ -3,6 +3,7 @@
  * W^X at every step, and nothing left behind.
  */
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import {
   CodeMemory,
   JitError,
@@ -151,7 +152,7 @@ describe("a million live functions", () => {
     const fns = Array.from({ length: count }, (_, i) => compileAdder(i, { memory }));
     Bun.gc(true);
     const perFunction = (heapStats().objectCount - before) / count;
-    expect(perFunction).toBeLessThan(7); // the closure, its scope, dispose's closure, the state, the slot
+    expect(perFunction).toBeLessThan(7); // the function, its state, its slot, and what JavaScriptCore keeps beside them
     const f = fns[1234] as JitFunction;
     const expected = assembleAdder(1234, memory.target);
     expect(f.bytes).toEqual(expected.bytes);
@@ -189,14 +190,100 @@ describe("JitFunction contract", () => {
   });
 
   test.each([
-    ["frozen", Object.freeze],
-    ["sealed", Object.seal],
-  ] as const)("a %s JitFunction refuses dispose() and keeps its code, so it still computes", (_kind, fix) => {
+    ["frozen", (f: JitFunction) => Object.freeze(f)],
+    ["sealed", (f: JitFunction) => Object.seal(f)],
+  ] as const)("a %s JitFunction refuses dispose() with E_FROZEN and keeps its code, so it still computes", (_kind, fix) => {
     const add = compileAdder(2);
     const address = add.address;
     fix(add);
-    expect(() => add.dispose()).toThrow(new TypeError("cannot dispose a frozen or sealed JitFunction: its code stays installed until it is garbage-collected"));
+    expect(() => add.dispose()).toThrow(
+      new JitError("E_FROZEN", "this JIT'd function is frozen or sealed, so dispose() cannot take its address away; its code stays until the function is garbage-collected"),
+    );
     expect({ address: add.address, disposed: add.disposed, result: add(40) }).toEqual({ address, disposed: false, result: 42 });
+  });
+
+  test("Object.preventExtensions does not stop dispose()", () => {
+    const add = compileAdder(2);
+    Object.preventExtensions(add);
+    add.dispose();
+    expect(() => add(1)).toThrow(new JitError("E_DISPOSED", "this JIT'd function was disposed; its code memory is gone"));
+  });
+
+  // Each of these once freed the code while the function could still call it (found in review).
+  test.each([
+    ["an object inheriting from it", (f: JitFunction) => (Object.create(f) as JitFunction).dispose()],
+    ["a Proxy of it", (f: JitFunction) => new Proxy(f, { deleteProperty: () => true }).dispose()],
+    ["a copy made by spreading it", (f: JitFunction) => f.dispose.call({ ...f })],
+  ] as const)("dispose() called through %s disposes the function itself, or nothing", (_how, dispose) => {
+    const add = compileAdder(1);
+    let thrown: unknown;
+    try {
+      dispose(add);
+    } catch (error) {
+      thrown = error;
+    }
+    // Either the function is disposed for real, or dispose() refused and the code is still there.
+    if (add.disposed) expect(() => add(1)).toThrow(new JitError("E_DISPOSED", "this JIT'd function was disposed; its code memory is gone"));
+    else {
+      expect(thrown).toEqual(new JitError("E_INTERNAL", "not a JitFunction"));
+      expect(add(1)).toBe(2);
+      add.dispose();
+    }
+    const other = compileAdder(1000); // would reuse the freed unit
+    expect(() => add(1)).toThrow(new JitError("E_DISPOSED", "this JIT'd function was disposed; its code memory is gone"));
+    other.dispose();
+  });
+
+  test("Object.assign cannot give one JitFunction another's address", () => {
+    const add = compileAdder(1);
+    const other = compileAdder(5000);
+    expect(() => Object.assign(other, add)).toThrow(TypeError);
+    add.dispose();
+    const reuse = compileAdder(7000); // would reuse add's unit
+    expect(other(1)).toBe(5001);
+    other.dispose();
+    reuse.dispose();
+  });
+
+  test("an object or function that copied a JitFunction's properties is no JitFunction: dispose() called on it reaches the function itself", () => {
+    const add = compileAdder(1);
+    const plain = Object.assign((x: number) => x + 100, add);
+    const spread = { ...add };
+    expect(plain(1)).toBe(101);
+    // Their dispose() (the prototype's, called on them) reaches the function itself, as through a Proxy.
+    const dispose = Object.getPrototypeOf(add).dispose as (this: unknown) => void;
+    dispose.call(spread);
+    expect(() => add(1)).toThrow(new JitError("E_DISPOSED", "this JIT'd function was disposed; its code memory is gone"));
+    expect(plain(1)).toBe(101);
+  });
+
+  test("a disposed function whose prototype was swapped still throws E_DISPOSED", () => {
+    const add = compileAdder(1);
+    const dispose = add.dispose;
+    Object.setPrototypeOf(add, Function.prototype);
+    dispose.call(add);
+    expect(() => add(1)).toThrow(new JitError("E_DISPOSED", "this JIT'd function was disposed; its code memory is gone"));
+  });
+
+  test("new on a JitFunction is a TypeError, as for an arrow function", () => {
+    const add = compileAdder(1) as unknown as new (x: number) => unknown;
+    expect(() => new add(1)).toThrow(new TypeError("a JIT'd function is not a constructor"));
+    (add as unknown as JitFunction).dispose();
+  });
+
+  test("freezing the shared prototype (as SES harden does) leaves later installs working", () => {
+    // In a process of its own: the prototype is shared by every JitFunction of the process.
+    const script = `
+      import { compileAdder } from ${JSON.stringify(join(import.meta.dir, "..", "src", "index.ts"))};
+      const add = compileAdder(1);
+      Object.freeze(Object.getPrototypeOf(add));
+      const next = compileAdder(8);
+      const result = next(1);
+      next.dispose();
+      add.dispose();
+      console.log(result, add.disposed, next.disposed);`;
+    const r = Bun.spawnSync([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+    expect({ stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode }).toEqual({ stdout: "9 true true\n", stderr: "", exitCode: 0 });
   });
 
   test("once disposed, address reads 0 and disposed reads true", () => {
