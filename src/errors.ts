@@ -58,3 +58,23 @@ export class CommandError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** What the errno codes Node and Bun report mean, in the words of strerror(3). */
+const STRERROR: Record<string, string> = {
+  ENOENT: "No such file or directory",
+  EACCES: "Permission denied",
+  EISDIR: "Is a directory",
+  ENOTDIR: "Not a directory",
+  ENOSPC: "No space left on device",
+  EIO: "Input/output error",
+  EBADF: "Bad file descriptor",
+  ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long",
+};
+
+/** An I/O error (one with a `code` such as "ENOSPC") in strerror's words, or its own message. */
+export function describeIoError(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && STRERROR[code] !== undefined) return STRERROR[code];
+  return error instanceof Error ? error.message : String(error);
+}

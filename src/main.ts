@@ -10,16 +10,25 @@ import { EXIT, type Io, buildPlan, execute, processIo, report } from "./program.
 
 /** Run the command; returns the exit code. `os` is for tests (see program.ts execute). */
 export async function main(argv: readonly string[], io: Io = processIo(), os?: OsMemory): Promise<number> {
+  let code: number;
   if (allDecimal(argv)) {
     try {
-      return execute(buildPlan({ positionals: argv }), io, os);
+      code = execute(buildPlan({ positionals: argv }), io, os);
     } catch (error) {
-      return report(error, io);
+      code = report(error, io);
     }
+  } else {
+    // require, not import(): Bun's ES module loader costs milliseconds at start-up that require does not.
+    const { runCli } = require("./cli.ts") as typeof import("./cli.ts");
+    code = await runCli(argv, io, os);
   }
-  // require, not import(): Bun's ES module loader costs milliseconds at start-up that require does not.
-  const { runCli } = require("./cli.ts") as typeof import("./cli.ts");
-  return runCli(argv, io, os);
+  // The output is written by now, or the reason it could not be is the exit code (74).
+  try {
+    await io.flush?.();
+    return code;
+  } catch (error) {
+    return report(error, io);
+  }
 }
 
 export { EXIT, processIo };

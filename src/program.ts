@@ -5,7 +5,7 @@
  */
 import { emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
-import { CommandError, JitError, OsError } from "./errors.ts";
+import { CommandError, JitError, OsError, describeIoError } from "./errors.ts";
 import { CodeMemory, hostMemory, hostOs, install } from "./jit.ts";
 import type { OsMemory } from "./os.ts";
 import { parseInt32 } from "./int32.ts";
@@ -19,16 +19,37 @@ export interface Io {
   err(text: string): void;
   /** Whether stdout is a terminal that wants colour (decided by the caller from isTTY, NO_COLOR, --no-color). */
   readonly color: boolean;
+  /**
+   * Resolves once everything given to out() is written; rejects with a CommandError (exit 74) if it
+   * could not be. Without it, out() is done when it returns.
+   */
+  flush?(): Promise<void>;
 }
 
 /**
- * stdout/stderr through console.log/console.error: process.stdout would load Node's stream machinery,
- * which costs more start-up than all of babyjit. Whether stdout is a terminal is asked only when a
- * listing wants colour.
+ * stdout through Bun.write, so that a write that fails (a full disk: `> /dev/full`) is exit 74 and
+ * not a silent 0, as console.log would have it; a reader that has gone (a closed pipe) ends the
+ * output quietly. stderr through console.error. node:fs's writeSync would do as well but costs a
+ * millisecond of start-up to load, and process.stdout loads Node's stream machinery, which costs more
+ * than all of babyjit. Whether stdout is a terminal is asked only when a listing wants colour.
  */
 export function processIo(): Io {
+  let pending = ""; // written by flush(), which main() awaits: the command prints its output once, at the end
   return {
-    out: (text) => console.log(text),
+    out: (text) => {
+      pending += `${text}\n`;
+    },
+    async flush() {
+      const text = pending;
+      pending = "";
+      if (text === "") return;
+      try {
+        await Bun.write(Bun.stdout, text);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === "EPIPE") return;
+        throw new CommandError(`cannot write the output: ${describeIoError(error)}`, EXIT.IOERR);
+      }
+    },
     err: (text) => console.error(text),
     get color() {
       return process.stdout.isTTY === true && process.env.NO_COLOR === undefined && process.env.TERM !== "dumb";

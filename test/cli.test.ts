@@ -4,7 +4,7 @@ import { hostOs } from "../src/jit.ts";
 import { main } from "../src/main.ts";
 import type { Io } from "../src/program.ts";
 import { CLI_CASES, type CliCase, caseName, hostCases } from "./cli-cases.ts";
-import { BIN, type Result, buildExecutable, run, runExe, runSource } from "./support/cli.ts";
+import { BIN, EXE, type Result, buildExecutable, run, runExe, runSource } from "./support/cli.ts";
 
 const onLinuxX64 = process.platform === "linux" && process.arch === "x64";
 const cases: CliCase[] = [...CLI_CASES, ...(onLinuxX64 ? hostCases("x64-sysv") : [])];
@@ -86,6 +86,25 @@ describe("babyjit compiled with bun build --compile (dist/babyjit)", () => {
   });
   test("--version", () => {
     expect(runExe(["--version"]).stdout).toBe(`${pkg.version}\n`);
+  });
+});
+
+// Every command's stdout, not only --bf's: a write that fails is exit 74 (EX_IOERR), as --help says.
+describe.if(process.platform === "linux")("output errors", () => {
+  beforeAll(() => buildExecutable());
+  const sh = (command: string) => {
+    const r = Bun.spawnSync(["bash", "-c", command], { env: { ...process.env, BJ: `${process.execPath} ${BIN}`, BJEXE: EXE }, stdout: "pipe", stderr: "pipe" });
+    return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
+  };
+  const FULL = { stdout: "", stderr: "babyjit: cannot write the output: No space left on device\n", exitCode: 74 };
+  const runs = [["bun bin/babyjit.js", "$BJ"], ["the compiled executable", '"$BJEXE"']] as const;
+  test.each(runs.flatMap(([who, bj]) => ["-4", "--expr 'x * 2' 3", "--listing -4", "--dump -4", "--help", "--version"].map((args) => [who, args, bj] as const)))(
+    "%s %s > /dev/full: exit 74",
+    (_who, args, bj) => expect(sh(`${bj} ${args} > /dev/full`)).toEqual(FULL),
+  );
+  test.each(runs)("%s: a reader that has gone (a closed pipe) ends the output quietly, exit 0", (_who, bj) => {
+    // `true` exits at once; babyjit starts writing only after it has, so the write meets a closed pipe.
+    expect(sh(`(sleep 0.2; ${bj} --listing -4; echo "exit $?" >&2) | true`)).toEqual({ stdout: "", stderr: "exit 0\n", exitCode: 0 });
   });
 });
 

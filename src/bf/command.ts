@@ -4,7 +4,7 @@
  */
 import { readFileSync, readSync, writeSync } from "node:fs";
 import type { Code } from "../emit.ts";
-import { CommandError, JitError } from "../errors.ts";
+import { CommandError, JitError, describeIoError as describe } from "../errors.ts";
 import { CodeMemory, hostMemory } from "../jit.ts";
 import type { OsMemory } from "../os.ts";
 import type { Target } from "../platform.ts";
@@ -23,25 +23,6 @@ export interface BrainfuckCommand {
   readonly trace?: (line: string) => void;
   /** The OS layer to map memory with (tests, --trace); by default the process-wide code memory's. */
   readonly os?: OsMemory;
-}
-
-/** What the errno codes Node reports mean, in the words of strerror(3). */
-const STRERROR: Record<string, string> = {
-  ENOENT: "No such file or directory",
-  EACCES: "Permission denied",
-  EISDIR: "Is a directory",
-  ENOTDIR: "Not a directory",
-  ENOSPC: "No space left on device",
-  EIO: "Input/output error",
-  EBADF: "Bad file descriptor",
-  ELOOP: "Too many levels of symbolic links",
-  ENAMETOOLONG: "File name too long",
-};
-
-function describe(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && STRERROR[code] !== undefined) return STRERROR[code];
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Returns the text to print for dump/listing, or undefined after a run. */
