@@ -452,62 +452,9 @@ export function install<T>(memory: CodeMemory, code: Code, options: InstallOptio
   // One shared trampoline CFunction per arity keeps the call inside monomorphic, and the address rides
   // along as its last argument. (A bun:ffi stub per function was measured slower once several functions
   // exist, 2.9 ns a call and 7 ns from a call site that calls two of them, besides costing microseconds
-  // to make.) Each wrapper checks the address first: 0 (or none) means disposed.
-  let fn: (...args: number[]) => number;
-  if (arity === 1 && memory === defaultMemory) {
-    // The article's shape, kept as lean as possible: this is the path the call-cost budget measures.
-    // The host memory's caller is read from HOST_CALLERS, a module-level object written once, which
-    // JavaScriptCore also treats as a constant.
-    if (checked) {
-      if (HOST_CALLERS.checked !== call) HOST_CALLERS.checked = call;
-      fn = function jit(a: number): number {
-        const address = (jit as unknown as Addressed)[ADDRESS];
-        if (!address) disposedError();
-        if (new.target !== undefined) notConstructor();
-        if ((a | 0) !== a) badArgument(a);
-        const r = (HOST_CALLERS.checked as NativeFunction)(a, address);
-        return r === (r | 0) ? r : divisionByZero();
-      };
-    } else {
-      if (HOST_CALLERS.plain !== call) HOST_CALLERS.plain = call;
-      fn = function jit(a: number): number {
-        const address = (jit as unknown as Addressed)[ADDRESS];
-        if (!address) disposedError();
-        if (new.target !== undefined) notConstructor();
-        if ((a | 0) !== a) badArgument(a);
-        return (HOST_CALLERS.plain as NativeFunction)(a, address);
-      };
-    }
-  } else if (arity === 1) {
-    fn = checked
-      ? function jit(a: number): number {
-          const address = (jit as unknown as Addressed)[ADDRESS];
-          if (!address) disposedError();
-          if (new.target !== undefined) notConstructor();
-          if ((a | 0) !== a) badArgument(a);
-          const r = call(a, address);
-          return r === (r | 0) ? r : divisionByZero();
-        }
-      : function jit(a: number): number {
-          const address = (jit as unknown as Addressed)[ADDRESS];
-          if (!address) disposedError();
-          if (new.target !== undefined) notConstructor();
-          if ((a | 0) !== a) badArgument(a);
-          return call(a, address);
-        };
-  } else {
-    fn = function jit(...args: number[]): number {
-      const address = (jit as unknown as Addressed)[ADDRESS];
-      if (!address) disposedError();
-      if (new.target !== undefined) notConstructor();
-      if (args.length !== arity) {
-        throw new JitError("E_RANGE", `this function takes ${arity} argument${arity === 1 ? "" : "s"}, got ${args.length}`);
-      }
-      for (const a of args) if ((a | 0) !== a) badArgument(a);
-      const r = call(...args, address);
-      return !checked || r === (r | 0) ? r : divisionByZero();
-    };
-  }
+  // to make.) Each wrapper checks the address first: 0 (or none) means disposed. Three makers, so that
+  // a start-up links the code of the one it uses only.
+  const fn = arity !== 1 ? anyArity(call, arity, checked) : memory === defaultMemory ? hostUnary(call, checked) : unary(call, checked);
 
   // One shared prototype instead of per-function property definitions: defining nine properties on
   // each new function took longer than the system call that installs it. Every JitFunction gets its
@@ -527,6 +474,70 @@ export function install<T>(memory: CodeMemory, code: Code, options: InstallOptio
   state.fn = fn;
   collector.register(fn, slot);
   return fn as JitFunction;
+}
+
+type Wrapper = (...args: number[]) => number;
+
+/**
+ * One argument, the host memory's trampoline: the article's shape, kept as lean as possible (this is
+ * the path the call-cost budget measures). The caller is read from HOST_CALLERS, a module-level object
+ * written once, which JavaScriptCore also treats as a constant.
+ */
+function hostUnary(call: NativeFunction, checked: boolean): Wrapper {
+  if (checked) {
+    if (HOST_CALLERS.checked !== call) HOST_CALLERS.checked = call;
+    return function jit(a: number): number {
+      const address = (jit as unknown as Addressed)[ADDRESS];
+      if (!address) disposedError();
+      if (new.target !== undefined) notConstructor();
+      if ((a | 0) !== a) badArgument(a);
+      const r = (HOST_CALLERS.checked as NativeFunction)(a, address);
+      return r === (r | 0) ? r : divisionByZero();
+    };
+  }
+  if (HOST_CALLERS.plain !== call) HOST_CALLERS.plain = call;
+  return function jit(a: number): number {
+    const address = (jit as unknown as Addressed)[ADDRESS];
+    if (!address) disposedError();
+    if (new.target !== undefined) notConstructor();
+    if ((a | 0) !== a) badArgument(a);
+    return (HOST_CALLERS.plain as NativeFunction)(a, address);
+  };
+}
+
+/** One argument, another memory's trampoline (its caller from the closure). */
+function unary(call: NativeFunction, checked: boolean): Wrapper {
+  return checked
+    ? function jit(a: number): number {
+        const address = (jit as unknown as Addressed)[ADDRESS];
+        if (!address) disposedError();
+        if (new.target !== undefined) notConstructor();
+        if ((a | 0) !== a) badArgument(a);
+        const r = call(a, address);
+        return r === (r | 0) ? r : divisionByZero();
+      }
+    : function jit(a: number): number {
+        const address = (jit as unknown as Addressed)[ADDRESS];
+        if (!address) disposedError();
+        if (new.target !== undefined) notConstructor();
+        if ((a | 0) !== a) badArgument(a);
+        return call(a, address);
+      };
+}
+
+/** Any other number of arguments (0, 2, 3, 4), checked one by one. */
+function anyArity(call: NativeFunction, arity: number, checked: boolean): Wrapper {
+  return function jit(...args: number[]): number {
+    const address = (jit as unknown as Addressed)[ADDRESS];
+    if (!address) disposedError();
+    if (new.target !== undefined) notConstructor();
+    if (args.length !== arity) {
+      throw new JitError("E_RANGE", `this function takes ${arity} argument${arity === 1 ? "" : "s"}, got ${args.length}`);
+    }
+    for (const a of args) if ((a | 0) !== a) badArgument(a);
+    const r = call(...args, address);
+    return !checked || r === (r | 0) ? r : divisionByZero();
+  };
 }
 
 const STATE = Symbol("babyjit.state");
