@@ -5,7 +5,7 @@ import { type ArgsDef, defineCommand, renderUsage, runCommand } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import { isDecimal } from "./int32.ts";
 import type { OsMemory } from "./os.ts";
-import { type Io, type Plan, UsageError, buildPlan, execute, processIo, report } from "./program.ts";
+import { type Io, type Plan, UsageError, buildPlan, execute, report } from "./program.ts";
 
 const args = {
   term: { type: "positional", required: false, description: "the constant to add, a decimal 32-bit integer" },
@@ -101,8 +101,8 @@ export function normalizeArgv(argv: readonly string[]): string[] | "help" | "ver
   return [...options, "--", ...positionals];
 }
 
-export async function runCli(argv: readonly string[], io?: Io, os?: OsMemory): Promise<number> {
-  const out = io ?? processIo();
+/** The command line through citty. `io` is main()'s, which flushes it (see processIo). */
+export async function runCli(argv: readonly string[], out: Io, os?: OsMemory): Promise<number> {
   try {
     const rawArgs = normalizeArgv(argv);
     if (rawArgs === "help") {

@@ -532,7 +532,7 @@ function anyArity(call: NativeFunction, arity: number, checked: boolean): Wrappe
     if (!address) disposedError();
     if (new.target !== undefined) notConstructor();
     if (args.length !== arity) {
-      throw new JitError("E_RANGE", `this function takes ${arity} argument${arity === 1 ? "" : "s"}, got ${args.length}`);
+      throw new JitError("E_RANGE", `this function takes ${arity} arguments, got ${args.length}`);
     }
     for (const a of args) if ((a | 0) !== a) badArgument(a);
     const r = call(...args, address);

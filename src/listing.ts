@@ -27,8 +27,14 @@ const paint = (on: boolean, code: number, text: string): string => (on ? `\x1b[$
  */
 export function formatListing(code: Code, style: ListingStyle = {}): string {
   const color = style.color === true;
-  const width = Math.max(0, ...code.listing.map((l) => (l.kind === "insn" ? l.bytes.length * 3 - 1 : 0)));
-  const textWidth = Math.max(0, ...code.listing.map((l) => (l.kind === "insn" ? l.text.length : 0)));
+  // A loop, not Math.max(...lines): spreading a million lines overflows the stack.
+  let width = 0;
+  let textWidth = 0;
+  for (const l of code.listing) {
+    if (l.kind !== "insn") continue;
+    width = Math.max(width, l.bytes.length * 3 - 1);
+    textWidth = Math.max(textWidth, l.text.length);
+  }
   const marker = commentMarker(code.arch);
   return code.listing
     .map((line) => {

@@ -22,7 +22,7 @@ export async function main(argv: readonly string[], io: Io = processIo(), os?: O
     const { runCli } = require("./cli.ts") as typeof import("./cli.ts");
     code = await runCli(argv, io, os);
   }
-  // The output is written by now, or the reason it could not be is the exit code (74).
+  // Write the output; if it cannot be written, that is the exit code (74).
   try {
     await io.flush?.();
     return code;

@@ -5,11 +5,12 @@
  */
 import { emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
-import { CommandError, JitError, OsError, describeIoError } from "./errors.ts";
+import { CommandError, JitError, OsError } from "./errors.ts";
 import { CodeMemory, hostMemory, hostOs, install } from "./jit.ts";
 import type { OsMemory } from "./os.ts";
 import { parseInt32 } from "./int32.ts";
 import { type Abi, type Target, hostPlatform, sameTarget, targetFor } from "./platform.ts";
+import { writeStdout } from "./stdio.ts";
 
 /** sysexits.h */
 export const EXIT = { OK: 0, USAGE: 64, DATAERR: 65, NOINPUT: 66, UNAVAILABLE: 69, SOFTWARE: 70, OSERR: 71, IOERR: 74 } as const;
@@ -27,28 +28,21 @@ export interface Io {
 }
 
 /**
- * stdout through Bun.write, so that a write that fails (a full disk: `> /dev/full`) is exit 74 and
- * not a silent 0, as console.log would have it; a reader that has gone (a closed pipe) ends the
- * output quietly. stderr through console.error. node:fs's writeSync would do as well but costs a
- * millisecond of start-up to load, and process.stdout loads Node's stream machinery, which costs more
- * than all of babyjit. Whether stdout is a terminal is asked only when a listing wants colour.
+ * stdout collected, and written once by flush() (stdio.ts: a failed write is exit 74, not the silent 0
+ * console.log gives); stderr through console.error. process.stdout would load Node's stream
+ * machinery, which costs more start-up than all of babyjit. Whether stdout is a terminal is asked only
+ * when a listing wants colour.
  */
 export function processIo(): Io {
-  let pending = ""; // written by flush(), which main() awaits: the command prints its output once, at the end
+  let pending = ""; // the command prints its output once, at the end: main() awaits flush()
   return {
     out: (text) => {
       pending += `${text}\n`;
     },
-    async flush() {
+    flush() {
       const text = pending;
       pending = "";
-      if (text === "") return;
-      try {
-        await Bun.write(Bun.stdout, text);
-      } catch (error) {
-        if ((error as { code?: unknown }).code === "EPIPE") return;
-        throw new CommandError(`cannot write the output: ${describeIoError(error)}`, EXIT.IOERR);
-      }
+      return text === "" ? Promise.resolve() : writeStdout(text);
     },
     err: (text) => console.error(text),
     get color() {

@@ -1,4 +1,7 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { hostOs } from "../src/jit.ts";
 import { main } from "../src/main.ts";
@@ -92,8 +95,11 @@ describe("babyjit compiled with bun build --compile (dist/babyjit)", () => {
 // Every command's stdout, not only --bf's: a write that fails is exit 74 (EX_IOERR), as --help says.
 describe.if(process.platform === "linux")("output errors", () => {
   beforeAll(() => buildExecutable());
+  const tmp = mkdtempSync(join(tmpdir(), "babyjit-output-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   const sh = (command: string) => {
-    const r = Bun.spawnSync(["bash", "-c", command], { env: { ...process.env, BJ: `${process.execPath} ${BIN}`, BJEXE: EXE }, stdout: "pipe", stderr: "pipe" });
+    const env = { ...process.env, BJ: `${process.execPath} ${BIN}`, BJEXE: EXE, TMPDIR_BJ: tmp, NO_COLOR: "1" };
+    const r = Bun.spawnSync(["bash", "-c", command], { env, stdout: "pipe", stderr: "pipe" });
     return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
   };
   const FULL = { stdout: "", stderr: "babyjit: cannot write the output: No space left on device\n", exitCode: 74 };
@@ -102,6 +108,25 @@ describe.if(process.platform === "linux")("output errors", () => {
     "%s %s > /dev/full: exit 74",
     (_who, args, bj) => expect(sh(`${bj} ${args} > /dev/full`)).toEqual(FULL),
   );
+  test.each(runs)("%s --bf FILE --listing > /dev/full: exit 74", (_who, bj) => {
+    expect(sh(`printf '+.' > "$TMPDIR_BJ/p.b"; ${bj} --bf "$TMPDIR_BJ/p.b" --listing > /dev/full`)).toEqual(FULL);
+  });
+  // Bun.write appends NUL bytes before more than 1 KiB on a descriptor opened with O_APPEND
+  // (oven-sh/bun#41685): --help (2 KB) goes through writeSync, results through Bun.write.
+  test.each(runs.flatMap(([who, bj]) => ["--help", "-4", "--listing --expr 'x * x * x - 2 * x * x + 5 * x - 7 + x * 3'"].map((args) => [who, args, bj] as const)))(
+    "%s %s >> a file: appended exactly after what was there",
+    (_who, args, bj) => {
+      const alone = sh(`${bj} ${args}`).stdout;
+      const r = sh(`f="$TMPDIR_BJ/log-$RANDOM"; echo first > "$f"; ${bj} ${args} >> "$f"; echo "exit $?" >> "$f"; cat "$f"`);
+      expect(r).toEqual({ stdout: `first\n${alone}exit 0\n`, stderr: "", exitCode: 0 });
+    },
+  );
+  test.each(runs)("%s: a slow reader gets all of a 100 KB listing", (_who, bj) => {
+    const expr = Array.from({ length: 400 }, (_, i) => `x * ${i + 1}`).join(" + ");
+    const alone = sh(`${bj} --listing --expr '${expr}'`).stdout;
+    expect(alone.length).toBeGreaterThan(20_000);
+    expect(sh(`${bj} --listing --expr '${expr}' | (sleep 0.3; cat)`)).toEqual({ stdout: alone, stderr: "", exitCode: 0 });
+  });
   test.each(runs)("%s: a reader that has gone (a closed pipe) ends the output quietly, exit 0", (_who, bj) => {
     // `true` exits at once; babyjit starts writing only after it has, so the write meets a closed pipe.
     expect(sh(`(sleep 0.2; ${bj} --listing -4; echo "exit $?" >&2) | true`)).toEqual({ stdout: "", stderr: "exit 0\n", exitCode: 0 });

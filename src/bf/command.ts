@@ -2,17 +2,18 @@
  * `babyjit --bf FILE`: read the file, compile it, and run it with stdin as its input and stdout as its
  * output (or dump or list its code). Every failure becomes a CommandError with its sysexits code.
  */
-import { readFileSync, readSync, writeSync } from "node:fs";
+import { readFileSync, readSync } from "node:fs";
 import type { Code } from "../emit.ts";
 import { CommandError, JitError, describeIoError as describe } from "../errors.ts";
 import { CodeMemory, hostMemory } from "../jit.ts";
 import type { OsMemory } from "../os.ts";
 import type { Target } from "../platform.ts";
+import { ReaderGone, retrying, writeAll } from "../stdio.ts";
 import type { EofMode } from "./codegen.ts";
 import { assembleBrainfuck, compileBrainfuck } from "./compile.ts";
 import { BUFFER_BYTES } from "./runtime.ts";
 
-const EX_DATAERR = 65, EX_NOINPUT = 66, EX_IOERR = 74;
+const EX_DATAERR = 65, EX_NOINPUT = 66;
 
 export interface BrainfuckCommand {
   readonly file: string;
@@ -46,9 +47,6 @@ export function brainfuckCommand(cmd: BrainfuckCommand, format: (code: Code) => 
   }
 }
 
-/** Thrown by the output side when the reader has gone away: the run stops quietly. */
-class ReaderGone extends Error {}
-
 function run(source: string, cmd: BrainfuckCommand): void {
   const own = cmd.os !== undefined;
   const memory = own ? new CodeMemory(cmd.os as OsMemory, cmd.target) : hostMemory();
@@ -60,10 +58,7 @@ function run(source: string, cmd: BrainfuckCommand): void {
         const n = retrying(() => readSync(0, input, 0, input.length, null), "read the input");
         return n === 0 ? null : input.subarray(0, n);
       },
-      write: (chunk) => {
-        let done = 0;
-        while (done < chunk.length) done += retrying(() => writeSync(1, chunk, done, chunk.length - done), "write the output");
-      },
+      write: (chunk) => writeAll(1, chunk),
       ...(cmd.trace === undefined ? {} : { trace: cmd.trace }),
     });
   } catch (error) {
@@ -71,25 +66,5 @@ function run(source: string, cmd: BrainfuckCommand): void {
   } finally {
     program.dispose();
     if (own) memory.close();
-  }
-}
-
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-/** A read or write, retried while the descriptor says "try again" (a non-blocking pipe); errors mapped. */
-function retrying(io: () => number, what: string): number {
-  for (;;) {
-    try {
-      return io();
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code === "EAGAIN" || code === "EWOULDBLOCK" || code === "EINTR") {
-        Atomics.wait(pause, 0, 0, 1);
-        continue;
-      }
-      if (code === "EOF" && what === "read the input") return 0;
-      if (code === "EPIPE" || code === "EOF") throw new ReaderGone();
-      throw new CommandError(`cannot ${what}: ${describe(error)}`, EX_IOERR);
-    }
   }
 }
