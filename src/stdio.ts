@@ -24,7 +24,7 @@ function readerGone(error: unknown): boolean {
   return code === "EPIPE" || code === "EOF";
 }
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
+let pause: Int32Array | undefined; // for Atomics.wait, made on the first retry
 
 /** A read or write, retried while the descriptor says "try again" (a non-blocking pipe); errors mapped. */
 export function retrying(io: () => number, what: string): number {
@@ -34,6 +34,7 @@ export function retrying(io: () => number, what: string): number {
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (code === "EAGAIN" || code === "EWOULDBLOCK" || code === "EINTR") {
+        pause ??= new Int32Array(new SharedArrayBuffer(4));
         Atomics.wait(pause, 0, 0, 1);
         continue;
       }
@@ -51,14 +52,16 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
   while (done < bytes.length) done += retrying(() => writeSync(fd, bytes, done, bytes.length - done), "write the output");
 }
 
-const encoder = new TextEncoder();
-
 /** Text to stdout; resolves once written, quietly if the reader has gone; rejects with CommandError (74). */
 export async function writeStdout(text: string): Promise<void> {
-  const bytes = encoder.encode(text);
   try {
-    if (bytes.length > BUN_WRITE_LIMIT) writeAll(1, bytes);
-    else await Bun.write(Bun.stdout, bytes);
+    // At most 3 UTF-8 bytes a UTF-16 unit: so short a text is within the limit without encoding it.
+    if (text.length * 3 <= BUN_WRITE_LIMIT) await Bun.write(Bun.stdout, text);
+    else {
+      const bytes = new TextEncoder().encode(text);
+      if (bytes.length > BUN_WRITE_LIMIT) writeAll(1, bytes);
+      else await Bun.write(Bun.stdout, bytes);
+    }
   } catch (error) {
     if (error instanceof ReaderGone || readerGone(error)) return;
     if (error instanceof CommandError) throw error;
