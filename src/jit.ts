@@ -461,8 +461,8 @@ export function install<T>(memory: CodeMemory, code: Code, options: InstallOptio
   // two own properties in the same order, so they all share one shape.
   const recipe = options.recipe as Recipe<unknown> | undefined;
   const state = recipe === undefined
-    ? new JitState(slot, code, undefined, undefined, memory.target, arity)
-    : new JitState(slot, undefined, recipe, options.input, memory.target, arity);
+    ? new JitState(fn, slot, code, undefined, undefined, memory.target, arity)
+    : new JitState(fn, slot, undefined, recipe, options.input, memory.target, arity);
   Object.setPrototypeOf(fn, JIT_FUNCTION_PROTOTYPE);
   // The state first, read-only: Object.assign(otherJitFunction, fn) then fails on it, before it gets
   // to the address (own symbols are copied in the order they were added). The address has the
@@ -471,7 +471,6 @@ export function install<T>(memory: CodeMemory, code: Code, options: InstallOptio
   // again. It is defined, not assigned, so that a frozen prototype's read-only 0 cannot stop it.
   Object.defineProperty(fn, STATE, { value: state, enumerable: true });
   Object.defineProperty(fn, ADDRESS, { value: slot.address, writable: true, enumerable: true, configurable: true });
-  state.fn = fn;
   collector.register(fn, slot);
   return fn as JitFunction;
 }
@@ -545,6 +544,11 @@ const STATE = Symbol("babyjit.state");
 /** What a JitFunction keeps besides its address: one object of one shape for every function. */
 class JitState {
   constructor(
+    /**
+     * The function this state belongs to: dispose() acts on it, never on `this` (an object that
+     * inherits from the function, a Proxy of it, or another object the method was called on).
+     */
+    readonly fn: object,
     /** The code's place in executable memory; dispose() frees it. */
     readonly slot: CodeSlot,
     /** The code itself, unless there is a recipe to make it again (InstallOptions.recipe). */
@@ -554,12 +558,6 @@ class JitState {
     readonly target: Target,
     readonly arity: number,
   ) {}
-
-  /**
-   * The function this state belongs to: dispose() acts on it, never on `this` (an object that inherits
-   * from the function, a Proxy of it, or another object the method was called on).
-   */
-  fn: object | undefined = undefined;
 
   codeNow(): Code {
     if (this.code !== undefined) return this.code;
