@@ -499,17 +499,9 @@ function sameWidth(a: X64Gp, b: X64Gp): void {
 }
 
 /**
- * REX prefix 0100WRXB: W = 64-bit operand size, R extends ModRM.reg, B extends ModRM.rm.
- * Needed also (with no bits set) to reach spl/bpl/sil/dil instead of ah/ch/dh/bh.
+ * REX prefix 0100WRXB: W = 64-bit operand size, R extends ModRM.reg, B extends ModRM.rm. Needed also
+ * (with no bits set) to reach spl/bpl/sil/dil instead of ah/ch/dh/bh. Returns 0 when no prefix is needed.
  */
-function rex(w: boolean, reg: X64Gp | number, rm: X64Gp): number[] {
-  const regId = typeof reg === "number" ? reg : reg.id;
-  const byteRegs = needsRexForByte(reg) || needsRexForByte(rm);
-  const value = 0x40 | (w ? 8 : 0) | (regId >= 8 ? 4 : 0) | (rm.id >= 8 ? 1 : 0);
-  return value !== 0x40 || byteRegs ? [value] : [];
-}
-
-/** rex() as a number, 0 when no prefix is needed. */
 function rexFor(w: boolean, reg: X64Gp | number, rm: X64Gp): number {
   const regId = typeof reg === "number" ? reg : reg.id;
   const value = 0x40 | (w ? 8 : 0) | (regId >= 8 ? 4 : 0) | (rm.id >= 8 ? 1 : 0);
@@ -520,22 +512,6 @@ function rexFor(w: boolean, reg: X64Gp | number, rm: X64Gp): number {
 function modrmReg(reg: X64Gp | number, rm: X64Gp): number {
   const regId = typeof reg === "number" ? ufield(reg, 3, "ModRM.reg digit") : reg.id;
   return 0xc0 | ((regId & 7) << 3) | (rm.id & 7);
-}
-
-/** `op r/m, r` or `op r, r/m` register-to-register forms: [REX] opcode ModRM. */
-function rr(opcode: number[], reg: X64Gp, rm: X64Gp): number[] {
-  const out = rex(rm.bits === 64, reg, rm);
-  for (const byte of opcode) out.push(byte);
-  out.push(modrmReg(reg, rm));
-  return out;
-}
-
-/** `op r/m` forms with an opcode extension /digit in ModRM.reg. */
-function rDigit(opcode: number[], digit: number, rm: X64Gp): number[] {
-  const out = rex(rm.bits === 64, digit, rm);
-  for (const byte of opcode) out.push(byte);
-  out.push(modrmReg(digit, rm));
-  return out;
 }
 
 /**
@@ -618,6 +594,14 @@ export class X64Assembler extends CodeBuffer {
     this.written(at, text);
   }
 
+  /**
+   * [REX] opcode ModRM with mod = 11: `reg` (a register, or an opcode extension /digit) in ModRM.reg, `rm`
+   * in ModRM.rm, REX.W when `rm` is 64-bit. One byte of opcode, or 0F xx given as 0x0fxx.
+   */
+  private rrInsn(opcode: number, reg: X64Gp | number, rm: X64Gp, text: string | false): void {
+    this.regInsn(rexFor(rm.bits === 64, reg, rm), opcode, modrmReg(reg, rm), 0, 0, text);
+  }
+
   /** REX.W + C7 /0 id — MOV r/m64, imm32 (sign-extended). The article's `mov rax, strict dword imm`. */
   movRI64(dst: X64Gp, imm: number): void {
     x64Reg(dst, 64, "mov destination");
@@ -634,14 +618,14 @@ export class X64Assembler extends CodeBuffer {
   movsxdRR(dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, 64, "movsxd destination");
     x64Reg(src, 32, "movsxd source");
-    this.insn([...rex(true, dst, src), 0x63, modrmReg(dst, src)], this.withListing && `movsxd ${dst.name}, ${src.name}`);
+    this.regInsn(rexFor(true, dst, src), 0x63, modrmReg(dst, src), 0, 0, this.withListing && `movsxd ${dst.name}, ${src.name}`);
   }
 
   /** 89 /r — MOV r/m32, r32 (REX.W for r/m64, r64). */
   movRR(dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, W32_OR_64, "mov destination");
     sameWidth(dst, src);
-    this.insn(rr([0x89], src, dst), this.withListing && `mov ${dst.name}, ${src.name}`);
+    this.rrInsn(0x89, src, dst, this.withListing && `mov ${dst.name}, ${src.name}`);
   }
 
   /** 01 /r — ADD r/m32, r32 (REX.W: ADD r/m64, r64). */
@@ -671,7 +655,7 @@ export class X64Assembler extends CodeBuffer {
   private alu(opcode: number, mnemonic: string, dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, W32_OR_64, mnemonic, "destination");
     sameWidth(dst, src);
-    this.insn(rr([opcode], src, dst), this.withListing && `${mnemonic} ${dst.name}, ${src.name}`);
+    this.rrInsn(opcode, src, dst, this.withListing && `${mnemonic} ${dst.name}, ${src.name}`);
   }
 
   /**
@@ -694,19 +678,19 @@ export class X64Assembler extends CodeBuffer {
   imulRR(dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, 32, "imul destination");
     sameWidth(dst, src);
-    this.insn(rr([0x0f, 0xaf], dst, src), this.withListing && `imul ${dst.name}, ${src.name}`);
+    this.rrInsn(0x0faf, dst, src, this.withListing && `imul ${dst.name}, ${src.name}`);
   }
 
   /** F7 /3 — NEG r/m32. */
   negR(dst: X64Gp): void {
     x64Reg(dst, 32, "neg operand");
-    this.insn(rDigit([0xf7], 3, dst), this.withListing && `neg ${dst.name}`);
+    this.rrInsn(0xf7, 3, dst, this.withListing && `neg ${dst.name}`);
   }
 
   /** F7 /2 — NOT r/m32. */
   notR(dst: X64Gp): void {
     x64Reg(dst, 32, "not operand");
-    this.insn(rDigit([0xf7], 2, dst), this.withListing && `not ${dst.name}`);
+    this.rrInsn(0xf7, 2, dst, this.withListing && `not ${dst.name}`);
   }
 
   /** D3 /4 — SHL r/m32, CL. */
@@ -725,49 +709,49 @@ export class X64Assembler extends CodeBuffer {
   private shiftCl(digit: number, mnemonic: string, dst: X64Gp): void {
     x64Reg(dst, 32, mnemonic, "operand");
     // The hardware masks the count to its low 5 bits for 32-bit operands, as JavaScript does.
-    this.insn(rDigit([0xd3], digit, dst), this.withListing && `${mnemonic} ${dst.name}, cl`);
+    this.rrInsn(0xd3, digit, dst, this.withListing && `${mnemonic} ${dst.name}, cl`);
   }
 
   /** 99 — CDQ: sign-extend eax into edx:eax before idiv. */
   cdq(): void {
-    this.insn([0x99], "cdq");
+    this.regInsn(0, 0x99, -1, 0, 0, "cdq");
   }
 
   /** F7 /7 — IDIV r/m32: edx:eax / src → quotient eax, remainder edx. Traps (#DE) on 0 and INT_MIN/-1. */
   idivR(src: X64Gp): void {
     x64Reg(src, 32, "idiv divisor");
-    this.insn(rDigit([0xf7], 7, src), this.withListing && `idiv ${src.name}`);
+    this.rrInsn(0xf7, 7, src, this.withListing && `idiv ${src.name}`);
   }
 
   /** 0F 90+cc /0 — SETcc r/m8. */
   setccR(cond: X64Cond, dst: X64Gp): void {
     x64Reg(dst, 8, "setcc destination");
-    this.insn(rDigit([0x0f, 0x90 + X64_CONDITIONS[cond]], 0, dst), this.withListing && `set${cond} ${dst.name}`);
+    this.rrInsn(0x0f90 + X64_CONDITIONS[cond], 0, dst, this.withListing && `set${cond} ${dst.name}`);
   }
 
   /** 0F B6 /r — MOVZX r32, r/m8. */
   movzxRR(dst: X64Gp, src: X64Gp): void {
     x64Reg(dst, 32, "movzx destination");
     x64Reg(src, 8, "movzx source");
-    this.insn(rr([0x0f, 0xb6], dst, src), this.withListing && `movzx ${dst.name}, ${src.name}`);
+    this.rrInsn(0x0fb6, dst, src, this.withListing && `movzx ${dst.name}, ${src.name}`);
   }
 
   /** 50+rd — PUSH r64 (REX.B for r8..r15). */
   pushR(src: X64Gp): void {
     x64Reg(src, 64, "push operand");
-    this.insn([...rex(false, 0, src), 0x50 + (src.id & 7)], this.withListing && `push ${src.name}`);
+    this.regInsn(rexFor(false, 0, src), 0x50 + (src.id & 7), -1, 0, 0, this.withListing && `push ${src.name}`);
   }
 
   /** 58+rd — POP r64. */
   popR(dst: X64Gp): void {
     x64Reg(dst, 64, "pop operand");
-    this.insn([...rex(false, 0, dst), 0x58 + (dst.id & 7)], this.withListing && `pop ${dst.name}`);
+    this.regInsn(rexFor(false, 0, dst), 0x58 + (dst.id & 7), -1, 0, 0, this.withListing && `pop ${dst.name}`);
   }
 
   /** FF /4 — JMP r/m64 (register indirect). */
   jmpR(target: X64Gp): void {
     x64Reg(target, 64, "jmp target");
-    this.insn([...rex(false, 4, target), 0xff, modrmReg(4, target)], this.withListing && `jmp ${target.name}`);
+    this.regInsn(rexFor(false, 4, target), 0xff, modrmReg(4, target), 0, 0, this.withListing && `jmp ${target.name}`);
   }
 
   /** F2 REX.W 0F 2C /r — CVTTSD2SI r64, xmm: the double in xmm, truncated to a 64-bit integer. */
@@ -786,7 +770,7 @@ export class X64Assembler extends CodeBuffer {
 
   /** C3 — RET (near). */
   ret(): void {
-    this.insn([0xc3], "ret");
+    this.regInsn(0, 0xc3, -1, 0, 0, "ret");
   }
 
   /** EB cb — JMP rel8; E9 cd — JMP rel32 (chosen at finish()). */
@@ -848,8 +832,9 @@ export class X64Assembler extends CodeBuffer {
     x64Reg(dst, 32, mnemonic, "operand");
     // Counts 0..31 only: the hardware would mask a larger one, and the listing would then mislead.
     const imm = ufield(count, 5, mnemonic, "count");
-    const bytes = imm === 1 ? rDigit([0xd1], digit, dst) : [...rDigit([0xc1], digit, dst), imm];
-    this.insn(bytes, this.withListing && `${mnemonic} ${dst.name}, ${imm}`);
+    const text = this.withListing && `${mnemonic} ${dst.name}, ${imm}`;
+    if (imm === 1) this.rrInsn(0xd1, digit, dst, text);
+    else this.regInsn(rexFor(false, digit, dst), 0xc1, modrmReg(digit, dst), 1, imm, text);
   }
 
   /** 83 /0 ib — ADD r/m32, imm8; 05 id — ADD EAX, imm32; 81 /0 id — ADD r/m32, imm32 (see aluImm); REX.W for r/m64. */
