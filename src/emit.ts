@@ -187,11 +187,12 @@ interface PendingLine {
 }
 
 const NO_INTS = new Int32Array(0);
+const NO_BYTES = new Uint8Array(0);
 
 function grown(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
   if (need <= a.length) return a;
   const b = new Int32Array(Math.max(need, a.length * 2, 16));
-  b.set(a);
+  if (a.length > 0) b.set(a); // the first growth has nothing to copy
   return b;
 }
 
@@ -392,7 +393,7 @@ abstract class CodeBuffer {
     const total = streamSize + (before[n] as number);
     let bytes = stream.length >= total ? stream : new Uint8Array(total);
     if (bytes !== stream) bytes.set(stream.subarray(0, streamSize));
-    this.stream = new Uint8Array(0); // the buffer is the code's now
+    this.stream = NO_BYTES; // the buffer is the code's now
     let to = streamSize;
     for (let i = n - 1; i >= 0; i--) {
       const from = branchAt[i] as number;

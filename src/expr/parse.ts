@@ -179,15 +179,25 @@ class Parser {
 
   private parseName(): Expr {
     const pos = this.start;
-    const name = this.src.slice(pos, this.end);
-    const index = this.params.indexOf(name);
+    const index = this.paramAt(pos, this.end);
     if (index < 0) {
+      const name = this.src.slice(pos, this.end);
       const known = this.params.length === 0 ? "no parameters" : `parameters: ${this.params.join(", ")}`;
       throw syntaxError(`unknown name ${quote(name)} (${known})`, pos);
     }
     this.advance();
     this.depth = 1;
     return { kind: "param", index, pos };
+  }
+
+  /** The index of the parameter named by src[start, end), or -1; compared in place, not sliced out. */
+  private paramAt(start: number, end: number): number {
+    const params = this.params;
+    for (let i = 0; i < params.length; i++) {
+      const name = params[i] as string;
+      if (name.length === end - start && this.src.startsWith(name, start)) return i;
+    }
+    return -1;
   }
 
   /** Parentheses add no tree depth but do recurse, so they have their own limit. */
@@ -256,10 +266,15 @@ class Parser {
       case "*":
         if (next === "*") throw syntaxError("unsupported operator '**'", i);
         return this.setToken("op", i + 1, ch);
-      case "&": case "|":
-        return next === ch ? this.setToken("op", i + 2, ch + ch) : this.setToken("op", i + 1, ch);
+      // Two-character operators as literals, not ch + next: a literal is one interned string whose hash
+      // the BINARY lookup has already, where a concatenation is a new string to flatten and hash.
+      case "&":
+        return next === "&" ? this.setToken("op", i + 2, "&&") : this.setToken("op", i + 1, ch);
+      case "|":
+        return next === "|" ? this.setToken("op", i + 2, "||") : this.setToken("op", i + 1, ch);
       case "<":
-        if (next === "<" || next === "=") return this.setToken("op", i + 2, ch + next);
+        if (next === "<") return this.setToken("op", i + 2, "<<");
+        if (next === "=") return this.setToken("op", i + 2, "<=");
         return this.setToken("op", i + 1, ch);
       case ">":
         if (next === ">") return src[i + 2] === ">" ? this.setToken("op", i + 3, ">>>") : this.setToken("op", i + 2, ">>");
@@ -290,13 +305,13 @@ class Parser {
       value = value * (hex ? 16 : 10) + d;
     }
     const end = skipIdentPart(src, i);
-    const text = src.slice(start, end);
-    if (end !== i || i === digitsStart) throw syntaxError(`malformed literal ${quote(text)}`, start);
+    // The literal's text is sliced out for the messages only.
+    if (end !== i || i === digitsStart) throw syntaxError(`malformed literal ${quote(src.slice(start, end))}`, start);
     // A leading 0 would mean octal in C: refuse rather than guess.
     if (!hex && i - start > 1 && src.charCodeAt(start) === 48) {
-      throw syntaxError(`malformed literal ${quote(text)} (leading zeros are not allowed)`, start);
+      throw syntaxError(`malformed literal ${quote(src.slice(start, end))} (leading zeros are not allowed)`, start);
     }
-    if (value > MAX_LITERAL) throw syntaxError(`literal out of range: ${abbreviate(text)} (0..${MAX_LITERAL})`, start);
+    if (value > MAX_LITERAL) throw syntaxError(`literal out of range: ${abbreviate(src.slice(start, end))} (0..${MAX_LITERAL})`, start);
     this.setToken("num", end);
     this.value = value | 0;
   }
