@@ -864,7 +864,7 @@ export class X64Assembler extends CodeBuffer {
    * one-byte-shorter accumulator form for eax, else the general imm32 form.
    */
   private aluImm(digit: number, accumulator: number, mnemonic: string, dst: X64Gp, imm: number): void {
-    x64Reg(dst, W32_OR_64, mnemonic, "destination"); // REX.W (from rDigit) for a 64-bit register; imm32 sign-extended
+    x64Reg(dst, W32_OR_64, mnemonic, "destination"); // REX.W (rexFor) for a 64-bit register; imm32 sign-extended
     const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
     const w = dst.bits === 64;
     const text = this.withListing && `${mnemonic} ${dst.name}, ${imm}`;
