@@ -4,7 +4,7 @@
  *   using add = compileAdder(5);
  *   add(10); // 15
  */
-import { emitAdder } from "./adder.ts";
+import { adderName, emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
 import { checkInt32 } from "./int32.ts";
 import { type CodeMemory, type JitFunction, hostMemory, install } from "./jit.ts";
@@ -50,7 +50,7 @@ export function compileAdder(term: number, options: CompileOptions = {}): JitFun
   checkInt32(term, "term");
   const memory = options.memory ?? hostMemory();
   // The function keeps its term, not its code: the listing and bytes are made again when read.
-  return install(memory, emitAdder(memory.target, term), { arity: 1, checked: false, recipe: adderRecipe, input: term });
+  return install(memory, emitAdder(memory.target, term), { arity: 1, checked: false, recipe: adderRecipe, input: term, describe: adderName });
 }
 
 const adderRecipe = (term: number, target: Target): Code => emitAdder(target, term);

@@ -12,6 +12,7 @@ import { JitError } from "./errors.ts";
 import { bindOs } from "./libc.ts";
 import { type Target, hostPlatform } from "./platform.ts";
 import type { NativeFunction, OsMemory } from "./os.ts";
+import { type PerfSource, profiler } from "./perf.ts";
 import { MAX_ARITY, emitTrampoline } from "./trampoline.ts";
 
 export type { NativeFunction, OsMemory } from "./os.ts";
@@ -120,7 +121,10 @@ export class CodeMemory {
     writes.push({ region, address, bytes });
     this.write(writes);
     // Recorded once written: after a failed install the arity has no trampoline, and gets it next time.
-    if (trampoline !== undefined) this.trampolineAddresses.set(arity, trampoline);
+    if (trampoline !== undefined) {
+      this.trampolineAddresses.set(arity, trampoline);
+      profiler()?.record([{ address: trampoline, bytes: (writes[0] as Write).bytes, name: `trampoline(arity ${arity})` }]);
+    }
     return { slot: new Slot(this.releaser, region, unit, units, bytes.length), call: this.caller(arity, returns) };
   }
 
@@ -379,7 +383,12 @@ export interface InstallOptions<T = unknown> {
    */
   readonly recipe?: Recipe<T>;
   readonly input?: T;
+  /** What profilers call the code (perf.ts): asked only when profiling is on, with `input`. */
+  readonly describe?: Describe<T>;
 }
+
+/** A piece of code's name for profilers, and optionally its source lines (see perf.ts). */
+export type Describe<T> = (input: T) => { readonly name: string; readonly source?: PerfSource };
 
 /** Makes code from a small input; called again with the same input, it returns the same bytes and listing. */
 export type Recipe<T> = (input: T, target: Target) => Code;
@@ -472,6 +481,11 @@ export function install<T>(memory: CodeMemory, code: Code, options: InstallOptio
   Object.defineProperty(fn, STATE, { value: state, enumerable: true });
   Object.defineProperty(fn, ADDRESS, { value: slot.address, writable: true, enumerable: true, configurable: true });
   collector.register(fn, slot);
+  const perf = profiler();
+  if (perf !== undefined) {
+    const named = options.describe?.(options.input as T) ?? { name: `jit(arity ${arity})` };
+    perf.record([{ address: slot.address, bytes: code.bytes, ...named }]);
+  }
   return fn as JitFunction;
 }
 

@@ -3,11 +3,12 @@
  * and turn every failure into one line on stderr and a sysexits code. Kept apart from cli.ts so that
  * the common path (`babyjit -4`) never loads the argument parser.
  */
-import { emitAdder } from "./adder.ts";
+import { adderName, emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
 import { CommandError, JitError, OsError } from "./errors.ts";
 import { CodeMemory, hostMemory, hostOs, install } from "./jit.ts";
 import type { OsMemory } from "./os.ts";
+import { type PerfMode, parsePerfMode, perfUnavailable, startPerf } from "./perf.ts";
 import { parseInt32 } from "./int32.ts";
 import { type Abi, type Target, hostPlatform, sameTarget, targetFor } from "./platform.ts";
 import { writeStdout } from "./stdio.ts";
@@ -65,6 +66,8 @@ export interface Plan {
   readonly target?: Target;
   /** --color / --no-color; undefined leaves it to the terminal (Io.color). */
   readonly color?: boolean;
+  /** --perf: name the code for Linux perf (perf.ts); undefined leaves it to BABYJIT_PERF. */
+  readonly perf?: PerfMode;
 }
 
 export const DEFAULT_INPUTS: readonly number[] = [1, 2, 3];
@@ -92,6 +95,7 @@ export interface CommandArgs {
   readonly arch?: string;
   readonly abi?: string;
   readonly color?: boolean;
+  readonly perf?: string;
 }
 
 const ARCHES = ["x64", "arm64"] as const;
@@ -134,6 +138,8 @@ export function buildPlan(args: CommandArgs): Plan {
   if (args.dump && args.listing) throw new UsageError("--dump and --listing both replace running: choose one");
   const mode = args.dump ? "dump" : args.listing ? "listing" : "run";
   if (args.trace && mode !== "run") throw new UsageError(`--trace narrates a run; it cannot be combined with --${mode}`);
+  const perf = args.perf === undefined ? undefined : perfMode(args.perf, "--perf");
+  if (perf !== undefined && mode !== "run") throw new UsageError(`--perf names the code of a run; it cannot be combined with --${mode}`);
   let target: Target | undefined;
   if (args.arch !== undefined || args.abi !== undefined) {
     const abi = args.abi === undefined ? undefined : oneOf<Abi>(args.abi, ABIS, "--abi");
@@ -147,7 +153,21 @@ export function buildPlan(args: CommandArgs): Plan {
     trace: args.trace === true,
     ...(target === undefined ? {} : { target }),
     ...(args.color === undefined ? {} : { color: args.color }),
+    ...(perf === undefined ? {} : { perf }),
   };
+}
+
+/** A --perf or BABYJIT_PERF value, checked: a usage error when it names no mode or this is not Linux. */
+function perfMode(text: string, what: string): PerfMode | undefined {
+  let mode: PerfMode | undefined;
+  try {
+    mode = parsePerfMode(text, what);
+  } catch (error) {
+    throw error instanceof JitError ? new UsageError(error.message) : error;
+  }
+  const why = mode === undefined ? undefined : perfUnavailable();
+  if (why !== undefined) throw new UsageError(`${what}=${mode}: ${why}`);
+  return mode;
 }
 
 const MAX_TAPE = 2 ** 30; // as src/bf/compile.ts (not imported: the common path does not load the Brainfuck chapter)
@@ -202,6 +222,12 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
         "use --dump or --listing to read code for another target",
     );
   }
+  if (plan.mode === "run") {
+    // --perf, else BABYJIT_PERF, checked here so that a bad value is a usage error before anything runs.
+    const env = plan.perf === undefined ? process.env.BABYJIT_PERF : undefined;
+    if (plan.perf !== undefined) startPerf(plan.perf);
+    else if (env !== undefined) startPerf(perfMode(env, "BABYJIT_PERF"));
+  }
   if (plan.source.kind === "bf") return brainfuck(plan, plan.source, target, io, os);
   const { code, checked, arity } = generate(plan.source, target);
   if (plan.mode !== "run") {
@@ -218,7 +244,7 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   const traced = (log: (line: string) => void) =>
     (require("./trace.ts") as typeof import("./trace.ts")).tracingOs(base, log, hostPlatform());
   const memory = own ? new CodeMemory(trace ? traced(trace) : base, target) : hostMemory();
-  const fn = install(memory, code, { arity, checked });
+  const fn = install(memory, code, { arity, checked, input: plan.source, describe: describeSource });
   let results: number[];
   try {
     // A loop, not inputs.map(): JavaScriptCore compiles a builtin like Array.prototype.map on its first
@@ -243,6 +269,13 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   }
   io.out(results.join(" "));
   return EXIT.OK;
+}
+
+/** What profilers call the command's function (perf.ts). */
+function describeSource(source: Source): { name: string } {
+  if (source.kind === "adder") return adderName(source.term);
+  if (source.kind === "expr") return (require("./expr/compile.ts") as typeof import("./expr/compile.ts")).expressionName({ source: source.text, params: ["x"] });
+  throw new JitError("E_INTERNAL", "Brainfuck programs are named by bf/profile.ts");
 }
 
 /** `--bf FILE`: compile and run (or dump or list) a Brainfuck program; see bf/command.ts. */

@@ -50,7 +50,7 @@ export function brainfuckCommand(cmd: BrainfuckCommand, format: (code: Code) => 
 function run(source: string, cmd: BrainfuckCommand): void {
   const own = cmd.os !== undefined;
   const memory = own ? new CodeMemory(cmd.os as OsMemory, cmd.target) : hostMemory();
-  const program = compileBrainfuck(source, { tape: cmd.tape, eof: cmd.eof, memory });
+  const program = compileBrainfuck(source, { tape: cmd.tape, eof: cmd.eof, memory, file: cmd.file });
   const input = new Uint8Array(BUFFER_BYTES);
   try {
     program.stream({

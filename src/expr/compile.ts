@@ -7,6 +7,7 @@
 import type { Code } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import { type CodeMemory, type JitFunction, hostMemory, install } from "../jit.ts";
+import { perfName } from "../perf.ts";
 import { type Target, hostPlatform, sameTarget } from "../platform.ts";
 import { generate } from "./codegen.ts";
 import { fold } from "./fold.ts";
@@ -61,7 +62,16 @@ export function compileExpression(source: string, options: ExpressionOptions = {
   // Assembled without listing text: the function keeps its text, not its code, and the listing and
   // bytes are compiled again (with the text) when read.
   const { code, checked, arity } = assemble(source, { params: input.params, target: runs }, false);
-  return install(options.memory ?? hostMemory(), code, { arity, checked, recipe: expressionRecipe, input });
+  return install(options.memory ?? hostMemory(), code, { arity, checked, recipe: expressionRecipe, input, describe: expressionName });
+}
+
+/**
+ * What profilers call an expression (perf.ts): `expr:` and its text without spaces, and, with more than
+ * the one parameter x, the parameters: `expr(a,b):a*b`.
+ */
+export function expressionName(input: { readonly source: string; readonly params: readonly string[] }): { name: string } {
+  const params = input.params.length === 1 && input.params[0] === "x" ? "" : `(${input.params.join(",")})`;
+  return { name: perfName(`expr${params}:${input.source.replace(/\s+/g, "")}`) };
 }
 
 interface ExpressionInput {
