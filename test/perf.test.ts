@@ -1,0 +1,302 @@
+/**
+ * Profiling JIT'd code (perf.ts): the perf map and the jitdump file read back field by field for every
+ * chapter, the command's --perf and BABYJIT_PERF, and Linux perf itself recording a hot Brainfuck
+ * program and naming its loops (perf report) and source lines (perf inject --jit, perf annotate).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CodeMemory, compileAdder, compileBrainfuck, compileExpression, hostOs, hostPlatform } from "../src/index.ts";
+import { readMaps } from "../src/maps.ts";
+import { startPerf } from "../src/perf.ts";
+import { emitTrampoline } from "../src/trampoline.ts";
+import { BIN, ROOT } from "./support/cli.ts";
+import { type DumpRecord, parseJitdump, parseMap } from "./support/perf.ts";
+
+const linux = process.platform === "linux";
+const HOT = join(ROOT, "test", "fixtures", "perf-hot.b");
+const HINT = "Try 'babyjit --help' for more information.\n";
+
+/** A small program with a loop at 1:3 and one inside it at 2:2 (a `[-]` inside keeps it a loop), then a stretch. */
+const PROGRAM = "++[>+++\n [>+>[-]<<-]\n>+<<-]\n>>.";
+
+function inside(address: number, size: number, memory: CodeMemory): boolean {
+  return memory.mappings().some((m) => address >= m.address && address + size <= m.address + m.size);
+}
+
+function run(args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT) {
+  const p = Bun.spawnSync([process.execPath, BIN, ...args], {
+    cwd,
+    env: { ...process.env, BABYJIT_PERF: undefined, NO_COLOR: "1", ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return { pid: p.pid, stdout: p.stdout.toString(), stderr: p.stderr.toString(), exitCode: p.exitCode ?? -1 };
+}
+
+/** Seconds since boot: CLOCK_MONOTONIC, as the kernel reports it apart from babyjit's clock_gettime. */
+const uptime = () => Number((readFileSync("/proc/uptime", "utf8").split(" ")[0] as string));
+
+describe.skipIf(!linux)("the perf map, in this process", () => {
+  const path = `/tmp/perf-${process.pid}.map`;
+  let memory: CodeMemory;
+  beforeAll(() => {
+    rmSync(path, { force: true });
+    memory = new CodeMemory(hostOs(), hostPlatform().target);
+    startPerf("map");
+  });
+  afterAll(() => {
+    startPerf(undefined);
+    rmSync(path, { force: true });
+  });
+
+  test("adders, expressions and their trampolines: one line each, START SIZE name, inside our mappings", () => {
+    using add = compileAdder(5, { memory });
+    using sub = compileAdder(-4, { memory });
+    using poly = compileExpression("x * x - 3 * x + 2", { memory });
+    using two = compileExpression("a * b", { memory, params: ["a", "b"] });
+    const lines = parseMap(readFileSync(path, "utf8"));
+    const home = memory.mappings()[0]!.address;
+    const t1 = emitTrampoline(memory.target, 1).bytes.length;
+    const t2 = emitTrampoline(memory.target, 2).bytes.length;
+    expect(lines).toEqual([
+      { start: home + 16, size: t1, name: "trampoline(arity 1)" },
+      { start: add.address, size: add.bytes.length, name: "adder(+5)" },
+      { start: sub.address, size: sub.bytes.length, name: "adder(-4)" },
+      { start: poly.address, size: poly.bytes.length, name: "expr:x*x-3*x+2" },
+      { start: home + 32, size: t2, name: "trampoline(arity 2)" },
+      { start: two.address, size: two.bytes.length, name: "expr(a,b):a*b" },
+    ]);
+    for (const l of lines) expect(inside(l.start, l.size, memory)).toBe(true);
+  });
+
+  /** The lines written since `from` bytes (the writer keeps the file open: it is not removed between tests). */
+  const linesSince = (from: number) => parseMap(readFileSync(path, "utf8").slice(from));
+  const size = () => readFileSync(path, "utf8").length;
+
+  test("a Brainfuck program: entry, one piece per loop and stretch, exits; together exactly its code", () => {
+    const from = size();
+    using program = compileBrainfuck(PROGRAM, { memory, file: "small.b" });
+    const lines = linesSince(from);
+    const names = lines.map((l) => l.name);
+    expect(names[0]).toBe("bf:small.b entry");
+    expect(names.at(-1)).toBe("bf:small.b exits");
+    // The outer loop is cut by its inner loop: its instructions after the inner loop carry its name again.
+    // The stretch after it is named by its first command (the `>>` whose move folds into the `.`).
+    expect(names.slice(1, -1)).toEqual(["bf:small.b:1:1", "bf:small.b:1:3 loop", "bf:small.b:2:2 loop", "bf:small.b:1:3 loop", "bf:small.b:4:1"]);
+    for (let i = 1; i < lines.length; i++) expect(lines[i]!.start).toBe(lines[i - 1]!.start + lines[i - 1]!.size);
+    const total = lines.reduce((n, l) => n + l.size, 0);
+    expect(total).toBe(program.bytes.length);
+    for (const l of lines) expect(inside(l.start, l.size, memory)).toBe(true);
+    expect(program.run()).toEqual(new Uint8Array([8]));
+  });
+
+  test("reuse: code disposed and its space reused gets a later line at the same address, which wins", () => {
+    const from = size();
+    const first = compileAdder(1, { memory });
+    const at = first.address;
+    first.dispose();
+    using second = compileAdder(2, { memory });
+    expect(second.address).toBe(at);
+    const lines = linesSince(from).filter((l) => l.start === at);
+    expect(lines.map((l) => l.name)).toEqual(["adder(+1)", "adder(+2)"]);
+  });
+});
+
+describe.skipIf(!linux)("the jitdump file, in this process", () => {
+  const dir = mkdtempSync(join(tmpdir(), "babyjit-jitdump-"));
+  const path = join(dir, `jit-${process.pid}.dump`);
+  const source = join(dir, "small.b");
+  let memory: CodeMemory;
+  let records: DumpRecord[] = [];
+  let header: ReturnType<typeof parseJitdump>["header"];
+  const expected: { name: string; address: number; bytes: Uint8Array }[] = [];
+  let before = 0;
+  let program: Uint8Array = new Uint8Array(0);
+
+  beforeAll(() => {
+    writeFileSync(source, PROGRAM);
+    memory = new CodeMemory(hostOs(), hostPlatform().target);
+    before = uptime();
+    startPerf("jitdump", dir);
+    const add = compileAdder(7, { memory });
+    expected.push({ name: "trampoline(arity 1)", address: memory.mappings()[0]!.address + 16, bytes: emitTrampoline(memory.target, 1).bytes });
+    expected.push({ name: "adder(+7)", address: add.address, bytes: add.bytes });
+    add.dispose();
+    const again = compileExpression("x + 1", { memory });
+    expected.push({ name: "expr:x+1", address: again.address, bytes: again.bytes });
+    again.dispose();
+    const bf = compileBrainfuck(PROGRAM, { memory, file: source });
+    program = bf.bytes;
+    bf.dispose();
+    ({ header, records } = parseJitdump(new Uint8Array(readFileSync(path))));
+  });
+  afterAll(() => {
+    startPerf(undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the header: JiTD, version 1, 40 bytes, this machine's ELF e_machine, our pid, CLOCK_MONOTONIC", () => {
+    expect(header).toMatchObject({ magic: 0x4a695444, version: 1, totalSize: 40, elfMach: process.arch === "arm64" ? 183 : 62, pad1: 0, pid: process.pid, flags: 0n });
+    const seconds = Number(header.timestamp) / 1e9;
+    expect(seconds).toBeGreaterThanOrEqual(before - 1);
+    expect(seconds).toBeLessThanOrEqual(uptime() + 1);
+  });
+
+  test("the marker: jit-PID.dump is mapped read+execute, which is how perf record sees it", () => {
+    const marker = readMaps()!.length > 0 && readFileSync("/proc/self/maps", "utf8").split("\n").find((l) => l.endsWith(path));
+    expect(marker).toBeTruthy();
+    expect((marker as string).split(" ")[1]).toBe("r-xp");
+  });
+
+  test("a JIT_CODE_LOAD per piece: pid, tid, vma = code_addr, size, increasing index, name and the exact bytes", () => {
+    const loads = records.filter((r) => r.id === 0);
+    expect(loads.slice(0, 3).map((r) => ({ name: r.name, address: r.codeAddress, code: r.code }))).toEqual(expected.map((e) => ({ name: e.name, address: e.address, code: e.bytes })));
+    loads.forEach((r, i) => {
+      expect(r).toMatchObject({ pid: process.pid, tid: process.pid, vma: r.codeAddress, codeSize: r.code.length, codeIndex: BigInt(i) });
+    });
+    // The adder's space was reused by the expression: the later load at that address is the later record.
+    expect(loads[2]!.codeAddress).toBe(loads[1]!.codeAddress);
+    expect(loads[2]!.timestamp).toBeGreaterThanOrEqual(loads[1]!.timestamp);
+    for (let i = 1; i < records.length; i++) expect(records[i]!.timestamp).toBeGreaterThanOrEqual(records[i - 1]!.timestamp);
+    // The Brainfuck pieces: together its code, in order.
+    const pieces = loads.slice(3);
+    expect(pieces[0]!.name).toBe(`bf:${source} entry`);
+    expect(pieces.at(-1)!.name).toBe(`bf:${source} exits`);
+    expect(Array.from(Buffer.concat(pieces.map((p) => p.code)))).toEqual(Array.from(program));
+    for (let i = 1; i < pieces.length; i++) expect(pieces[i]!.codeAddress).toBe(pieces[i - 1]!.codeAddress + pieces[i - 1]!.codeSize);
+  });
+
+  test("JIT_CODE_DEBUG_INFO before each Brainfuck piece's load: its addresses, the file, each op's line and column", () => {
+    const lines = PROGRAM.split("\n");
+    let debugged = 0;
+    const seen = new Set<string>();
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      if (r.id !== 2) continue;
+      debugged++;
+      const load = records[i + 1]!;
+      if (load.id !== 0) throw new Error("a debug record not followed by its load");
+      expect(load.codeAddress).toBe(r.codeAddress);
+      expect(r.entries.length).toBeGreaterThan(0);
+      for (const e of r.entries) {
+        expect(e.file).toBe(source);
+        expect(e.address).toBeGreaterThanOrEqual(load.codeAddress);
+        expect(e.address).toBeLessThan(load.codeAddress + load.codeSize);
+        // The discriminator carries the column: a command of the program stands there.
+        expect("+-<>[].,").toContain(lines[e.line - 1]![e.discrim - 1]!);
+      }
+      // A loop's first piece starts with its `[` (a later one continues the loop after an inner loop).
+      if (load.name.endsWith(" loop") && !seen.has(load.name)) {
+        seen.add(load.name);
+        const [line, column] = load.name.split(":").slice(-2).map((x) => parseInt(x, 10)) as [number, number];
+        expect(r.entries[0]).toMatchObject({ address: load.codeAddress, line, discrim: column });
+        expect(lines[line - 1]![column - 1]).toBe("[");
+      }
+    }
+    expect(debugged).toBe(records.filter((r) => r.id === 0 && r.name.startsWith("bf:") && !r.name.endsWith(" exits") && !r.name.endsWith(" entry")).length);
+  });
+});
+
+describe.skipIf(!linux)("babyjit --perf and BABYJIT_PERF", () => {
+  test("--perf=map: the run's map names the trampoline and the adder; off by default: no map at all", () => {
+    const on = run(["--perf=map", "5", "1", "2"]);
+    expect(on).toMatchObject({ stdout: "6 7\n", stderr: "", exitCode: 0 });
+    const names = parseMap(readFileSync(`/tmp/perf-${on.pid}.map`, "utf8")).map((l) => l.name);
+    rmSync(`/tmp/perf-${on.pid}.map`);
+    expect(names).toEqual(["trampoline(arity 1)", "adder(+5)"]);
+    const off = run(["5", "1"]);
+    expect(off.stdout).toBe("6\n");
+    expect(existsSync(`/tmp/perf-${off.pid}.map`)).toBe(false);
+  });
+
+  test("BABYJIT_PERF=map names an expression; =jitdump writes jit-PID.dump in BABYJIT_PERF_DIR", () => {
+    const r = run(["--expr", "x * x - 3 * x + 2", "4"], { BABYJIT_PERF: "map" });
+    expect(r).toMatchObject({ stdout: "6\n", exitCode: 0 });
+    const names = parseMap(readFileSync(`/tmp/perf-${r.pid}.map`, "utf8")).map((l) => l.name);
+    rmSync(`/tmp/perf-${r.pid}.map`);
+    expect(names).toEqual(["trampoline(arity 1)", "expr:x*x-3*x+2"]);
+    const dir = mkdtempSync(join(tmpdir(), "babyjit-jitdump-"));
+    try {
+      const d = run(["--bf", HOT.replace("perf-hot", "bf/hello")], { BABYJIT_PERF: "jitdump", BABYJIT_PERF_DIR: dir });
+      expect(d).toMatchObject({ stdout: "Hello World!\n", exitCode: 0 });
+      const { header, records } = parseJitdump(new Uint8Array(readFileSync(join(dir, `jit-${d.pid}.dump`))));
+      expect(header.pid).toBe(d.pid);
+      expect(records.filter((x) => x.id === 0).map((x) => (x as { name: string }).name)[0]).toMatch(/^bf:.*hello\.b entry$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("bad values and combinations are usage errors (64)", () => {
+    expect(run(["--perf=yes", "5"])).toMatchObject({ stdout: "", stderr: `babyjit: invalid --perf 'yes': expected map, jitdump or off\n${HINT}`, exitCode: 64 });
+    expect(run(["5"], { BABYJIT_PERF: "1" })).toMatchObject({ stdout: "", stderr: `babyjit: invalid BABYJIT_PERF '1': expected map, jitdump or off\n${HINT}`, exitCode: 64 });
+    expect(run(["--perf=map", "--dump", "5"])).toMatchObject({ stdout: "", stderr: `babyjit: --perf names the code of a run; it cannot be combined with --dump\n${HINT}`, exitCode: 64 });
+    expect(run(["5"], { BABYJIT_PERF: "off" })).toMatchObject({ stdout: "6 7 8\n", exitCode: 0 });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Linux perf itself. The cpu-clock software event needs no hardware counters; a kernel that refuses
+// perf events (perf_event_paranoid, a container without them) makes these tests say so and skip,
+// except in CI (CI=true), where they must run.
+
+function perfProblem(): string | undefined {
+  if (!linux) return "not Linux";
+  if (Bun.which("perf") === null) return "no perf tool (apt: linux-perf)";
+  const p = Bun.spawnSync(["perf", "stat", "-e", "cpu-clock", "--", "true"], { stdout: "pipe", stderr: "pipe" });
+  return p.exitCode === 0 ? undefined : `the kernel refuses perf events: ${p.stderr.toString().trim().split("\n")[0]}`;
+}
+
+const problem = perfProblem();
+if (problem !== undefined) console.error(`perf.test.ts: perf cannot record here (${problem})${process.env.CI === "true" ? "" : ": skipping the perf tool tests"}`);
+
+function sh(cmd: string[], cwd: string, env: Record<string, string | undefined> = {}) {
+  const p = Bun.spawnSync(cmd, { cwd, env: { ...process.env, BABYJIT_PERF: undefined, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const out = { stdout: p.stdout.toString(), stderr: p.stderr.toString(), exitCode: p.exitCode ?? -1 };
+  if (out.exitCode !== 0) throw new Error(`${cmd.join(" ")} exited ${out.exitCode}: ${out.stderr}`);
+  return out;
+}
+
+/** perf report's rows: overhead percent and symbol. */
+function report(data: string, cwd: string): { percent: number; symbol: string }[] {
+  const text = sh(["perf", "report", "-i", data, "--stdio", "--sort", "sym"], cwd).stdout;
+  return text
+    .split("\n")
+    .map((l) => /^\s+([0-9.]+)%\s+\[[.k]\]\s+(.+?)\s*$/.exec(l))
+    .filter((m) => m !== null)
+    .map((m) => ({ percent: Number(m[1]), symbol: m[2] as string }));
+}
+
+describe.skipIf(problem !== undefined && process.env.CI !== "true")("Linux perf on a hot Brainfuck loop", () => {
+  const dir = mkdtempSync(join(tmpdir(), "babyjit-perf-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const hotLoop = `bf:${HOT}:13:4 loop`; // the innermost `[` of test/fixtures/perf-hot.b
+
+  test("--perf=map: perf report puts most samples on the innermost loop, by name", () => {
+    if (problem !== undefined) throw new Error(problem);
+    const out = sh(["perf", "record", "-q", "-e", "cpu-clock", "-o", "map.data", "--", process.execPath, BIN, "--perf=map", "--bf", HOT], dir);
+    expect(out.stdout).toBe("ok\n");
+    const rows = report("map.data", dir);
+    const named = rows.filter((r) => r.symbol.startsWith("bf:")).reduce((n, r) => n + r.percent, 0);
+    expect(named).toBeGreaterThan(60);
+    expect(rows[0]!.symbol).toBe(hotLoop);
+  }, 60_000);
+
+  test("--perf=jitdump: after perf inject --jit, perf report names the loop and perf annotate shows its source line", () => {
+    if (problem !== undefined) throw new Error(problem);
+    const out = sh(["perf", "record", "-q", "-k", "mono", "-e", "cpu-clock", "-o", "jd.data", "--", process.execPath, BIN, "--perf=jitdump", "--bf", HOT], dir, { BABYJIT_PERF_DIR: dir });
+    expect(out.stdout).toBe("ok\n");
+    sh(["perf", "inject", "--jit", "-i", "jd.data", "-o", "jd.jit.data"], dir);
+    const rows = report("jd.jit.data", dir);
+    const named = rows.filter((r) => r.symbol.startsWith("bf:")).reduce((n, r) => n + r.percent, 0);
+    expect(named).toBeGreaterThan(60);
+    expect(rows[0]!.symbol).toBe(hotLoop);
+    const annotate = sh(["perf", "annotate", "-i", "jd.jit.data", "--stdio", "-s", hotLoop], dir).stdout;
+    // The loop's body, line 14 of the program, above its instructions (objdump -S reads the source file).
+    expect(annotate).toContain(`<${hotLoop}>:`);
+    expect(annotate).toMatch(/:\s+14\s+>\+>\[-\]<<-\n/);
+  }, 90_000);
+});
