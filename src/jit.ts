@@ -166,7 +166,9 @@ export class CodeMemory {
     for (const region of this.regions) {
       if (region.functions > 0) throw new JitError("E_INTERNAL", "close() with functions still installed");
     }
-    for (const region of [...this.regions]) this.unmapRegion(region);
+    // While a perf map is written, the pages stay mapped, so that no later mapping gets their addresses.
+    if (profiler()?.keepsDisposedSpace !== true) for (const region of [...this.regions]) this.unmapRegion(region);
+    else this.regions.clear();
     this.home = undefined;
     this.trampolineAddresses.clear();
     this.callers.clear();
@@ -275,6 +277,12 @@ export class CodeMemory {
 
   /** Give a function's units back (CodeSlot.free): the page rejoins the list, or goes once empty. */
   private release(region: Region, unit: number, units: number): void {
+    if (profiler()?.keepsDisposedSpace === true) {
+      // A perf map cannot say when code came or went, and perf names an address by one of its lines,
+      // not the latest: so while a map is written, disposed space is never handed out again (perf.ts).
+      region.functions--;
+      return;
+    }
     region.used.fill(0, unit, unit + units);
     region.free += units;
     region.functions--;

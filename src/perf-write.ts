@@ -47,6 +47,7 @@ export function mapWriter(): PerfSink {
   return {
     mode: "map",
     path,
+    keepsDisposedSpace: true,
     record(entries: readonly PerfEntry[]): void {
       let text = "";
       for (const e of entries) text += `${e.address.toString(16)} ${e.bytes.length.toString(16)} ${e.name}\n`;
@@ -110,6 +111,7 @@ export function jitdumpWriter(directory: string): PerfSink {
   return {
     mode: "jitdump",
     path,
+    keepsDisposedSpace: false,
     record(entries: readonly PerfEntry[]): void {
       const s = state ?? start();
       const parts: Uint8Array[] = [];

@@ -52,8 +52,14 @@ export interface PerfSink {
   readonly mode: PerfMode;
   /** The file written (/tmp/perf-PID.map, or the jit-PID.dump). */
   readonly path: string;
-  /** Record pieces of code just installed, in one write. Later records at the same address supersede earlier ones. */
+  /** Record pieces of code just installed, in one write. */
   record(entries: readonly PerfEntry[]): void;
+  /**
+   * Whether disposed code's space must never be reused (the map: it has no time, and perf names an
+   * address by one of its lines, in practice the first). jitdump needs no such thing: a load at an
+   * address takes over from its timestamp on.
+   */
+  readonly keepsDisposedSpace: boolean;
 }
 
 let sink: PerfSink | undefined | null = null; // null: BABYJIT_PERF not read yet
