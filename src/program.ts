@@ -8,7 +8,7 @@ import type { Code } from "./emit.ts";
 import { CommandError, JitError, OsError } from "./errors.ts";
 import { CodeMemory, hostMemory, hostOs, install } from "./jit.ts";
 import type { OsMemory } from "./os.ts";
-import { type PerfMode, parsePerfMode, perfUnavailable, startPerf } from "./perf.ts";
+import { type PerfMode, type PerfSource, parsePerfMode, perfUnavailable, profiler, startPerf } from "./perf.ts";
 import { parseInt32 } from "./int32.ts";
 import { type Abi, type Target, hostPlatform, sameTarget, targetFor } from "./platform.ts";
 import { writeStdout } from "./stdio.ts";
@@ -186,12 +186,14 @@ function eofMode(text: string | undefined): "unchanged" | 0 | -1 {
   throw new UsageError(`invalid --eof '${text}': expected 0, -1 or unchanged`);
 }
 
-function generate(source: Source, target: Target): { code: Code; checked: boolean; arity: number } {
+/** `named`: what profilers call the code, made only while profiling (perf.ts). */
+function generate(source: Source, target: Target, perf: boolean): { code: Code; checked: boolean; arity: number; named?: Named } {
   if (source.kind === "bf") throw new JitError("E_INTERNAL", "Brainfuck programs are compiled by bf/command.ts");
-  if (source.kind === "adder") return { code: emitAdder(target, source.term), checked: false, arity: 1 };
-  const { assembleExpression } = require("./expr/compile.ts") as typeof import("./expr/compile.ts");
+  if (source.kind === "adder") return { code: emitAdder(target, source.term), checked: false, arity: 1, ...(perf ? { named: adderName(source.term) } : {}) };
+  const { assembleExpression, expressionPerf } = require("./expr/compile.ts") as typeof import("./expr/compile.ts");
   try {
-    return assembleExpression(source.text, { target });
+    const made = assembleExpression(source.text, { target, columns: perf });
+    return perf ? { ...made, named: expressionPerf({ source: source.text, params: ["x"] }, made.columns) } : made;
   } catch (error) {
     if (error instanceof JitError && error.code === "E_SYNTAX") {
       throw new UsageError(`${error.message}`, { text: source.text, column: error.column ?? 1 });
@@ -229,7 +231,7 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
     else if (env !== undefined) startPerf(perfMode(env, "BABYJIT_PERF"));
   }
   if (plan.source.kind === "bf") return brainfuck(plan, plan.source, target, io, os);
-  const { code, checked, arity } = generate(plan.source, target);
+  const { code, checked, arity, named } = generate(plan.source, target, plan.mode === "run" && profiler() !== undefined);
   if (plan.mode !== "run") {
     // Loaded only when asked for, like trace.ts below: start-up pays for what the common path uses.
     const { formatListing, hexBytes } = require("./listing.ts") as typeof import("./listing.ts");
@@ -244,7 +246,7 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   const traced = (log: (line: string) => void) =>
     (require("./trace.ts") as typeof import("./trace.ts")).tracingOs(base, log, hostPlatform());
   const memory = own ? new CodeMemory(trace ? traced(trace) : base, target) : hostMemory();
-  const fn = install(memory, code, { arity, checked, input: plan.source, describe: describeSource });
+  const fn = install(memory, code, named === undefined ? { arity, checked } : { arity, checked, input: named, describe: asNamed });
   let results: number[];
   try {
     // A loop, not inputs.map(): JavaScriptCore compiles a builtin like Array.prototype.map on its first
@@ -271,12 +273,8 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   return EXIT.OK;
 }
 
-/** What profilers call the command's function (perf.ts). */
-function describeSource(source: Source): { name: string } {
-  if (source.kind === "adder") return adderName(source.term);
-  if (source.kind === "expr") return (require("./expr/compile.ts") as typeof import("./expr/compile.ts")).expressionName({ source: source.text, params: ["x"] });
-  throw new JitError("E_INTERNAL", "Brainfuck programs are named by bf/profile.ts");
-}
+type Named = { readonly name: string; readonly source?: PerfSource };
+const asNamed = (named: Named): Named => named;
 
 /** `--bf FILE`: compile and run (or dump or list) a Brainfuck program; see bf/command.ts. */
 function brainfuck(plan: Plan, source: Extract<Source, { kind: "bf" }>, target: Target, io: Io, os: OsMemory | undefined): number {

@@ -117,6 +117,7 @@ describe.skipIf(!linux)("the jitdump file, in this process", () => {
   const expected: { name: string; address: number; bytes: Uint8Array }[] = [];
   let before = 0;
   let program: Uint8Array = new Uint8Array(0);
+  let expressionLines: { offset: number; line: number; column: number; file: string }[] = [];
 
   beforeAll(() => {
     writeFileSync(source, PROGRAM);
@@ -128,6 +129,12 @@ describe.skipIf(!linux)("the jitdump file, in this process", () => {
     expected.push({ name: "adder(+7)", address: add.address, bytes: add.bytes });
     add.dispose();
     const again = compileExpression("x + 1", { memory });
+    // Where each node's code starts, from the listing: `x` is read by the first instruction, `+` adds.
+    const listing = again.lines.filter((l) => l.kind === "insn");
+    expressionLines = [
+      { offset: 0, line: 1, column: 1, file: "expr:x+1" },
+      { offset: (listing.find((l) => /^(add|lea)/.test(l.text)) as { offset: number }).offset, line: 1, column: 3, file: "expr:x+1" },
+    ];
     expected.push({ name: "expr:x+1", address: again.address, bytes: again.bytes });
     again.dispose();
     const bf = compileBrainfuck(PROGRAM, { memory, file: source });
@@ -171,7 +178,7 @@ describe.skipIf(!linux)("the jitdump file, in this process", () => {
     for (let i = 1; i < pieces.length; i++) expect(pieces[i]!.codeAddress).toBe(pieces[i - 1]!.codeAddress + pieces[i - 1]!.codeSize);
   });
 
-  test("JIT_CODE_DEBUG_INFO before each Brainfuck piece's load: its addresses, the file, each op's line and column", () => {
+  test("JIT_CODE_DEBUG_INFO before each load that has source: Brainfuck ops' and expression nodes' lines and columns", () => {
     const lines = PROGRAM.split("\n");
     let debugged = 0;
     const seen = new Set<string>();
@@ -183,6 +190,11 @@ describe.skipIf(!linux)("the jitdump file, in this process", () => {
       if (load.id !== 0) throw new Error("a debug record not followed by its load");
       expect(load.codeAddress).toBe(r.codeAddress);
       expect(r.entries.length).toBeGreaterThan(0);
+      if (load.name === "expr:x+1") {
+        // An expression: each node's code under its position in the text (x at column 1, + at 3), in a "file" named like the symbol.
+        expect(r.entries.map((e) => ({ offset: e.address - load.codeAddress, line: e.line, column: e.discrim, file: e.file }))).toEqual(expressionLines);
+        continue;
+      }
       for (const e of r.entries) {
         expect(e.file).toBe(source);
         expect(e.address).toBeGreaterThanOrEqual(load.codeAddress);
@@ -198,7 +210,7 @@ describe.skipIf(!linux)("the jitdump file, in this process", () => {
         expect(lines[line - 1]![column - 1]).toBe("[");
       }
     }
-    expect(debugged).toBe(records.filter((r) => r.id === 0 && r.name.startsWith("bf:") && !r.name.endsWith(" exits") && !r.name.endsWith(" entry")).length);
+    expect(debugged).toBe(1 + records.filter((r) => r.id === 0 && r.name.startsWith("bf:") && !r.name.endsWith(" exits") && !r.name.endsWith(" entry")).length);
   });
 });
 

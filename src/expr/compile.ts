@@ -7,7 +7,7 @@
 import type { Code } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import { type CodeMemory, type JitFunction, hostMemory, install } from "../jit.ts";
-import { perfName } from "../perf.ts";
+import { type PerfSource, perfName, profiler } from "../perf.ts";
 import { type Target, hostPlatform, sameTarget } from "../platform.ts";
 import { generate } from "./codegen.ts";
 import { fold } from "./fold.ts";
@@ -27,22 +27,25 @@ const DEFAULT_PARAMS: readonly string[] = ["x"];
 /** Parse, fold and generate code for any target (no memory mapped): for --dump/--listing. */
 export function assembleExpression(
   source: string,
-  options: { params?: readonly string[]; target?: Target } = {},
-): { code: Code; checked: boolean; arity: number } {
-  return assemble(source, options, true);
+  options: { params?: readonly string[]; target?: Target; columns?: boolean } = {},
+): { code: Code; checked: boolean; arity: number; columns?: Columns } {
+  return assemble(source, options, true, options.columns === true);
 }
+
+type Columns = readonly { readonly offset: number; readonly column: number }[];
 
 function assemble(
   source: string,
   options: { params?: readonly string[]; target?: Target },
   listing: boolean,
-): { code: Code; checked: boolean; arity: number } {
+  columns = false,
+): { code: Code; checked: boolean; arity: number; columns?: Columns } {
   const params = options.params ?? DEFAULT_PARAMS;
   validateParams(params);
   const tree = fold(parse(source, params));
   const target = options.target ?? hostPlatform().target;
-  const { code, checked } = generate(tree, { target, params, listing });
-  return { code, checked, arity: params.length };
+  const generated = generate(tree, { target, params, listing, columns });
+  return { ...generated, arity: params.length };
 }
 
 /** Compile for this host and install: a JitFunction taking params.length int32 arguments. */
@@ -61,8 +64,27 @@ export function compileExpression(source: string, options: ExpressionOptions = {
   const input: ExpressionInput = { source, params: options.params === undefined ? DEFAULT_PARAMS : options.params.slice() };
   // Assembled without listing text: the function keeps its text, not its code, and the listing and
   // bytes are compiled again (with the text) when read.
-  const { code, checked, arity } = assemble(source, { params: input.params, target: runs }, false);
-  return install(options.memory ?? hostMemory(), code, { arity, checked, recipe: expressionRecipe, input, describe: expressionName });
+  const perf = profiler() !== undefined;
+  const { code, checked, arity, columns } = assemble(source, { params: input.params, target: runs }, false, perf);
+  const describe = perf ? (i: ExpressionInput) => expressionPerf(i, columns) : expressionName;
+  return install(options.memory ?? hostMemory(), code, { arity, checked, recipe: expressionRecipe, input, describe });
+}
+
+/**
+ * An expression's name and line table for profilers: each node's code under the line and column of
+ * its operator (or its number or parameter), in a "file" named like the symbol, since the text is no file.
+ */
+export function expressionPerf(input: ExpressionInput, columns: Columns | undefined): { name: string; source?: PerfSource } {
+  const { name } = expressionName(input);
+  if (columns === undefined || columns.length === 0) return { name };
+  const text = input.source;
+  const lines = columns.map(({ offset, column }) => {
+    const before = text.lastIndexOf("\n", column - 2); // the newline before the 0-based position column - 1
+    let line = 1;
+    for (let i = text.indexOf("\n"); i >= 0 && i <= before; i = text.indexOf("\n", i + 1)) line++;
+    return { offset, line, column: column - 1 - before };
+  });
+  return { name, source: { file: name, lines } };
 }
 
 /**
