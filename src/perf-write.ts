@@ -7,7 +7,7 @@ import { openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { OsError, describeIoError } from "./errors.ts";
 import { bindPerfOs } from "./libc.ts";
-import type { PerfEntry, PerfSink } from "./perf.ts";
+import type { PerfEntry, PerfLine, PerfSink } from "./perf.ts";
 import { hostPlatform } from "./platform.ts";
 
 /** The map file's path for this process, as perf looks for it. */
@@ -122,16 +122,20 @@ export function jitdumpWriter(directory: string): PerfSink {
         if (source !== undefined && source.lines.length > 0) {
           const file = encoder.encode(`${ascii(source.file)}\0`);
           const entrySize = JITDUMP.DEBUG_ENTRY_FIXED_BYTES + file.length;
-          const size = JITDUMP.RECORD_HEADER_BYTES + 16 + source.lines.length * entrySize;
+          // perf inject makes the last entry the end of the line table's sequence, which covers no code:
+          // so one more entry, at the end of the code, repeats the last line.
+          const last = source.lines[source.lines.length - 1] as PerfLine;
+          const lines = last.offset < e.bytes.length ? [...source.lines, { offset: e.bytes.length, line: last.line, column: last.column }] : source.lines;
+          const size = JITDUMP.RECORD_HEADER_BYTES + 16 + lines.length * entrySize;
           const record = new Uint8Array(size);
           const v = new DataView(record.buffer);
           v.setUint32(0, JITDUMP.CODE_DEBUG_INFO, true);
           v.setUint32(4, size, true);
           v.setBigUint64(8, time, true);
           v.setBigUint64(16, BigInt(e.address), true);
-          v.setBigUint64(24, BigInt(source.lines.length), true);
+          v.setBigUint64(24, BigInt(lines.length), true);
           let at = 32;
-          for (const line of source.lines) {
+          for (const line of lines) {
             v.setBigUint64(at, BigInt(e.address + line.offset), true);
             v.setUint32(at + 8, line.line, true);
             v.setUint32(at + 12, line.column, true); // the discriminator carries the column

@@ -1,0 +1,60 @@
+/**
+ * Profiling on the emulated platforms (run under the emulator lock: see CONTRIBUTING). Under qemu,
+ * arm64 Linux writes its perf map, read back here (perf itself is not run there); under Wine, Windows
+ * refuses --perf and BABYJIT_PERF as Linux-only usage errors.
+ */
+import { expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { BIN, ROOT } from "./support/cli.ts";
+import { describeOnEmu, runArm64, runWindows } from "./support/emu.ts";
+import { parseMap } from "./support/perf.ts";
+
+const HINT = "Try 'babyjit --help' for more information.\n";
+
+describeOnEmu("arm64", "arm64 Linux under qemu: the perf map", () => {
+  test("an adder, an expression, their trampoline and a Brainfuck program's pieces, inside our mappings", () => {
+    const r = runArm64([join(ROOT, "test", "fixtures", "perf-emu.ts")], { cwd: ROOT, env: { BABYJIT_PERF: "map" } });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const report = JSON.parse(r.stdout) as {
+      pid: number; arch: string; mappings: { address: number; size: number }[]; sizes: { adder: number; expr: number; bf: number };
+      addresses: { adder: number; expr: number }; map: string | null; results: unknown[];
+    };
+    rmSync(`/tmp/perf-${report.pid}.map`, { force: true });
+    expect(report.arch).toBe("arm64");
+    expect(report.results).toEqual([6, 13, [8]]);
+    const lines = parseMap(report.map ?? "");
+    const home = report.mappings[0]!.address;
+    expect(lines.slice(0, 3)).toEqual([
+      { start: home + 16, size: 8, name: "trampoline(arity 1)" }, // fcvtzu x16, d0; br x16
+      { start: report.addresses.adder, size: report.sizes.adder, name: "adder(+5)" },
+      { start: report.addresses.expr, size: report.sizes.expr, name: "expr:x*x-3" },
+    ]);
+    const pieces = lines.slice(3);
+    expect(pieces.map((l) => l.name)).toEqual(["bf:small.b entry", "bf:small.b:1:1", "bf:small.b:1:3 loop", "bf:small.b:2:2 loop", "bf:small.b:1:3 loop", "bf:small.b:4:1", "bf:small.b exits"]);
+    for (let i = 1; i < pieces.length; i++) expect(pieces[i]!.start).toBe(pieces[i - 1]!.start + pieces[i - 1]!.size);
+    expect(pieces.reduce((n, l) => n + l.size, 0)).toBe(report.sizes.bf);
+    for (const l of lines) expect(report.mappings.some((m) => l.start >= m.address && l.start + l.size <= m.address + m.size)).toBe(true);
+  }, 120_000);
+});
+
+describeOnEmu("windows", "Windows under Wine: profiling is Linux-only", () => {
+  test("--perf=map is a usage error (64) that says so", () => {
+    const r = runWindows([BIN, "--perf=map", "5"], { cwd: ROOT });
+    expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({
+      stdout: "",
+      stderr: `babyjit: --perf=map: perf maps and jitdump are Linux-only (this is win32)\n${HINT}`,
+      exitCode: 64,
+    });
+  }, 120_000);
+
+  test("so is BABYJIT_PERF=jitdump", () => {
+    const r = runWindows([BIN, "5"], { cwd: ROOT, env: { BABYJIT_PERF: "jitdump" } });
+    expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({
+      stdout: "",
+      stderr: `babyjit: BABYJIT_PERF=jitdump: perf maps and jitdump are Linux-only (this is win32)\n${HINT}`,
+      exitCode: 64,
+    });
+  }, 120_000);
+});
