@@ -106,8 +106,19 @@ export function startPerf(mode: PerfMode | undefined, directory?: string): void 
   if (why !== undefined) throw new JitError("E_UNSUPPORTED", why);
   // Loaded only when profiling: the writers and node:fs cost start-up that an unprofiled run never pays.
   const writers = require("./perf-write.ts") as typeof import("./perf-write.ts");
-  sink = mode === "map" ? writers.mapWriter() : writers.jitdumpWriter(directory ?? process.env.BABYJIT_PERF_DIR ?? "/tmp");
+  const dir = directory ?? process.env.BABYJIT_PERF_DIR ?? "/tmp";
+  // One writer per mode and directory for the life of the process: turning a mode off and on again
+  // keeps appending to the same file (the benchmark switches between modes).
+  const key = mode === "map" ? "map" : `jitdump:${dir}`;
+  let writer = started.get(key);
+  if (writer === undefined) {
+    writer = mode === "map" ? writers.mapWriter() : writers.jitdumpWriter(dir);
+    started.set(key, writer);
+  }
+  sink = writer;
 }
+
+const started = new Map<string, PerfSink>();
 
 function fromEnvironment(): PerfSink | undefined {
   const value = process.env.BABYJIT_PERF;
