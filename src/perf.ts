@@ -6,7 +6,8 @@
  *
  * - map (`--perf=map`, `BABYJIT_PERF=map`): a text line `START SIZE name` (hex, no 0x) per piece of
  *   code, appended to /tmp/perf-PID.map as perf's jit-interface.txt specifies. perf reads it at report
- *   time; nothing in it says when code came or went.
+ *   time; nothing in it says when code came or went, so while it is written CodeMemory never hands
+ *   disposed space out again (PerfSink.keepsDisposedSpace).
  * - jitdump (`--perf=jitdump`, `BABYJIT_PERF=jitdump`): the binary jit-PID.dump of perf's
  *   jitdump-specification.txt: a timestamped JIT_CODE_LOAD record per piece of code, with its bytes,
  *   preceded by a JIT_CODE_DEBUG_INFO record mapping its addresses to source lines. `perf inject --jit`
@@ -15,7 +16,9 @@
  * Off by default and free when off: every caller asks profiler() first, which is one compare, and
  * makes names and line tables only when it returns a sink. The front ends call it right after their
  * code is installed (jit.ts install, the Brainfuck loader, the functions chapter), and CodeMemory for
- * the trampolines.
+ * the trampolines. A front end names its code either through jit.ts install()'s `describe` option
+ * (the JitFunctions) or, for code it places itself, with recordCode(address, bytes, name, source):
+ * a module's function as `fn:FILE:NAME`, with its lines in `source`.
  */
 import { JitError } from "./errors.ts";
 

@@ -1,14 +1,15 @@
 /**
  * Profiling on the emulated platforms (run under the emulator lock: see CONTRIBUTING). Under qemu,
- * arm64 Linux writes its perf map, read back here (perf itself is not run there); under Wine, Windows
- * refuses --perf and BABYJIT_PERF as Linux-only usage errors.
+ * arm64 Linux writes its perf map and its jitdump file, read back here (perf itself is not run there);
+ * under Wine, Windows refuses --perf and BABYJIT_PERF as Linux-only usage errors.
  */
 import { expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIN, ROOT } from "./support/cli.ts";
 import { describeOnEmu, runArm64, runWindows } from "./support/emu.ts";
-import { parseMap } from "./support/perf.ts";
+import { parseJitdump, parseMap } from "./support/perf.ts";
 
 const HINT = "Try 'babyjit --help' for more information.\n";
 
@@ -36,6 +37,35 @@ describeOnEmu("arm64", "arm64 Linux under qemu: the perf map", () => {
     for (let i = 1; i < pieces.length; i++) expect(pieces[i]!.start).toBe(pieces[i - 1]!.start + pieces[i - 1]!.size);
     expect(pieces.reduce((n, l) => n + l.size, 0)).toBe(report.sizes.bf);
     for (const l of lines) expect(report.mappings.some((m) => l.start >= m.address && l.start + l.size <= m.address + m.size)).toBe(true);
+  }, 120_000);
+});
+
+describeOnEmu("arm64", "arm64 Linux under qemu: the jitdump file", () => {
+  test("the header names aarch64 (183); loads with the exact bytes; line tables for the expression and the Brainfuck pieces", () => {
+    const dir = mkdtempSync(join(tmpdir(), "babyjit-jitdump-arm64-"));
+    try {
+      const r = runArm64([join(ROOT, "test", "fixtures", "perf-emu.ts")], { cwd: ROOT, env: { BABYJIT_PERF: "jitdump", BABYJIT_PERF_DIR: dir } });
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      const report = JSON.parse(r.stdout) as { pid: number; mappings: { address: number; size: number }[]; sizes: { adder: number; expr: number; bf: number }; addresses: { adder: number; expr: number }; dump: string };
+      const { header, records } = parseJitdump(new Uint8Array(Buffer.from(report.dump, "base64")));
+      expect(header).toMatchObject({ magic: 0x4a695444, version: 1, totalSize: 40, elfMach: 183, pid: report.pid, flags: 0n });
+      const loads = records.filter((x) => x.id === 0);
+      expect(loads.slice(0, 3).map((x) => [x.name, x.codeAddress, x.codeSize])).toEqual([
+        ["trampoline(arity 1)", report.mappings[0]!.address + 16, 8],
+        ["adder(+5)", report.addresses.adder, report.sizes.adder],
+        ["expr:x*x-3", report.addresses.expr, report.sizes.expr],
+      ]);
+      // fcvtzu x16, d0; br x16
+      expect(Array.from(loads[0]!.code)).toEqual([0x10, 0x00, 0x79, 0x9e, 0x00, 0x02, 0x1f, 0xd6]);
+      expect(loads.slice(3).reduce((n, x) => n + x.codeSize, 0)).toBe(report.sizes.bf);
+      const debug = records.filter((x) => x.id === 2);
+      expect(debug[0]!.entries[0]).toMatchObject({ address: report.addresses.expr, line: 1, discrim: 1, file: "expr:x*x-3" });
+      expect(debug.slice(1).every((d) => d.entries.every((e) => e.file === "small.b"))).toBe(true);
+      for (const x of loads) expect(report.mappings.some((m) => x.codeAddress >= m.address && x.codeAddress + x.codeSize <= m.address + m.size)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
 

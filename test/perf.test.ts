@@ -248,6 +248,25 @@ describe.skipIf(!linux)("babyjit --perf and BABYJIT_PERF", () => {
     }
   });
 
+  test("on macOS (Bun made to report darwin by a test-only preload) --perf is a Linux-only usage error (64)", () => {
+    const preload = join(ROOT, "test", "fixtures", "fake-platform.ts");
+    const p = Bun.spawnSync([process.execPath, "--preload", preload, BIN, "--perf=jitdump", "5"], {
+      env: { ...process.env, BABYJIT_PERF: undefined, FAKE_PLATFORM: "darwin", FAKE_ARCH: "arm64" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect({ stdout: p.stdout.toString(), stderr: p.stderr.toString(), exitCode: p.exitCode }).toEqual({
+      stdout: "",
+      stderr: `babyjit: --perf=jitdump: perf maps and jitdump are Linux-only (this is darwin)\n${HINT}`,
+      exitCode: 64,
+    });
+  });
+
+  test("a dump file that cannot be written: exit 71 naming the file, the system call and the reason", () => {
+    const r = run(["--perf=jitdump", "5"], { BABYJIT_PERF_DIR: "/nonexistent" });
+    expect(r).toMatchObject({ stdout: "", stderr: `babyjit: open /nonexistent/jit-${r.pid}.dump: No such file or directory\n`, exitCode: 71 });
+  });
+
   test("bad values and combinations are usage errors (64)", () => {
     expect(run(["--perf=yes", "5"])).toMatchObject({ stdout: "", stderr: `babyjit: invalid --perf 'yes': expected map, jitdump or off\n${HINT}`, exitCode: 64 });
     expect(run(["5"], { BABYJIT_PERF: "1" })).toMatchObject({ stdout: "", stderr: `babyjit: invalid BABYJIT_PERF '1': expected map, jitdump or off\n${HINT}`, exitCode: 64 });
