@@ -3,6 +3,7 @@
  * and turn every failure into one line on stderr and a sysexits code. Kept apart from cli.ts so that
  * the common path (`babyjit -4`) never loads the argument parser.
  */
+import { int32Signature } from "./abi.ts";
 import { emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
 import { CommandError, JitError, OsError } from "./errors.ts";
@@ -218,7 +219,7 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   const traced = (log: (line: string) => void) =>
     (require("./trace.ts") as typeof import("./trace.ts")).tracingOs(base, log, hostPlatform());
   const memory = own ? new CodeMemory(trace ? traced(trace) : base, target) : hostMemory();
-  const fn = install(memory, code, { arity, checked });
+  const fn = install(memory, code, { signature: int32Signature(arity), status: checked });
   let results: number[];
   try {
     // A loop, not inputs.map(): JavaScriptCore compiles a builtin like Array.prototype.map on its first

@@ -6,7 +6,7 @@
  * BABYJIT_SEED=<n> changes the random seed; a failure prints the seed and a shrunk expression.
  */
 import { describe, expect, test } from "bun:test";
-import { type Code, X64Assembler, r8, r9, rcx, rdi, rdx, rsi } from "../src/emit.ts";
+import { type Code, X64Assembler, r8, r9, rcx, rdi, rdx, rsi, x64Gp, x64Mem } from "../src/emit.ts";
 import { JitError } from "../src/errors.ts";
 import { generate } from "../src/expr/codegen.ts";
 import { assembleExpression, compileExpression } from "../src/expr/compile.ts";
@@ -72,17 +72,22 @@ function thrown(f: () => unknown): JitError {
 }
 
 /**
- * Win64 code, run natively on System V: a prefix moves the arguments from rdi, rsi, rdx, rcx to
- * rcx, rdx, r8, r9 (fourth first, so nothing is overwritten before it is read). The generated code
- * makes no calls and touches no stack but its own pushes, so nothing else differs.
+ * Win64 code, run natively on System V: a prefix that calls it as a Win64 caller would. It reserves
+ * the 32-byte shadow space and a fifth argument's slot (keeping the stack 16-byte aligned), stores r8
+ * there (System V's fifth integer argument: the status block's address of four-parameter code that
+ * divides), moves the arguments from rdi, rsi, rdx, rcx to rcx, rdx, r8, r9 (fourth first, so nothing
+ * is overwritten before it is read), calls the code placed right after it and returns its result.
  */
 function win64OnSysv(code: Code): Code {
   const shim = new X64Assembler();
+  shim.movMR(x64Mem(x64Gp(4, 64), 32), r8); // [rsp + 40] at the call's target: runs after the sub rsp, 56 prepended below
   shim.movRR(r9, rcx);
   shim.movRR(r8, rdx);
   shim.movRR(rdx, rsi);
   shim.movRR(rcx, rdi);
-  const prefix = shim.finish().bytes;
+  const moves = shim.finish().bytes;
+  // sub rsp, 56 first; then call rel32 over the epilogue (add rsp, 56; ret) to the code; then the epilogue.
+  const prefix = new Uint8Array([0x48, 0x83, 0xec, 56, ...moves, 0xe8, 5, 0, 0, 0, 0x48, 0x83, 0xc4, 56, 0xc3]);
   const bytes = new Uint8Array(prefix.length + code.bytes.length);
   bytes.set(prefix);
   bytes.set(code.bytes, prefix.length);
@@ -246,18 +251,24 @@ ret`,
     source: "x / 0",
     params: ["x"],
     sysv: `
+push rsi
 jmp .L0
-movsxd rax, eax
+pop rcx
 ret
 .L0:
-mov eax, -1
+pop rcx
+mov eax, 1
+mov qword ptr [rcx], rax
 ret`,
     arm64: `
+str x1, [sp, #-16]!
 b .L0
-sxtw x0, w0
+ldr x16, [sp], #16
 ret
 .L0:
-movn w0, #0x0
+ldr x16, [sp], #16
+movz w17, #0x1
+str x17, [x16]
 ret`,
   },
   {
@@ -309,6 +320,7 @@ ret`,
     source: "x % y",
     params: ["x", "y"],
     sysv: `
+push rdx
 mov eax, edi
 cmp esi, 0
 je .L0
@@ -321,19 +333,24 @@ cdq
 idiv esi
 .L2:
 mov eax, edx
-movsxd rax, eax
+pop rcx
 ret
 .L0:
-mov eax, -1
+pop rcx
+mov eax, 1
+mov qword ptr [rcx], rax
 ret`,
     arm64: `
+str x2, [sp, #-16]!
 cbz w1, .L0
 sdiv w16, w0, w1
 msub w0, w16, w1, w0
-sxtw x0, w0
+ldr x16, [sp], #16
 ret
 .L0:
-movn w0, #0x0
+ldr x16, [sp], #16
+movz w17, #0x1
+str x17, [x16]
 ret`,
   },
 ];
@@ -353,7 +370,7 @@ describe("golden listings", () => {
     const comments = code.listing.flatMap((l) => (l.kind === "insn" && l.comment !== undefined ? [l.comment] : []));
     expect(comments).toContain("x");
     expect(comments).toContain("divisor y 0?");
-    expect(comments).toContain("division by zero: 0x00000000ffffffff is no int32");
+    expect(comments).toContain("status 1: division by zero");
   });
 });
 
@@ -473,7 +490,7 @@ describe("spills on every target", () => {
     const { code } = assembleExpression("(a / b) << (c % d)", { params: ["a", "b", "c", "d"], target: WIN64 });
     const text = listingSource(code.listing);
     expect(text.startsWith("push rsi\npush rdi\nmov r11d, ecx\nmov r10d, edx\n")).toBe(true);
-    expect(text.match(/pop rdi\npop rsi\nret/g)?.length).toBe(2); // normal exit and division-by-zero exit
+    expect(text.match(/pop rdi\npop rsi\n/g)?.length).toBe(2); // normal exit and division-by-zero exit
   });
 });
 

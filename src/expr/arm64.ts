@@ -5,6 +5,7 @@
  * in w0. While parameter 0 is live in w0, only the last instruction of the tree may write w0, and w16
  * holds the quotient inside a remainder sequence.
  */
+import { conventionOf } from "../abi.ts";
 import { A64Assembler, type A64Cond, type A64Gp, type Code, type Label, a64Gp, invertA64 } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { BinaryOp, Expr } from "./ast.ts";
@@ -15,8 +16,13 @@ const X = Array.from({ length: 31 }, (_, i) => a64Gp(i, 64));
 const w = (r: number): A64Gp => W[r] ?? W[0]!;
 const x = (r: number): A64Gp => X[r] ?? X[0]!;
 
-/** Caller-saved registers that are not argument registers (x16 is our scratch, x17 unused, x18 the OS's). */
-const A64_TEMPS = [9, 10, 11, 12, 13, 14, 15, 4, 5, 6, 7, 8];
+const AAPCS64 = conventionOf({ arch: "arm64", abi: "aapcs64" });
+/**
+ * Registers for values: the convention's scratch registers but x16 and x17 (the remainder's quotient and
+ * the status code), then argument registers no expression parameter uses (x4-x7), then x8 (the
+ * indirect-result register, caller-saved, and unused here).
+ */
+const A64_TEMPS = [...AAPCS64.scratch.filter((r) => r < 16), ...AAPCS64.intArgs.slice(4), 8];
 const SCRATCH = 16;
 
 const A64_CC: Partial<Record<BinaryOp, A64Cond>> = { lt: "lt", le: "le", gt: "gt", ge: "ge", eq: "eq", ne: "ne" };
@@ -28,7 +34,8 @@ export class A64Backend extends Backend<A64Cond> {
   constructor(facts: Facts, names: readonly string[], limit: number, listing: boolean) {
     super(facts, names);
     this.asm = new A64Assembler(listing);
-    // Argument registers of absent or unused parameters are free too (w0 is the result's).
+    // Argument registers of absent or unused parameters are free too (w0 is the result's). Code that
+    // divides gets the status block's address after its parameters, in x<params>: saved on entry.
     const temps = [...A64_TEMPS, ...[1, 2, 3].filter((r) => !this.uses(r))];
     this.order = temps.slice(0, limit);
   }
@@ -37,8 +44,10 @@ export class A64Backend extends Backend<A64Cond> {
     const asm = this.asm;
     // w0 is the result; while parameter 0 lives there it may be written only by the last instruction.
     if (!this.uses(0)) this.busy = bit(0);
+    const status = this.names.length; // the status block's address arrives in x<params>
+    if (this.facts.divides) asm.comment("the status block's address, for the division-by-zero exit").pushX(x(status));
     this.gen(tree, 0);
-    if (this.facts.divides) asm.comment("sign-extend the result: an int32 in x0 means success").sxtw(x(0), w(0));
+    if (this.facts.divides) asm.comment("drop the status block's address").popX(x(SCRATCH));
     asm.comment("the result is in w0").ret();
     if (this.zero.length > 0) {
       for (let k = this.zero.length - 1; k > 0; k--) {
@@ -48,8 +57,9 @@ export class A64Backend extends Backend<A64Cond> {
       }
       const label = this.zero[0];
       if (label !== undefined) asm.bind(label);
-      asm.comment("division by zero: 0x00000000ffffffff is no int32");
-      asm.movImm32(w(0), -1);
+      asm.comment("the status block's address").popX(x(SCRATCH));
+      asm.comment("status 1: division by zero").movImm32(w(17), 1);
+      asm.comment("report it in the status block").strXUI(x(17), x(SCRATCH));
       asm.ret();
     }
     return asm.finish();

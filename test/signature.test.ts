@@ -1,0 +1,226 @@
+/**
+ * Calls by signature (src/abi.ts, jit.ts install): code written by hand from abi.ts's argument
+ * locations, installed with i32, f64 and ptr parameters up to eight, stack-passed ones included, and
+ * called through the trampolines; the status block; the argument rules every JitFunction shares.
+ */
+import { describe, expect, test } from "bun:test";
+import { type Location, MAX_PARAMS, TRAMPOLINES, addressLocation, type ParamKind, type Signature, argumentLocations, conventionOf, int32Signature, trampolineIndex } from "../src/abi.ts";
+import { A64Assembler, type Code, X64Assembler, a64D, a64Gp, x64Gp, x64Mem, xmm } from "../src/emit.ts";
+import { JitError } from "../src/errors.ts";
+import { compileExpression } from "../src/expr/compile.ts";
+import { compileAdder } from "../src/index.ts";
+import { CodeMemory, STATUS_STACK_OVERFLOW, hostMemory, hostOs, install } from "../src/jit.ts";
+import { hostPlatform } from "../src/platform.ts";
+
+const host = hostPlatform().target;
+
+/** Code returning the int32 sum of its arguments: i32 as is, f64 truncated, ptr as the byte it points at. */
+function summer(signature: Signature, status?: number): Code {
+  const kinds: ParamKind[] = [...signature.params, ...(status === undefined ? [] : (["ptr"] as const))];
+  const at = argumentLocations(host, kinds);
+  const own = signature.params.length;
+  if (host.arch === "x64") {
+    const asm = new X64Assembler();
+    // r10 and r11 carry no argument in either convention (rcx does).
+    const eax = x64Gp(0, 32), ecx = x64Gp(10, 32), rcx = x64Gp(10, 64), r11 = x64Gp(11, 64);
+    asm.movRI32(eax, 0);
+    const loadTo64 = (loc: Location, into: ReturnType<typeof x64Gp>) => {
+      if (loc.kind === "int") asm.movRR(into, x64Gp(loc.reg, 64));
+      else if (loc.kind === "stack") asm.movRM(into, x64Mem(x64Gp(4, 64), loc.offset));
+      else throw new Error("no");
+    };
+    for (let i = 0; i < own; i++) {
+      const loc = at[i] as Location;
+      const kind = signature.params[i];
+      if (kind === "f64") {
+        if (loc.kind === "fp") asm.cvttsd2siRX(rcx, xmm(loc.reg));
+        else if (loc.kind === "stack") asm.cvttsd2siRMRsp(rcx, loc.offset);
+      } else if (kind === "ptr") {
+        loadTo64(loc, r11);
+        asm.movzxRM8(ecx, x64Mem(r11));
+      } else if (loc.kind === "int") asm.movRR(ecx, x64Gp(loc.reg, 32));
+      else if (loc.kind === "stack") asm.movRM(ecx, x64Mem(x64Gp(4, 64), loc.offset));
+      asm.addRR(eax, ecx);
+    }
+    if (status !== undefined) {
+      loadTo64(at[own] as Location, r11);
+      asm.movRI32(ecx, status);
+      asm.movMR(x64Mem(r11), rcx);
+    }
+    asm.ret();
+    return asm.finish();
+  }
+  const asm = new A64Assembler();
+  const w0 = a64Gp(0, 32), w9 = a64Gp(9, 32), x9 = a64Gp(9, 64), w10 = a64Gp(10, 32), x10 = a64Gp(10, 64), x11 = a64Gp(11, 64);
+  asm.movImm32(w10, 0);
+  for (let i = 0; i < own; i++) {
+    const loc = at[i] as Location;
+    const kind = signature.params[i];
+    if (loc.kind === "stack") throw new Error("AAPCS64 passes eight parameters in registers");
+    if (kind === "f64") asm.fcvtzuXD(x9, a64D(loc.reg));
+    else if (kind === "ptr") asm.ldrbUI(w9, a64Gp(loc.reg, 64));
+    else asm.movRR(w9, a64Gp(loc.reg, 32));
+    asm.addRR(w10, w10, w9);
+  }
+  if (status !== undefined) {
+    const loc = at[own] as Location;
+    if (loc.kind !== "int") throw new Error("the status block's address is an integer argument");
+    asm.movImm32(w9, status);
+    asm.strXUI(x9, a64Gp(loc.reg, 64));
+  }
+  asm.movRR(w0, w10);
+  void x10;
+  void x11;
+  asm.ret();
+  return asm.finish();
+}
+
+const SIGNATURES: Signature[] = [
+  int32Signature(0),
+  int32Signature(5),
+  int32Signature(8),
+  { params: ["f64"], result: "i32" },
+  { params: ["i32", "f64", "i32", "f64", "i32", "f64", "i32", "f64"], result: "i32" },
+  { params: Array<ParamKind>(8).fill("f64"), result: "i32" },
+  { params: ["ptr", "i32", "ptr", "f64", "i32", "i32", "ptr", "i32"], result: "i32" },
+  { params: ["i32", "i32"], result: "void" },
+];
+
+function argsFor(signature: Signature, seed: number): { args: (number | Uint8Array)[]; sum: number } {
+  const args: (number | Uint8Array)[] = [];
+  let sum = 0;
+  signature.params.forEach((kind, i) => {
+    const v = (seed * 7919 + i * 104729) % 200;
+    if (kind === "i32") {
+      args.push(v - 100);
+      sum += v - 100;
+    } else if (kind === "f64") {
+      args.push(v + 0.75); // truncated to v
+      sum += v;
+    } else {
+      args.push(new Uint8Array([v]));
+      sum += v;
+    }
+  });
+  return { args, sum: sum | 0 };
+}
+
+describe("calls by signature", () => {
+  test.each(SIGNATURES.map((s) => [`${s.params.join(",") || "()"} -> ${s.result}`, s] as const))("%s", (_name, signature) => {
+    const memory = new CodeMemory(hostOs(), host);
+    const fn = install(memory, summer(signature), { signature });
+    expect(fn.arity).toBe(signature.params.length);
+    expect(fn.signature).toEqual(signature);
+    for (let seed = 0; seed < 20; seed++) {
+      const { args, sum } = argsFor(signature, seed);
+      expect(fn(...args)).toBe(signature.result === "void" ? (undefined as unknown as number) : sum);
+    }
+    fn.dispose();
+    memory.close();
+  });
+
+  test("each signature's address has its own place, and signatures that share one share a trampoline", () => {
+    const memory = new CodeMemory(hostOs(), host);
+    const fns = SIGNATURES.map((signature) => install(memory, summer(signature), { signature }));
+    const places = new Set(SIGNATURES.map((s) => trampolineIndex(host, s)));
+    expect(memory.mappings()[0]?.trampolines).toBe(places.size);
+    for (const f of fns) f.dispose();
+    memory.close();
+  });
+
+  test("the address never lands where a parameter lives, on any target", () => {
+    for (const target of [{ arch: "x64", abi: "sysv" }, { arch: "x64", abi: "win64" }, { arch: "arm64", abi: "aapcs64" }] as const) {
+      for (const s of [...SIGNATURES, { params: ["i32", "ptr"], result: "i32" } as Signature]) {
+        const taken = argumentLocations(target, s.params).map((l) => JSON.stringify(l));
+        const at = addressLocation(target, s);
+        expect(taken).not.toContain(JSON.stringify(at));
+        expect(at.kind === "stack" ? conventionOf(target).positional : true).toBe(true); // only Win64 reads it from the stack
+        const i = trampolineIndex(target, s);
+        expect(i >= 0 && i < TRAMPOLINES).toBe(true);
+      }
+    }
+  });
+
+  test("more than MAX_PARAMS parameters or an unknown kind is E_RANGE", () => {
+    const memory = hostMemory();
+    const code = summer(int32Signature(1));
+    const bad: unknown[] = [
+      { params: Array(MAX_PARAMS + 1).fill("i32"), result: "i32" },
+      { params: ["i64"], result: "i32" },
+      { params: [], result: "u8" },
+      { params: "i32", result: "i32" },
+    ];
+    for (const signature of bad) {
+      expect(() => install(memory, code, { signature: signature as Signature })).toThrow(expect.objectContaining({ code: "E_RANGE" }));
+    }
+  });
+});
+
+describe("the status block", () => {
+  test("a stored status throws its error once, and the next call succeeds", () => {
+    const memory = new CodeMemory(hostOs(), host);
+    const signature = int32Signature(2);
+    const failing = install(memory, summer(signature, STATUS_STACK_OVERFLOW), { signature, status: true });
+    const fine = install(memory, summer(signature, 0), { signature, status: true });
+    let error: unknown;
+    try {
+      failing(1, 2);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toEqual(new JitError("E_STACK", "stack overflow: the compiled code recursed too deeply"));
+    expect(fine(1, 2)).toBe(3);
+    expect(memory.statusBlock().word[0]).toBe(0);
+    failing.dispose();
+    fine.dispose();
+    memory.close();
+  });
+});
+
+describe("argument rules: one for every arity", () => {
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (error) {
+      return error instanceof JitError ? `${error.code}: ${error.message}` : `not a JitError: ${String(error)}`;
+    }
+    return "no error";
+  };
+  test("extra or missing arguments are E_RANGE for one parameter as for others", () => {
+    using add = compileAdder(5);
+    using f = compileExpression("x - y", { params: ["x", "y"] });
+    const call = add as unknown as (...a: unknown[]) => number;
+    expect(code(() => call(1, 2))).toBe("E_RANGE: this function takes 1 argument, got 2");
+    expect(code(() => call())).toBe("E_RANGE: this function takes 1 argument, got 0");
+    expect(code(() => (f as unknown as (...a: unknown[]) => number)(1, 2, 3))).toBe("E_RANGE: this function takes 2 arguments, got 3");
+    expect(add(1)).toBe(6);
+  });
+
+  test("wrong types are E_RANGE naming the parameter, never a TypeError or a conversion", () => {
+    using add = compileAdder(5);
+    using f = compileExpression("a * b", { params: ["a", "b"] });
+    const call = add as unknown as (...a: unknown[]) => number;
+    const range = "a 32-bit integer (-2147483648..2147483647)";
+    expect(code(() => call(3n))).toBe(`E_RANGE: parameter 1 (x) must be ${range}, got 3n`);
+    expect(code(() => call("5"))).toBe(`E_RANGE: parameter 1 (x) must be ${range}, got "5"`);
+    expect(code(() => call({ valueOf: () => 5 }))).toBe(`E_RANGE: parameter 1 (x) must be ${range}, got an object`);
+    expect(code(() => call(Symbol("s")))).toBe(`E_RANGE: parameter 1 (x) must be ${range}, got a symbol`);
+    expect(code(() => call(null))).toBe(`E_RANGE: parameter 1 (x) must be ${range}, got null`);
+    expect(code(() => (f as unknown as (...a: unknown[]) => number)(2, 3n))).toBe(`E_RANGE: parameter 2 (b) must be ${range}, got 3n`);
+    expect(code(() => (f as unknown as (...a: unknown[]) => number)(2, new Int32Array([3])))).toBe(`E_RANGE: parameter 2 (b) must be ${range}, got Int32Array`);
+    expect(f(2, 3)).toBe(6);
+  });
+
+  test("f64 and ptr parameters take numbers and typed arrays only", () => {
+    const signature: Signature = { params: ["f64", "ptr"], result: "i32" };
+    const memory = new CodeMemory(hostOs(), host);
+    const fn = install(memory, summer(signature), { signature, names: ["scale", "data"] });
+    const call = fn as unknown as (...a: unknown[]) => number;
+    expect(fn(2.5, new Uint8Array([7]))).toBe(9);
+    expect(code(() => call("2", new Uint8Array(1)))).toBe('E_RANGE: parameter 1 (scale) must be a number, got "2"');
+    expect(code(() => call(2, 12345))).toBe("E_RANGE: parameter 2 (data) must be a typed array or DataView, got 12345");
+    expect(code(() => call(2, [1]))).toBe("E_RANGE: parameter 2 (data) must be a typed array or DataView, got an object");
+    fn.dispose();
+    memory.close();
+  });
+});
