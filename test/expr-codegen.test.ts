@@ -497,7 +497,8 @@ describe("spills on every target", () => {
 describe("the library surface", () => {
   test("assembleExpression reports checked and arity", () => {
     expect(assembleExpression("x + 1", { target: SYSV })).toMatchObject({ checked: false, arity: 1 });
-    expect(assembleExpression("a % 3", { params: ["a", "b"], target: ARM64 })).toMatchObject({ checked: true, arity: 2 });
+    expect(assembleExpression("a % b", { params: ["a", "b"], target: ARM64 })).toMatchObject({ checked: true, arity: 2 });
+    expect(assembleExpression("a % 3", { params: ["a", "b"], target: ARM64 })).toMatchObject({ checked: false, arity: 2 });
     expect(assembleExpression("0 && 1 / 0", { params: [], target: WIN64 })).toMatchObject({ checked: false, arity: 0 });
   });
 

@@ -45,11 +45,12 @@ export class A64Backend extends Backend<A64Cond> {
     // w0 is the result; while parameter 0 lives there it may be written only by the last instruction.
     if (!this.uses(0)) this.busy = bit(0);
     const status = this.names.length; // the status block's address arrives in x<params>
-    if (this.facts.divides) asm.comment("the status block's address, for the division-by-zero exit").pushX(x(status));
+    if (this.facts.zeroChecks) asm.comment("the status block's address, for the division-by-zero exit").pushX(x(status));
     this.gen(tree, 0);
-    if (this.facts.divides) asm.comment("drop the status block's address").popX(x(SCRATCH));
+    if (this.facts.zeroChecks) asm.comment("drop the status block's address").popX(x(SCRATCH));
     asm.comment("the result is in w0").ret();
     if (this.zero.length > 0) {
+      if (!this.facts.zeroChecks) throw new JitError("E_INTERNAL", "a division-by-zero exit in code without a status block");
       for (let k = this.zero.length - 1; k > 0; k--) {
         const label = this.zero[k];
         if (label !== undefined) asm.bind(label);

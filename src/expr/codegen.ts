@@ -55,7 +55,7 @@ export function generate(tree: Expr, options: CodegenOptions): Generated {
   if (options.params.length > 4) throw new JitError("E_RANGE", `at most 4 parameters, not ${options.params.length}`);
   const { arch, abi } = conventionOf(options.target).target; // the one target check (abi.ts)
   if (arch === "arm64") {
-    return { code: new A64Backend(facts, options.params, limit, options.listing ?? true).run(tree), checked: facts.divides };
+    return { code: new A64Backend(facts, options.params, limit, options.listing ?? true).run(tree), checked: facts.zeroChecks };
   }
-  return { code: new X64Backend(facts, options.params, abi as "sysv" | "win64", limit, options.listing ?? true).run(tree), checked: facts.divides };
+  return { code: new X64Backend(facts, options.params, abi as "sysv" | "win64", limit, options.listing ?? true).run(tree), checked: facts.zeroChecks };
 }

@@ -68,7 +68,7 @@ export class X64Backend extends Backend<X64Cond> {
     this.asm = new X64Assembler(listing);
     this.abi = x64Abi(abi);
     this.homes = this.abi.args.slice(0, names.length);
-    this.status = facts.divides ? argumentLocations({ arch: "x64", abi }, [...int32Signature(names.length).params, "ptr"])[names.length] : undefined;
+    this.status = facts.zeroChecks ? argumentLocations({ arch: "x64", abi }, [...int32Signature(names.length).params, "ptr"])[names.length] : undefined;
     this.plan(limit);
   }
 
@@ -116,6 +116,7 @@ export class X64Backend extends Backend<X64Cond> {
     this.restoreSaved();
     asm.comment("the result is in eax").ret();
     if (this.zero.length > 0) {
+      if (this.status === undefined) throw new JitError("E_INTERNAL", "a division-by-zero exit in code without a status block");
       for (let k = this.zero.length - 1; k > 0; k--) {
         const label = this.zero[k];
         if (label !== undefined) asm.bind(label);
