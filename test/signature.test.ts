@@ -4,106 +4,15 @@
  * called through the trampolines; the status block; the argument rules every JitFunction shares.
  */
 import { describe, expect, test } from "bun:test";
-import { type Location, MAX_PARAMS, TRAMPOLINES, addressLocation, type ParamKind, type Signature, argumentLocations, conventionOf, int32Signature, trampolineIndex } from "../src/abi.ts";
-import { A64Assembler, type Code, X64Assembler, a64D, a64Gp, x64Gp, x64Mem, xmm } from "../src/emit.ts";
+import { MAX_PARAMS, type Signature, TRAMPOLINES, addressLocation, argumentLocations, conventionOf, int32Signature, trampolineIndex } from "../src/abi.ts";
 import { JitError } from "../src/errors.ts";
 import { compileExpression } from "../src/expr/compile.ts";
 import { compileAdder } from "../src/index.ts";
 import { CodeMemory, STATUS_STACK_OVERFLOW, hostMemory, hostOs, install } from "../src/jit.ts";
 import { hostPlatform } from "../src/platform.ts";
+import { SIGNATURES, argsFor, summer } from "./fixtures/signature-cases.ts";
 
 const host = hostPlatform().target;
-
-/** Code returning the int32 sum of its arguments: i32 as is, f64 truncated, ptr as the byte it points at. */
-function summer(signature: Signature, status?: number): Code {
-  const kinds: ParamKind[] = [...signature.params, ...(status === undefined ? [] : (["ptr"] as const))];
-  const at = argumentLocations(host, kinds);
-  const own = signature.params.length;
-  if (host.arch === "x64") {
-    const asm = new X64Assembler();
-    // r10 and r11 carry no argument in either convention (rcx does).
-    const eax = x64Gp(0, 32), ecx = x64Gp(10, 32), rcx = x64Gp(10, 64), r11 = x64Gp(11, 64);
-    asm.movRI32(eax, 0);
-    const loadTo64 = (loc: Location, into: ReturnType<typeof x64Gp>) => {
-      if (loc.kind === "int") asm.movRR(into, x64Gp(loc.reg, 64));
-      else if (loc.kind === "stack") asm.movRM(into, x64Mem(x64Gp(4, 64), loc.offset));
-      else throw new Error("no");
-    };
-    for (let i = 0; i < own; i++) {
-      const loc = at[i] as Location;
-      const kind = signature.params[i];
-      if (kind === "f64") {
-        if (loc.kind === "fp") asm.cvttsd2siRX(rcx, xmm(loc.reg));
-        else if (loc.kind === "stack") asm.cvttsd2siRMRsp(rcx, loc.offset);
-      } else if (kind === "ptr") {
-        loadTo64(loc, r11);
-        asm.movzxRM8(ecx, x64Mem(r11));
-      } else if (loc.kind === "int") asm.movRR(ecx, x64Gp(loc.reg, 32));
-      else if (loc.kind === "stack") asm.movRM(ecx, x64Mem(x64Gp(4, 64), loc.offset));
-      asm.addRR(eax, ecx);
-    }
-    if (status !== undefined) {
-      loadTo64(at[own] as Location, r11);
-      asm.movRI32(ecx, status);
-      asm.movMR(x64Mem(r11), rcx);
-    }
-    asm.ret();
-    return asm.finish();
-  }
-  const asm = new A64Assembler();
-  const w0 = a64Gp(0, 32), w9 = a64Gp(9, 32), x9 = a64Gp(9, 64), w10 = a64Gp(10, 32), x10 = a64Gp(10, 64), x11 = a64Gp(11, 64);
-  asm.movImm32(w10, 0);
-  for (let i = 0; i < own; i++) {
-    const loc = at[i] as Location;
-    const kind = signature.params[i];
-    if (loc.kind === "stack") throw new Error("AAPCS64 passes eight parameters in registers");
-    if (kind === "f64") asm.fcvtzuXD(x9, a64D(loc.reg));
-    else if (kind === "ptr") asm.ldrbUI(w9, a64Gp(loc.reg, 64));
-    else asm.movRR(w9, a64Gp(loc.reg, 32));
-    asm.addRR(w10, w10, w9);
-  }
-  if (status !== undefined) {
-    const loc = at[own] as Location;
-    if (loc.kind !== "int") throw new Error("the status block's address is an integer argument");
-    asm.movImm32(w9, status);
-    asm.strXUI(x9, a64Gp(loc.reg, 64));
-  }
-  asm.movRR(w0, w10);
-  void x10;
-  void x11;
-  asm.ret();
-  return asm.finish();
-}
-
-const SIGNATURES: Signature[] = [
-  int32Signature(0),
-  int32Signature(5),
-  int32Signature(8),
-  { params: ["f64"], result: "i32" },
-  { params: ["i32", "f64", "i32", "f64", "i32", "f64", "i32", "f64"], result: "i32" },
-  { params: Array<ParamKind>(8).fill("f64"), result: "i32" },
-  { params: ["ptr", "i32", "ptr", "f64", "i32", "i32", "ptr", "i32"], result: "i32" },
-  { params: ["i32", "i32"], result: "void" },
-];
-
-function argsFor(signature: Signature, seed: number): { args: (number | Uint8Array)[]; sum: number } {
-  const args: (number | Uint8Array)[] = [];
-  let sum = 0;
-  signature.params.forEach((kind, i) => {
-    const v = (seed * 7919 + i * 104729) % 200;
-    if (kind === "i32") {
-      args.push(v - 100);
-      sum += v - 100;
-    } else if (kind === "f64") {
-      args.push(v + 0.75); // truncated to v
-      sum += v;
-    } else {
-      args.push(new Uint8Array([v]));
-      sum += v;
-    }
-  });
-  return { args, sum: sum | 0 };
-}
 
 describe("calls by signature", () => {
   test.each(SIGNATURES.map((s) => [`${s.params.join(",") || "()"} -> ${s.result}`, s] as const))("%s", (_name, signature) => {
