@@ -6,6 +6,7 @@
  * holds the quotient inside a remainder sequence.
  */
 import { conventionOf } from "../abi.ts";
+import { a64AddImmediate, a64AddSubImmediate, a64CompareImmediate } from "../legalize.ts";
 import { A64Assembler, type A64Cond, type A64Gp, type Code, type Label, a64Gp, invertA64 } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { BinaryOp, Expr } from "./ast.ts";
@@ -13,8 +14,9 @@ import { Backend, type Binary, type Cond, type Facts, type Frame, type Logical, 
 
 const W = Array.from({ length: 31 }, (_, i) => a64Gp(i, 32));
 const X = Array.from({ length: 31 }, (_, i) => a64Gp(i, 64));
-const w = (r: number): A64Gp => W[r] ?? W[0]!;
-const x = (r: number): A64Gp => X[r] ?? X[0]!;
+// A number that is no register is a bug in the allocator: an error (a64Gp throws), never a silent w0.
+const w = (r: number): A64Gp => W[r] ?? a64Gp(r, 32);
+const x = (r: number): A64Gp => X[r] ?? a64Gp(r, 64);
 
 const AAPCS64 = conventionOf({ arch: "arm64", abi: "aapcs64" });
 /**
@@ -143,7 +145,7 @@ export class A64Backend extends Backend<A64Cond> {
    * 12-bit immediate, shifts by a constant.
    */
   private immediate(op: BinaryOp, v: number): boolean {
-    return ((op === "add" || op === "sub") && v > -4096 && v < 4096) || isShift(op);
+    return ((op === "add" || op === "sub") && a64AddSubImmediate(v)) || isShift(op);
   }
 
   /** Both operands of a binary node, the hungrier side first: the second one now if it goes first. */
@@ -193,9 +195,7 @@ export class A64Backend extends Backend<A64Cond> {
     if (right.kind === "num" && this.immediate(op, right.value)) {
       const v = right.value;
       if (op === "add" || op === "sub") {
-        // x + -5 is x - 5: the immediate field holds only 0..4095.
-        if ((op === "add") === (v >= 0)) asm.addRI(w(d), w(l), Math.abs(v));
-        else asm.subRI(w(d), w(l), Math.abs(v));
+        a64AddImmediate(asm, op === "add", w(d), w(l), v);
       } else {
         const count = v & 31;
         if (op === "shl" && count !== 0) asm.lslRI(w(d), w(l), count);
@@ -276,10 +276,9 @@ export class A64Backend extends Backend<A64Cond> {
     const left = swap ? e.right : e.left;
     const right = swap ? e.left : e.right;
     const l = f.into;
-    if (right.kind === "num" && right.value > -4096 && right.value < 4096) {
+    if (right.kind === "num" && a64AddSubImmediate(right.value)) {
       if (left.kind === "param") this.asm.comment(this.name(left));
-      if (right.value >= 0) this.asm.cmpRI(w(l), right.value);
-      else this.asm.cmnRI(w(l), -right.value);
+      a64CompareImmediate(this.asm, w(l), right.value);
       return;
     }
     const r = f.other !== NONE ? f.other : this.operand(right, d, bit(l));

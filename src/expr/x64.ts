@@ -9,6 +9,7 @@
  * rdi are saved on entry and restored on exit.
  */
 import { type Location, argumentLocations, conventionOf, int32Signature } from "../abi.ts";
+import { x64Imm8 } from "../legalize.ts";
 import { type Code, type Label, X64Assembler, type X64Cond, type X64Gp, invertX64, x64Gp, x64Mem } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { BinaryOp, Expr } from "./ast.ts";
@@ -18,9 +19,10 @@ const EAX = 0, ECX = 1, EDX = 2, ESI = 6, EDI = 7;
 const R8 = Array.from({ length: 16 }, (_, i) => x64Gp(i, 8));
 const R32 = Array.from({ length: 16 }, (_, i) => x64Gp(i, 32));
 const R64 = Array.from({ length: 16 }, (_, i) => x64Gp(i, 64));
-const r8 = (r: number): X64Gp => R8[r] ?? R8[0]!;
-const r32 = (r: number): X64Gp => R32[r] ?? R32[0]!;
-const r64 = (r: number): X64Gp => R64[r] ?? R64[0]!;
+// A number that is no register is a bug in the allocator: an error, never a silent eax.
+const r8 = (r: number): X64Gp => R8[r] ?? x64Gp(r, 8);
+const r32 = (r: number): X64Gp => R32[r] ?? x64Gp(r, 32);
+const r64 = (r: number): X64Gp => R64[r] ?? x64Gp(r, 64);
 
 /** Registers for values in order of preference, kept where the convention makes them caller-saved (eax, ecx, edx apart). */
 const TEMPS = [8, 9, 10, 11, ESI, EDI];
@@ -319,7 +321,7 @@ export class X64Backend extends Backend<X64Cond> {
    * through a register instead.
    */
   private compareImmediate(r: number, imm: number): void {
-    if (r !== EAX || (imm >= -128 && imm <= 127)) {
+    if (r !== EAX || x64Imm8(imm)) {
       this.asm.cmpRI(r32(r), imm);
       return;
     }
