@@ -18,8 +18,8 @@ export function a64AddSubImmediate(value: number): boolean {
 
 /** rd = rn + value (`add`) or rn - value (not `add`), for a value a64AddSubImmediate accepts. */
 export function a64AddImmediate(asm: A64Assembler, add: boolean, rd: A64Gp, rn: A64Gp, value: number): void {
-  if (add === value >= 0) asm.addRI(rd, rn, Math.abs(value));
-  else asm.subRI(rd, rn, Math.abs(value));
+  if (add === value >= 0) asm.addRRI(rd, rn, Math.abs(value));
+  else asm.subRRI(rd, rn, Math.abs(value));
 }
 
 /** The flags of rn - value, for a value a64AddSubImmediate accepts. */

@@ -50,25 +50,25 @@ export function emitTrampoline(target: Target, signature: SignatureLike): Code {
 /** The trampoline from the assembler, with its listing. */
 export function assembleTrampoline(target: Target, signature: SignatureLike): Code {
   const at = locate(target, signature);
-  const { a64D, a64Gp, newAssembler, rax, x64Gp, xmm } = emitter();
+  const { a64D, a64Gp, newAssembler, rax, rsp, x64Gp, x64Mem, xmm } = emitter();
   const asm: Assembler = newAssembler(target.arch);
   if (asm.arch === "arm64") {
     if (at.kind === "fp") {
       // x16 is the intra-procedure-call scratch register, there for veneers like this one.
       const x16 = a64Gp(16, 64);
-      asm.comment(`d${at.reg} holds the JIT'd function's address, as a double`).fcvtzuXD(x16, a64D(at.reg));
-      asm.br(x16);
+      asm.comment(`d${at.reg} holds the JIT'd function's address, as a double`).fcvtzuRF(x16, a64D(at.reg));
+      asm.brR(x16);
     } else {
       const reg = at.kind === "int" ? at.reg : 0;
-      asm.comment(`x${reg} holds the JIT'd function's address (every d register holds a parameter)`).br(a64Gp(reg, 64));
+      asm.comment(`x${reg} holds the JIT'd function's address (every d register holds a parameter)`).brR(a64Gp(reg, 64));
     }
   } else {
     if (at.kind === "fp") {
-      asm.comment(`xmm${at.reg} holds the JIT'd function's address, as a double`).cvttsd2siRX(rax, xmm(at.reg));
+      asm.comment(`xmm${at.reg} holds the JIT'd function's address, as a double`).cvttsd2siRF(rax, xmm(at.reg));
       asm.jmpR(rax);
     } else if (at.kind === "stack") {
       // Win64's fifth and later arguments live above the return address and the 32-byte shadow space.
-      asm.comment("the address (a double) is on the stack, after the parameters").cvttsd2siRMRsp(rax, at.offset);
+      asm.comment("the address (a double) is on the stack, after the parameters").cvttsd2siRM(rax, x64Mem(rsp, at.offset));
       asm.jmpR(rax);
     } else {
       const reg = x64Gp(at.reg, 64);

@@ -16,13 +16,9 @@ import type { BinaryOp, Expr } from "./ast.ts";
 import { Backend, type Binary, type Cond, type Facts, type Frame, type Logical, type Param, NONE, bit, comparison, isComparison, isShift, swapped } from "./backend.ts";
 
 const EAX = 0, ECX = 1, EDX = 2, ESI = 6, EDI = 7;
-const R8 = Array.from({ length: 16 }, (_, i) => x64Gp(i, 8));
-const R32 = Array.from({ length: 16 }, (_, i) => x64Gp(i, 32));
-const R64 = Array.from({ length: 16 }, (_, i) => x64Gp(i, 64));
-// A number that is no register is a bug in the allocator: an error, never a silent eax.
-const r8 = (r: number): X64Gp => R8[r] ?? x64Gp(r, 8);
-const r32 = (r: number): X64Gp => R32[r] ?? x64Gp(r, 32);
-const r64 = (r: number): X64Gp => R64[r] ?? x64Gp(r, 64);
+const r8 = (r: number): X64Gp => x64Gp(r, 8);
+const r32 = (r: number): X64Gp => x64Gp(r, 32);
+const r64 = (r: number): X64Gp => x64Gp(r, 64);
 
 /** Registers for values in order of preference, kept where the convention makes them caller-saved (eax, ecx, edx apart). */
 const TEMPS = [8, 9, 10, 11, ESI, EDI];
@@ -130,7 +126,7 @@ export class X64Backend extends Backend<X64Cond> {
       if (status?.kind === "int") asm.comment("the status block's address").popR(r64(ECX));
       this.restoreSaved();
       if (status?.kind === "stack") asm.comment("the status block's address, a stack argument").movRM(r64(ECX), x64Mem(r64(4), status.offset));
-      asm.comment("status 1: division by zero").movRI32(r32(EAX), 1);
+      asm.comment("status 1: division by zero").movRI(r32(EAX), 1);
       asm.comment("report it in the status block").movMR(x64Mem(r64(ECX)), r64(EAX));
       asm.ret();
     }
@@ -162,7 +158,7 @@ export class X64Backend extends Backend<X64Cond> {
     const asm = this.asm;
     switch (e.kind) {
       case "num":
-        asm.movRI32(r32(d), e.value);
+        asm.movRI(r32(d), e.value);
         return;
       case "param":
         asm.comment(this.name(e)).movRR(r32(d), r32(this.home(e)));
@@ -326,7 +322,7 @@ export class X64Backend extends Backend<X64Cond> {
       return;
     }
     const t = this.take(bit(r));
-    this.asm.movRI32(r32(t), imm);
+    this.asm.movRI(r32(t), imm);
     this.asm.cmpRR(r32(r), r32(t));
   }
 
@@ -423,7 +419,7 @@ export class X64Backend extends Backend<X64Cond> {
     const mod = e.op === "mod";
     const right = e.right;
     if (right.kind === "num" && right.value === -1) {
-      if (mod) asm.comment("n % -1 is 0").movRI32(r32(d), 0);
+      if (mod) asm.comment("n % -1 is 0").movRI(r32(d), 0);
       else asm.comment("n / -1 is -n (idiv would trap on -2147483648 / -1)").negR(r32(d));
       return;
     }
