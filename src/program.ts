@@ -326,6 +326,7 @@ export function report(error: unknown, io: Io): number {
       case "E_TARGET":
         return report(new UsageError(error.message), io);
       case "E_DIV_ZERO":
+      case "E_STACK":
         io.err(`babyjit: ${error.message}`);
         return EXIT.DATAERR;
       case "E_UNSUPPORTED":

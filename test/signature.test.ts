@@ -8,7 +8,8 @@ import { MAX_PARAMS, type Signature, TRAMPOLINES, addressLocation, argumentLocat
 import { JitError } from "../src/errors.ts";
 import { compileExpression } from "../src/expr/compile.ts";
 import { compileAdder } from "../src/index.ts";
-import { CodeMemory, STATUS_STACK_OVERFLOW, hostMemory, hostOs, install } from "../src/jit.ts";
+import type { Code } from "../src/emit.ts";
+import { CodeMemory, STATUS_STACK_OVERFLOW, hostMemory, hostOs, install, installModule } from "../src/jit.ts";
 import { hostPlatform } from "../src/platform.ts";
 import { SIGNATURES, argsFor, summer } from "./fixtures/signature-cases.ts";
 
@@ -62,6 +63,45 @@ describe("calls by signature", () => {
     for (const signature of bad) {
       expect(() => install(memory, code, { signature: signature as Signature })).toThrow(expect.objectContaining({ code: "E_RANGE" }));
     }
+  });
+});
+
+describe("modules: one piece of code, several entries", () => {
+  test("each export is called at its offset with its own signature; the code goes with the last one", () => {
+    const memory = new CodeMemory(hostOs(), host);
+    const parts: [Signature, number | undefined][] = [[int32Signature(2), undefined], [{ params: ["f64", "i32"], result: "i32" }, undefined], [int32Signature(1), 1]];
+    const codes = parts.map(([sig, status]) => summer(sig, status));
+    const offsets: number[] = [];
+    let size = 0;
+    for (const c of codes) {
+      offsets.push(size);
+      size += Math.ceil(c.bytes.length / 16) * 16;
+    }
+    const bytes = new Uint8Array(size);
+    codes.forEach((c, i) => bytes.set(c.bytes, offsets[i]));
+    const module = { arch: host.arch, bytes, listing: [], labelOffset: () => 0 } as unknown as Code;
+    const [add, mixed, failing] = installModule(memory, module, parts.map(([signature, status], i) => ({ offset: offsets[i] as number, signature, status: status !== undefined })));
+    if (add === undefined || mixed === undefined || failing === undefined) throw new Error("three exports");
+    expect([add(2, 3), mixed(1.5, 4), add.address + (offsets[1] as number)]).toEqual([5, 5, mixed.address]);
+    expect(() => failing(1)).toThrow(new JitError("E_DIV_ZERO", "division by zero"));
+    expect(memory.mappings().reduce((n, m) => n + m.functions, 0)).toBe(1);
+    add.dispose();
+    failing.dispose();
+    expect(mixed(2, 2)).toBe(4); // the code stays while one export is alive
+    expect(memory.mappings().reduce((n, m) => n + m.functions, 0)).toBe(1);
+    mixed.dispose();
+    expect(memory.mappings().reduce((n, m) => n + m.functions, 0)).toBe(0);
+    memory.close();
+  });
+
+  test("a bad export is E_RANGE before anything is installed", () => {
+    const memory = new CodeMemory(hostOs(), host);
+    const code = summer(int32Signature(1));
+    for (const exports of [[], [{ offset: code.bytes.length, signature: int32Signature(1) }], [{ offset: -1, signature: int32Signature(1) }], [{ offset: 0, signature: { params: ["x"], result: "i32" } as unknown as Signature }]]) {
+      expect(() => installModule(memory, code, exports)).toThrow(expect.objectContaining({ code: "E_RANGE" }));
+    }
+    expect(memory.mappings().reduce((n, m) => n + m.functions, 0)).toBe(0);
+    memory.close();
   });
 });
 
