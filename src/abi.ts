@@ -193,8 +193,9 @@ export function trampolineIndex(target: Target, signature: Signature): number {
 /** How many trampolines a memory may need at most: the indices trampolineIndex returns are 0..TRAMPOLINES-1. */
 export const TRAMPOLINES = 9;
 
-const PARAM_KINDS: readonly string[] = ["i32", "f64", "ptr"];
-const RESULT_KINDS: readonly string[] = ["i32", "f64", "void"];
+// Comparisons, not Array.prototype.includes: this runs on the start-up path, where a builtin's first call costs.
+const isParamKind = (k: unknown): boolean => k === "i32" || k === "f64" || k === "ptr";
+const isResultKind = (k: unknown): boolean => k === "i32" || k === "f64" || k === "void";
 
 /** Throws E_RANGE for a signature babyjit cannot call; returns its key (for caches), e.g. "i32,f64:i32". */
 export function checkSignature(signature: Signature): string {
@@ -202,10 +203,11 @@ export function checkSignature(signature: Signature): string {
   if (!Array.isArray(params) || params.length > MAX_PARAMS) {
     throw new JitError("E_RANGE", `a JIT'd function takes 0..${MAX_PARAMS} parameters, not ${Array.isArray(params) ? params.length : String(params)}`);
   }
-  for (const p of params) {
-    if (!PARAM_KINDS.includes(p as string)) throw new JitError("E_RANGE", `a parameter kind is i32, f64 or ptr, not ${String(p)}`);
+  for (let i = 0; i < params.length; i++) {
+    const p: unknown = params[i];
+    if (!isParamKind(p)) throw new JitError("E_RANGE", `a parameter kind is i32, f64 or ptr, not ${String(p)}`);
   }
-  if (!RESULT_KINDS.includes(signature.result)) throw new JitError("E_RANGE", `a result kind is i32, f64 or void, not ${String(signature.result)}`);
+  if (!isResultKind(signature.result)) throw new JitError("E_RANGE", `a result kind is i32, f64 or void, not ${String(signature.result)}`);
   return signatureKey(signature);
 }
 
@@ -220,5 +222,12 @@ export function int32Signature(arity: number): Signature {
   if (!Number.isInteger(arity) || arity < 0 || arity > MAX_PARAMS) {
     throw new JitError("E_RANGE", `a JIT'd function takes 0..${MAX_PARAMS} arguments, not ${arity}`);
   }
-  return (INT32_SIGNATURES[arity] ??= Object.freeze({ params: Object.freeze(Array<ParamKind>(arity).fill("i32")), result: "i32" }));
+  let made = INT32_SIGNATURES[arity];
+  if (made === undefined) {
+    const params: ParamKind[] = [];
+    for (let i = 0; i < arity; i++) params.push("i32"); // not fill(): a builtin compiled on first call, on the start-up path
+    made = Object.freeze({ params: Object.freeze(params), result: "i32" as const });
+    INT32_SIGNATURES[arity] = made;
+  }
+  return made;
 }

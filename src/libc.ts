@@ -226,7 +226,10 @@ const FFI_KINDS = { i32, f64, ptr, void: none } as const;
 
 /** A bun:ffi CFunction for native code at `address`: the signature's parameters, then the target address. */
 function makeCallable(address: number, signature: Signature, target: "f64" | "u64"): NativeFunction {
-  const args: FFIType[] = signature.params.map((kind) => FFI_KINDS[kind]);
+  // A loop, not map(): JavaScriptCore compiles a builtin like map on its first call, and this runs on
+  // every start-up's path (see program.ts).
+  const args: FFIType[] = [];
+  for (let i = 0; i < signature.params.length; i++) args.push(FFI_KINDS[signature.params[i] as keyof typeof FFI_KINDS]);
   args.push(target === "f64" ? f64 : u64);
   return CFunction({ ptr: address as Pointer, args, returns: FFI_KINDS[signature.result] }) as unknown as NativeFunction;
 }
