@@ -172,10 +172,21 @@ export function argumentLocations(target: Target, kinds: readonly (ParamKind | "
  * it as a 64-bit integer instead, in the first integer register, which is then free: never on the stack.
  */
 export function addressLocation(target: Target, signature: Signature): Location {
-  const n = signature.params.length;
-  const at = argumentLocations(target, [...signature.params, "address"])[n] as Location;
-  if (at.kind !== "stack" || conventionOf(target).positional) return at;
-  return argumentLocations(target, [...signature.params, "ptr"])[n] as Location;
+  // Counted here rather than through argumentLocations: this runs on the start-up path, and spreading
+  // a frozen array goes through the iterator builtins, which JavaScriptCore compiles on first use.
+  const c = conventionOf(target);
+  const params = signature.params;
+  const n = params.length;
+  if (c.positional) {
+    const reg = c.fpArgs[n];
+    return reg !== undefined ? { kind: "fp", reg } : { kind: "stack", offset: c.firstStackArg + 8 * (n - c.fpArgs.length) };
+  }
+  let fps = 0;
+  for (let i = 0; i < n; i++) if (params[i] === "f64") fps++;
+  const reg = c.fpArgs[fps];
+  if (reg !== undefined) return { kind: "fp", reg };
+  const ints = n - fps; // every f64 register holds a parameter: the integer registers have room
+  return { kind: "int", reg: c.intArgs[ints] as number };
 }
 
 /**

@@ -9,7 +9,8 @@ import { JitError } from "../src/errors.ts";
 import { compileExpression } from "../src/expr/compile.ts";
 import { compileAdder } from "../src/index.ts";
 import type { Code } from "../src/emit.ts";
-import { CodeMemory, STATUS_STACK_OVERFLOW, hostMemory, hostOs, install, installModule } from "../src/jit.ts";
+import { CodeMemory, STATUS_STACK_OVERFLOW, hostMemory, hostOs, install } from "../src/jit.ts";
+import { installModule } from "../src/module.ts";
 import { hostPlatform } from "../src/platform.ts";
 import { SIGNATURES, argsFor, summer } from "./fixtures/signature-cases.ts";
 
