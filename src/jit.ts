@@ -7,7 +7,7 @@
  * as soon as its last function is disposed. The first page also holds the call trampolines, so it stays
  * mapped (until close()); a compile/dispose loop therefore reuses it instead of mapping a page each time.
  */
-import { MAX_PARAMS, type ParamKind, addressLocation, type Signature, TRAMPOLINES, checkSignature, int32Signature, signatureKey, trampolineIndex } from "./abi.ts";
+import { MAX_PARAMS, addressLocation, type Signature, TRAMPOLINES, checkSignature, int32Signature, signatureKey, trampolineIndex } from "./abi.ts";
 import type { Code, ListingLine } from "./emit.ts";
 import { JitError } from "./errors.ts";
 import { bindOs } from "./libc.ts";
@@ -373,14 +373,7 @@ export interface StatusBlock {
 /** The status block's bytes that code may use: the status word, then 8 bytes of the code's own. */
 export const STATUS_BYTES = 16;
 
-/**
- * What a nonzero status word means. 1 and 2 are the codes generated code stores; the JitFunction
- * throws the error with this message.
- */
-export const STATUS_ERRORS: Readonly<Record<number, readonly [code: "E_DIV_ZERO" | "E_STACK", message: string]>> = {
-  1: ["E_DIV_ZERO", "division by zero"],
-  2: ["E_STACK", "stack overflow: the compiled code recursed too deeply"],
-};
+/** The status codes generated code stores (calls.ts STATUS_ERRORS says what each becomes). */
 export const STATUS_DIV_ZERO = 1;
 export const STATUS_STACK_OVERFLOW = 2;
 
@@ -514,55 +507,22 @@ function disposedError(): never {
   throw new JitError("E_DISPOSED", "this JIT'd function was disposed; its code memory is gone");
 }
 
-/** A value as a message shows it: 1.5, 3n, "5" (quoted), or its type for anything else. */
-function shown(value: unknown): string {
-  switch (typeof value) {
-    case "number":
-    case "boolean":
-    case "undefined":
-      return String(value);
-    case "bigint":
-      return `${value}n`;
-    case "symbol":
-      return "a symbol";
-    case "string":
-      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-    default:
-      return value === null ? "null" : ArrayBuffer.isView(value) ? value.constructor.name : typeof value === "function" ? "a function" : "an object";
-  }
+/** The cold half of calling (calls.ts): loaded on the first multi-parameter install or the first error. */
+let coldCalls: typeof import("./calls.ts") | undefined;
+function cold(): typeof import("./calls.ts") {
+  coldCalls ??= require("./calls.ts") as typeof import("./calls.ts");
+  return coldCalls;
 }
 
-/** The E_RANGE for a call with the wrong number of arguments or a wrong one: the first problem found. */
+/** The E_RANGE for a call with the wrong number of arguments or a wrong one (see calls.ts). */
 function badCall(fn: unknown, args: ArrayLike<unknown>): never {
   const state = stateOf(fn);
-  const kinds = state.signature.params;
-  if (args.length !== kinds.length) {
-    throw new JitError("E_RANGE", `this function takes ${kinds.length} argument${kinds.length === 1 ? "" : "s"}, got ${args.length}`);
-  }
-  for (let i = 0; i < kinds.length; i++) {
-    const kind = kinds[i] as ParamKind;
-    const value = args[i];
-    if (fits(kind, value)) continue;
-    const name = state.names?.[i];
-    const what = kind === "i32" ? "a 32-bit integer (-2147483648..2147483647)" : kind === "f64" ? "a number" : "a typed array or DataView";
-    throw new JitError("E_RANGE", `parameter ${i + 1}${name === undefined ? "" : ` (${name})`} must be ${what}, got ${shown(value)}`);
-  }
-  throw new JitError("E_INTERNAL", "badCall found nothing wrong");
+  return cold().badArguments(state.signature, state.names, args);
 }
 
-function fits(kind: ParamKind, value: unknown): boolean {
-  if (kind === "i32") return typeof value === "number" && (value | 0) === value;
-  if (kind === "f64") return typeof value === "number";
-  return ArrayBuffer.isView(value);
-}
-
-/** Read and clear a nonzero status word, and throw what it means. */
+/** Read and clear a nonzero status word, and throw what it means (see calls.ts). */
 function statusError(block: StatusBlock): never {
-  const code = block.word[0] as number;
-  block.word[0] = 0;
-  block.word[1] = 0;
-  const known = STATUS_ERRORS[code];
-  throw known === undefined ? new JitError("E_INTERNAL", `the code reported unknown status ${code}`) : new JitError(known[0], known[1]);
+  return cold().statusError(block);
 }
 
 /**
@@ -650,7 +610,7 @@ export function wrap<T>(
   // functions exist, 2.9 ns a call and 7 ns from a call site that calls two of them, besides costing
   // microseconds to make.) Each wrapper checks the address first: 0 (or none) means disposed. Three
   // makers, so that a start-up links the code of the one it uses only.
-  const fn = signature !== UNARY_I32 ? general(call, signature, status) : memory === defaultMemory ? hostUnary(call, status) : unary(call, status);
+  const fn = signature !== UNARY_I32 ? cold().general(CALL_CONTEXT, call, signature, status) : memory === defaultMemory ? hostUnary(call, status) : unary(call, status);
 
   // One shared prototype instead of per-function property definitions: defining nine properties on
   // each new function took longer than the system call that installs it. Every JitFunction gets its
@@ -725,26 +685,8 @@ function unary(call: NativeFunction, status: StatusBlock | undefined): Wrapper {
       };
 }
 
-/** Any other signature: every argument checked against its kind. */
-function general(call: NativeFunction, signature: Signature, status: StatusBlock | undefined): Wrapper {
-  const kinds = signature.params;
-  const n = kinds.length;
-  const returns = signature.result !== "void";
-  return function jit(...args: unknown[]): number {
-    const address = (jit as unknown as Addressed)[ADDRESS];
-    if (!address) disposedError();
-    if (new.target !== undefined) notConstructor();
-    if (args.length !== n) badCall(jit, args);
-    for (let i = 0; i < n; i++) if (!fits(kinds[i] as ParamKind, args[i])) badCall(jit, args);
-    if (status === undefined) {
-      const r = (call as (...a: unknown[]) => number)(...args, address);
-      return returns ? r : (undefined as unknown as number);
-    }
-    const r = (call as (...a: unknown[]) => number)(...args, status.address, address);
-    if (status.word[0] !== 0) statusError(status);
-    return returns ? r : (undefined as unknown as number);
-  };
-}
+/** What calls.ts's wrappers need from here, passed in (calls.ts does not import jit.ts). */
+const CALL_CONTEXT = { address: ADDRESS, disposedError, notConstructor, badCall };
 
 const STATE = Symbol("babyjit.state");
 
