@@ -8,7 +8,7 @@
  * caller-saved registers are used, except on Win64 when four parameters leave none free: then rsi and
  * rdi are saved on entry and restored on exit.
  */
-import { type Location, argumentLocations, conventionOf, int32Signature } from "../abi.ts";
+import { type Location, type ParamKind, argumentLocations, conventionOf } from "../abi.ts";
 import { x64Imm8 } from "../legalize.ts";
 import { type Code, type Label, X64Assembler, type X64Cond, type X64Gp, invertX64, x64Gp, x64Mem } from "../emit.ts";
 import { JitError } from "../errors.ts";
@@ -30,6 +30,14 @@ interface X64Abi {
   readonly args: readonly number[];
   readonly temps: readonly number[];
   readonly saved: readonly number[];
+}
+
+/** Where the status block's address arrives after `params` int32 parameters. */
+function statusLocation(abi: "sysv" | "win64", params: number): Location {
+  const kinds: ParamKind[] = [];
+  for (let i = 0; i < params; i++) kinds.push("i32");
+  kinds.push("ptr");
+  return argumentLocations({ arch: "x64", abi }, kinds)[params] as Location;
 }
 
 /** The expression back end's registers for a convention (abi.ts), made once per convention. */
@@ -66,7 +74,7 @@ export class X64Backend extends Backend<X64Cond> {
     this.asm = new X64Assembler(listing);
     this.abi = x64Abi(abi);
     this.homes = this.abi.args.slice(0, names.length);
-    this.status = facts.zeroChecks ? argumentLocations({ arch: "x64", abi }, [...int32Signature(names.length).params, "ptr"])[names.length] : undefined;
+    this.status = facts.zeroChecks ? statusLocation(abi, names.length) : undefined;
     this.plan(limit);
   }
 
