@@ -7,7 +7,8 @@ export type JitErrorCode =
   | "E_SYNTAX" // an expression does not parse, names an unknown parameter, or is too deeply nested; an unmatched Brainfuck bracket
   | "E_TAPE" // a Brainfuck program moved the pointer off its tape
   | "E_DIV_ZERO" // a compiled expression divided by zero at run time
-  | "E_DISPOSED" // a JitFunction was called after dispose()
+  | "E_DISPOSED" // a JitFunction was called after dispose(), or a Brainfuck program run after (or disposed during) its run
+  | "E_BUSY" // a Brainfuck program was run again from one of its own callbacks
   | "E_FROZEN" // dispose() of a JitFunction made frozen or sealed: its code stays until it is garbage-collected
   | "E_OS" // a system call (mmap, mprotect, VirtualAlloc, ...) failed
   | "E_UNSUPPORTED" // this OS / architecture / runtime cannot run native code through babyjit
@@ -77,4 +78,61 @@ export function describeIoError(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string" && STRERROR[code] !== undefined) return STRERROR[code];
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A value as a message shows it, without running any of the caller's code (no toString, no getters):
+ * `5`, `"abc"`, `5n`, `an array`, `a Float64Array`, `an object`. Strings are quoted and escaped, and
+ * long ones cut.
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    case "number":
+    case "boolean":
+    case "undefined":
+      return String(value);
+    case "bigint":
+      return `${value}n`;
+    case "symbol":
+      return "a symbol";
+    case "function":
+      return "a function";
+  }
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Promise) return "a Promise (callbacks are synchronous)";
+  if (ArrayBuffer.isView(value)) {
+    const tag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)?.get?.call(value) as string | undefined;
+    return tag === undefined ? "a DataView" : `a ${tag}`;
+  }
+  return "an object";
+}
+
+/** Control characters (and DEL, and the C1 controls) as escapes, so that a message is one line that cannot drive a terminal. */
+export function escapeControls(text: string): string {
+  // A loop, not a regular expression: the first regular expression a process compiles costs start-up.
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x20 && c !== 0x7f && !(c >= 0x80 && c < 0xa0)) continue;
+    out += text.slice(from, i) + (c === 10 ? "\\n" : c === 9 ? "\\t" : c === 13 ? "\\r" : c === 27 ? "\\e" : `\\x${c.toString(16).padStart(2, "0")}`);
+    from = i + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** E_RANGE unless `value` is a string: `where` names the call and parameter, as `compileBrainfuck(source)`. */
+export function checkString(value: unknown, where: string): string {
+  if (typeof value !== "string") throw new JitError("E_RANGE", `${where} must be a string, not ${describeValue(value)}`);
+  return value;
+}
+
+/** E_RANGE unless `value` is undefined or an object (an options bag). */
+export function checkOptions<T extends object>(value: T | undefined, where: string): T | Record<string, never> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null) throw new JitError("E_RANGE", `${where} must be an object, not ${describeValue(value)}`);
+  return value;
 }
