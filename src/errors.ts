@@ -71,13 +71,30 @@ const STRERROR: Record<string, string> = {
   EBADF: "Bad file descriptor",
   ELOOP: "Too many levels of symbolic links",
   ENAMETOOLONG: "File name too long",
+  ENXIO: "No such device or address", // /dev/tty without a terminal; a socket
+  ENODEV: "No such device",
+  EPERM: "Operation not permitted",
+  EROFS: "Read-only file system",
+  EMFILE: "Too many open files",
+  ENFILE: "Too many open files in system",
+  ENOMEM: "Cannot allocate memory",
+  EFBIG: "File too large",
+  EINVAL: "Invalid argument",
+  EOVERFLOW: "Value too large for defined data type",
+  EOPNOTSUPP: "Operation not supported",
+  ENOTSUP: "Operation not supported",
+  ETXTBSY: "Text file busy",
+  EPIPE: "Broken pipe",
+  ECONNRESET: "Connection reset by peer",
+  EAGAIN: "Resource temporarily unavailable",
 };
 
 /** An I/O error (one with a `code` such as "ENOSPC") in strerror's words, or its own message. */
 export function describeIoError(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string" && STRERROR[code] !== undefined) return STRERROR[code];
-  return error instanceof Error ? error.message : String(error);
+  // Bun's own text, as `ENXIO: no such device or address, open '/dev/tty'`, is kept to its words.
+  return escapeControls(error instanceof Error ? error.message : String(error));
 }
 
 /**
@@ -135,4 +152,32 @@ export function checkOptions<T extends object>(value: T | undefined, where: stri
   if (value === undefined) return {};
   if (typeof value !== "object" || value === null) throw new JitError("E_RANGE", `${where} must be an object, not ${describeValue(value)}`);
   return value;
+}
+
+/**
+ * A module the command loads only when needed (the citty CLI, the expression compiler, listings,
+ * --trace, Brainfuck), required inside the command's handlers, so that failing to load it is one line
+ * and an exit code, never Bun's own message and exit 1. Bun says a module it could not open was "not
+ * found"; the usual cause is a process out of file descriptors (ulimit -n), so that is checked, and
+ * said in strerror's words with exit 71.
+ */
+export function loadModule<T>(what: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    // Loading a module takes several descriptors at once (the file, its directories, tsconfig.json),
+    // which are closed again by now: so the probe asks for a few at once too.
+    const { openSync, closeSync } = require("node:fs") as typeof import("node:fs");
+    const probes: number[] = [];
+    try {
+      for (let i = 0; i < 4; i++) probes.push(openSync(process.platform === "win32" ? "NUL" : "/dev/null", "r"));
+    } catch (probe) {
+      const code = (probe as { code?: unknown }).code;
+      if (code === "EMFILE" || code === "ENFILE") throw new CommandError(`cannot load ${what}: ${describeIoError(probe)} (ulimit -n)`, 71);
+    } finally {
+      for (const fd of probes) closeSync(fd);
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CommandError(`cannot load ${what}: ${message.split("\n")[0]}`, 70);
+  }
 }
