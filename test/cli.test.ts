@@ -7,7 +7,7 @@ import { hostOs } from "../src/jit.ts";
 import { main } from "../src/main.ts";
 import type { Io } from "../src/program.ts";
 import { CLI_CASES, type CliCase, caseName, hostCases } from "./cli-cases.ts";
-import { BIN, EXE, type Result, buildExecutable, run, runExe, runSource } from "./support/cli.ts";
+import { BIN, type Result, buildExecutable, run, runExe, runSource, sh as shell } from "./support/cli.ts";
 
 const onLinuxX64 = process.platform === "linux" && process.arch === "x64";
 const cases: CliCase[] = [...CLI_CASES, ...(onLinuxX64 ? hostCases("x64-sysv") : [])];
@@ -97,11 +97,7 @@ describe.if(process.platform === "linux")("output errors", () => {
   beforeAll(() => buildExecutable());
   const tmp = mkdtempSync(join(tmpdir(), "babyjit-output-"));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-  const sh = (command: string) => {
-    const env = { ...process.env, BJ: `${process.execPath} ${BIN}`, BJEXE: EXE, TMPDIR_BJ: tmp, NO_COLOR: "1" };
-    const r = Bun.spawnSync(["bash", "-c", command], { env, stdout: "pipe", stderr: "pipe" });
-    return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
-  };
+  const sh = (command: string) => shell(command, { env: { TMPDIR_BJ: tmp } });
   const FULL = { stdout: "", stderr: "babyjit: cannot write the output: No space left on device\n", exitCode: 74 };
   const runs = [["bun bin/babyjit.js", "$BJ"], ["the compiled executable", '"$BJEXE"']] as const;
   test.each(runs.flatMap(([who, bj]) => ["-4", "--expr 'x * 2' 3", "--listing -4", "--dump -4", "--help", "--version"].map((args) => [who, args, bj] as const)))(
@@ -205,10 +201,7 @@ describe.if(process.platform === "linux")("the first `--` means the same through
 // Issue 19: resource limits give one line with the cause and a sysexits code, not Bun's messages.
 describe.if(process.platform === "linux")("resource limits", () => {
   beforeAll(() => buildExecutable());
-  const limited = (limit: string, command: string) => {
-    const p = Bun.spawnSync(["bash", "-c", `${limit}; ${command}`], { env: { ...process.env, NO_COLOR: "1", BJ: `${process.execPath} ${BIN}`, BJEXE: EXE }, stdout: "pipe", stderr: "pipe" });
-    return { stdout: p.stdout.toString(), stderr: p.stderr.toString(), exitCode: p.exitCode };
-  };
+  const limited = (limit: string, command: string) => shell(`${limit}; ${command}`);
   test.each(["$BJ", '"$BJEXE"'])("ulimit -v 2000000, %s 1: the JIT is off, said in one line, exit 69", (bj) => {
     expect(limited("ulimit -v 2000000", `${bj} 1`)).toEqual({
       stdout: "",
@@ -222,6 +215,6 @@ describe.if(process.platform === "linux")("resource limits", () => {
     expect([r.stdout, r.stderr.split("\n")[0], r.exitCode]).toEqual(["", "babyjit: cannot load the command-line parser: Too many open files (ulimit -n)", 71]);
   });
   test("ulimit -n 8 is enough for --expr and --bf from source", () => {
-    expect(limited("ulimit -n 8", `$BJ --expr 'x * 2' 21 && $BJ --bf ${join(import.meta.dir, "fixtures", "bf", "hello.b")}`)).toEqual({ stdout: "42\nHello World!\n", stderr: "", exitCode: 0 });
+    expect(limited("ulimit -n 8", "$BJ --expr 'x * 2' 21 && $BJ --bf test/fixtures/bf/hello.b")).toEqual({ stdout: "42\nHello World!\n", stderr: "", exitCode: 0 });
   });
 });
