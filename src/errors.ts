@@ -8,7 +8,7 @@ export type JitErrorCode =
   | "E_TAPE" // a Brainfuck program moved the pointer off its tape
   | "E_DIV_ZERO" // a compiled expression divided by zero at run time
   | "E_DISPOSED" // a JitFunction was called after dispose(), or a Brainfuck program run after (or disposed during) its run
-  | "E_BUSY" // a Brainfuck program was run again from one of its own callbacks
+  | "E_BUSY" // a Brainfuck program was run again from one of its own callbacks; CodeMemory.close() with functions installed
   | "E_FROZEN" // dispose() of a JitFunction made frozen or sealed: its code stays until it is garbage-collected
   | "E_OS" // a system call (mmap, mprotect, VirtualAlloc, ...) failed
   | "E_UNSUPPORTED" // this OS / architecture / runtime cannot run native code through babyjit

@@ -182,7 +182,10 @@ export class CodeMemory {
    */
   close(): void {
     for (const region of this.regions) {
-      if (region.functions > 0) throw new JitError("E_INTERNAL", "close() with functions still installed");
+      if (region.functions > 0) {
+        // The caller's mistake, not a bug of ours: E_BUSY, like running a program from its own callback.
+        throw new JitError("E_BUSY", `this CodeMemory still holds ${region.functions} function${region.functions === 1 ? "" : "s"} in one of its mappings; dispose() them before close()`);
+      }
     }
     for (const region of [...this.regions]) this.unmapRegion(region);
     this.home = undefined;
