@@ -10,8 +10,8 @@ import { JitError } from "../errors.ts";
 import { type RowSink, parse, tableFor } from "./parse.ts";
 import { ADD, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET, pushTerm } from "./table.ts";
 
-/** The optional passes, in the order they run; placeChecks always runs (after combineSets, before deferMoves). */
-export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "deferMoves", "onceLoops"] as const;
+/** The optional passes, in the order they run; placeChecks always runs (after ifLoops, before deferMoves). */
+export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "ifLoops", "deferMoves", "onceLoops"] as const;
 export type PassName = (typeof PASSES)[number];
 
 /**
@@ -41,10 +41,10 @@ export function readProgram(source: string, passes: readonly PassName[] = PASSES
   return parse(source, new ReadingWalk(tableFor(source), first.rules, first.steps));
 }
 
-/** The walks after the first: placeChecks, then deferMoves (with onceLoops) or onceLoops alone. */
+/** The walks after the first: ifLoops, placeChecks, then deferMoves (with onceLoops) or onceLoops alone. */
 export function optimizeRead(ops: OpTable, passes: readonly PassName[] = PASSES): OpTable {
   const on = new Set(passes);
-  let out = placeChecks(ops);
+  let out = placeChecks(on.has("ifLoops") ? ifLoops(ops) : ops);
   const once = { onceLoops: on.has("onceLoops") };
   if (on.has("deferMoves")) out = deferMoves(out, new Writer(out, out.length, once, "over"));
   else if (once.onceLoops) out = onceLoops(out);
@@ -290,27 +290,39 @@ function inverse256(odd: number): number {
  * each target += v * factor, then the loop cell = 0; with `visits`, every cell the loop passed over.
  */
 export const mulLoops = (ops: OpTable): OpTable => rewriteLoops(ops, [mulLoop], new Writer(ops, ops.length, {}));
-const cells: number[] = [], sums: number[] = []; // mulLoop's scratch: the cells the body adds to, in order, and what
+let sumAt = new Int32Array(64), touched = new Uint8Array(64); // mulLoop's scratch, by cell - lo: what the body adds, and whether it adds
 function mulLoop(ops: OpTable, open: number, close: number, out: Writer): boolean {
-  cells.length = sums.length = 0;
+  // Two walks over the body, so that the cells can be kept by position in arrays the size of the
+  // range it visits (no longer than the body's source): linear, where a sorted list was quadratic.
   let position = 0, lo = 0, hi = 0;
   for (let j = open + 1; j < close; j++) {
+    if (ops.kind(j) !== MOVE) continue;
+    lo = Math.min(lo, position + (ops.lo(j) as number));
+    hi = Math.max(hi, position + (ops.hi(j) as number));
+    position += ops.a(j) as number;
+  }
+  if (position !== 0) return false;
+  const width = hi - lo + 1;
+  if (sumAt.length < width) {
+    sumAt = new Int32Array(Math.max(width, sumAt.length * 2));
+    touched = new Uint8Array(sumAt.length);
+  }
+  sumAt.fill(0, 0, width);
+  touched.fill(0, 0, width);
+  for (let j = open + 1; j < close; j++) {
     if (ops.kind(j) === ADD) {
-      let k = 0;
-      while (k < cells.length && (cells[k] as number) < position) k++;
-      if (cells[k] === position) sums[k] = ((sums[k] as number) + (ops.a(j) as number)) & 0xff;
-      else {
-        cells.splice(k, 0, position);
-        sums.splice(k, 0, ops.a(j) as number);
-      }
-    } else {
-      lo = Math.min(lo, position + (ops.lo(j) as number));
-      hi = Math.max(hi, position + (ops.hi(j) as number));
-      position += ops.a(j) as number;
-    }
+      sumAt[position - lo] = ((sumAt[position - lo] as number) + (ops.a(j) as number)) & 0xff;
+      touched[position - lo] = 1;
+    } else position += ops.a(j) as number;
+  }
+  const cells: number[] = [], sums: number[] = [];
+  for (let k = 0; k < width; k++) {
+    if (touched[k] === 0) continue;
+    cells.push(k + lo);
+    sums.push(sumAt[k] as number);
   }
   const own = sums[cells.indexOf(0)] ?? 0;
-  if (position !== 0 || own % 2 === 0) return false;
+  if (own % 2 === 0) return false;
   const scale = (256 - inverse256(own)) & 0xff; // -1/d
   const terms = ops.extras, first = terms.terms;
   for (let k = 0; k < cells.length; k++) {
@@ -331,6 +343,93 @@ function mulLoop(ops: OpTable, open: number, close: number, out: Writer): boolea
     t.setRange(row, lo, hi);
     t.setTerms(row, first, count);
   }
+  return true;
+}
+
+/**
+ * ifLoops: a balanced loop of adds, moves and sets whose own cell only steps by an odd amount and
+ * that sets some other cell, like `t[f[-]t-]` ("if t then f = 0", written as a count). It runs n
+ * times, as a multiply loop does; but every pass after the first leaves a cell it sets just as the
+ * first pass did, and a cell it only adds to gains n times the add. So it is a conditional: the body
+ * once, without the adds to its own cell and to the add-only cells, then a `mul` that makes those
+ * adds n times over and clears the loop cell (a `set 0` when there are none). onceLoops then takes
+ * the test out of its `]`, so the loop is an `if`.
+ */
+export function ifLoops(ops: OpTable): OpTable {
+  const out = new Writer(ops, ops.length, {}, "over");
+  for (let i = 0; i < ops.length; i++) {
+    const end = ops.kind(i) === OPEN ? storeLoopEnd(ops, i) : -1;
+    if (end >= 0 && ifLoop(ops, i, end, out)) i = end;
+    else out.write(ops, i);
+  }
+  return out.out;
+}
+
+/** The innermost loop starting at row i (an open) when its body holds only adds, moves and sets: the row of its close, or -1. */
+function storeLoopEnd(ops: OpTable, i: number): number {
+  for (let j = i + 1; j < ops.length; j++) {
+    const kind = ops.kind(j);
+    if (kind === CLOSE) return j;
+    if (kind !== ADD && kind !== MOVE && kind !== SET) return -1;
+  }
+  return -1;
+}
+
+let setAt = new Uint8Array(64); // ifLoop's scratch, by cell - lo: whether the body sets the cell
+function ifLoop(ops: OpTable, open: number, close: number, out: Writer): boolean {
+  let position = 0, lo = 0, hi = 0, sets = 0;
+  for (let j = open + 1; j < close; j++) {
+    const kind = ops.kind(j);
+    if (kind === SET) sets++;
+    if (kind !== MOVE) continue;
+    lo = Math.min(lo, position + (ops.lo(j) as number));
+    hi = Math.max(hi, position + (ops.hi(j) as number));
+    position += ops.a(j) as number;
+  }
+  if (position !== 0 || sets === 0) return false;
+  const width = hi - lo + 1;
+  if (sumAt.length < width) {
+    sumAt = new Int32Array(Math.max(width, sumAt.length * 2));
+    touched = new Uint8Array(sumAt.length);
+  }
+  if (setAt.length < width) setAt = new Uint8Array(sumAt.length);
+  sumAt.fill(0, 0, width);
+  touched.fill(0, 0, width);
+  setAt.fill(0, 0, width);
+  for (let j = open + 1; j < close; j++) {
+    const kind = ops.kind(j), k = position - lo;
+    if (kind === MOVE) position += ops.a(j) as number;
+    else if (kind === SET) setAt[k] = 1;
+    else {
+      sumAt[k] = ((sumAt[k] as number) + (ops.a(j) as number)) & 0xff;
+      touched[k] = 1;
+    }
+  }
+  const own = sumAt[-lo] as number;
+  if (setAt[-lo] === 1 || own % 2 === 0) return false;
+  const scale = (256 - inverse256(own)) & 0xff; // -1/d
+  const terms = ops.extras, first = terms.terms;
+  for (let k = 0; k < width; k++) {
+    const factor = ((sumAt[k] as number) * scale) & 0xff;
+    if (touched[k] === 1 && setAt[k] === 0 && k !== -lo && factor !== 0) pushTerm(terms, k + lo, factor);
+  }
+  const count = terms.terms - first;
+  // Everything read is in the scratch arrays and the rows are written no further on than they are read.
+  out.write(ops, open);
+  for (let j = open + 1; j < close; j++) {
+    const kind = ops.kind(j), k = position - lo;
+    if (kind === MOVE) position += ops.a(j) as number;
+    if (kind === MOVE || kind === SET || (kind === ADD && setAt[k] === 1)) out.write(ops, j);
+  }
+  const at = ops.at(close), start = ops.start(close), end = ops.end(close);
+  if (count === 0) out.write(SCRATCH, made(SET, at, 0, start, end));
+  else {
+    out.write(SCRATCH, made(MUL, at, 0, start, end));
+    const t = out.out, row = t.length - 1;
+    t.setRange(row, lo, hi);
+    t.setTerms(row, first, count);
+  }
+  out.write(ops, close);
   return true;
 }
 
