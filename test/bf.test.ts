@@ -18,6 +18,7 @@ import { hostOs } from "../src/jit.ts";
 import { readMaps } from "../src/maps.ts";
 import type { OsMemory } from "../src/os.ts";
 import { type Outcome, differential, runJit, runReference, win64OnSysv } from "./fixtures/bf-diff.ts";
+import { tableFor } from "../src/bf/parse.ts";
 import { scanEdgeCases } from "./support/bfgen.ts";
 import { interpret } from "./support/bfref.ts";
 import { listingSource, llvmAssemble } from "./support/llvm.ts";
@@ -220,6 +221,9 @@ describe("size and depth", () => {
   test("100,000 unclosed loops are a syntax error, not a stack overflow", () => {
     expect(() => compileBrainfuck("[".repeat(100_000))).toThrow("1:100000: unmatched '['");
   });
+  test("a file of comments makes no table: tables grow with the ops read, not with the source", () => {
+    expect(tableFor("a comment, not code. ".repeat(1_000_000)).data.length).toBeLessThanOrEqual((1 << 16) * 7);
+  });
   test("a multi-megabyte program compiles and runs", () => {
     const block = "++++++++[>++++++++<-]>+.[-]<>+<[->+<]>[-]<\n"; // writes "A"
     const source = block.repeat(Math.ceil((3 * 1024 * 1024) / block.length));
@@ -229,6 +233,35 @@ describe("size and depth", () => {
     expect(out.length).toBe(source.length / block.length);
     expect(out.every((b) => b === 65)).toBe(true);
   });
+});
+
+describe("every pass is linear in its input", () => {
+  // Compile time at n and 4n: about 4x when every pass is linear, 16x when one is quadratic (mulLoops
+  // was: one multiply loop of 300 KB took 2.3 s, 1.2 MB 37 s). CPU time, not wall time (waiting for a
+  // core on a shared machine is not work), the best of three each, and a bound of 10x, so that a loaded
+  // machine does not fail it and a quadratic pass does.
+  const best = (source: string) => {
+    let us = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < 3; k++) {
+      const t0 = process.cpuUsage();
+      compileBrainfuck(source).dispose();
+      const t = process.cpuUsage(t0);
+      us = Math.min(us, t.user + t.system);
+    }
+    return us;
+  };
+  test.each([
+    ["one multiply loop touching n cells (mulLoops)", (n: number) => `+[-${">+".repeat(n)}${"<".repeat(n)}]`],
+    ["one counted loop setting n cells (ifLoops)", (n: number) => `+[-${">[-]+".repeat(n)}${"<".repeat(n)}]`],
+    ["one counted loop setting and adding to n cells each (ifLoops)", (n: number) => `+[-${">[-]+>+".repeat(n)}${"<<".repeat(n)}]`],
+    ["n loops inside each other", (n: number) => `+${"[>+".repeat(n >> 1)}-${"<]".repeat(n >> 1)}`],
+    ["n small loops one after another", (n: number) => `+${"[->+<]>+[>>[-]<<-]>[>]<".repeat(n >> 3)}`],
+  ] as const)("%s", (_name, make) => {
+    const n = 60_000;
+    best(make(n)); // warm
+    const ratio = best(make(4 * n)) / best(make(n));
+    expect(ratio).toBeLessThan(10);
+  }, 60_000);
 });
 
 describe("errors", () => {
@@ -293,6 +326,9 @@ describe("the optimizer's rewrites", () => {
     ["multiply loops: the cells beyond the loop cell are checked only when it runs", "+[->+>+++<<]", undefined, ["add[0] 1", "mul[0] 1*1 2*3 checked"]],
     ["a multiply loop whose cell steps by 3: factors times -1/(-3) = 171 mod 256", "+[--->+<]", undefined, ["add[0] 1", "mul[0] 1*171 checked"]],
     ["a multiply loop inside a checked stretch needs no check of its own", ">>+<<+[->>+<<]", undefined, ["check[0] 0..2", "add[2] 1", "add[0] 1", "mul[0] 2*1"]],
+    ["a counted loop that only sets other cells is an if (ifLoops)", "+[>>[-]<<-]", undefined, ["add[0] 1", "open[0] entry 0..2", "set[2] 0", "set[0] 0", "close[0]"]],
+    ["an if's add-only cells become a multiply, its set cells are set once", "+[>>[-]+<+<-]", undefined, ["add[0] 1", "open[0] entry 0..2", "set[2] 1", "mul[0] 1*1", "close[0]"]],
+    ["an even step may never reach 0: the loop stays", "+[>>[-]<<--]", undefined, ["add[0] 1", "open[0] entry 0..2", "set[2] 0", "add[0] 254", "close[0]"]],
     ["dead loops: at the start, and right after a ]", "[.]+[.-][.]", ["deadLoops"], ["add[0] 1", "open[0]", "out[0]", "add[0] 255", "close[0]"]],
     ["sets combine", "+[-]+++.", undefined, ["set[0] 3", "out[0]"]],
     ["moves become offsets", "+>+>+<<.", undefined, ["check[0] 0..2", "add[0] 1", "add[1] 1", "add[2] 1", "out[0]"]],

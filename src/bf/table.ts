@@ -61,6 +61,12 @@ export function pushTerm(x: Extras, at: number, factor: number): void {
   x.terms++;
 }
 
+/**
+ * The most rows a table holds: 2^24 ops (a 470 MB table; the programs people write have thousands).
+ * Past it, compiling stops with E_RANGE and says so, rather than asking for memory it may not get.
+ */
+export const MAX_ROWS = 2 ** 24;
+
 export class OpTable {
   length = 0;
   data: Int32Array;
@@ -243,7 +249,11 @@ export class OpTable {
   }
 
   private grow(): void {
-    this.data = withRoom(this.data, this.data.length + 1);
+    const rows = this.data.length / STRIDE;
+    if (rows >= MAX_ROWS) throw new JitError("E_RANGE", `the program has more than ${MAX_ROWS.toLocaleString("en-US")} operations after runs are folded (babyjit's limit)`);
+    const bigger = new Int32Array(Math.min(2 * rows, MAX_ROWS) * STRIDE);
+    bigger.set(this.data);
+    this.data = bigger;
   }
 }
 
