@@ -343,3 +343,117 @@ export function powersOfTwo(n: number): string {
   });
   return w.code;
 }
+
+/**
+ * Conway's Life on a `size` × `size` torus, `generations` of them, each printed as rows of `#` and
+ * `.`: every cell counts its eight neighbours (copies through a temporary), then lives on with 3, or
+ * with 2 if alive. Straight code per cell (the grid is fixed), inside a loop over the generations.
+ */
+export function life(size: number, generations: number, seed = 5): string {
+  const w = new Writer();
+  // Cell 0 counts the generations, 1 the row's newline, 2 a temporary; from cell 4 on, four cells per
+  // grid cell: 0 alive, 1 alive next, 2 the neighbour count, 3 a temporary.
+  const at = (x: number, y: number) => 4 + 4 * (((y + size) % size) * size + ((x + size) % size));
+  let s = seed;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      s = (s * 1103515245 + 12345) & 0x7fffffff;
+      if (((s >> 16) & 3) === 0) w.add(at(x, y), 1);
+    }
+  }
+  w.add(0, generations);
+  w.loop(0, () => {
+    w.add(0, -1);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const c = at(x, y);
+        for (const [dx, dy] of [[-1, -1], [0, -1], [1, -1], [-1, 0], [1, 0], [-1, 1], [0, 1], [1, 1]] as const) w.copy(at(x + dx, y + dy), c + 2, c + 3);
+        // next = count == 3, or count == 2 and alive
+        w.copy(c + 2, c + 3, 2).add(c + 3, -3).add(c + 1, 1);
+        w.loop(c + 3, () => w.add(c + 1, -1).clear(c + 3));
+        w.add(c + 2, -2).add(c + 3, 1);
+        w.loop(c + 2, () => w.add(c + 3, -1).clear(c + 2));
+        w.loop(c + 3, () => {
+          w.copy(c, c + 1, 2);
+          w.add(c + 3, -1);
+        });
+      }
+    }
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const c = at(x, y);
+        w.clear(c).moveTo(c + 1, c);
+        w.add(2, 46).ifNZ(c, c + 2, () => w.add(2, 35 - 46)).out(2).clear(2);
+      }
+      w.add(1, 10).out(1).clear(1);
+    }
+    w.add(1, 10).out(1).clear(1);
+  });
+  return w.code;
+}
+
+/**
+ * The Towers of Hanoi with `disks` disks (at most 16): every move printed as "disk: from->to". The
+ * moves are counted by a binary counter, one cell a bit: the bit that turns 1 names the disk that
+ * moves, and each disk always moves round the pegs the same way (the smallest one way, the next the
+ * other, and so on), so its peg is kept in a cell and stepped modulo 3. Nested conditionals, unrolled.
+ */
+export function hanoi(disks: number): string {
+  const w = new Writer();
+  // 0 and 1: the moves left (lo, hi); 2 a flag; 3, 4 temporaries; 5 the character cell; from 8 on,
+  // six cells per disk: 0 its bit, 1 its peg (0..2), 2 and 3 the increment's temporaries, 4 and 5 the move's.
+  const bit = (k: number) => 8 + 6 * k, peg = (k: number) => bit(k) + 1;
+  const moves = 2 ** disks - 1;
+  w.add(0, moves & 255).add(1, moves >> 8);
+  const putChar = (c: number) => w.add(5, c).out(5).clear(5);
+  const printPeg = (k: number) => w.add(peg(k), 65).out(peg(k)).add(peg(k), -65);
+  const step = (k: number) => {
+    const dir = (disks - k) % 2 === 1 ? 1 : 2; // +1 or -1 (mod 3)
+    w.add(5, 49 + (k % 9)).out(5).clear(5); // the disk, as a digit (1-9, then again)
+    putChar(58);
+    printPeg(k);
+    w.add(peg(k), dir);
+    // peg mod 3: it is 1 .. 4 now; subtract 3 when it is 3 or when it is 4
+    const t = bit(k) + 4, f = bit(k) + 5;
+    for (const v of [3, 4]) {
+      w.copy(peg(k), t, f).add(t, -v).add(f, 1);
+      w.loop(t, () => w.clear(f).clear(t));
+      w.loop(f, () => w.add(peg(k), -3).clear(f));
+    }
+    putChar(45);
+    putChar(62);
+    printPeg(k);
+    putChar(10);
+  };
+  // Increment from bit k: if the bit is 0 it becomes 1 and disk k moves; otherwise it becomes 0 and
+  // the carry goes on to bit k + 1.
+  const increment = (k: number): void => {
+    if (k >= disks) return;
+    const b = bit(k), t = b + 2, f = b + 3;
+    w.copy(b, t, f).add(f, 1);
+    w.loop(t, () => {
+      w.clear(b).clear(f).clear(t);
+      increment(k + 1);
+    });
+    w.loop(f, () => {
+      w.add(b, 1);
+      step(k);
+      w.clear(f);
+    });
+  };
+  // while the two-byte count is not 0
+  const more = () => {
+    w.clear(2).copy(0, 3, 4).loop(3, () => w.clear(3).clear(2).add(2, 1));
+    w.copy(1, 3, 4).loop(3, () => w.clear(3).clear(2).add(2, 1));
+  };
+  more();
+  w.loop(2, () => {
+    // count -= 1 over two bytes
+    w.copy(0, 3, 4).add(4, 1).loop(3, () => w.clear(3).clear(4));
+    w.loop(4, () => w.add(1, -1).clear(4));
+    w.add(0, -1);
+    increment(0);
+    more();
+  });
+  return w.code;
+}
