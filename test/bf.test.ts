@@ -319,21 +319,23 @@ describe("the optimizer's rewrites", () => {
       }
     });
   test.each([
-    ["runs fold", "+++--.", undefined, ["add[0] 1", "out[0]"]],
+    ["runs fold", ",+++--.", undefined, ["in[0]", "add[0] 1", "out[0]"]],
     ["clear loops", "+[-].", ["clearLoops"], ["add[0] 1", "set[0] 0", "out[0]"]],
     ["odd steps clear too; even ones may not end", "+[---]+[--]", ["clearLoops"], ["add[0] 1", "set[0] 0", "add[0] 1", "open[0]", "add[0] 254", "close[0]"]],
-    ["scans", "+[>>]", undefined, ["add[0] 1", "scan[0] 2"]],
-    ["multiply loops: the cells beyond the loop cell are checked only when it runs", "+[->+>+++<<]", undefined, ["add[0] 1", "mul[0] 1*1 2*3 checked"]],
-    ["a multiply loop whose cell steps by 3: factors times -1/(-3) = 171 mod 256", "+[--->+<]", undefined, ["add[0] 1", "mul[0] 1*171 checked"]],
-    ["a multiply loop inside a checked stretch needs no check of its own", ">>+<<+[->>+<<]", undefined, ["check[0] 0..2", "add[2] 1", "add[0] 1", "mul[0] 2*1"]],
-    ["a counted loop that only sets other cells is an if (ifLoops)", "+[>>[-]<<-]", undefined, ["add[0] 1", "open[0] entry 0..2", "set[2] 0", "set[0] 0", "close[0]"]],
-    ["an if's add-only cells become a multiply, its set cells are set once", "+[>>[-]+<+<-]", undefined, ["add[0] 1", "open[0] entry 0..2", "set[2] 1", "mul[0] 1*1", "close[0]"]],
-    ["an even step may never reach 0: the loop stays", "+[>>[-]<<--]", undefined, ["add[0] 1", "open[0] entry 0..2", "set[2] 0", "add[0] 254", "close[0]"]],
+    ["scans", ",[>>]", undefined, ["in[0]", "scan[0] 2"]],
+    ["multiply loops: the cells beyond the loop cell are checked only when it runs", ",[->+>+++<<]", undefined, ["in[0]", "mul[0] 1*1 2*3 checked"]],
+    ["a multiply loop whose cell steps by 3: factors times -1/(-3) = 171 mod 256", ",[--->+<]", undefined, ["in[0]", "mul[0] 1*171 checked"]],
+    ["a multiply loop inside a checked stretch needs no check of its own", ">>,<<,[->>+<<]", undefined, ["check[0] 0..2", "in[2]", "in[0]", "mul[0] 2*1"]],
+    ["a counted loop that only sets other cells is an if (ifLoops)", ">>+<<,[>>[-]<<-]", undefined, ["check[0] 0..2", "set[2] 1", "in[0]", "open[0]", "set[2] 0", "set[0] 0", "close[0]"]],
+    ["an if's add-only cells become a multiply, its set cells are set once", ",[>>[-]+<+<-]", undefined, ["in[0]", "open[0] entry 0..2", "set[2] 1", "mul[0] 1*1", "close[0]"]],
+    ["an even step may never reach 0: the loop stays", ",[>>[-]<<--]", undefined, ["in[0]", "open[0] entry 0..2", "add[0] 254", "set[2] 0", "close[0]"]],
+    ["known values: the tape starts zeroed, so a program's set-up is constants", "++++++++[->++++++++<]>+.", undefined, ["check[0] 0..1", "set[1] 65", "out[1]"]],
+    ["known values: a multiply loop on a known cell is adds; an if on one runs or goes", ",>++[->+++<]>[-<<+>>]<<[>[-]<[-]]>.", undefined, ["in[0]", "check[0] 0..2", "add[0] 6", "open[0]", "set[0] 0", "close[0]", "out[1]"]],
     ["dead loops: at the start, and right after a ]", "[.]+[.-][.]", ["deadLoops"], ["add[0] 1", "open[0]", "out[0]", "add[0] 255", "close[0]"]],
     ["sets combine", "+[-]+++.", undefined, ["set[0] 3", "out[0]"]],
-    ["moves become offsets", "+>+>+<<.", undefined, ["check[0] 0..2", "add[0] 1", "add[1] 1", "add[2] 1", "out[0]"]],
-    ["a balanced loop with output checks once, on entry", "+[>.<-]", undefined, ["add[0] 1", "open[0] entry 0..1", "out[1]", "add[0] 255", "close[0]"]],
-    ["an unbalanced loop moves its pointer before the ]", "+[>+]", undefined, ["add[0] 1", "open[0]", "check[0] 0..1", "add[1] 1", "move 1", "close[0]"]],
+    ["moves become offsets", ",>+>+<<.", undefined, ["in[0]", "check[0] 0..2", "set[1] 1", "set[2] 1", "out[0]"]],
+    ["a balanced loop with output checks once, on entry", ",[>.<-]", undefined, ["in[0]", "open[0] entry 0..1", "out[1]", "add[0] 255", "close[0]"]],
+    ["an unbalanced loop moves its pointer before the ]", ",[>+]", undefined, ["in[0]", "open[0]", "check[0] 0..1", "add[1] 1", "move 1", "close[0]"]],
   ] as const)("%s", (_name, source, passes, want) => expect(shape(source, passes)).toEqual([...want]));
   test("with no passes, only runs are folded and checks placed (a balanced loop still checks on entry)", () => {
     expect(shape("+[->+<]", [])).toEqual(["add[0] 1", "open[0] entry 0..1", "add[0] 255", "move 1", "add[0] 1", "move -1", "close[0]"]);
@@ -414,9 +416,9 @@ describe("listings", () => {
     }
   });
   test("each group of instructions stands under the Brainfuck it came from", () => {
-    using program = compileBrainfuck("+[->+<]\n>.");
-    expect(program.listing).toContain("# 1:1 +\n");
-    expect(program.listing).toContain("# 1:2 [->+<]  (multiply: [1] += [0]*1)");
+    using program = compileBrainfuck(",+[->+<]\n>.");
+    expect(program.listing).toContain("# 1:2 +\n");
+    expect(program.listing).toContain("# 1:3 [->+<]  (multiply: [1] += [0]*1)");
     expect(program.listing).toContain("# 2:2 .\n");
   });
 });

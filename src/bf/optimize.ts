@@ -8,10 +8,10 @@
  */
 import { JitError } from "../errors.ts";
 import { type RowSink, parse, tableFor } from "./parse.ts";
-import { ADD, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET, pushTerm } from "./table.ts";
+import { ADD, CHECK, CHECKED, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET, pushTerm } from "./table.ts";
 
 /** The optional passes, in the order they run; placeChecks always runs (after ifLoops, before deferMoves). */
-export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "ifLoops", "deferMoves", "onceLoops"] as const;
+export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "ifLoops", "deferMoves", "onceLoops", "knownValues"] as const;
 export type PassName = (typeof PASSES)[number];
 
 /**
@@ -48,6 +48,7 @@ export function optimizeRead(ops: OpTable, passes: readonly PassName[] = PASSES)
   const once = { onceLoops: on.has("onceLoops") };
   if (on.has("deferMoves")) out = deferMoves(out, new Writer(out, out.length, once, "over"));
   else if (once.onceLoops) out = onceLoops(out);
+  if (on.has("knownValues")) out = knownValues(out);
   return out;
 }
 
@@ -617,3 +618,181 @@ export function deferMoves(ops: OpTable, out = new Writer(ops, ops.length, {})):
 
 /** onceLoops alone (see Writer). */
 export const onceLoops = (ops: OpTable): OpTable => new Writer(ops, ops.length, { onceLoops: true }).writeAll(ops);
+
+/**
+ * knownValues: what each cell holds, where the compiler can know it, carried through straight code
+ * and into and out of `if`s (loops whose `]` has no test, onceLoops), and used:
+ *   - the tape starts zeroed: until the pointer first moves by an amount not known (a scan, a loop
+ *     that moves it), every cell not written is 0;
+ *   - an `add` to a known cell is a `set`; a `set` to the value the cell has is dropped;
+ *   - a `mul` whose loop cell is known becomes adds (or sets) of constants, and is dropped when that
+ *     is 0; a loop (or an `if`) whose cell is known to be 0 is dropped whole;
+ *   - an `if` whose cell is known not to be 0 is its body alone;
+ *   - after a loop, its cell is 0; a `mul` leaves its cell at 0; after an `if`, a cell is known when
+ *     it is known the same both ways (the body run or skipped).
+ * The stores of known values wait: a cell's `set` is written only when something reads the cell
+ * from memory (output, input at end of input, a loop's test, a multiply, a check's replay) or the
+ * pointer moves, so a run of stores to one cell leaves one.
+ * Nothing is known at the start of a loop that goes round (any pass may be the one running). The
+ * offsets are the ones deferMoves left: the known values are forgotten wherever the pointer moves.
+ * A dropped `mul` or `if` had a check of its own only if it could run; when it is made straight code,
+ * its check stays, as a `check` row. At most 64 cells are remembered, so each `if` costs a bounded copy.
+ */
+export function knownValues(ops: OpTable): OpTable {
+  const out = new Writer(ops, ops.length, {});
+  let known = new Map<number, number>(); // cell -> value (-1: written, value not known)
+  let zeroed = true; // every cell not in `known` is 0
+  // Cells whose known value is not in memory yet: the row that made it, and what memory holds.
+  const pending = new Map<number, { row: number; was: number | undefined }>();
+  // The `if`s open here, innermost last: what was known at the `[` (the cell is 0 when it is skipped),
+  // whether the pointer moved inside, and whether its `[` and `]` were dropped (the cell was known not 0).
+  const frames: { known: Map<number, number>; zeroed: boolean; moved: boolean; bare: boolean }[] = [];
+  const value = (at: number): number | undefined => known.get(at) ?? (zeroed ? 0 : undefined);
+  const emit = (kind: number, at: number, a: number, start: number, end: number) => out.write(SCRATCH, made(kind, at, a, start, end));
+  const flush = () => {
+    for (const [c, { row }] of pending) emit(SET, c, known.get(c) ?? 0, ops.start(row), ops.end(row));
+    pending.clear();
+  };
+  const forget = () => {
+    flush();
+    known = new Map();
+    zeroed = false;
+    for (const f of frames) f.moved = true;
+  };
+  const unknown = (at: number) => {
+    pending.delete(at);
+    if (zeroed) known.set(at, -1);
+    else known.delete(at);
+    if (known.size > 64) forget();
+  };
+  const store = (at: number, v: number, row: number) => {
+    const p = pending.get(at);
+    if (p === undefined) {
+      const now = value(at); // in memory too, as nothing is pending
+      if (now === v) return;
+      pending.set(at, { row, was: now === -1 ? undefined : now });
+    } else if (p.was === v) pending.delete(at); // back to what memory holds
+    else p.row = row;
+    known.set(at, v);
+    if (known.size > 64) forget();
+  };
+  const emitCheck = (row: number) => {
+    flush(); // its replay reads the tape
+    out.write(SCRATCH, made(CHECK, ops.at(row), 0, ops.checkStart(row), ops.checkEnd(row)));
+    out.out.setRange(out.out.length - 1, ops.checkLo(row), ops.checkHi(row));
+  };
+  for (let i = 0; i < ops.length; i++) {
+    const kind = ops.kind(i), at = ops.at(i), a = ops.a(i);
+    const v = value(at);
+    const cell = v === -1 ? undefined : v; // -1: written, not known
+    switch (kind) {
+      case ADD:
+        if (cell !== undefined) store(at, (cell + a) & 0xff, i);
+        else out.write(ops, i);
+        continue;
+      case SET:
+        store(at, a, i);
+        continue;
+      case MUL: {
+        if (cell === 0) continue;
+        const first = ops.termStart(i), count = ops.termCount(i), x = ops.extras;
+        if (cell === undefined) {
+          flush();
+          out.write(ops, i);
+          for (let k = first; k < first + count; k++) unknown(at + (x.termAt[k] as number));
+          known.set(at, 0); // in memory: the mul stores it
+          continue;
+        }
+        // The loop runs: its check (if it has one of its own) is taken, then constants are added.
+        if ((ops.flags(i) & CHECKED) !== 0) emitCheck(i);
+        for (let k = first; k < first + count; k++) {
+          const target = at + (x.termAt[k] as number), add = (cell * (x.termFactor[k] as number)) & 0xff;
+          const t = value(target);
+          if (t !== undefined && t !== -1) store(target, (t + add) & 0xff, i);
+          else if (add !== 0) {
+            emit(ADD, target, add, ops.start(i), ops.end(i));
+            unknown(target);
+          }
+        }
+        store(at, 0, i);
+        continue;
+      }
+      case IN:
+        flush(); // at end of input the cell may be left as it is
+        out.write(ops, i);
+        unknown(at);
+        continue;
+      case OUT:
+      case CHECK:
+        flush();
+        out.write(ops, i);
+        continue;
+      case MOVE:
+      case SCAN:
+        forget();
+        out.write(ops, i);
+        continue;
+      case OPEN: {
+        if (cell === 0) {
+          // Never runs: dropped, body and all.
+          for (let depth = 0; ; i++) {
+            const k = ops.kind(i);
+            if (k === OPEN) depth++;
+            else if (k === CLOSE && --depth === 0) break;
+          }
+          continue;
+        }
+        if ((ops.flags(i) & ONCE) === 0) {
+          forget();
+          out.write(ops, i);
+          continue;
+        }
+        const bare = cell !== undefined; // runs for certain: the body alone
+        if (bare && (ops.flags(i) & CHECKED) !== 0) emitCheck(i);
+        if (!bare) {
+          flush();
+          out.write(ops, i);
+        }
+        frames.push({ known: new Map(known), zeroed, moved: false, bare });
+        continue;
+      }
+      case CLOSE: {
+        if ((ops.flags(i) & ONCE) === 0) {
+          forget();
+          out.write(ops, i);
+          known.set(at, 0);
+          continue;
+        }
+        const f = frames.pop();
+        if (f === undefined) throw new JitError("E_INTERNAL", "knownValues: an if's ] without its [");
+        if (!f.bare) {
+          flush();
+          out.write(ops, i);
+          if (f.moved) forget();
+          else {
+            // Known after the if: what both ways agree on (skipped, the state at the `[`; run, the state now).
+            const both: boolean = f.zeroed && zeroed;
+            const before = (c: number) => f.known.get(c) ?? (f.zeroed ? 0 : undefined);
+            const merged = new Map<number, number>();
+            const agree = (c: number) => {
+              const w = before(c), n = value(c);
+              if (w !== undefined && w !== -1 && w === n) merged.set(c, w);
+              else if (both) merged.set(c, -1); // written one way or the other: no longer the zero it started as
+            };
+            for (const c of f.known.keys()) agree(c);
+            for (const c of known.keys()) if (!f.known.has(c)) agree(c);
+            known = merged;
+            zeroed = both;
+          }
+        }
+        if (f.moved) {
+          forget();
+          for (const g of frames) g.moved = true;
+        }
+        if (value(at) !== 0) known.set(at, 0); // the body left it at 0, in memory
+        continue;
+      }
+    }
+  }
+  return out.out;
+}
