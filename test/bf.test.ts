@@ -307,7 +307,7 @@ describe("the optimizer's rewrites", () => {
         case "move":
           return `move ${op.delta}`;
         case "mul":
-          return `mul[${op.at}] ${op.terms.map((t) => `${t.at}*${t.factor}`).join(" ")}${op.check ? " checked" : ""}`;
+          return `mul[${op.at}] ${op.terms.map((t) => `${t.at}*${t.factor}`).join(" ")}${op.check ? " checked" : ""}${op.keep ? " keep" : ""}`;
         case "scan":
           return `scan[${op.at}] ${op.step}`;
         case "check":
@@ -328,9 +328,11 @@ describe("the optimizer's rewrites", () => {
     ["a multiply loop inside a checked stretch needs no check of its own", ">>,<<,[->>+<<]", undefined, ["check[0] 0..2", "in[2]", "in[0]", "mul[0] 2*1"]],
     ["a counted loop that only sets other cells is an if (ifLoops)", ">>+<<,[>>[-]<<-]", undefined, ["check[0] 0..2", "set[2] 1", "in[0]", "open[0]", "set[2] 0", "set[0] 0", "close[0]"]],
     ["an if's add-only cells become a multiply, its set cells are set once", ",[>>[-]+<+<-]", undefined, ["in[0]", "open[0] entry 0..2", "set[2] 1", "mul[0] 1*1", "close[0]"]],
-    ["an even step may never reach 0: the loop stays", ",[>>[-]<<--]", undefined, ["in[0]", "open[0] entry 0..2", "add[0] 254", "set[2] 0", "close[0]"]],
+    ["an even step may never reach 0: the loop stays", ",[>>[-]<<--]", undefined, ["in[0]", "open[0] entry 0..2", "add[0] 254", "close[0]"]],
     ["known values: the tape starts zeroed, so a program's set-up is constants", "++++++++[->++++++++<]>+.", undefined, ["check[0] 0..1", "set[1] 65", "out[1]"]],
     ["known values: a multiply loop on a known cell is adds; an if on one runs or goes", ",>++[->+++<]>[-<<+>>]<<[>[-]<[-]]>.", undefined, ["in[0]", "check[0] 0..2", "add[0] 6", "open[0]", "set[0] 0", "close[0]", "out[1]"]],
+    ["known values: a copy through a temporary known to be 0 is one mul that keeps its cell", ",[->+>+<<]>>[-<<+>>]<.", undefined, ["in[0]", "check[0] 0..2", "mul[0] 1*1 keep", "out[1]"]],
+    ["known values: cells a loop leaves at 0 are 0 at every pass's start", ",[>[-]>.<<-]", undefined, ["in[0]", "open[0] entry 0..2", "out[2]", "add[0] 255", "close[0]"]],
     ["dead loops: at the start, and right after a ]", "[.]+[.-][.]", ["deadLoops"], ["add[0] 1", "open[0]", "out[0]", "add[0] 255", "close[0]"]],
     ["sets combine", "+[-]+++.", undefined, ["set[0] 3", "out[0]"]],
     ["moves become offsets", ",>+>+<<.", undefined, ["in[0]", "check[0] 0..2", "set[1] 1", "set[2] 1", "out[0]"]],

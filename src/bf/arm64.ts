@@ -139,7 +139,7 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
       if (stopCells) inRange(at, at, fail, step < 0, step > 0); // a 0 of the tape, or a stop cell beyond it
       asm.bind(done);
     },
-    mul(at, terms: readonly Term[], check, lo, hi) {
+    mul(at, terms: readonly Term[], check, lo, hi, keep) {
       asm.comment("the loop cell: how many times the loop would run");
       load(w3, at);
       if (check !== undefined) inRange(at + lo, at + hi, check, lo < 0, hi > 0);
@@ -153,7 +153,7 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
         }
         store(w4, at + term.at);
       }
-      store(wzr, at);
+      if (keep !== true) store(wzr, at);
     },
   };
 }

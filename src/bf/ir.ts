@@ -50,10 +50,11 @@ export type Op =
   /**
    * if (cell[at] != 0) { for each term: cell[at + term.at] += cell[at] * term.factor; cell[at] = 0 } —
    * a loop like `[->+>++<<]`. `visits` is every cell the loop touched; `check`, when the cells beyond
-   * the loop cell are not already known to be on the tape.
+   * the loop cell are not already known to be on the tape. `keep`: the loop cell is left as it is (a
+   * copy: a multiply and the one that moved the value back, made one by knownValues).
    */
   | { readonly kind: "mul"; readonly at: number; readonly terms: readonly Term[]; readonly visits: Range;
-      readonly span: Span; readonly check?: Check }
+      readonly span: Span; readonly check?: Check; readonly keep?: true }
   /** Stop with E_TAPE unless cells [at + lo, at + hi] are all on the tape. */
   | { readonly kind: "check"; readonly at: number; readonly range: Range; readonly replay: Span };
 

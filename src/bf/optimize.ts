@@ -8,7 +8,7 @@
  */
 import { JitError } from "../errors.ts";
 import { type RowSink, parse, tableFor } from "./parse.ts";
-import { ADD, CHECK, CHECKED, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET, pushTerm } from "./table.ts";
+import { ADD, CHECK, CHECKED, CLOSE, IN, KEEP, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET, pushTerm } from "./table.ts";
 
 /** The optional passes, in the order they run; placeChecks always runs (after ifLoops, before deferMoves). */
 export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "ifLoops", "deferMoves", "onceLoops", "knownValues"] as const;
@@ -633,8 +633,14 @@ export const onceLoops = (ops: OpTable): OpTable => new Writer(ops, ops.length, 
  * The stores of known values wait: a cell's `set` is written only when something reads the cell
  * from memory (output, input at end of input, a loop's test, a multiply, a check's replay) or the
  * pointer moves, so a run of stores to one cell leaves one.
- * Nothing is known at the start of a loop that goes round (any pass may be the one running). The
- * offsets are the ones deferMoves left: the known values are forgotten wherever the pointer moves.
+ *   - a copy through a temporary, `[->+>+<<]>>[-<<+>>]` (a multiply into a cell known to be 0, then
+ *     a multiply of that cell straight back), is one `mul` that keeps its loop cell (`keep`);
+ *   - cells a loop leaves at 0: at a loop that goes round, the cells known to be 0 before it are
+ *     assumed 0 at the start of its body too, and the body is worked through on that assumption; if
+ *     the body's end leaves them at 0, the assumption holds for every pass (by induction), otherwise
+ *     the body is worked through again without it. A budget of rows (four times the program's)
+ *     bounds the work; past it, loops are worked through once, assuming nothing.
+ * The offsets are the ones deferMoves left: the known values are forgotten wherever the pointer moves.
  * A dropped `mul` or `if` had a check of its own only if it could run; when it is made straight code,
  * its check stays, as a `check` row. At most 64 cells are remembered, so each `if` costs a bounded copy.
  */
@@ -676,12 +682,37 @@ export function knownValues(ops: OpTable): OpTable {
     known.set(at, v);
     if (known.size > 64) forget();
   };
+  // The loops that go round open here, innermost last: where the body starts (input row, output
+  // length), and what was assumed at its start (undefined: nothing, it is being worked through again).
+  const loops: { row: number; outLength: number; terms: number; assumed: Map<number, number> | undefined; zeroed: boolean }[] = [];
+  let budget = 4 * ops.length + 64;
   const emitCheck = (row: number) => {
     flush(); // its replay reads the tape
     out.write(SCRATCH, made(CHECK, ops.at(row), 0, ops.checkStart(row), ops.checkEnd(row)));
     out.out.setRange(out.out.length - 1, ops.checkLo(row), ops.checkHi(row));
   };
+  /** Whether the state now implies `assumed`: every cell assumed 0 is 0. */
+  const holds = (assumed: Map<number, number>, assumedZeroed: boolean): boolean => {
+    if (assumedZeroed && !zeroed) return false;
+    for (const [c, w] of assumed) if (w === 0 && value(c) !== 0) return false;
+    if (assumedZeroed) for (const [c, w] of known) if (w !== 0 && !assumed.has(c)) return false;
+    return true;
+  };
+  /** For a mul at row i: the cell it copies through, when the next row multiplies that cell straight back. */
+  const copyBack = (i: number): number | undefined => {
+    const j = i + 1;
+    if (j >= ops.length || ops.kind(j) !== MUL || (ops.flags(i) & KEEP) !== 0) return undefined;
+    const at = ops.at(i), u = ops.at(j), x = ops.extras;
+    if (u === at || value(u) !== 0 || ops.termCount(j) !== 1) return undefined;
+    const back = ops.termStart(j);
+    if (u + (x.termAt[back] as number) !== at || x.termFactor[back] !== 1) return undefined;
+    // The mul back must visit no cell the first does not (its check, if it has one, goes with it).
+    if (u + ops.lo(j) < at + ops.lo(i) || u + ops.hi(j) > at + ops.hi(i)) return undefined;
+    for (let k = ops.termStart(i); k < ops.termStart(i) + ops.termCount(i); k++) if (at + (x.termAt[k] as number) === u) return x.termFactor[k] === 1 ? u : undefined;
+    return undefined;
+  };
   for (let i = 0; i < ops.length; i++) {
+    budget--;
     const kind = ops.kind(i), at = ops.at(i), a = ops.a(i);
     const v = value(at);
     const cell = v === -1 ? undefined : v; // -1: written, not known
@@ -698,9 +729,23 @@ export function knownValues(ops: OpTable): OpTable {
         const first = ops.termStart(i), count = ops.termCount(i), x = ops.extras;
         if (cell === undefined) {
           flush();
+          const back = copyBack(i);
           out.write(ops, i);
           for (let k = first; k < first + count; k++) unknown(at + (x.termAt[k] as number));
-          known.set(at, 0); // in memory: the mul stores it
+          if (back === undefined) {
+            known.set(at, 0); // in memory: the mul stores it
+            continue;
+          }
+          // A copy: this mul without the temporary, keeping its cell; the next row (the mul back) goes.
+          const t = out.out, row = t.length - 1, kept = x.terms;
+          for (let k = first; k < first + count; k++) if (at + (x.termAt[k] as number) !== back) pushTerm(x, x.termAt[k] as number, x.termFactor[k] as number);
+          t.setTerms(row, kept, x.terms - kept);
+          t.addFlags(row, KEEP);
+          t.setSpan(row, ops.start(i), ops.end(i + 1));
+          known.delete(at); // as it was: not known
+          if (zeroed) known.set(at, -1);
+          known.set(back, 0); // never written
+          i++;
           continue;
         }
         // The loop runs: its check (if it has one of its own) is taken, then constants are added.
@@ -743,8 +788,18 @@ export function knownValues(ops: OpTable): OpTable {
           continue;
         }
         if ((ops.flags(i) & ONCE) === 0) {
-          forget();
+          flush();
+          for (const f of frames) f.moved = true; // an if around a loop: forget at its ]
+          // What is assumed at the start of the body: the cells known to be 0 here.
+          let assumed: Map<number, number> | undefined;
+          if (budget > 0) {
+            assumed = new Map();
+            for (const [c, w] of known) assumed.set(c, w === 0 ? 0 : -1);
+          }
+          loops.push({ row: i, outLength: out.out.length, terms: ops.extras.terms, assumed, zeroed: assumed !== undefined && zeroed });
           out.write(ops, i);
+          known = assumed === undefined ? new Map() : new Map(assumed);
+          zeroed = assumed !== undefined && zeroed;
           continue;
         }
         const bare = cell !== undefined; // runs for certain: the body alone
@@ -758,7 +813,24 @@ export function knownValues(ops: OpTable): OpTable {
       }
       case CLOSE: {
         if ((ops.flags(i) & ONCE) === 0) {
-          forget();
+          flush();
+          const loop = loops.pop();
+          if (loop === undefined) throw new JitError("E_INTERNAL", "knownValues: a ] without its [");
+          if (loop.assumed !== undefined && !holds(loop.assumed, loop.zeroed)) {
+            // The body does not leave the cells it was assumed to start with at 0: again, assuming nothing.
+            out.out.length = loop.outLength;
+            pending.clear();
+            known = new Map();
+            zeroed = false;
+            loops.push({ ...loop, assumed: undefined, zeroed: false });
+            out.write(ops, loop.row);
+            i = loop.row;
+            continue;
+          }
+          for (const f of frames) f.moved = true;
+          // After the loop: what was assumed at every pass's start, and the loop cell at 0.
+          known = loop.assumed === undefined ? new Map() : new Map(loop.assumed);
+          zeroed = loop.zeroed;
           out.write(ops, i);
           known.set(at, 0);
           continue;

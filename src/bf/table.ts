@@ -9,7 +9,7 @@
  *   every op   kind, at, start..end (its span; a check's is the source it guards)
  *   add        a = delta            set   a = value          scan  a = step
  *   move       a = delta, lo..hi = visits
- *   mul        lo..hi = visits; terms and, when CHECKED, its check, in its extra entry
+ *   mul        lo..hi = visits; terms and, when CHECKED, its check, in its extra entry; KEEP: a copy
  *   open       CHECKED: an entry check, in its extra entry; ONCE: its close has no test
  *   close      ONCE: no test
  *   check      lo..hi = range
@@ -20,8 +20,8 @@ import { JitError } from "../errors.ts";
 import { type Check, type LineTable, type Op, type Range, Span, type Term } from "./ir.ts";
 
 export const ADD = 0, SET = 1, MOVE = 2, OUT = 3, IN = 4, OPEN = 5, CLOSE = 6, SCAN = 7, MUL = 8, CHECK = 9;
-/** flags: the open or mul carries a check; the close has no test. */
-export const CHECKED = 1, ONCE = 2;
+/** flags: the open or mul carries a check; the open's close has no test; the mul keeps its loop cell (a copy). */
+export const CHECKED = 1, ONCE = 2, KEEP = 2;
 
 const KIND_NAMES = ["add", "set", "move", "out", "in", "open", "close", "scan", "mul", "check"] as const;
 
@@ -291,7 +291,8 @@ export function toOp(t: OpTable, i: number): Op {
       const terms: Term[] = [];
       const first = t.termStart(i);
       for (let k = first; k < first + t.termCount(i); k++) terms.push({ at: t.extras.termAt[k] as number, factor: t.extras.termFactor[k] as number });
-      return checked ? { kind, at, terms, visits: range(), span, check: check() } : { kind, at, terms, visits: range(), span };
+      const keep = (t.flags(i) & KEEP) !== 0 ? { keep: true as const } : {};
+      return checked ? { kind, at, terms, visits: range(), span, check: check(), ...keep } : { kind, at, terms, visits: range(), span, ...keep };
     }
     case "check":
       return { kind, at, range: range(), replay: span };

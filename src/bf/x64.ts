@@ -128,7 +128,7 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
       if (stopCells) inRange(at, size, fail); // stopped on a 0 of the tape, or on a stop cell beyond it
       asm.bind(done);
     },
-    mul(at, terms: readonly Term[], check, lo, hi) {
+    mul(at, terms: readonly Term[], check, lo, hi, keep) {
       asm.comment("the loop cell: how many times the loop would run").movzxRM8(eax, cell(at));
       if (check !== undefined) inRange(at + lo, size - (hi - lo), check, ecx);
       for (const term of terms) {
@@ -139,7 +139,7 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
           asm.addMR8(cell(at + term.at), cl);
         }
       }
-      asm.movMI8(cell(at), 0);
+      if (keep !== true) asm.movMI8(cell(at), 0);
     },
   };
 }

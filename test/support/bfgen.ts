@@ -1,6 +1,7 @@
 /**
  * Random Brainfuck programs for the differential test, biased toward what the optimizer rewrites:
  * clear loops, scans, multiply loops (balanced and not), counted loops that set cells (conditionals),
+ * copies through a temporary,
  * long moves that become offsets, I/O inside loops, and walks to the tape's edges (the tapes are small). Seeded, and every program ends or is cut
  * off by the reference's step limit (such programs are skipped). A failing program is shrunk.
  */
@@ -69,6 +70,8 @@ export function randomCase(random: () => number): Case {
       ])}]`;
     },
     () => `[>[-]<[-]]`,
+    // Copies through a temporary (knownValues makes one mul that keeps its cell), some not quite one.
+    () => pick(["[->+>+<<]>>[-<<+>>]<<", "[->>+<<]>>[-<<+>>]<<", "[->+>+<<]>>[-<<++>>]<<", "[->+>+<<]>[-<+>]<", "[-<+>>+<]>[-<+>]<"]),
     () => `[${run(">", 3)}[-]+${run("<", 3)}-]`,
   ];
   const depthLimit = 3;
