@@ -17,7 +17,7 @@ export type PassName = (typeof PASSES)[number];
 /**
  * Run the chosen passes (all by default) and place the bounds checks. The table given is used up.
  *
- * Four walks for eight passes. The three loop rewrites look for the same thing, an innermost loop of
+ * Six walks for ten passes (ifLoops and knownValues walk alone). The three loop rewrites look for the same thing, an innermost loop of
  * adds and moves, and what one makes of a loop the others never match, so one walk tries them in
  * turn; deadLoops and combineSets, which only look at the op written before, are steps of the Writer
  * that walk writes through. onceLoops is the same for deferMoves. Each table is the one the passes
