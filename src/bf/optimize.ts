@@ -644,6 +644,7 @@ export const onceLoops = (ops: OpTable): OpTable => new Writer(ops, ops.length, 
  * A dropped `mul` or `if` had a check of its own only if it could run; when it is made straight code,
  * its check stays, as a `check` row. At most 64 cells are remembered, so each `if` costs a bounded copy.
  */
+const NOTHING: ReadonlyMap<number, number> = new Map(); // known: nothing (shared, never written)
 export function knownValues(ops: OpTable): OpTable {
   const out = new Writer(ops, ops.length, {});
   let known = new Map<number, number>(); // cell -> value (-1: written, value not known)
@@ -652,18 +653,20 @@ export function knownValues(ops: OpTable): OpTable {
   const pending = new Map<number, { row: number; was: number | undefined }>();
   // The `if`s open here, innermost last: what was known at the `[` (the cell is 0 when it is skipped),
   // whether the pointer moved inside, and whether its `[` and `]` were dropped (the cell was known not 0).
-  const frames: { known: Map<number, number>; zeroed: boolean; moved: boolean; bare: boolean }[] = [];
+  const frames: { known: ReadonlyMap<number, number>; zeroed: boolean; moved: boolean; bare: boolean }[] = [];
   const value = (at: number): number | undefined => known.get(at) ?? (zeroed ? 0 : undefined);
   const emit = (kind: number, at: number, a: number, start: number, end: number) => out.write(SCRATCH, made(kind, at, a, start, end));
+  // (Map.clear() is dear in JavaScriptCore: the maps are cleared only when they hold something.)
   const flush = () => {
+    if (pending.size === 0) return;
     for (const [c, { row }] of pending) emit(SET, c, known.get(c) ?? 0, ops.start(row), ops.end(row));
     pending.clear();
   };
   const forget = () => {
     flush();
-    known = new Map();
+    if (known.size > 0) known = new Map();
     zeroed = false;
-    for (const f of frames) f.moved = true;
+    for (let f = frames.length - 1; f >= 0 && !(frames[f] as (typeof frames)[number]).moved; f--) (frames[f] as (typeof frames)[number]).moved = true;
   };
   const unknown = (at: number) => {
     pending.delete(at);
@@ -686,6 +689,18 @@ export function knownValues(ops: OpTable): OpTable {
   // length), and what was assumed at its start (undefined: nothing, it is being worked through again).
   const loops: { row: number; outLength: number; terms: number; assumed: Map<number, number> | undefined; zeroed: boolean }[] = [];
   let budget = 4 * ops.length + 64;
+  // For each loop (by the row of its open): whether the pointer moves inside it (a move or a scan at
+  // any depth). Such a body forgets everything, so assuming anything at its start is bound to fail.
+  const moving = new Uint8Array(ops.length);
+  const openRows: number[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const kind = ops.kind(i);
+    if (kind === OPEN) openRows.push(i);
+    else if (kind === CLOSE) {
+      const row = openRows.pop() as number;
+      if (moving[row] === 1 && openRows.length > 0) moving[openRows[openRows.length - 1] as number] = 1;
+    } else if ((kind === MOVE || kind === SCAN) && openRows.length > 0) moving[openRows[openRows.length - 1] as number] = 1;
+  }
   const emitCheck = (row: number) => {
     flush(); // its replay reads the tape
     out.write(SCRATCH, made(CHECK, ops.at(row), 0, ops.checkStart(row), ops.checkEnd(row)));
@@ -792,7 +807,7 @@ export function knownValues(ops: OpTable): OpTable {
           for (const f of frames) f.moved = true; // an if around a loop: forget at its ]
           // What is assumed at the start of the body: the cells known to be 0 here.
           let assumed: Map<number, number> | undefined;
-          if (budget > 0) {
+          if (budget > 0 && moving[i] === 0) {
             assumed = new Map();
             for (const [c, w] of known) assumed.set(c, w === 0 ? 0 : -1);
           }
@@ -808,7 +823,7 @@ export function knownValues(ops: OpTable): OpTable {
           flush();
           out.write(ops, i);
         }
-        frames.push({ known: new Map(known), zeroed, moved: false, bare });
+        frames.push({ known: known.size === 0 ? NOTHING : new Map(known), zeroed, moved: false, bare });
         continue;
       }
       case CLOSE: {
@@ -844,6 +859,12 @@ export function knownValues(ops: OpTable): OpTable {
           else {
             // Known after the if: what both ways agree on (skipped, the state at the `[`; run, the state now).
             const both: boolean = f.zeroed && zeroed;
+            if (!both && (f.known.size === 0 || known.size === 0)) {
+              if (known.size > 0) known = new Map();
+              zeroed = false;
+              if (value(at) !== 0) known.set(at, 0);
+              continue;
+            }
             const before = (c: number) => f.known.get(c) ?? (f.zeroed ? 0 : undefined);
             const merged = new Map<number, number>();
             const agree = (c: number) => {
