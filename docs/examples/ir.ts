@@ -28,7 +28,7 @@ function show(op: Op): string {
     case "move":
       return `move ${op.delta}`;
     case "out":
-      return `out  ${cell(op.at)}`;
+      return op.value === undefined ? `out  ${cell(op.at)}` : `out  ${op.value}  (known: ${cell(op.at)} is not read)`;
     case "in":
       return `in   ${cell(op.at)}`;
     case "open":

@@ -103,6 +103,15 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
       load(w3, at);
       asm.strbRMpost(w3, x6, 1);
     },
+    outputConstant(value, full) {
+      asm.comment("output buffer full?").cmpRR(x6, x7);
+      asm.bcond("hs", full);
+      if (value === 0) asm.strbRMpost(wzr, x6, 1);
+      else {
+        asm.movzRI(w3, value);
+        asm.strbRMpost(w3, x6, 1);
+      }
+    },
     input(at, empty) {
       asm.comment("the next input byte").ldrRM(x16, x0, STATE.inNext);
       asm.ldrRM(x17, x0, STATE.inEnd);

@@ -14,7 +14,7 @@ import { type Assembler, type Code, type Label, newAssembler } from "../emit.ts"
 import { JitError } from "../errors.ts";
 import type { Target } from "../platform.ts";
 import { type Op, Span, type Term } from "./ir.ts";
-import { ADD, CHECK, CHECKED, CLOSE, IN, KEEP, MOVE, MUL, ONCE, OPEN, OUT, type OpTable, SCAN, SET, toOp, withRoom } from "./table.ts";
+import { ADD, CHECK, CHECKED, CLOSE, CONSTANT, IN, KEEP, MOVE, MUL, ONCE, OPEN, OUT, type OpTable, SCAN, SET, toOp, withRoom } from "./table.ts";
 
 /** The state block: 8-byte fields shared by the generated code and the runtime (runtime.ts). */
 export const STATE = {
@@ -46,6 +46,8 @@ export interface BfBackend {
   move(delta: number): void;
   /** Write cell[at]; branch to `full` when the output buffer is full. */
   output(at: number, full: Label): void;
+  /** Write the byte `value` (known while compiling); branch to `full` when the output buffer is full. */
+  outputConstant(value: number, full: Label): void;
   /** Read into cell[at]; branch to `empty` when no input is buffered. */
   input(at: number, empty: Label): void;
   jumpIfZero(at: number, target: Label): void;
@@ -192,7 +194,8 @@ export function generate(
         const stub = asm.newLabel();
         sites.add(FLUSH, stub, at, retry, 0, 0, 0);
         asm.bind(retry);
-        be.output(at, stub);
+        if ((ops.flags(i) & CONSTANT) !== 0) be.outputConstant(ops.a(i), stub);
+        else be.output(at, stub);
         break;
       }
       case IN: {

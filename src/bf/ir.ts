@@ -37,8 +37,8 @@ export type Op =
   | { readonly kind: "set"; readonly at: number; readonly value: number; readonly span: Span }
   /** P += delta; on the way the pointer visited `visits` (relative to where it started). */
   | { readonly kind: "move"; readonly at: number; readonly delta: number; readonly visits: Range; readonly span: Span }
-  /** Write cell[at]. */
-  | { readonly kind: "out"; readonly at: number; readonly span: Span }
+  /** Write cell[at]; with `value`, that byte, known while compiling (knownValues), without reading the cell. */
+  | { readonly kind: "out"; readonly at: number; readonly span: Span; readonly value?: number }
   /** Read a byte into cell[at] (at end of input: the EOF rule). */
   | { readonly kind: "in"; readonly at: number; readonly span: Span }
   /** while (cell[at] != 0) { ... } — `entryCheck`: a bounds check run once on entry, for the whole loop. */

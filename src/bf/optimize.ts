@@ -8,7 +8,7 @@
  */
 import { JitError } from "../errors.ts";
 import { type RowSink, parse, tableFor } from "./parse.ts";
-import { ADD, CHECK, CHECKED, CLOSE, IN, KEEP, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET, pushTerm } from "./table.ts";
+import { ADD, CHECK, CHECKED, CLOSE, CONSTANT, IN, KEEP, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET, pushTerm } from "./table.ts";
 
 /** The optional passes, in the order they run; placeChecks always runs (after ifLoops, before deferMoves). */
 export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "ifLoops", "deferMoves", "onceLoops", "knownValues"] as const;
@@ -628,18 +628,19 @@ export const onceLoops = (ops: OpTable): OpTable => new Writer(ops, ops.length, 
  *   - a `mul` whose loop cell is known becomes adds (or sets) of constants, and is dropped when that
  *     is 0; a loop (or an `if`) whose cell is known to be 0 is dropped whole;
  *   - an `if` whose cell is known not to be 0 is its body alone;
+ *   - an `out` of a known cell writes the byte as a constant, without reading the cell;
  *   - after a loop, its cell is 0; a `mul` leaves its cell at 0; after an `if`, a cell is known when
- *     it is known the same both ways (the body run or skipped).
- * The stores of known values wait: a cell's `set` is written only when something reads the cell
- * from memory (output, input at end of input, a loop's test, a multiply, a check's replay) or the
- * pointer moves, so a run of stores to one cell leaves one.
+ *     it is known the same both ways (the body run or skipped);
  *   - a copy through a temporary, `[->+>+<<]>>[-<<+>>]` (a multiply into a cell known to be 0, then
  *     a multiply of that cell straight back), is one `mul` that keeps its loop cell (`keep`);
- *   - cells a loop leaves at 0: at a loop that goes round, the cells known to be 0 before it are
- *     assumed 0 at the start of its body too, and the body is worked through on that assumption; if
- *     the body's end leaves them at 0, the assumption holds for every pass (by induction), otherwise
- *     the body is worked through again without it. A budget of rows (four times the program's)
- *     bounds the work; past it, loops are worked through once, assuming nothing.
+ *   - cells a loop leaves at 0: at a loop that goes round (and does not move the pointer), the cells
+ *     known to be 0 before it are assumed 0 at the start of its body too, and the body is worked
+ *     through on that assumption; if the body's end leaves them at 0, the assumption holds for every
+ *     pass (by induction), otherwise the body is worked through again without it. A budget of rows
+ *     (four times the program's) bounds the work; past it, loops are worked through once.
+ * The stores of known values wait: a cell's `set` is written only when something reads the cell
+ * from memory (input at end of input, a loop's test, a multiply, a check's replay) or the pointer
+ * moves, so a run of stores to one cell leaves one, and one that nothing reads, none.
  * The offsets are the ones deferMoves left: the known values are forgotten wherever the pointer moves.
  * A dropped `mul` or `if` had a check of its own only if it could run; when it is made straight code,
  * its check stays, as a `check` row. At most 64 cells are remembered, so each `if` costs a bounded copy.
@@ -783,8 +784,15 @@ export function knownValues(ops: OpTable): OpTable {
         unknown(at);
         continue;
       case OUT:
+        // Reads only its cell: a known one is written as a constant, and nothing need be stored first.
+        out.write(ops, i);
+        if (cell !== undefined) {
+          out.out.setA(out.out.length - 1, cell);
+          out.out.addFlags(out.out.length - 1, CONSTANT);
+        }
+        continue;
       case CHECK:
-        flush();
+        flush(); // its replay reads the tape
         out.write(ops, i);
         continue;
       case MOVE:

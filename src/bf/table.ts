@@ -12,6 +12,7 @@
  *   mul        lo..hi = visits; terms and, when CHECKED, its check, in its extra entry; KEEP: a copy
  *   open       CHECKED: an entry check, in its extra entry; ONCE: its close has no test
  *   close      ONCE: no test
+ *   out        CONSTANT: the byte is a, known while compiling (the cell is not read)
  *   check      lo..hi = range
  * The few ops with a check of their own or multiply terms keep them in a side store shared by every
  * table of one program (`Extras`), so a row stays seven fields.
@@ -22,6 +23,8 @@ import { type Check, type LineTable, type Op, type Range, Span, type Term } from
 export const ADD = 0, SET = 1, MOVE = 2, OUT = 3, IN = 4, OPEN = 5, CLOSE = 6, SCAN = 7, MUL = 8, CHECK = 9;
 /** flags: the open or mul carries a check; the open's close has no test; the mul keeps its loop cell (a copy). */
 export const CHECKED = 1, ONCE = 2, KEEP = 2;
+/** flags of an out: the byte is known while compiling (knownValues), and is `a`. */
+export const CONSTANT = 2;
 
 const KIND_NAMES = ["add", "set", "move", "out", "in", "open", "close", "scan", "mul", "check"] as const;
 
@@ -279,6 +282,7 @@ export function toOp(t: OpTable, i: number): Op {
     case "move":
       return { kind, at, delta: a, visits: range(), span };
     case "out":
+      return (t.flags(i) & CONSTANT) !== 0 ? { kind, at, span, value: a } : { kind, at, span };
     case "in":
       return { kind, at, span };
     case "open":

@@ -92,6 +92,12 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
       asm.movMR(x64Mem(r11), al);
       asm.incR(r11);
     },
+    outputConstant(value, full) {
+      asm.comment("output buffer full?").cmpRM(r11, field(STATE.outEnd));
+      asm.jcc("ae", full);
+      asm.movMI8(x64Mem(r11), value);
+      asm.incR(r11);
+    },
     input(at, empty) {
       asm.comment("the next input byte").movRM(rax, field(STATE.inNext));
       asm.comment("input buffer empty?").cmpRM(rax, field(STATE.inEnd));
