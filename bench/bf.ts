@@ -605,7 +605,7 @@ async function tritiumPrograms(shared: boolean): Promise<{ name: string; source:
 
 /**
  * babyjit's compiled executable and `tritium -b8 -B -E1 -q` (its DynASM JIT, its fastest mode: 8-bit
- * cells, EOF leaves the cell, bytes unchanged), whole processes, interleaved rounds, medians. The
+ * cells, EOF leaves the cell, bytes unchanged), whole processes, interleaved rounds, the best of each. The
  * targets: faster than tritium where tritium takes over 50 ms; on shorter programs, babyjit's time
  * beyond its own empty program's no more than tritium's whole time; a geometric mean of at most 0.8x.
  */
@@ -635,12 +635,15 @@ async function tritiumRows(shared: boolean): Promise<Row[]> {
       }
       results.push(r);
     }
+    // Minimums: on a shared machine, load only ever slows a process down, so the fastest of the
+    // rounds is the closest to the program's own time (medians and ranges are in the details).
+    const best = (xs: number[]) => Math.min(...xs.filter(Number.isFinite));
     const empty = results[0] as (typeof results)[number];
-    const emptyMs = median(empty.babyjit);
+    const emptyMs = best(empty.babyjit);
     const rows: Row[] = [];
     const ratios: number[] = [];
     for (const r of results) {
-      const b = median(r.babyjit), t = median(r.tritium);
+      const b = best(r.babyjit), t = best(r.tritium);
       const range = (xs: number[]) => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)} ms`;
       const heavy = t > 50;
       const isEmpty = r === empty;
@@ -650,14 +653,14 @@ async function tritiumRows(shared: boolean): Promise<Row[]> {
         name: `${r.name}: tritium -q`,
         value: t * 1e6,
         unit: "ns",
-        detail: `range ${range(r.tritium)}, n=${r.tritium.length}${r.problem === undefined ? "; same output as babyjit" : `; ${r.problem}`}`,
+        detail: `best of ${r.tritium.length}, median ${median(r.tritium).toFixed(1)} ms, range ${range(r.tritium)}${r.problem === undefined ? "; same output as babyjit" : `; ${r.problem}`}`,
       });
       rows.push({
         section,
         name: `${r.name}: babyjit${heavy || isEmpty ? "" : ", beyond its empty program's start-up"}`,
         value: (heavy || isEmpty ? b : b - emptyMs) * 1e6,
         unit: "ns",
-        detail: `whole ${b.toFixed(1)} ms, range ${range(r.babyjit)}; ${(b / t).toFixed(2)}x tritium's whole time`,
+        detail: `best whole ${b.toFixed(1)} ms of ${r.babyjit.length}, median ${median(r.babyjit).toFixed(1)} ms, range ${range(r.babyjit)}; ${(b / t).toFixed(2)}x tritium's whole time`,
         ref: { name: "tritium -q", value: t * 1e6, kind: "floor" },
         ...(isEmpty ? {} : { budget: 1 }),
         ...(r.problem === undefined ? {} : { note: r.problem }),
@@ -669,7 +672,7 @@ async function tritiumRows(shared: boolean): Promise<Row[]> {
       name: `geometric mean of babyjit / tritium (whole processes, ${ratios.length} programs)`,
       value: Number(geo.toFixed(3)),
       unit: "count",
-      detail: `programs: ${results.slice(1).map((r) => `${(median(r.babyjit) / median(r.tritium)).toFixed(2)}`).join(", ")}`,
+      detail: `programs: ${results.slice(1).map((r) => `${(best(r.babyjit) / best(r.tritium)).toFixed(2)}`).join(", ")}`,
       ref: { name: "0.8", value: 0.8, kind: "limit" },
       ratio: geo / 0.8,
       budget: 1,
