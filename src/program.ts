@@ -3,9 +3,10 @@
  * and turn every failure into one line on stderr and a sysexits code. Kept apart from cli.ts so that
  * the common path (`babyjit -4`) never loads the argument parser.
  */
+import { type Signature, int32Signature } from "./abi.ts";
 import { adderName, emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
-import { CommandError, JitError, OsError } from "./errors.ts";
+import { CommandError, JitError, OsError, escapeControls, loadModule } from "./errors.ts";
 import { CodeMemory, hostMemory, hostOs, install } from "./jit.ts";
 import type { OsMemory } from "./os.ts";
 import { type PerfMode, type PerfSource, parsePerfMode, perfUnavailable, profiler, startPerf } from "./perf.ts";
@@ -47,7 +48,9 @@ export function processIo(): Io {
     },
     err: (text) => console.error(text),
     get color() {
-      return process.stdout.isTTY === true && process.env.NO_COLOR === undefined && process.env.TERM !== "dumb";
+      // NO_COLOR counts when set and non-empty (no-color.org): NO_COLOR= leaves colour on.
+      const noColor = process.env.NO_COLOR;
+      return process.stdout.isTTY === true && (noColor === undefined || noColor === "") && process.env.TERM !== "dumb";
     },
   };
 }
@@ -186,14 +189,31 @@ function eofMode(text: string | undefined): "unchanged" | 0 | -1 {
   throw new UsageError(`invalid --eof '${text}': expected 0, -1 or unchanged`);
 }
 
-/** `named`: what profilers call the code, made only while profiling (perf.ts). */
-function generate(source: Source, target: Target, perf: boolean): { code: Code; checked: boolean; arity: number; named?: Named } {
-  if (source.kind === "bf") throw new JitError("E_INTERNAL", "Brainfuck programs are compiled by bf/command.ts");
-  if (source.kind === "adder") return { code: emitAdder(target, source.term), checked: false, arity: 1, ...(perf ? { named: adderName(source.term) } : {}) };
-  const { assembleExpression, expressionPerf } = require("./expr/compile.ts") as typeof import("./expr/compile.ts");
+/** What the command does with one kind of program: the front end's row in FRONT_ENDS. */
+type FrontEnd<S extends Source> =
+  /**
+   * Compile for any target; the command installs, calls it once per input (one int32), or lists it.
+   * With `perf` (profiling is on), also what profilers call the code (perf.ts).
+   */
+  | { readonly generate: (source: S, target: Target, perf: boolean) => { code: Code; signature: Signature; status: boolean; named?: Named } }
+  /** Run the whole command itself (Brainfuck: a program reading stdin, writing stdout). */
+  | { readonly command: (plan: Plan, source: S, target: Target, io: Io, os: OsMemory | undefined) => number };
+
+/** Every front end the command knows, by Source kind: adding one is a row here and a Source variant. */
+const FRONT_ENDS: { readonly [K in Source["kind"]]: FrontEnd<Extract<Source, { kind: K }>> } = {
+  adder: {
+    generate: (source, target, perf) => ({ code: emitAdder(target, source.term), signature: int32Signature(1), status: false, ...(perf ? { named: adderName(source.term) } : {}) }),
+  },
+  expr: { generate: expression },
+  bf: { command: brainfuck },
+};
+
+function expression(source: Extract<Source, { kind: "expr" }>, target: Target, perf: boolean): { code: Code; signature: Signature; status: boolean; named?: Named } {
+  const { assembleExpression, expressionPerf } = loadModule("the expression compiler", () => require("./expr/compile.ts") as typeof import("./expr/compile.ts"));
   try {
-    const made = assembleExpression(source.text, { target, columns: perf });
-    return perf ? { ...made, named: expressionPerf({ source: source.text, params: ["x"] }, made.columns) } : made;
+    const { code, checked, arity, columns } = assembleExpression(source.text, { target, columns: perf });
+    const made = { code, signature: int32Signature(arity), status: checked };
+    return perf ? { ...made, named: expressionPerf({ source: source.text, params: ["x"] }, columns) } : made;
   } catch (error) {
     if (error instanceof JitError && error.code === "E_SYNTAX") {
       throw new UsageError(`${error.message}`, { text: source.text, column: error.column ?? 1 });
@@ -230,23 +250,24 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
     if (plan.perf !== undefined) startPerf(plan.perf);
     else if (env !== undefined) startPerf(perfMode(env, "BABYJIT_PERF"));
   }
-  if (plan.source.kind === "bf") return brainfuck(plan, plan.source, target, io, os);
-  const { code, checked, arity, named } = generate(plan.source, target, plan.mode === "run" && profiler() !== undefined);
+  const front = FRONT_ENDS[plan.source.kind] as FrontEnd<Source>;
+  if ("command" in front) return front.command(plan, plan.source, target, io, os);
+  const { code, signature, status, named } = front.generate(plan.source, target, plan.mode === "run" && profiler() !== undefined);
   if (plan.mode !== "run") {
     // Loaded only when asked for, like trace.ts below: start-up pays for what the common path uses.
-    const { formatListing, hexBytes } = require("./listing.ts") as typeof import("./listing.ts");
+    const { formatListing, hexBytes } = loadModule("the listing printer", () => require("./listing.ts") as typeof import("./listing.ts"));
     io.out(plan.mode === "dump" ? hexBytes(code.bytes) : formatListing(code, { color: plan.color ?? io.color }));
     return EXIT.OK;
   }
-  if (arity !== 1) throw new JitError("E_INTERNAL", `the CLI calls functions of one argument, not ${arity}`);
+  if (signature !== int32Signature(1)) throw new JitError("E_INTERNAL", "the CLI calls functions of one int32 argument");
   const trace = plan.trace ? (line: string) => io.err(`trace: ${line}`) : undefined;
   // A memory of its own when tracing or given an OS layer, so that everything it mapped is unmapped at the end.
   const own = trace !== undefined || os !== undefined;
   const base = os ?? hostOs();
   const traced = (log: (line: string) => void) =>
-    (require("./trace.ts") as typeof import("./trace.ts")).tracingOs(base, log, hostPlatform());
+    loadModule("--trace", () => require("./trace.ts") as typeof import("./trace.ts")).tracingOs(base, log, hostPlatform());
   const memory = own ? new CodeMemory(trace ? traced(trace) : base, target) : hostMemory();
-  const fn = install(memory, code, named === undefined ? { arity, checked } : { arity, checked, input: named, describe: asNamed });
+  const fn = install(memory, code, named === undefined ? { signature, status } : { signature, status, input: named, describe: asNamed });
   let results: number[];
   try {
     // A loop, not inputs.map(): JavaScriptCore compiles a builtin like Array.prototype.map on its first
@@ -278,10 +299,10 @@ const asNamed = (named: Named): Named => named;
 
 /** `--bf FILE`: compile and run (or dump or list) a Brainfuck program; see bf/command.ts. */
 function brainfuck(plan: Plan, source: Extract<Source, { kind: "bf" }>, target: Target, io: Io, os: OsMemory | undefined): number {
-  const { brainfuckCommand } = require("./bf/command.ts") as typeof import("./bf/command.ts");
-  const { formatListing, hexBytes } = require("./listing.ts") as typeof import("./listing.ts");
+  const { brainfuckCommand } = loadModule("the Brainfuck compiler", () => require("./bf/command.ts") as typeof import("./bf/command.ts"));
+  const { formatListing, hexBytes } = loadModule("the listing printer", () => require("./listing.ts") as typeof import("./listing.ts"));
   const trace = plan.trace ? (line: string) => io.err(`trace: ${line}`) : undefined;
-  const base = trace === undefined ? os : (require("./trace.ts") as typeof import("./trace.ts")).tracingOs(os ?? hostOs(), trace, hostPlatform());
+  const base = trace === undefined ? os : loadModule("--trace", () => require("./trace.ts") as typeof import("./trace.ts")).tracingOs(os ?? hostOs(), trace, hostPlatform());
   const text = brainfuckCommand(
     { file: source.file, tape: source.tape, eof: source.eof, mode: plan.mode, target, ...(trace === undefined ? {} : { trace }), ...(base === undefined ? {} : { os: base }) },
     (code) => (plan.mode === "dump" ? hexBytes(code.bytes) : formatListing(code, { color: plan.color ?? io.color })),
@@ -307,7 +328,9 @@ const CARET_WIDTH = 60;
 
 /** The part of a long expression around `column` (1-based), with … where it was cut; tabs and newlines as spaces. */
 function caretWindow(source: string, column: number): { text: string; column: number } {
-  const flat = source.replace(/[\t\n\r]/g, " ");
+  // Whitespace as spaces, and other control characters as '?', one column each: the caret stays
+  // under its character, and the line cannot drive the terminal (the message above names the character).
+  const flat = source.replace(/[\t\n\r]/g, " ").replace(/[\x00-\x1f\x7f-\x9f]/g, "?");
   if (flat.length <= CARET_WIDTH) return { text: flat, column };
   const start = Math.max(0, Math.min(column - 1 - CARET_WIDTH / 2, flat.length - CARET_WIDTH));
   const end = start + CARET_WIDTH;
@@ -318,8 +341,11 @@ function caretWindow(source: string, column: number): { text: string; column: nu
 
 /** One line on stderr (two for a usage error: the problem, then where to look) and the exit code. */
 export function report(error: unknown, io: Io): number {
+  // Every message passes through here: a control character from argv or a file name is shown escaped,
+  // so a message stays one line and cannot drive the terminal.
+  const say = (text: string) => io.err(escapeControls(text));
   if (error instanceof UsageError) {
-    io.err(`babyjit: ${error.message}`);
+    say(`babyjit: ${error.message}`);
     if (error.caret !== undefined) {
       const { text, column } = caretWindow(error.caret.text, error.caret.column);
       io.err(`  ${text}`);
@@ -329,11 +355,11 @@ export function report(error: unknown, io: Io): number {
     return EXIT.USAGE;
   }
   if (error instanceof CommandError) {
-    io.err(`babyjit: ${error.message}`);
+    say(`babyjit: ${error.message}`);
     return error.exitCode;
   }
   if (error instanceof OsError) {
-    io.err(`babyjit: ${error.syscall}: ${error.strerror}`);
+    say(`babyjit: ${error.syscall}: ${error.strerror}`);
     return EXIT.OSERR;
   }
   if (error instanceof JitError) {
@@ -342,16 +368,17 @@ export function report(error: unknown, io: Io): number {
       case "E_TARGET":
         return report(new UsageError(error.message), io);
       case "E_DIV_ZERO":
-        io.err(`babyjit: ${error.message}`);
+      case "E_STACK":
+        say(`babyjit: ${error.message}`);
         return EXIT.DATAERR;
       case "E_UNSUPPORTED":
-        io.err(`babyjit: ${error.message}`);
+        say(`babyjit: ${error.message}`);
         return EXIT.UNAVAILABLE;
       default:
-        io.err(`babyjit: internal error: ${error.message}`);
+        say(`babyjit: internal error: ${error.message}`);
         return EXIT.SOFTWARE;
     }
   }
-  io.err(`babyjit: internal error: ${error instanceof Error ? error.message : String(error)}`);
+  say(`babyjit: internal error: ${error instanceof Error ? error.message : String(error)}`);
   return EXIT.SOFTWARE;
 }

@@ -28,7 +28,7 @@ describeOnEmu("arm64", "arm64 Linux under qemu: the perf map", () => {
     const lines = parseMap(report.map ?? "");
     const home = report.mappings[0]!.address;
     expect(lines.slice(0, 3)).toEqual([
-      { start: home + 16, size: 8, name: "trampoline(arity 1)" }, // fcvtzu x16, d0; br x16
+      { start: home, size: 8, name: "trampoline(address in d0)" }, // fcvtzu x16, d0; br x16
       { start: report.addresses.adder, size: report.sizes.adder, name: "adder(+5)" },
       { start: report.addresses.expr, size: report.sizes.expr, name: "expr:x*x-3" },
     ]);
@@ -52,7 +52,7 @@ describeOnEmu("arm64", "arm64 Linux under qemu: the jitdump file", () => {
       expect(header).toMatchObject({ magic: 0x4a695444, version: 1, totalSize: 40, elfMach: 183, pid: report.pid, flags: 0n });
       const loads = records.filter((x) => x.id === 0);
       expect(loads.slice(0, 3).map((x) => [x.name, x.codeAddress, x.codeSize])).toEqual([
-        ["trampoline(arity 1)", report.mappings[0]!.address + 16, 8],
+        ["trampoline(address in d0)", report.mappings[0]!.address, 8],
         ["adder(+5)", report.addresses.adder, report.sizes.adder],
         ["expr:x*x-3", report.addresses.expr, report.sizes.expr],
       ]);

@@ -4,9 +4,10 @@
  *   using f = compileExpression("x * x - 3 * x + 2");
  *   f(5); // 12
  */
+import { int32Signature } from "../abi.ts";
 import type { Code } from "../emit.ts";
-import { JitError } from "../errors.ts";
-import { type CodeMemory, type JitFunction, hostMemory, install } from "../jit.ts";
+import { JitError, checkOptions, checkString } from "../errors.ts";
+import { type CodeMemory, type JitFunction, install, memoryOption } from "../jit.ts";
 import { type PerfSource, perfName, profiler } from "../perf.ts";
 import { type Target, hostPlatform, sameTarget } from "../platform.ts";
 import { generate } from "./codegen.ts";
@@ -27,9 +28,10 @@ const DEFAULT_PARAMS: readonly string[] = ["x"];
 /** Parse, fold and generate code for any target (no memory mapped): for --dump/--listing. */
 export function assembleExpression(
   source: string,
-  options: { params?: readonly string[]; target?: Target; columns?: boolean } = {},
+  options?: { params?: readonly string[]; target?: Target; columns?: boolean },
 ): { code: Code; checked: boolean; arity: number; columns?: Columns } {
-  return assemble(source, options, true, options.columns === true);
+  const checked = checkOptions(options, "assembleExpression(source, options): options");
+  return assemble(checkString(source, "assembleExpression(source)"), checked, true, checked.columns === true);
 }
 
 type Columns = readonly { readonly offset: number; readonly column: number }[];
@@ -49,9 +51,12 @@ function assemble(
 }
 
 /** Compile for this host and install: a JitFunction taking params.length int32 arguments. */
-export function compileExpression(source: string, options: ExpressionOptions = {}): JitFunction {
+export function compileExpression(source: string, given?: ExpressionOptions): JitFunction {
+  checkString(source, "compileExpression(source)");
+  const options: ExpressionOptions = checkOptions(given, "compileExpression(source, options): options");
+  const memory = memoryOption(options.memory, "compileExpression");
   // The target is checked before anything is parsed or mapped: foreign code can only be listed.
-  const runs = options.memory?.target ?? hostPlatform().target;
+  const runs = memory.target;
   const wanted = options.target ?? runs;
   if (!sameTarget(wanted, runs)) {
     throw new JitError(
@@ -67,7 +72,8 @@ export function compileExpression(source: string, options: ExpressionOptions = {
   const perf = profiler() !== undefined;
   const { code, checked, arity, columns } = assemble(source, { params: input.params, target: runs }, false, perf);
   const describe = perf ? (i: ExpressionInput) => expressionPerf(i, columns) : expressionName;
-  return install(options.memory ?? hostMemory(), code, { arity, checked, recipe: expressionRecipe, input, describe });
+  // Code that divides reports a zero divisor in the memory's status block (see jit.ts).
+  return install(memory, code, { signature: int32Signature(arity), status: checked, names: input.params, recipe: expressionRecipe, input, describe });
 }
 
 /**
