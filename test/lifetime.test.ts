@@ -27,6 +27,8 @@ function expected(): string[] {
     `dispose in read: ${STOPPED}`,
     `dispose in trace: ${STOPPED}`,
     `dispose twice in write: ${STOPPED}`,
+    "dispose in a getter of io: E_DISPOSED this Brainfuck program was disposed; its memory is gone",
+    "dispose in a Proxy's get: E_DISPOSED this Brainfuck program was disposed; its memory is gone",
     `run in read: ${BUSY}`,
     "stream in read, caught: value E_BUSY,E_BUSY hello",
     "idle again: bytes again",
