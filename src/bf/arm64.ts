@@ -7,6 +7,7 @@
  *   w3, w4, w9 cell values   x16 address scratch  w17 the site number on exit
  * A cell is a byte load or store at [x2 + offset]. A bounds check compares addresses with x1 and x5.
  */
+import { a64AddImmediate, a64AddSubImmediate } from "../legalize.ts";
 import { type A64Assembler, type A64Gp, type Label, a64Gp, wzr, x0, x1 } from "../emit.ts";
 import type { Target } from "../platform.ts";
 import { type BfBackend, type BfOptions, STATE } from "./codegen.ts";
@@ -19,8 +20,7 @@ const w0 = w(0), w3 = w(3), w4 = w(4), w9 = w(9), w16 = w(16), w17 = w(17);
 export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOptions): BfBackend {
   /** rd = rn + value for any 32-bit value (add/sub #imm12 when it fits, else through w16). */
   const addConst = (rd: A64Gp, rn: A64Gp, value: number) => {
-    if (value >= 0 && value <= 4095) asm.addRRI(rd, rn, value);
-    else if (value < 0 && value >= -4095) asm.subRRI(rd, rn, -value);
+    if (a64AddSubImmediate(value)) a64AddImmediate(asm, true, rd, rn, value);
     else {
       asm.movImm32(w16, value);
       asm.sxtwRR(x16, w16);
@@ -103,6 +103,15 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
       load(w3, at);
       asm.strbRMpost(w3, x6, 1);
     },
+    outputConstant(value, full) {
+      asm.comment("output buffer full?").cmpRR(x6, x7);
+      asm.bcond("hs", full);
+      if (value === 0) asm.strbRMpost(wzr, x6, 1);
+      else {
+        asm.movzRI(w3, value);
+        asm.strbRMpost(w3, x6, 1);
+      }
+    },
     input(at, empty) {
       asm.comment("the next input byte").ldrRM(x16, x0, STATE.inNext);
       asm.ldrRM(x17, x0, STATE.inEnd);
@@ -139,7 +148,7 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
       if (stopCells) inRange(at, at, fail, step < 0, step > 0); // a 0 of the tape, or a stop cell beyond it
       asm.bind(done);
     },
-    mul(at, terms: readonly Term[], check, lo, hi) {
+    mul(at, terms: readonly Term[], check, lo, hi, keep) {
       asm.comment("the loop cell: how many times the loop would run");
       load(w3, at);
       if (check !== undefined) inRange(at + lo, at + hi, check, lo < 0, hi > 0);
@@ -153,7 +162,7 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
         }
         store(w4, at + term.at);
       }
-      store(wzr, at);
+      if (keep !== true) store(wzr, at);
     },
   };
 }
