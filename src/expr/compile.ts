@@ -6,9 +6,9 @@
  */
 import { int32Signature } from "../abi.ts";
 import type { Code } from "../emit.ts";
-import { JitError, checkOptions, checkString } from "../errors.ts";
+import { JitError, checkOptions, checkString, describeValue } from "../errors.ts";
 import { type CodeMemory, type JitFunction, install, memoryOption } from "../jit.ts";
-import { type Target, hostPlatform, sameTarget } from "../platform.ts";
+import { type Target, hostPlatform, sameTarget, targetArgument } from "../platform.ts";
 import { generate } from "./codegen.ts";
 import { fold } from "./fold.ts";
 import { parse, validateParams } from "./parse.ts";
@@ -37,10 +37,10 @@ function assemble(
   options: { params?: readonly string[]; target?: Target },
   listing: boolean,
 ): { code: Code; checked: boolean; arity: number } {
-  const params = options.params ?? DEFAULT_PARAMS;
+  const params = checkedParams(options.params);
   validateParams(params);
   const tree = fold(parse(source, params));
-  const target = options.target ?? hostPlatform().target;
+  const target = options.target === undefined ? hostPlatform().target : targetArgument(options.target, "options.target");
   const { code, checked } = generate(tree, { target, params, listing });
   return { code, checked, arity: params.length };
 }
@@ -52,7 +52,7 @@ export function compileExpression(source: string, given?: ExpressionOptions): Ji
   const memory = memoryOption(options.memory, "compileExpression");
   // The target is checked before anything is parsed or mapped: foreign code can only be listed.
   const runs = memory.target;
-  const wanted = options.target ?? runs;
+  const wanted = options.target === undefined ? runs : targetArgument(options.target, "compileExpression(source, options): options.target");
   if (!sameTarget(wanted, runs)) {
     throw new JitError(
       "E_TARGET",
@@ -61,12 +61,20 @@ export function compileExpression(source: string, given?: ExpressionOptions): Ji
     );
   }
   // A copy of the parameter list: the caller's array may change before the listing is asked for.
-  const input: ExpressionInput = { source, params: options.params === undefined ? DEFAULT_PARAMS : options.params.slice() };
+  const input: ExpressionInput = { source, params: options.params === undefined ? DEFAULT_PARAMS : checkedParams(options.params).slice() };
   // Assembled without listing text: the function keeps its text, not its code, and the listing and
   // bytes are compiled again (with the text) when read.
   const { code, checked, arity } = assemble(source, { params: input.params, target: runs }, false);
   // Code that divides reports a zero divisor in the memory's status block (see jit.ts).
   return install(memory, code, { signature: int32Signature(arity), status: checked, names: input.params, recipe: expressionRecipe, input });
+}
+
+/** options.params: undefined (x), or an array of names (checked by validateParams), else E_RANGE. */
+function checkedParams(params: unknown): readonly string[] {
+  if (params === undefined) return DEFAULT_PARAMS;
+  if (!Array.isArray(params)) throw new JitError("E_RANGE", `options.params must be an array of parameter names, not ${describeValue(params)}`);
+  for (const name of params) if (typeof name !== "string") throw new JitError("E_RANGE", `options.params must hold strings, not ${describeValue(name)}`);
+  return params as readonly string[];
 }
 
 interface ExpressionInput {
