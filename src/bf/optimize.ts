@@ -638,8 +638,9 @@ export const onceLoops = (ops: OpTable): OpTable => new Writer(ops, ops.length, 
  *   - cells a loop leaves at 0: at a loop that goes round (and does not move the pointer), the cells
  *     known to be 0 before it are assumed 0 at the start of its body too, and the body is worked
  *     through on that assumption; if the body's end leaves them at 0, the assumption holds for every
- *     pass (by induction), otherwise the body is worked through again without it. A budget of rows
- *     (four times the program's) bounds the work; past it, loops are worked through once.
+ *     pass (by induction), otherwise the body is worked through again assuming only the cells it did
+ *     leave at 0, and if that fails too, nothing. A budget of rows (four times the program's) bounds
+ *     the work; past it, loops are worked through once.
  * The stores of known values wait: a cell's `set` is written only when something reads the cell
  * from memory (input at end of input, a loop's test, a multiply, a check's replay) or the pointer
  * moves, so a run of stores to one cell leaves one, and one that nothing reads, none.
@@ -681,7 +682,10 @@ export function knownValues(ops: OpTable): OpTable {
     const p = pending.get(at);
     if (p === undefined) {
       const now = value(at); // in memory too, as nothing is pending
-      if (now === v) return;
+      if (now === v) {
+        if (zeroed && !known.has(at) && known.size < 64) known.set(at, v); // named, for a loop's retry
+        return;
+      }
       pending.set(at, { row, was: now === -1 ? undefined : now });
     } else if (p.was === v) pending.delete(at); // back to what memory holds
     else p.row = row;
@@ -690,7 +694,7 @@ export function knownValues(ops: OpTable): OpTable {
   };
   // The loops that go round open here, innermost last: where the body starts (input row, output
   // length), and what was assumed at its start (undefined: nothing, it is being worked through again).
-  const loops: { row: number; outLength: number; terms: number; assumed: Map<number, number> | undefined; zeroed: boolean }[] = [];
+  const loops: { row: number; outLength: number; terms: number; assumed: Map<number, number> | undefined; zeroed: boolean; retried: boolean }[] = [];
   let budget = 4 * ops.length + 64;
   // For each loop (by the row of its open): whether the pointer moves inside it (a move or a scan at
   // any depth). Such a body forgets everything, so assuming anything at its start is bound to fail.
@@ -821,7 +825,7 @@ export function knownValues(ops: OpTable): OpTable {
             assumed = new Map();
             for (const [c, w] of known) assumed.set(c, w === 0 ? 0 : -1);
           }
-          loops.push({ row: i, outLength: out.out.length, terms: ops.extras.terms, assumed, zeroed: assumed !== undefined && zeroed });
+          loops.push({ row: i, outLength: out.out.length, terms: ops.extras.terms, assumed, zeroed: assumed !== undefined && zeroed, retried: false });
           out.write(ops, i);
           known = assumed === undefined ? new Map() : new Map(assumed);
           zeroed = assumed !== undefined && zeroed;
@@ -842,12 +846,19 @@ export function knownValues(ops: OpTable): OpTable {
           const loop = loops.pop();
           if (loop === undefined) throw new JitError("E_INTERNAL", "knownValues: a ] without its [");
           if (loop.assumed !== undefined && !holds(loop.assumed, loop.zeroed)) {
-            // The body does not leave the cells it was assumed to start with at 0: again, assuming nothing.
+            // The body does not leave the cells it was assumed to start with at 0: again, assuming only
+            // the ones it did leave at 0 (once; then nothing).
+            let fewer: Map<number, number> | undefined;
+            if (!loop.retried && budget > 0) {
+              for (const [c, w] of loop.assumed) if (w === 0 && value(c) === 0) (fewer ??= new Map()).set(c, 0);
+              // Cells assumed 0 as untouched, and that the body names and leaves at 0.
+              if (loop.zeroed) for (const [c, w] of known) if (w === 0 && !loop.assumed.has(c)) (fewer ??= new Map()).set(c, 0);
+            }
             out.out.length = loop.outLength;
             pending.clear();
-            known = new Map();
+            known = fewer === undefined ? new Map() : new Map(fewer);
             zeroed = false;
-            loops.push({ ...loop, assumed: undefined, zeroed: false });
+            loops.push({ ...loop, assumed: fewer, zeroed: false, retried: true });
             out.write(ops, loop.row);
             i = loop.row;
             continue;
