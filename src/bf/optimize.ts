@@ -646,9 +646,11 @@ export const onceLoops = (ops: OpTable): OpTable => new Writer(ops, ops.length, 
  * moves, so a run of stores to one cell leaves one, and one that nothing reads, none.
  * The offsets are the ones deferMoves left: the known values are forgotten wherever the pointer moves.
  * A dropped `mul` or `if` had a check of its own only if it could run; when it is made straight code,
- * its check stays, as a `check` row. At most 64 cells are remembered, so each `if` costs a bounded copy.
+ * its check stays, as a `check` row. At most MAX_KNOWN cells are remembered, so each `if` costs a bounded copy.
  */
 const NOTHING: ReadonlyMap<number, number> = new Map(); // known: nothing (shared, never written)
+/** The most cells knownValues remembers at once (past it, it forgets them all): the bound on each `if`'s copy. */
+const MAX_KNOWN = 32;
 export function knownValues(ops: OpTable): OpTable {
   const out = new Writer(ops, ops.length, {});
   let known = new Map<number, number>(); // cell -> value (-1: written, value not known)
@@ -663,34 +665,38 @@ export function knownValues(ops: OpTable): OpTable {
   // (Map.clear() is dear in JavaScriptCore: the maps are cleared only when they hold something.)
   const flush = () => {
     if (pending.size === 0) return;
-    for (const [c, { row }] of pending) emit(SET, c, known.get(c) ?? 0, ops.start(row), ops.end(row));
+    pending.forEach(({ row }, c) => emit(SET, c, known.get(c) ?? 0, ops.start(row), ops.end(row)));
     pending.clear();
+  };
+  /** Every `if` open here forgets at its `]` (inner ones first: once one is marked, so are those around it). */
+  const moved = () => {
+    for (let f = frames.length - 1; f >= 0 && !(frames[f] as (typeof frames)[number]).moved; f--) (frames[f] as (typeof frames)[number]).moved = true;
   };
   const forget = () => {
     flush();
     if (known.size > 0) known = new Map();
     zeroed = false;
-    for (let f = frames.length - 1; f >= 0 && !(frames[f] as (typeof frames)[number]).moved; f--) (frames[f] as (typeof frames)[number]).moved = true;
+    moved();
   };
   const unknown = (at: number) => {
     pending.delete(at);
     if (zeroed) known.set(at, -1);
     else known.delete(at);
-    if (known.size > 64) forget();
+    if (known.size > MAX_KNOWN) forget();
   };
   const store = (at: number, v: number, row: number) => {
     const p = pending.get(at);
     if (p === undefined) {
       const now = value(at); // in memory too, as nothing is pending
       if (now === v) {
-        if (zeroed && !known.has(at) && known.size < 64) known.set(at, v); // named, for a loop's retry
+        if (zeroed && !known.has(at) && known.size < MAX_KNOWN) known.set(at, v); // named, for a loop's retry
         return;
       }
       pending.set(at, { row, was: now === -1 ? undefined : now });
     } else if (p.was === v) pending.delete(at); // back to what memory holds
     else p.row = row;
     known.set(at, v);
-    if (known.size > 64) forget();
+    if (known.size > MAX_KNOWN) forget();
   };
   // The loops that go round open here, innermost last: where the body starts (input row, output
   // length), and what was assumed at its start (undefined: nothing, it is being worked through again).
@@ -716,9 +722,16 @@ export function knownValues(ops: OpTable): OpTable {
   /** Whether the state now implies `assumed`: every cell assumed 0 is 0. */
   const holds = (assumed: Map<number, number>, assumedZeroed: boolean): boolean => {
     if (assumedZeroed && !zeroed) return false;
-    for (const [c, w] of assumed) if (w === 0 && value(c) !== 0) return false;
-    if (assumedZeroed) for (const [c, w] of known) if (w !== 0 && !assumed.has(c)) return false;
-    return true;
+    let ok = true;
+    assumed.forEach((w, c) => {
+      if (w === 0 && value(c) !== 0) ok = false;
+    });
+    if (assumedZeroed) {
+      known.forEach((w, c) => {
+        if (w !== 0 && !assumed.has(c)) ok = false;
+      });
+    }
+    return ok;
   };
   /** For a mul at row i: the cell it copies through, when the next row multiplies that cell straight back. */
   const copyBack = (i: number): number | undefined => {
@@ -818,12 +831,17 @@ export function knownValues(ops: OpTable): OpTable {
         }
         if ((ops.flags(i) & ONCE) === 0) {
           flush();
-          for (const f of frames) f.moved = true; // an if around a loop: forget at its ]
+          moved(); // an if around a loop: forget at its ]
           // What is assumed at the start of the body: the cells known to be 0 here.
           let assumed: Map<number, number> | undefined;
           if (budget > 0 && moving[i] === 0) {
             assumed = new Map();
-            for (const [c, w] of known) assumed.set(c, w === 0 ? 0 : -1);
+            // (Without the zeroed tape, a cell not known needs no entry.)
+            const into = assumed;
+            known.forEach((w, c) => {
+              if (w === 0 || zeroed) into.set(c, w === 0 ? 0 : -1);
+            });
+            if (assumed.size === 0 && !zeroed) assumed = undefined; // nothing to assume
           }
           loops.push({ row: i, outLength: out.out.length, terms: ops.extras.terms, assumed, zeroed: assumed !== undefined && zeroed, retried: false });
           out.write(ops, i);
@@ -863,9 +881,9 @@ export function knownValues(ops: OpTable): OpTable {
             i = loop.row;
             continue;
           }
-          for (const f of frames) f.moved = true;
+          moved();
           // After the loop: what was assumed at every pass's start, and the loop cell at 0.
-          known = loop.assumed === undefined ? new Map() : new Map(loop.assumed);
+          known = loop.assumed ?? new Map(); // the popped loop's own map: no copy
           zeroed = loop.zeroed;
           out.write(ops, i);
           known.set(at, 0);
@@ -901,7 +919,7 @@ export function knownValues(ops: OpTable): OpTable {
         }
         if (f.moved) {
           forget();
-          for (const g of frames) g.moved = true;
+          moved();
         }
         if (value(at) !== 0) known.set(at, 0); // the body left it at 0, in memory
         continue;
