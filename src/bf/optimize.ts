@@ -845,7 +845,7 @@ export function knownValues(ops: OpTable): OpTable {
           }
           loops.push({ row: i, outLength: out.out.length, terms: ops.extras.terms, assumed, zeroed: assumed !== undefined && zeroed, retried: false });
           out.write(ops, i);
-          known = assumed === undefined ? new Map() : new Map(assumed);
+          known = assumed !== undefined ? new Map(assumed) : known.size > 0 ? new Map() : known;
           zeroed = assumed !== undefined && zeroed;
           continue;
         }
@@ -883,7 +883,7 @@ export function knownValues(ops: OpTable): OpTable {
           }
           moved();
           // After the loop: what was assumed at every pass's start, and the loop cell at 0.
-          known = loop.assumed ?? new Map(); // the popped loop's own map: no copy
+          known = loop.assumed ?? (known.size > 0 ? new Map() : known); // the popped loop's own map: no copy
           zeroed = loop.zeroed;
           out.write(ops, i);
           known.set(at, 0);
