@@ -116,7 +116,7 @@ export function fileName(file: string): string {
 function run(source: string, cmd: BrainfuckCommand): void {
   const own = cmd.os !== undefined;
   const memory = own ? new CodeMemory(cmd.os as OsMemory, cmd.target) : hostMemory();
-  const program = compileBrainfuck(source, { tape: cmd.tape, eof: cmd.eof, memory });
+  const program = compileBrainfuck(source, { tape: cmd.tape, eof: cmd.eof, memory, file: cmd.file });
   const input = new Uint8Array(BUFFER_BYTES);
   try {
     const io: BrainfuckIo & { [LEND_CHUNKS]: true } = {
