@@ -10,7 +10,7 @@ import type { Code } from "./emit.ts";
 import { checkInt32 } from "./int32.ts";
 import { checkOptions } from "./errors.ts";
 import { type CodeMemory, type JitFunction, install, memoryOption } from "./jit.ts";
-import { type Target, hostPlatform } from "./platform.ts";
+import { type Target, hostPlatform, targetArgument } from "./platform.ts";
 
 export { JitError, OsError, type JitErrorCode } from "./errors.ts";
 export type { Arch, Code, ListingLine } from "./emit.ts";
@@ -44,7 +44,7 @@ export interface CompileOptions {
 
 /** The adder's machine code for any target (no memory is mapped): for dumps and listings. */
 export function assembleAdder(term: number, target: Target = hostPlatform().target): Code {
-  return emitAdder(target, checkInt32(term, "term"));
+  return emitAdder(targetArgument(target, "assembleAdder(term, target): target"), checkInt32(term, "term"));
 }
 
 /** The article's JIT: a native function returning `x + term`, wrapping like C's int32_t. */

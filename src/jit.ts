@@ -11,7 +11,7 @@ import { MAX_PARAMS, addressLocation, type Signature, TRAMPOLINES, checkSignatur
 import type { Code, ListingLine } from "./emit.ts";
 import { JitError, describeValue } from "./errors.ts";
 import { bindOs } from "./libc.ts";
-import { type Target, hostPlatform, sameTarget } from "./platform.ts";
+import { type Target, hostPlatform, sameTarget, targetArgument } from "./platform.ts";
 import type { NativeFunction, OsMemory } from "./os.ts";
 import { type PerfSource, profiler } from "./perf.ts";
 import { emitTrampoline } from "./trampoline.ts";
@@ -110,8 +110,11 @@ export class CodeMemory {
   private runnable = false;
 
   constructor(os: OsMemory, target: Target) {
+    if (typeof os !== "object" || os === null || typeof os.map !== "function" || typeof os.pageSize !== "number") {
+      throw new JitError("E_RANGE", `new CodeMemory(os, target): os must be an OsMemory (hostOs() gives this host's), not ${describeValue(os)}`);
+    }
     this.os = os;
-    this.target = target;
+    this.target = targetArgument(target, "new CodeMemory(os, target): target");
     this.patching = os.patch !== undefined;
   }
 

@@ -11,7 +11,7 @@ import { JitError, checkOptions, checkString, describeValue } from "../errors.ts
 import { type CodeMemory, memoryOption } from "../jit.ts";
 import { formatListing } from "../listing.ts";
 import { profiler } from "../perf.ts";
-import { type Target, hostPlatform } from "../platform.ts";
+import { type Target, hostPlatform, targetArgument } from "../platform.ts";
 import { arm64Backend } from "./arm64.ts";
 import { type BfBackend, type BfCode, type BfOptions, type EofMode, generate } from "./codegen.ts";
 import type { Op } from "./ir.ts";
@@ -95,7 +95,8 @@ export function assembleBrainfuck(source: string, given?: AssembleOptions): BfCo
   checkString(source, "assembleBrainfuck(source)");
   const options: AssembleOptions = checkOptions(given, "assembleBrainfuck(source, options): options");
   const checked = checkedOptions(options);
-  return assemble(source, optimizeSource(source, options.passes), options.target ?? hostPlatform().target, checked, true);
+  const target = options.target === undefined ? hostPlatform().target : targetArgument(options.target, "assembleBrainfuck(source, options): options.target");
+  return assemble(source, optimizeSource(source, options.passes), target, checked, true);
 }
 
 /** Compile for this host and load: a program to run (many times) and dispose. */

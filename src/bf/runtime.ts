@@ -141,10 +141,12 @@ export function load(
   };
 
   const stream = (io: BrainfuckIo): void => {
-    if (life === "disposed") throw disposedError();
-    if (life === "running") throw new JitError("E_BUSY", "this Brainfuck program is already running (stream() or run() was called from one of its own callbacks); a program runs once at a time");
+    // The callbacks are read first: reading them may run the caller's code (a getter, a Proxy), which
+    // may dispose the program or run it; the state is checked after that, just before running.
     const { read, write, trace } = checkedIo(io);
     const lent = (io as { [LEND_CHUNKS]?: unknown })[LEND_CHUNKS] === true;
+    if (life === "disposed" || releaseAfterRun) throw disposedError();
+    if (life === "running") throw new JitError("E_BUSY", "this Brainfuck program is already running (stream() or run() was called from one of its own callbacks); a program runs once at a time");
     life = "running";
     try {
       runLoop(lent, read, write, trace);

@@ -6,10 +6,10 @@
  */
 import { int32Signature } from "../abi.ts";
 import type { Code } from "../emit.ts";
-import { JitError, checkOptions, checkString } from "../errors.ts";
+import { JitError, checkOptions, checkString, describeValue } from "../errors.ts";
 import { type CodeMemory, type JitFunction, install, memoryOption } from "../jit.ts";
 import { type PerfSource, perfName, profiler } from "../perf.ts";
-import { type Target, hostPlatform, sameTarget } from "../platform.ts";
+import { type Target, hostPlatform, sameTarget, targetArgument } from "../platform.ts";
 import { generate } from "./codegen.ts";
 import { fold } from "./fold.ts";
 import { parse, validateParams } from "./parse.ts";
@@ -42,10 +42,10 @@ function assemble(
   listing: boolean,
   columns = false,
 ): { code: Code; checked: boolean; arity: number; columns?: Columns } {
-  const params = options.params ?? DEFAULT_PARAMS;
+  const params = checkedParams(options.params);
   validateParams(params);
   const tree = fold(parse(source, params));
-  const target = options.target ?? hostPlatform().target;
+  const target = options.target === undefined ? hostPlatform().target : targetArgument(options.target, "options.target");
   const generated = generate(tree, { target, params, listing, columns });
   return { ...generated, arity: params.length };
 }
@@ -57,7 +57,7 @@ export function compileExpression(source: string, given?: ExpressionOptions): Ji
   const memory = memoryOption(options.memory, "compileExpression");
   // The target is checked before anything is parsed or mapped: foreign code can only be listed.
   const runs = memory.target;
-  const wanted = options.target ?? runs;
+  const wanted = options.target === undefined ? runs : targetArgument(options.target, "compileExpression(source, options): options.target");
   if (!sameTarget(wanted, runs)) {
     throw new JitError(
       "E_TARGET",
@@ -66,7 +66,7 @@ export function compileExpression(source: string, given?: ExpressionOptions): Ji
     );
   }
   // A copy of the parameter list: the caller's array may change before the listing is asked for.
-  const input: ExpressionInput = { source, params: options.params === undefined ? DEFAULT_PARAMS : options.params.slice() };
+  const input: ExpressionInput = { source, params: options.params === undefined ? DEFAULT_PARAMS : checkedParams(options.params).slice() };
   // Assembled without listing text: the function keeps its text, not its code, and the listing and
   // bytes are compiled again (with the text) when read.
   const perf = profiler() !== undefined;
@@ -100,6 +100,14 @@ export function expressionPerf(input: ExpressionInput, columns: Columns | undefi
 export function expressionName(input: { readonly source: string; readonly params: readonly string[] }): { name: string } {
   const params = input.params.length === 1 && input.params[0] === "x" ? "" : `(${input.params.join(",")})`;
   return { name: perfName(`expr${params}:${input.source.replace(/\s+/g, "")}`) };
+}
+
+/** options.params: undefined (x), or an array of names (checked by validateParams), else E_RANGE. */
+function checkedParams(params: unknown): readonly string[] {
+  if (params === undefined) return DEFAULT_PARAMS;
+  if (!Array.isArray(params)) throw new JitError("E_RANGE", `options.params must be an array of parameter names, not ${describeValue(params)}`);
+  for (const name of params) if (typeof name !== "string") throw new JitError("E_RANGE", `options.params must hold strings, not ${describeValue(name)}`);
+  return params as readonly string[];
 }
 
 interface ExpressionInput {
