@@ -5,7 +5,7 @@
  *   add(10); // 15
  */
 import { int32Signature } from "./abi.ts";
-import { emitAdder } from "./adder.ts";
+import { adderName, emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
 import { checkInt32 } from "./int32.ts";
 import { checkOptions } from "./errors.ts";
@@ -52,7 +52,7 @@ export function compileAdder(term: number, options?: CompileOptions): JitFunctio
   checkInt32(term, "term");
   const memory = memoryOption(checkOptions(options, "compileAdder(term, options): options").memory, "compileAdder");
   // The function keeps its term, not its code: the listing and bytes are made again when read.
-  return install(memory, emitAdder(memory.target, term), { signature: ADDER_SIGNATURE, names: ADDER_NAMES, recipe: adderRecipe, input: term });
+  return install(memory, emitAdder(memory.target, term), { signature: ADDER_SIGNATURE, names: ADDER_NAMES, recipe: adderRecipe, input: term, describe: adderName });
 }
 
 const ADDER_SIGNATURE = int32Signature(1);

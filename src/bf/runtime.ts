@@ -85,6 +85,7 @@ export function load(
   source: string,
   options: { tape: number; eof: EofMode },
   listing: () => string,
+  installed?: (address: number) => void,
 ): BrainfuckProgram {
   const os = memory.os;
   const page = os.pageSize;
@@ -104,6 +105,7 @@ export function load(
     dataAddress = os.map(dataBytes, "the state block and the I/O buffers");
     slot = memory.installCode(bf.code.bytes);
     entry = os.entry(slot.address);
+    installed?.(slot.address); // profilers name the code (perf.ts)
   } catch (error) {
     // Whatever was taken so far is given back: a failed load leaves nothing mapped or installed.
     slot?.free();
