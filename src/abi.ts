@@ -46,6 +46,11 @@ export interface Convention {
   readonly fpCalleeSaved: readonly number[];
   /** Caller-saved integer registers that carry no argument: free at entry, clobbered by any call. */
   readonly scratch: readonly number[];
+  /**
+   * The scratch registers a linker's veneer may overwrite between a call and its callee (AAPCS64's IP0
+   * and IP1): free for short-lived values inside a function, never live across a call.
+   */
+  readonly interProcedure: readonly number[];
   /** Registers generated code never names (AAPCS64's x18: Windows keeps the TEB there, Apple reserves it). */
   readonly reserved: readonly number[];
   /** The stack pointer is a multiple of this at every call. */
@@ -68,6 +73,7 @@ const SYSV: Convention = {
   calleeSaved: [3, 5, 12, 13, 14, 15], // rbx, rbp, r12-r15
   fpCalleeSaved: [],
   scratch: [0, 10, 11], // rax, r10, r11
+  interProcedure: [],
   reserved: [],
   stackAlign: 16,
   redZone: 128,
@@ -85,6 +91,7 @@ const WIN64: Convention = {
   calleeSaved: [3, 5, 6, 7, 12, 13, 14, 15], // System V's, plus rsi and rdi
   fpCalleeSaved: [6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
   scratch: [0, 10, 11],
+  interProcedure: [],
   reserved: [],
   stackAlign: 16,
   redZone: 0,
@@ -106,7 +113,8 @@ const AAPCS64: Convention = {
   fpResult: 0,
   calleeSaved: [19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30], // and x29 (frame pointer), x30 (link register)
   fpCalleeSaved: [8, 9, 10, 11, 12, 13, 14, 15],
-  scratch: [9, 10, 11, 12, 13, 14, 15, 16, 17], // x16, x17 are the intra-procedure-call registers veneers use
+  scratch: [9, 10, 11, 12, 13, 14, 15, 16, 17],
+  interProcedure: [16, 17], // IP0, IP1
   reserved: [18],
   stackAlign: 16,
   redZone: 0,
