@@ -54,6 +54,7 @@ function expected(): string[] {
     "run([65]): E_RANGE run(input): input must be a string or a Uint8Array, not an array",
     "run(Float64Array): E_RANGE run(input): input must be a string or a Uint8Array, not a Float64Array",
     "run(Uint8Array): bytes A",
+    "run(detached Uint8Array): value 0",
     "stream(5): E_RANGE stream(io): io must be an object with a write(chunk) method, not 5",
     "stream without write: E_RANGE stream(io): io.write must be a function, not undefined",
     'read returns a string: E_RANGE stream(io): io.read() must return a Uint8Array, or null at the end of input, not "A"',
