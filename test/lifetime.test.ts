@@ -49,6 +49,8 @@ function expected(): string[] {
     "formatListing(5): E_RANGE formatListing(code): code must be a Code ({ arch, bytes, listing }, as the assemble functions return), not 5",
     "hexBytes([1]): E_RANGE hexBytes(bytes): bytes must be a Uint8Array, not an array",
     "compileExpression params 5: E_RANGE options.params must be an array of parameter names, not 5",
+    "compileExpression params: a Proxy claiming 10^8 names: E_SYNTAX too many parameters: 100000000 (at most 4)",
+    "compileExpression params that change on a second read: value 42",
     "assembleBrainfuck target 5: E_RANGE assembleBrainfuck(source, options): options.target must be a target ({ arch, abi }, as targetFor() makes), not 5",
     "run(5): E_RANGE run(input): input must be a string or a Uint8Array, not 5",
     "run([65]): E_RANGE run(input): input must be a string or a Uint8Array, not an array",
