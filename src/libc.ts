@@ -245,6 +245,27 @@ function makeCallable(address: number, signature: Signature, target: "f64" | "u6
 }
 
 /**
+ * Windows: the process's command line as the OS holds it (GetCommandLineW), one string, which main.ts
+ * commandArgs splits. Bound only when it is read (a command that is not just integers), never at
+ * start-up. Not shell32's CommandLineToArgvW: its array must be given back with LocalFree, and calling
+ * LocalFree through bun:ffi crashed Bun under Wine on arm64 (segmentation fault, even on memory from
+ * LocalAlloc).
+ */
+export function windowsCommandLine(): string {
+  const { symbols } = openFirst(["kernel32.dll"], { GetCommandLineW: { args: [], returns: ptr } });
+  const line = symbols.GetCommandLineW();
+  if (!line) throw new OsError("GetCommandLineW", 0, "returned NULL");
+  return utf16z(Number(line) as Pointer);
+}
+
+/** A NUL-terminated UTF-16LE string at `address`. */
+function utf16z(address: Pointer): string {
+  let units = 0;
+  while (read.u16(address, units * 2) !== 0) units++;
+  return units === 0 ? "" : new TextDecoder("utf-16le").decode(toArrayBuffer(address, 0, units * 2));
+}
+
+/**
  * The OS calls of `--perf=jitdump` (Linux only): clock_gettime, gettid and an mmap of the dump file.
  * Bound on the first use of jitdump, never at start-up.
  */

@@ -42,27 +42,97 @@ export { EXIT, processIo };
 /**
  * The command's arguments as they were typed. Bun drops a `--` that comes right after the script's
  * name (`bun bin/babyjit.js -- 5 -- 6` gives process.argv [5, --, 6]), while the compiled executable
- * keeps it, so the two read `babyjit -- 5 -- 6` differently (11, and exit 64). On Linux the kernel's
- * copy of the arguments, /proc/self/cmdline, still has it: when it ends with `--` and then exactly
- * process.argv's arguments, that `--` was dropped and is put back. Only for arguments that are not all
- * integers, where a dropped leading `--` could change the meaning (`-- 5 6` means `5 6`), so that the
- * common path reads nothing. Elsewhere process.argv is taken as it is.
+ * keeps it, so the two read `babyjit -- 5 -- 6` differently (11, and exit 64). The OS's copy of the
+ * arguments still has it: /proc/self/cmdline on Linux, GetCommandLineW on Windows (libc.ts
+ * windowsCommandLine, split below). When that copy ends with `--` and then exactly process.argv's
+ * arguments, that `--` was dropped and is put back. Only for arguments that are not all integers,
+ * where a dropped leading `--` could change the meaning (`-- 5 6` means `5 6`), so that the common
+ * path reads nothing. Elsewhere (macOS), or when the copy cannot be read or does not match,
+ * process.argv is taken as it is.
  */
 export function commandArgs(): string[] {
   const argv = process.argv.slice(2);
-  if (allDecimal(argv) || process.platform !== "linux") return argv;
-  let typed: string[];
-  try {
-    const { readFileSync } = require("node:fs") as typeof import("node:fs");
-    typed = readFileSync("/proc/self/cmdline", "utf8").split("\0");
-  } catch {
-    return argv;
-  }
-  if (typed[typed.length - 1] === "") typed.pop();
+  if (allDecimal(argv)) return argv;
+  const typed = typedArgs();
+  if (typed === undefined) return argv;
   const at = typed.length - argv.length - 1; // where the dropped `--` would be
   if (at < 2 || typed[at] !== "--") return argv;
   for (let i = 0; i < argv.length; i++) if (typed[at + 1 + i] !== argv[i]) return argv;
   return ["--", ...argv];
+}
+
+/** The OS's copy of the command line, program name first; undefined where there is none to read. */
+function typedArgs(): string[] | undefined {
+  try {
+    if (process.platform === "linux") {
+      const { readFileSync } = require("node:fs") as typeof import("node:fs");
+      const typed = readFileSync("/proc/self/cmdline", "utf8").split("\0");
+      if (typed[typed.length - 1] === "") typed.pop();
+      return typed;
+    }
+    if (process.platform === "win32") return splitWindowsCommandLine((require("./libc.ts") as typeof import("./libc.ts")).windowsCommandLine());
+  } catch {
+    // Unreadable: take process.argv as it is.
+  }
+  return undefined;
+}
+
+/**
+ * A Windows command line split into arguments by the rules of Microsoft's C runtime (since Visual
+ * C++ 2008; "Parsing C++ command-line arguments"), which Bun's own process.argv follows. The program's
+ * name ends at its closing quote, or at white space, with no escapes. After it, arguments are separated
+ * by spaces and tabs outside quotes; a `"` opens or closes a quoted part; backslashes are literal
+ * unless a `"` follows them: then 2n of them give n and the `"` quotes, 2n+1 give n and a literal `"`;
+ * inside a quoted part, `""` is a literal `"`. One pass over the line.
+ */
+export function splitWindowsCommandLine(line: string): string[] {
+  if (line === "") return [];
+  let i: number;
+  let name: string;
+  if (line[0] === '"') {
+    const end = line.indexOf('"', 1);
+    i = end < 0 ? line.length : end + 1;
+    name = line.slice(1, end < 0 ? line.length : end);
+  } else {
+    i = 0;
+    while (i < line.length && line[i] !== " " && line[i] !== "\t") i++;
+    name = line.slice(0, i);
+  }
+  const args = [name];
+  for (;;) {
+    while (line[i] === " " || line[i] === "\t") i++;
+    if (i >= line.length) return args;
+    let arg = "";
+    let quoted = false;
+    while (i < line.length && (quoted || (line[i] !== " " && line[i] !== "\t"))) {
+      const c = line[i] as string;
+      if (c === "\\") {
+        const start = i;
+        while (line[i] === "\\") i++;
+        const n = i - start;
+        if (line[i] !== '"') arg += "\\".repeat(n);
+        else {
+          arg += "\\".repeat(n >> 1);
+          if (n % 2 === 1) {
+            arg += '"';
+            i++;
+          } // else the `"` is a quote, read next
+        }
+      } else if (c === '"') {
+        if (quoted && line[i + 1] === '"') {
+          arg += '"';
+          i += 2;
+        } else {
+          quoted = !quoted;
+          i++;
+        }
+      } else {
+        arg += c;
+        i++;
+      }
+    }
+    args.push(arg);
+  }
 }
 
 /** At least one argument, all of them decimal integers. A loop, not argv.every(): see program.ts execute. */

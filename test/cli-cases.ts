@@ -112,6 +112,20 @@ const HOST_ADDER_DUMP = {
 };
 
 /** Cases whose text depends on the host (which target it runs). */
+/**
+ * Issue 19: Bun drops a `--` right after the script's name, so through bin/babyjit.js `babyjit -- 5 -- 6`
+ * printed 11 and `babyjit -- -- 1` printed 2 3 4, while the compiled executable said 64. The same
+ * arguments must mean the same through every entry: test/cli.test.ts (Linux: the source bin and the
+ * executable), test/package.test.ts (the installed package), test/platforms.test.ts (Windows under Wine).
+ */
+export const DOUBLE_DASH_CASES: readonly CliCase[] = [
+  { args: ["--", "5", "--", "6"], ...usage(`invalid input '--': ${RANGE}`) },
+  { args: ["--", "--", "1"], ...usage(`invalid term '--': ${RANGE}`) },
+  { args: ["--", "--listing", "1"], ...usage(`invalid term '--listing': ${RANGE}`) },
+  { args: ["--", "-4", "1"], stdout: "-3\n", exitCode: 0 },
+  { args: ["5", "--", "6"], stdout: "11\n", exitCode: 0 },
+];
+
 export const caseName = (c: CliCase): string => c.name ?? (c.args.join(" ") || "(no arguments)");
 
 export function hostCases(host: "x64-sysv" | "x64-win64" | "arm64"): CliCase[] {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildFlags } from "../scripts/build-flags.ts";
-import { CLI_CASES, type CliCase, caseName } from "./cli-cases.ts";
+import { CLI_CASES, type CliCase, DOUBLE_DASH_CASES, caseName } from "./cli-cases.ts";
 import { BIN, ROOT } from "./support/cli.ts";
 import { type RunResult, compileExe, describeOnEmu, runWinArm64, runWinArm64Many, tempDir, winPath, wineRetries } from "./support/emu.ts";
 import { SEED } from "./support/random.ts";
@@ -101,6 +101,7 @@ describeOnEmu("winarm64", "Windows on ARM64 under arm64 Wine under qemu-aarch64"
       ["bf left", null, [BIN, "--bf", bfFile("left")]],
       ["bf trace", null, [BIN, "--bf", bfFile("abc"), "--trace"]],
       ...CASES.map((c, i): [string, null, string[]] => [`source ${i}`, null, [BIN, ...c.args]]),
+      ...DOUBLE_DASH_CASES.map((c, i): [string, null, string[]] => [`first -- ${i}`, null, [BIN, ...c.args]]),
       ...EXE_CASES.map((c, i): [string, string, string[]] => [`exe ${i}`, exe, c.args]),
     ];
     const start = performance.now();
@@ -133,6 +134,11 @@ describeOnEmu("winarm64", "Windows on ARM64 under arm64 Wine under qemu-aarch64"
   });
 
   test.each(CASES.map((c, i) => [caseName(c), c, i] as const))("babyjit %s", (_n, c, i) => expectCase(results.get(`source ${i}`), c));
+
+  // Bun.exe drops the first `--` from process.argv; main.ts commandArgs puts it back from GetCommandLineW.
+  test.each(DOUBLE_DASH_CASES.map((c, i) => [caseName(c), c, i] as const))("the first `--`: bun bin/babyjit.js %s", (_n, c, i) =>
+    expectCase(results.get(`first -- ${i}`), c),
+  );
 
   test("the compiled executable's sample covers every exit code", () => {
     expect(EXE_CASES.length).toBe(EXE_SAMPLE.size);

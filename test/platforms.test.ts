@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { buildFlags } from "../scripts/build-flags.ts";
-import { CLI_CASES, type CliCase, caseName, hostCases } from "./cli-cases.ts";
+import { CLI_CASES, type CliCase, DOUBLE_DASH_CASES, caseName, hostCases } from "./cli-cases.ts";
 import { BIN, ROOT } from "./support/cli.ts";
 import {
   type RunResult,
@@ -94,6 +94,8 @@ describeOnEmu("arm64", "arm64 Linux under qemu-aarch64", () => {
 describeOnEmu("windows", "Windows x64 under Wine", () => {
   const cases = [...CLI_CASES, ...hostCases("x64-win64")];
   test.each(named(cases))("babyjit %s", (_n, c) => expectCase(runWindows([BIN, ...c.args], { cwd: ROOT }), c));
+  // Bun.exe drops the first `--` from process.argv here too; main.ts commandArgs reads GetCommandLineW.
+  test.each(named([...DOUBLE_DASH_CASES]))("the first `--`: bun bin/babyjit.js %s", (_n, c) => expectCase(runWindows([BIN, ...c.args], { cwd: ROOT }), c));
 
   test("the library contract", () => {
     expectLibrary(runWindows([LIBRARY_CHECK], { cwd: ROOT }), "win32-x64", { arch: "x64", abi: "win64" });
@@ -115,6 +117,6 @@ describeOnEmu("windows", "Windows x64 under Wine", () => {
     beforeAll(() => {
       exe = compileExe("windows", EXE_ENTRY, join(tmp.path, "babyjit-windows"), BUILD_FLAGS);
     });
-    test.each(named(cases))("babyjit %s", (_n, c) => expectCase(runWindowsExe(exe, c.args), c));
+    test.each(named([...cases, ...DOUBLE_DASH_CASES]))("babyjit %s", (_n, c) => expectCase(runWindowsExe(exe, c.args), c));
   });
 });
