@@ -463,8 +463,8 @@ export const X64_CONDITIONS = {
 } as const;
 export type X64Cond = keyof typeof X64_CONDITIONS;
 const X64_COND_NAMES: readonly X64Cond[] = (Object.keys(X64_CONDITIONS) as X64Cond[]).sort((a, b) => X64_CONDITIONS[a] - X64_CONDITIONS[b]);
-/** Branch forms (CodeBuffer.branch): jmp, or jcc with its condition code in the bits above. */
-const X64_JMP = 0, X64_JCC = 1;
+/** Branch forms (CodeBuffer.branch), in the low two bits: jmp, jcc (its condition code in the bits above), call. */
+const X64_JMP = 0, X64_JCC = 1, X64_CALL = 2;
 
 /** The opposite condition: x86 condition codes come in pairs that differ only in their lowest bit. */
 export function invertX64(cc: X64Cond): X64Cond {
@@ -555,7 +555,7 @@ export class X64Assembler extends CodeBuffer {
    * Written straight into the stream: the opcode is one byte, or 0F xx given as 0x0fxx; then `immBytes`
    * (0, 1 or 4) of `imm`, already checked to fit by the caller.
    */
-  private memInsn(opcode: number, reg: X64Gp | number, m: X64Mem, w: boolean, immBytes: 0 | 1 | 4, imm: number, text: string | false): void {
+  private memInsn(opcode: number, reg: X64Gp | number, m: X64Mem, w: boolean, immBytes: 0 | 1 | 4, imm: number, text: string | false, prefix = 0): void {
     const regId = typeof reg === "number" ? ufield(reg, 3, "ModRM.reg digit") : reg.id;
     const b = m.base.id, x = m.index === undefined ? -1 : m.index.id;
     const rexValue = 0x40 | (w ? 8 : 0) | (regId >= 8 ? 4 : 0) | (x >= 8 ? 2 : 0) | (b >= 8 ? 1 : 0);
@@ -563,9 +563,10 @@ export class X64Assembler extends CodeBuffer {
     const disp = m.disp;
     const mod = disp === 0 && (b & 7) !== 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
     const sib = x >= 0 || (b & 7) === 4;
-    const size = (hasRex ? 1 : 0) + (opcode > 0xff ? 2 : 1) + 1 + (sib ? 1 : 0) + (mod === 1 ? 1 : mod === 2 ? 4 : 0) + immBytes;
+    const size = (prefix !== 0 ? 1 : 0) + (hasRex ? 1 : 0) + (opcode > 0xff ? 2 : 1) + 1 + (sib ? 1 : 0) + (mod === 1 ? 1 : mod === 2 ? 4 : 0) + immBytes;
     let p = this.reserve(size);
     const at = p, out = this.out;
+    if (prefix !== 0) out[p++] = prefix; // a mandatory prefix (F3, 66) precedes REX
     if (hasRex) out[p++] = rexValue;
     if (opcode > 0xff) out[p++] = opcode >> 8;
     out[p++] = opcode & 0xff;
@@ -781,15 +782,23 @@ export class X64Assembler extends CodeBuffer {
 
   /** 70+cc cb — Jcc rel8; 0F 80+cc cd — Jcc rel32 (chosen at finish()). */
   jcc(cond: X64Cond, label: Label): void {
-    this.branch(X64_JCC | (X64_CONDITIONS[cond] << 1), label);
+    this.branch(X64_JCC | (X64_CONDITIONS[cond] << 2), label);
   }
 
-  // A branch form is a number: X64_JMP, or X64_JCC with the condition code above it.
+  /** E8 cd — CALL rel32: a direct call to a label in the same code (there is no short form). */
+  call(label: Label): void {
+    this.branch(X64_CALL, label);
+  }
+
+  // A branch form is a number: X64_JMP, X64_CALL, or X64_JCC with the condition code above the kind.
   protected branchSize(form: number, long: boolean): number {
-    return long ? ((form & 1) === X64_JMP ? 5 : 6) : 2;
+    const kind = form & 3;
+    if (kind === X64_CALL) return 5;
+    return long ? (kind === X64_JMP ? 5 : 6) : 2;
   }
 
   protected branchFits(form: number, displacement: number): boolean {
+    if ((form & 3) === X64_CALL) return true; // always rel32: "short" is its only form
     // rel8 counts from the end of the two-byte short form.
     const rel = displacement - this.branchSize(form, false);
     return rel >= -128 && rel <= 127;
@@ -797,14 +806,20 @@ export class X64Assembler extends CodeBuffer {
 
   protected encodeBranch(form: number, displacement: number, long: boolean, out: Uint8Array, at: number): void {
     const rel = displacement - this.branchSize(form, long); // x86 displacements count from the end
-    const cc = form >> 1;
+    const kind = form & 3;
+    const cc = form >> 2;
+    if (kind === X64_CALL) {
+      out[at] = 0xe8;
+      putLe32(out, at + 1, sfield(rel, 32, "rel32"));
+      return;
+    }
     if (!long) {
-      out[at] = (form & 1) === X64_JMP ? 0xeb : 0x70 + cc;
+      out[at] = kind === X64_JMP ? 0xeb : 0x70 + cc;
       out[at + 1] = sfield(rel, 8, "rel8");
       return;
     }
     let p = at;
-    if ((form & 1) === X64_JMP) out[p++] = 0xe9;
+    if (kind === X64_JMP) out[p++] = 0xe9;
     else {
       out[p++] = 0x0f;
       out[p++] = 0x80 + cc;
@@ -813,7 +828,65 @@ export class X64Assembler extends CodeBuffer {
   }
 
   protected branchText(form: number, label: string): string {
-    return (form & 1) === X64_JMP ? `jmp ${label}` : `j${X64_COND_NAMES[form >> 1]} ${label}`;
+    const kind = form & 3;
+    return kind === X64_JMP ? `jmp ${label}` : kind === X64_CALL ? `call ${label}` : `j${X64_COND_NAMES[form >> 2]} ${label}`;
+  }
+
+  /** FF /2 — CALL r/m64 (register indirect). */
+  callR(target: X64Gp): void {
+    x64Reg(target, 64, "call target");
+    this.regInsn(rexFor(false, 2, target), 0xff, modrmReg(2, target), 0, 0, this.withListing && `call ${target.name}`);
+  }
+
+  /** 85 /r — TEST r/m32, r32 (REX.W: r/m64, r64): flags from dst AND src. */
+  testRR(dst: X64Gp, src: X64Gp): void {
+    this.alu(0x85, "test", dst, src);
+  }
+
+  /** 0F 40+cc /r — CMOVcc r32, r/m32 (REX.W: r64, r/m64): dst = src when the condition holds. */
+  cmovccRR(cond: X64Cond, dst: X64Gp, src: X64Gp): void {
+    x64Reg(dst, W32_OR_64, "cmov destination");
+    sameWidth(dst, src);
+    this.rrInsn(0x0f40 + X64_CONDITIONS[cond], dst, src, this.withListing && `cmov${cond} ${dst.name}, ${src.name}`);
+  }
+
+  /** REX.W 2B /r — SUB r64, r/m64 from memory. */
+  subRM(dst: X64Gp, m: X64Mem): void {
+    x64Reg(dst, 64, "sub destination");
+    this.memInsn(0x2b, dst, m, true, 0, 0, this.withListing && `sub ${dst.name}, qword ptr ${memText(m)}`);
+  }
+
+  /** C7 /0 id — MOV r/m32, imm32: a 32-bit constant to memory. */
+  movMI32(m: X64Mem, imm: number): void {
+    this.memInsn(0xc7, 0, m, false, 4, sfield(imm, 32, "imm32"), this.withListing && `mov dword ptr ${memText(m)}, ${imm}`);
+  }
+
+  /** 66 REX.W 0F 6E /r — MOVQ xmm, r/m64: a general register's 64 bits into an SSE register (upper half zeroed). */
+  movqXR(dst: X64Xmm, src: X64Gp): void {
+    x64Reg(src, 64, "movq source");
+    this.insn([0x66, 0x48 | (dst.id >= 8 ? 4 : 0) | (src.id >= 8 ? 1 : 0), 0x0f, 0x6e, 0xc0 | ((dst.id & 7) << 3) | (src.id & 7)], this.withListing && `movq ${dst.name}, ${src.name}`);
+  }
+
+  /** 66 REX.W 0F 7E /r — MOVQ r/m64, xmm: an SSE register's low 64 bits into a general register. */
+  movqRX(dst: X64Gp, src: X64Xmm): void {
+    x64Reg(dst, 64, "movq destination");
+    this.insn([0x66, 0x48 | (src.id >= 8 ? 4 : 0) | (dst.id >= 8 ? 1 : 0), 0x0f, 0x7e, 0xc0 | ((src.id & 7) << 3) | (dst.id & 7)], this.withListing && `movq ${dst.name}, ${src.name}`);
+  }
+
+  /** F3 0F 7F /r — MOVDQU m128, xmm: all 128 bits of an SSE register to memory (any alignment). */
+  movdquMX(m: X64Mem, src: X64Xmm): void {
+    this.sse128(0x0f7f, m, src, this.withListing && `movdqu xmmword ptr ${memText(m)}, ${src.name}`);
+  }
+
+  /** F3 0F 6F /r — MOVDQU xmm, m128. */
+  movdquXM(dst: X64Xmm, m: X64Mem): void {
+    this.sse128(0x0f6f, m, dst, this.withListing && `movdqu ${dst.name}, xmmword ptr ${memText(m)}`);
+  }
+
+  /** The F3 prefix comes before REX, so it is written first and the rest is an ordinary memory form. */
+  private sse128(opcode: number, m: X64Mem, x: X64Xmm, text: string | false): void {
+    // The xmm register's number goes where a general register's would (ModRM.reg, REX.R).
+    this.memInsn(opcode, x64Gp(x.id, 64), m, false, 0, 0, text, 0xf3);
   }
 
   /** D1 /4 — SHL r/m32, 1 when the count is 1 (as assemblers pick); else C1 /4 ib — SHL r/m32, imm8. */
@@ -960,7 +1033,7 @@ export const A64_CONDITIONS = {
 export type A64Cond = keyof typeof A64_CONDITIONS;
 const A64_COND_NAMES: readonly A64Cond[] = (Object.keys(A64_CONDITIONS) as A64Cond[]).sort((a, b) => A64_CONDITIONS[a] - A64_CONDITIONS[b]);
 /** Branch forms (CodeBuffer.branch), in the low two bits; the operands above them (see A64Assembler.cbz). */
-const A64_B = 0, A64_BCOND = 1, A64_CBZ = 2;
+const A64_B = 0, A64_BCOND = 1, A64_CBZ = 2, A64_BL = 3;
 
 /** The opposite condition: A64 condition codes (below 14) come in pairs differing in the lowest bit. */
 export function invertA64(cc: A64Cond): A64Cond {
@@ -1194,6 +1267,102 @@ export class A64Assembler extends CodeBuffer {
     this.branch(A64_B, label);
   }
 
+  /** BL: 1 00101 imm26 — call: x30 = the return address, PC-relative, ±128 MiB. */
+  bl(label: Label): void {
+    this.branch(A64_BL, label);
+  }
+
+  /** BLR: 1101011 0001 11111 000000 Rn 00000 — call the address in Rn. */
+  blr(rn: A64Gp): void {
+    if (rn.bits !== 64) throw new JitError("E_RANGE", `blr needs an x register, got ${rn.name}`);
+    const w = 0xd63f0000 | (a64Reg(rn, "blr target") << 5);
+    this.insnWord(w >>> 0, this.withListing && `blr ${rn.name}`);
+  }
+
+  /** STP (64-bit, pre-index): 10 101 0 011 0 imm7 Rt2 Rn Rt — [Xn + imm] = Rt, Rt2, then Xn += imm (a frame record's push). */
+  stpXPre(rt: A64Gp, rt2: A64Gp, rn: A64Gp, offset: number): void {
+    this.pair(0xa9800000, "stp", rt, rt2, rn, offset, "pre");
+  }
+  /** LDP (64-bit, post-index): 10 101 0 001 1 imm7 Rt2 Rn Rt — Rt, Rt2 = [Xn], then Xn += imm. */
+  ldpXPost(rt: A64Gp, rt2: A64Gp, rn: A64Gp, offset: number): void {
+    this.pair(0xa8c00000, "ldp", rt, rt2, rn, offset, "post");
+  }
+  /** STP (64-bit, signed offset): 10 101 0 010 0 imm7 Rt2 Rn Rt — [Xn + imm] = Rt, Rt2. */
+  stpX(rt: A64Gp, rt2: A64Gp, rn: A64Gp, offset = 0): void {
+    this.pair(0xa9000000, "stp", rt, rt2, rn, offset, "offset");
+  }
+  /** LDP (64-bit, signed offset): 10 101 0 010 1 imm7 Rt2 Rn Rt. */
+  ldpX(rt: A64Gp, rt2: A64Gp, rn: A64Gp, offset = 0): void {
+    this.pair(0xa9400000, "ldp", rt, rt2, rn, offset, "offset");
+  }
+  /** STP (SIMD&FP, 64-bit, signed offset): 01 101 1 010 0 imm7 Rt2 Rn Rt — two d registers to memory. */
+  stpD(dt: A64D, dt2: A64D, rn: A64Gp, offset = 0): void {
+    this.pair(0x6d000000, "stp", dt, dt2, rn, offset, "offset");
+  }
+  /** LDP (SIMD&FP, 64-bit, signed offset): 01 101 1 010 1 imm7 Rt2 Rn Rt. */
+  ldpD(dt: A64D, dt2: A64D, rn: A64Gp, offset = 0): void {
+    this.pair(0x6d400000, "ldp", dt, dt2, rn, offset, "offset");
+  }
+
+  private pair(base: number, mnemonic: string, rt: A64Gp | A64D, rt2: A64Gp | A64D, rn: A64Gp, offset: number, mode: "pre" | "post" | "offset"): void {
+    const isD = !("bits" in rt);
+    if (!isD && ((rt as A64Gp).bits !== 64 || (rt2 as A64Gp).bits !== 64)) throw new JitError("E_RANGE", `${mnemonic} needs x registers, got ${rt.name}, ${rt2.name}`);
+    if (rn.bits !== 64) throw new JitError("E_RANGE", `${mnemonic} base must be an x register or sp, got ${rn.name}`);
+    if (offset % 8 !== 0) throw new JitError("E_RANGE", `${mnemonic} offset ${offset} is not a multiple of 8`);
+    const imm7 = sfield(offset / 8, 7, mnemonic, "offset/8");
+    const t = isD ? rt.id : a64Reg(rt as A64Gp, mnemonic, "zr", "register");
+    const t2 = isD ? rt2.id : a64Reg(rt2 as A64Gp, mnemonic, "zr", "register");
+    const n = a64Reg(rn, mnemonic, "sp", "base");
+    const w = base | (imm7 << 15) | (t2 << 10) | (n << 5) | t;
+    const text = this.withListing &&
+      (mode === "pre" ? `${mnemonic} ${rt.name}, ${rt2.name}, [${rn.name}, #${offset}]!`
+        : mode === "post" ? `${mnemonic} ${rt.name}, ${rt2.name}, [${rn.name}], #${offset}`
+        : `${mnemonic} ${rt.name}, ${rt2.name}, [${rn.name}${offset === 0 ? "" : `, #${offset}`}]`);
+    this.insnWord(w >>> 0, text);
+  }
+
+  /** FMOV (general, 64-bit to double): 1 00 11110 01 1 00 111 000000 Rn Rd — Dd = Xn's bits. */
+  fmovDX(dd: A64D, xn: A64Gp): void {
+    if (xn.bits !== 64) throw new JitError("E_RANGE", `fmov needs an x register, got ${xn.name}`);
+    this.insnWord((0x9e670000 | (a64Reg(xn, "fmov source", "zr") << 5) | dd.id) >>> 0, this.withListing && `fmov ${dd.name}, ${xn.name}`);
+  }
+  /** FMOV (general, double to 64-bit): 1 00 11110 01 1 00 110 000000 Rn Rd — Xd = Dn's bits. */
+  fmovXD(xd: A64Gp, dn: A64D): void {
+    if (xd.bits !== 64) throw new JitError("E_RANGE", `fmov needs an x register, got ${xd.name}`);
+    this.insnWord((0x9e660000 | (dn.id << 5) | a64Reg(xd, "fmov destination")) >>> 0, this.withListing && `fmov ${xd.name}, ${dn.name}`);
+  }
+
+  /** CMP (extended register, alias of SUBS XZR, Xn|SP, Xm, UXTX): 1 1 1 01011 00 1 Rm 011 000 Rn 11111 — compares sp. */
+  cmpSpR(rm: A64Gp): void {
+    if (rm.bits !== 64) throw new JitError("E_RANGE", `cmp sp needs an x register, got ${rm.name}`);
+    const w = 0xeb206000 | (a64Reg(rm, "cmp operand", "zr") << 16) | (31 << 5) | 31;
+    this.insnWord(w >>> 0, this.withListing && `cmp sp, ${rm.name}`);
+  }
+
+  /** CSEL: sf 0 0 11010100 Rm cond 00 Rn Rd — Rd = cond ? Rn : Rm. */
+  csel(rd: A64Gp, rn: A64Gp, rm: A64Gp, cond: A64Cond): void {
+    const sf = a64Same(rd, rn, rm);
+    const w = (sf << 31) | (0b0011010100 << 21) | (a64Reg(rm, "csel operand", "zr") << 16) | (A64_CONDITIONS[cond] << 12) | (a64Reg(rn, "csel operand", "zr") << 5) | a64Reg(rd, "csel destination");
+    this.insnWord(w >>> 0, this.withListing && `csel ${rd.name}, ${rn.name}, ${rm.name}, ${cond}`);
+  }
+
+  /** CNEG (alias of CSNEG Rd, Rn, Rn, invert(cond)): sf 1 0 11010100 Rm cond' 01 Rn Rd — Rd = cond ? -Rn : Rn. */
+  cneg(rd: A64Gp, rn: A64Gp, cond: A64Cond): void {
+    const sf = a64Same(rd, rn);
+    const n = a64Reg(rn, "cneg operand");
+    const w = (sf << 31) | (0b1011010100 << 21) | (n << 16) | (A64_CONDITIONS[invertA64(cond)] << 12) | (1 << 10) | (n << 5) | a64Reg(rd, "cneg destination");
+    this.insnWord(w >>> 0, this.withListing && `cneg ${rd.name}, ${rn.name}, ${cond}`);
+  }
+
+  /** LDR (immediate, unsigned offset), 32-bit: 10 111 0 01 01 imm12 Rn Rt — Wt = [Xn + imm12*4]. */
+  ldrWUI(rt: A64Gp, rn: A64Gp, offset = 0): void {
+    this.loadStoreUnsigned(0b10, 0b01, "ldr", rt, rn, offset, 4);
+  }
+  /** STR (immediate, unsigned offset), 32-bit: 10 111 0 01 00 imm12 Rn Rt — [Xn + imm12*4] = Wt. */
+  strWUI(rt: A64Gp, rn: A64Gp, offset = 0): void {
+    this.loadStoreUnsigned(0b10, 0b00, "str", rt, rn, offset, 4);
+  }
+
   /** B.cond: 0101010 0 imm19 0 cond — PC-relative, ±1 MiB. */
   bcond(cond: A64Cond, label: Label): void {
     this.branch(A64_BCOND | (A64_CONDITIONS[cond] << 2), label);
@@ -1209,17 +1378,19 @@ export class A64Assembler extends CodeBuffer {
   // Beyond ±1 MiB, a conditional branch becomes the opposite test over an unconditional B (±128 MiB),
   // as assemblers relax it: `b.ne L` becomes `b.eq #8; b L`.
   protected branchSize(form: number, long: boolean): number {
-    return long && (form & 3) !== A64_B ? 8 : 4;
+    const kind = form & 3;
+    return long && kind !== A64_B && kind !== A64_BL ? 8 : 4;
   }
 
   protected branchFits(form: number, displacement: number): boolean {
-    return (form & 3) === A64_B || fitsImm19(displacement);
+    const kind = form & 3;
+    return kind === A64_B || kind === A64_BL || fitsImm19(displacement);
   }
 
   protected encodeBranch(form: number, displacement: number, long: boolean, out: Uint8Array, at: number): void {
     const kind = form & 3;
-    if (kind === A64_B) {
-      putLe32(out, at, bWord(displacement));
+    if (kind === A64_B || kind === A64_BL) {
+      putLe32(out, at, (bWord(displacement) | (kind === A64_BL ? 1 << 31 : 0)) >>> 0);
       return;
     }
     const opposite = form ^ 4; // the inverted condition (B.cond) or CBZ <-> CBNZ: the same bit
@@ -1234,6 +1405,7 @@ export class A64Assembler extends CodeBuffer {
   protected branchText(form: number, label: string, long: boolean): string {
     const kind = form & 3;
     if (kind === A64_B) return `b ${label}`;
+    if (kind === A64_BL) return `bl ${label}`;
     const head = (f: number) =>
       kind === A64_BCOND ? `b.${A64_COND_NAMES[(f >> 2) & 15]}` : `${(f & 4) !== 0 ? "cbnz" : "cbz"} ${(f >> 8) & 1 ? "x" : "w"}${(f >> 3) & 31},`;
     return long ? `${head(form ^ 4)} #8; b ${label}` : `${head(form)} ${label}`;
@@ -1316,11 +1488,11 @@ export class A64Assembler extends CodeBuffer {
     this.loadStoreUnsigned(0b00, 0b00, "strb", rt, rn, offset, 1);
   }
 
-  private loadStoreUnsigned(size: number, opc: number, mnemonic: string, rt: A64Gp, rn: A64Gp, offset: number, scale: 1 | 8): void {
+  private loadStoreUnsigned(size: number, opc: number, mnemonic: string, rt: A64Gp, rn: A64Gp, offset: number, scale: 1 | 4 | 8): void {
     if (rt.bits !== (scale === 8 ? 64 : 32)) throw new JitError("E_RANGE", `${mnemonic} needs a ${scale === 8 ? "x" : "w"} register, got ${rt.name}`);
     if (rn.bits !== 64) throw new JitError("E_RANGE", `${mnemonic} base must be an x register or sp, got ${rn.name}`);
     if (offset % scale !== 0) throw new JitError("E_RANGE", `${mnemonic} offset ${offset} is not a multiple of ${scale}`);
-    const imm12 = ufield(offset / scale, 12, mnemonic, scale === 8 ? "offset/8" : "offset/1");
+    const imm12 = ufield(offset / scale, 12, mnemonic, `offset/${scale}`);
     const t = a64Reg(rt, mnemonic, "zr", "register");
     const n = a64Reg(rn, mnemonic, "sp", "base");
     const w = (size << 30) | (0b111001 << 24) | (opc << 22) | (imm12 << 10) | (n << 5) | t;
