@@ -64,13 +64,14 @@ export function bindOs(platform: Platform): OsMemory {
       return CFunction({ ptr: address as Pointer, args: [ptr], returns: i32 }) as unknown as NativeFunction;
     },
   };
-  if (memory.kind === "windows") return { ...bindWindows(memory), ...common };
+  if (memory.kind === "windows") return { ...bindWindows(memory), ...common, stackBounds: windowsStack() };
   const linux = platform.os === "linux";
   const posix = bindPosix(memory, platform.pageSize);
   return {
     ...posix,
     ...common,
     ...(platform.patch === "/proc/self/mem" ? { patch: procSelfMemWriter(memory.libc, posix.pageSize, common.read) } : {}),
+    stackBounds: linux ? pthreadStack(memory.libc) : darwinStack(memory.libc),
     protection(address: number) {
       // maps.ts is loaded on first use: only --trace and the tests ask the kernel, not the common path.
       const perms = linux ? (require("./maps.ts") as typeof import("./maps.ts")).protectionAt(address) : undefined;
@@ -226,4 +227,65 @@ function makeCallable(address: number, arity: number, returns: "i32" | "i64_fast
   const args: FFIType[] = Array<FFIType>(arity).fill(i32);
   if (viaTrampoline) args.push(f64);
   return CFunction({ ptr: address as Pointer, args, returns: returns === "i32" ? i32 : i64Fast }) as unknown as NativeFunction;
+}
+
+/**
+ * The thread's stack through pthread_getattr_np (glibc and musl): the attributes of the running
+ * thread, whose stack address is its lowest byte. For the main thread glibc reports the stack as the
+ * rlimit allows it to grow. Bound on first call, per thread's module instance (a Worker has its own).
+ */
+function pthreadStack(libcNames: readonly string[]): () => { low: number; high: number } {
+  let bound: { self: () => unknown; getattr: (t: unknown, a: Uint8Array) => number; getstack: (a: Uint8Array, p: BigUint64Array, s: BigUint64Array) => number; destroy: (a: Uint8Array) => number } | undefined;
+  return () => {
+    if (bound === undefined) {
+      const { symbols } = openFirst(libcNames, {
+        pthread_self: { args: [], returns: ptr },
+        pthread_getattr_np: { args: [ptr, ptr], returns: i32 },
+        pthread_attr_getstack: { args: [ptr, ptr, ptr], returns: i32 },
+        pthread_attr_destroy: { args: [ptr], returns: i32 },
+      });
+      bound = {
+        self: () => symbols.pthread_self(),
+        getattr: (t, a) => symbols.pthread_getattr_np(t as Pointer, a),
+        getstack: (a, p, s) => symbols.pthread_attr_getstack(a, p, s),
+        destroy: (a) => symbols.pthread_attr_destroy(a),
+      };
+    }
+    const attr = new Uint8Array(256); // pthread_attr_t: 56 bytes on x86-64 glibc, 64 on arm64
+    const where = new BigUint64Array(1);
+    const size = new BigUint64Array(1);
+    if (bound.getattr(bound.self(), attr) !== 0) throw new JitError("E_OS", "pthread_getattr_np failed");
+    try {
+      if (bound.getstack(attr, where, size) !== 0) throw new JitError("E_OS", "pthread_attr_getstack failed");
+    } finally {
+      bound.destroy(attr);
+    }
+    const low = Number(where[0]);
+    return { low, high: low + Number(size[0]) };
+  };
+}
+
+/** macOS: pthread_get_stackaddr_np gives the top of the stack (it grows down), pthread_get_stacksize_np its size. */
+function darwinStack(libcNames: readonly string[]): () => { low: number; high: number } {
+  return () => {
+    const { symbols } = openFirst(libcNames, {
+      pthread_self: { args: [], returns: ptr },
+      pthread_get_stackaddr_np: { args: [ptr], returns: u64 },
+      pthread_get_stacksize_np: { args: [ptr], returns: u64 },
+    });
+    const self = symbols.pthread_self();
+    const high = Number(symbols.pthread_get_stackaddr_np(self));
+    return { low: high - Number(symbols.pthread_get_stacksize_np(self)), high };
+  };
+}
+
+/** Windows: GetCurrentThreadStackLimits (kernel32, Windows 8 and later) writes the reserved range. */
+function windowsStack(): () => { low: number; high: number } {
+  return () => {
+    const { symbols } = openFirst(["kernel32.dll"], { GetCurrentThreadStackLimits: { args: [ptr, ptr], returns: none } });
+    const low = new BigUint64Array(1);
+    const high = new BigUint64Array(1);
+    symbols.GetCurrentThreadStackLimits(low, high);
+    return { low: Number(low[0]), high: Number(high[0]) };
+  };
 }

@@ -1,0 +1,216 @@
+/**
+ * Code generation for the functions chapter, the part both architectures share: the state block the
+ * code and the runtime agree on, the table of places a run can fail at, the order a module's code is
+ * laid out in, and the parallel move that puts arguments in their registers. What the instructions
+ * are is each architecture's business (x64.ts, arm64.ts).
+ *
+ * A module is one piece of code:
+ *
+ *   function 0 .. function n-1      each: prologue (frame, stack-limit check), blocks, epilogue, and
+ *                                    its cold exits (stack overflow, each division by zero)
+ *   entry stubs                     one per exported function: what JavaScript calls
+ *   unwind                          where every cold exit goes
+ *
+ * Calls between functions are direct (`call rel32` / `bl`) to labels in the same code. JavaScript never
+ * calls a function itself: it writes the arguments into the state block and calls the function's
+ * entry stub with the block's address. The stub saves every callee-saved register, keeps the state
+ * block's address in a register no function uses (r15, x28), sets the stack limit, and calls the
+ * function through a two-instruction "setup" that records the stack pointer and the return address.
+ * On an error, the cold exit stores its site number and the unwind resets the stack pointer to the
+ * recorded one and returns to the stub, as if the function had returned: the frames in between are
+ * dropped, and the stub's own epilogue restores the caller's registers.
+ */
+import type { Code, Label } from "../emit.ts";
+import { JitError } from "../errors.ts";
+import type { Abi, Target } from "../platform.ts";
+import type { Allocation, FnIr, Loc, ModuleIr, RegisterDescription } from "./ir.ts";
+
+/** The state block: the fields shared by the generated code and the runtime (compile.ts). */
+export const STATE = {
+  savedSp: 0, // the stack pointer at the call from the entry stub (x64: pointing at its return address)
+  limit: 8, // every function's entry compares its stack pointer with this
+  floor: 16, // the lowest limit allowed: the thread's stack bottom plus a margin
+  budget: 24, // bytes of stack a call from JavaScript may use (CompileOptions.stackLimit)
+  resume: 32, // arm64: the return address into the entry stub (x64 keeps it on the stack)
+  site: 40, // int32: -1 while running; the failing site's number after an error
+  result: 44, // int32: the function's result
+  args: 48, // int32 x 8: the arguments
+  aux: 80, // the ABI check stub's buffer (tests only)
+  bytes: 88,
+} as const;
+
+/** The most parameters a function may take. */
+export const MAX_PARAMS = 8;
+
+/** A place a run can stop at: a function's stack-limit check, or a division's zero check. */
+export interface Site {
+  readonly kind: "stack" | "div";
+  /** The function's index in the module. */
+  readonly fn: number;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** What code generation returns: the code and where everything is in it. */
+export interface ModuleCode {
+  readonly code: Code;
+  /** Each function's offset in the code. */
+  readonly functions: readonly number[];
+  /** The offset of each function's entry stub (-1 for one that is not exported). */
+  readonly entries: readonly number[];
+  /** The ABI check stub's offset for each function (-1 unless asked for: see CheckStub). */
+  readonly checks: readonly number[];
+  readonly sites: readonly Site[];
+}
+
+/** Register numbers and what they are for, per target (see x64.ts / arm64.ts for the reasoning). */
+export interface TargetRegisters extends RegisterDescription {
+  /** Holds the state block's address in every function (never allocated, never written). */
+  readonly state: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Move locations: a register, a spill slot, an incoming stack argument or an outgoing one, packed in
+// one number (kind in the low two bits) so that a move list is cheap to build and compare.
+
+export const REG = 0, SLOT = 1, IN_ARG = 2, OUT_ARG = 3;
+export const reg = (r: number): number => r * 4 + REG;
+export const slotLoc = (s: number): number => s * 4 + SLOT;
+export const inArg = (i: number): number => i * 4 + IN_ARG;
+export const outArg = (i: number): number => i * 4 + OUT_ARG;
+export const kindOf = (loc: number): number => loc & 3;
+export const indexOf = (loc: number): number => loc >> 2;
+
+/** An allocated virtual register's location as a move location. */
+export function locOf(l: Loc): number {
+  return l.kind === "reg" ? reg(l.reg) : slotLoc(l.slot);
+}
+
+/**
+ * Perform moves that all happen "at once" (every source read before any destination is written),
+ * one at a time: a move whose destination no other pending move reads goes first; when only cycles
+ * are left, one register of a cycle is copied to `scratch` and the moves that read it read the copy.
+ * Destinations are distinct, and a memory destination is never a source. Memory-to-memory moves go
+ * first: they read only memory no move writes, and `emit` may pass them through `scratch`, which
+ * holds nothing yet (every argument register may still hold a value another move needs).
+ */
+export function parallelMove(dsts: number[], srcs: number[], scratch: number, emit: (dst: number, src: number) => void): void {
+  let n = 0;
+  for (let i = 0; i < dsts.length; i++) {
+    if (kindOf(dsts[i] as number) !== REG && kindOf(srcs[i] as number) !== REG) {
+      emit(dsts[i] as number, srcs[i] as number);
+      continue;
+    }
+    if (dsts[i] !== srcs[i]) {
+      dsts[n] = dsts[i] as number;
+      srcs[n] = srcs[i] as number;
+      n++;
+    }
+  }
+  dsts.length = n;
+  srcs.length = n;
+  const done = new Uint8Array(n);
+  let left = n;
+  while (left > 0) {
+    let progress = false;
+    for (let i = 0; i < n; i++) {
+      if (done[i]) continue;
+      const d = dsts[i] as number;
+      let blocked = false;
+      for (let j = 0; j < n; j++) {
+        if (j !== i && !done[j] && srcs[j] === d) {
+          blocked = true;
+          break;
+        }
+      }
+      if (blocked) continue;
+      emit(d, srcs[i] as number);
+      done[i] = 1;
+      left--;
+      progress = true;
+    }
+    if (progress) continue;
+    // Only cycles are left (of registers: a memory destination is never a source). Free one register.
+    let i = 0;
+    while (done[i]) i++;
+    const d = dsts[i] as number;
+    emit(scratch, d);
+    for (let j = 0; j < n; j++) if (!done[j] && srcs[j] === d) srcs[j] = scratch;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Listings: a note per function, and one per source line the instructions below came from.
+
+/** Where the listing's source-line notes come from; absent when the code is not going to be read. */
+export interface SourceText {
+  readonly file: string;
+  readonly lines: readonly string[];
+}
+
+/** The listing heading for a function. */
+export function functionNote(fn: FnIr, file: string): string {
+  return `${fn.exported ? "export " : ""}function ${fn.name} (${file}:${fn.at.line})`;
+}
+
+/** The listing heading for the instructions a source line became. */
+export function lineNote(source: SourceText, line: number): string {
+  const text = (source.lines[line - 1] ?? "").trim();
+  return `${source.file}:${line}: ${text.length > 100 ? `${text.slice(0, 100)}…` : text}`;
+}
+
+/**
+ * The largest frame: the stack-limit check runs once the frame is allocated, so the margin below the
+ * limit (compile.ts STACK_MARGIN) must cover one; and arm64 reaches its slots with 12-bit offsets.
+ */
+export const MAX_FRAME = 16 * 1024;
+
+export function frameTooBig(fn: FnIr, bytes: number): never {
+  throw new JitError("E_RANGE", `function ${fn.name} needs a ${bytes}-byte frame; babyjit allows ${MAX_FRAME} (too many values live at once)`);
+}
+
+/** What both back ends take. */
+export interface GenerateOptions {
+  readonly target: Target;
+  readonly listing: boolean;
+  readonly source?: SourceText;
+  /** Make an ABI check stub for every function (tests): see abicheck in the tests. */
+  readonly checks?: boolean;
+}
+
+/** Per-module generation input: the IR and an allocation per function. */
+export interface ModuleInput {
+  readonly ir: ModuleIr;
+  readonly allocations: readonly Allocation[];
+}
+
+/**
+ * The ABI check stub's result buffer, written by the stub after the call: the callee-saved general
+ * registers (in the order of CHECK_REGS), then the vector registers (their low 64 bits), then the
+ * stack pointer before and after.
+ */
+export interface CheckLayout {
+  readonly gp: readonly string[];
+  readonly vec: readonly string[];
+}
+
+export function checkLayout(abi: Abi): CheckLayout {
+  if (abi === "sysv") return { gp: ["rbx", "rbp", "r12", "r13", "r14", "r15"], vec: [] };
+  if (abi === "win64") return { gp: ["rbx", "rbp", "rsi", "rdi", "r12", "r13", "r14", "r15"], vec: ["xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"] };
+  return { gp: ["x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29"], vec: ["d8", "d9", "d10", "d11", "d12", "d13", "d14", "d15"] };
+}
+
+/** The known value the check stub puts in register number k of its layout (vectors after the general ones). */
+export function checkValue(k: number): bigint {
+  return 0x5a5a_0000_0000_0000n + BigInt(k) * 0x0101_0101n + 0x11n;
+}
+
+/**
+ * The ABI check stub's buffer (its address in the state block's aux field): the values the stub puts
+ * in the callee-saved registers before the call (general registers, then vector registers' low 64 bits,
+ * in checkLayout's order; r15/x28 hold the state block's address instead), the values it finds there
+ * after the call, and the stack pointer before and after.
+ */
+export const CHECK = { in: 0, out: 160, spBefore: 320, spAfter: 328, bytes: 336 } as const;
+
+export type { Label };

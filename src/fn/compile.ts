@@ -1,0 +1,279 @@
+/**
+ * Chapter four's entry points: a module's source text to native code (assembleModule, any target) and
+ * to callable functions (compileModule, this host).
+ *
+ *   using mod = compileModule(source);
+ *   mod.fib(30); // 832040
+ *
+ * What a module owns: its code (read+execute, in CodeMemory like every other function) and one page
+ * read+write for its state block (codegen.ts STATE). A call writes the arguments into the block and
+ * calls the function's entry stub through bun:ffi with the block's address; the stub returns -1, or the
+ * number of the site that stopped the run (a division by zero, the stack limit), which becomes a
+ * JitError naming the function, line and column.
+ */
+import type { Code, ListingLine } from "../emit.ts";
+import { JitError } from "../errors.ts";
+import { type CodeMemory, type CodeSlot, type JitFunction, hostMemory } from "../jit.ts";
+import type { NativeFunction, OsMemory } from "../os.ts";
+import { type Target, hostPlatform, sameTarget } from "../platform.ts";
+import { generateArm64, ARM64_REGISTERS } from "./arm64.ts";
+import { type ModuleCode, type Site, type SourceText, type TargetRegisters, MAX_PARAMS, STATE } from "./codegen.ts";
+import type { Allocation, ModuleIr } from "./ir.ts";
+import { compileFront } from "./lower.ts";
+import { allocate } from "./regalloc.ts";
+import { X64_REGISTERS, generateX64 } from "./x64.ts";
+
+export interface ModuleOptions {
+  /** Where to install the code; defaults to the process-wide host memory. */
+  readonly memory?: CodeMemory;
+  /**
+   * Bytes of stack one call from JavaScript may use (default: all of the thread's stack, less a
+   * margin). Deeper recursion is JitError E_STACK. The limit never goes below the thread's real stack.
+   */
+  readonly stackLimit?: number;
+  /** The file name errors and listings name (default "module.ts"). */
+  readonly file?: string;
+}
+
+export interface AssembleModuleOptions {
+  readonly target?: Target;
+  readonly file?: string;
+  /** Also make an ABI check stub per function (for the tests: see test/fn-abi.test.ts). */
+  readonly checks?: boolean;
+}
+
+/** A module's code for any target, with no memory mapped (for --dump and --listing). */
+export interface AssembledModule {
+  readonly target: Target;
+  readonly ir: ModuleIr;
+  readonly allocations: readonly Allocation[];
+  readonly code: Code;
+  readonly bytes: Uint8Array;
+  readonly lines: readonly ListingLine[];
+  readonly listing: string;
+  /** The offset of each function (by name), and of each exported function's entry stub. */
+  readonly offsets: Readonly<Record<string, number>>;
+  readonly entries: Readonly<Record<string, number>>;
+  readonly sites: readonly Site[];
+  /** The internal layout, for the runtime and tests. */
+  readonly layout: ModuleCode;
+}
+
+export function registersFor(target: Target): TargetRegisters {
+  if (target.arch === "arm64") return ARM64_REGISTERS;
+  if (target.abi === "aapcs64") throw new JitError("E_TARGET", "the aapcs64 calling convention is for arm64 code");
+  return X64_REGISTERS[target.abi];
+}
+
+/** Parse, check, lower, allocate and generate code for any target. */
+export function assembleModule(source: string, options: AssembleModuleOptions = {}): AssembledModule {
+  return assemble(source, options.target ?? hostPlatform().target, options.file ?? "module.ts", true, options.checks === true);
+}
+
+function assemble(source: string, target: Target, file: string, listing: boolean, checks: boolean): AssembledModule {
+  if (typeof source !== "string") throw new JitError("E_RANGE", "a module's source must be a string");
+  const regs = registersFor(target);
+  const ir = compileFront(source, file);
+  const allocations = ir.functions.map((f) => allocate(f, regs));
+  const text: SourceText | undefined = listing ? { file, lines: source.split("\n") } : undefined;
+  const options = { target, listing, checks, ...(text === undefined ? {} : { source: text }) };
+  const layout = target.arch === "x64" ? generateX64({ ir, allocations }, options) : generateArm64({ ir, allocations }, options);
+  const offsets: Record<string, number> = {};
+  const entries: Record<string, number> = {};
+  ir.functions.forEach((f, i) => {
+    offsets[f.name] = layout.functions[i] as number;
+    if (f.exported) entries[f.name] = layout.entries[i] as number;
+  });
+  const code = layout.code;
+  return {
+    target,
+    ir,
+    allocations,
+    code,
+    bytes: code.bytes,
+    get lines() {
+      return code.listing;
+    },
+    get listing() {
+      return (require("../listing.ts") as typeof import("../listing.ts")).formatListing(code);
+    },
+    offsets,
+    entries,
+    sites: layout.sites,
+    layout,
+  };
+}
+
+/** The module compileModule returns: its exported functions as properties, and what it owns. */
+export interface ModuleBase {
+  /** The exported functions by name (also properties of the module, unless a name is one below). */
+  readonly functions: Readonly<Record<string, JitFunction>>;
+  readonly target: Target;
+  /** A copy of the machine code of the whole module. */
+  readonly bytes: Uint8Array;
+  /** The listing: every function, labelled by name, each group of instructions under its source line. */
+  readonly listing: string;
+  readonly disposed: boolean;
+  /** Unmap the state block and free the code; calling a function afterwards throws E_DISPOSED. Safe twice. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+  /** The module's state block and layout, for tests (the ABI check). */
+  readonly internals: ModuleInternals;
+}
+
+export type JitModule = ModuleBase & Readonly<Record<string, JitFunction>>;
+
+export interface ModuleInternals {
+  readonly assembled: AssembledModule;
+  readonly codeAddress: number;
+  readonly stateAddress: number;
+  readonly os: OsMemory;
+  /** The floor and default budget the module computed from the thread's stack. */
+  readonly floor: number;
+  readonly budget: number;
+}
+
+/** Stack kept below the limit: room for a frame's pushes before its check, and for the OS. */
+export const STACK_MARGIN = 64 * 1024;
+/** Without the OS's word on the thread's stack (an OS layer without stackBounds), this budget. */
+export const FALLBACK_BUDGET = 256 * 1024;
+
+interface Resources {
+  slot: CodeSlot;
+  os: OsMemory;
+  state: number;
+  page: number;
+  entries: (NativeFunction | undefined)[];
+}
+
+function release(r: Resources): void {
+  for (const e of r.entries) e?.close?.();
+  r.slot.free();
+  r.os.unmap(r.state, r.page);
+}
+
+const collector = new FinalizationRegistry<Resources>(release);
+
+const RESERVED = new Set(["functions", "target", "bytes", "listing", "disposed", "dispose", "internals", "then", "constructor", "__proto__"]);
+
+/** Compile a module for this host and install it: its exported functions become callable. */
+export function compileModule(source: string, options: ModuleOptions = {}): JitModule {
+  const memory = options.memory ?? hostMemory();
+  const target = memory.target;
+  if (!sameTarget(target, hostPlatform().target)) {
+    throw new JitError("E_TARGET", `cannot run ${target.arch}/${target.abi} code on this host; assembleModule generates it without running it`);
+  }
+  const file = options.file ?? "module.ts";
+  const stackLimit = options.stackLimit;
+  if (stackLimit !== undefined && !(Number.isInteger(stackLimit) && stackLimit >= 4096 && stackLimit <= 2 ** 40)) {
+    throw new JitError("E_RANGE", `stackLimit ${String(stackLimit)} is not a number of bytes from 4096 up`);
+  }
+  const assembled = assemble(source, target, file, false, false);
+  const os = memory.os;
+  const bounds = os.stackBounds?.();
+  const floor = bounds === undefined ? 0 : bounds.low + STACK_MARGIN;
+  const whole = bounds === undefined ? FALLBACK_BUDGET : bounds.high - bounds.low;
+  const budget = Math.min(stackLimit ?? whole, whole);
+
+  const page = os.pageSize;
+  const state = os.map(page, "the module's state block");
+  let slot: CodeSlot;
+  try {
+    slot = memory.installCode(assembled.code.bytes);
+  } catch (error) {
+    os.unmap(state, page);
+    throw error;
+  }
+  const view = os.view(state, STATE.bytes);
+  const words = new Int32Array(view.buffer, view.byteOffset, STATE.bytes / 4);
+  const fields = new DataView(view.buffer, view.byteOffset, STATE.bytes);
+  fields.setBigUint64(STATE.floor, BigInt(floor), true);
+  fields.setBigUint64(STATE.budget, BigInt(budget), true);
+
+  const fns = assembled.ir.functions;
+  const resources: Resources = { slot, os, state, page, entries: fns.map(() => undefined) };
+  let disposed = false;
+  const mod = {} as Record<string, unknown>;
+  const functions: Record<string, JitFunction> = {};
+
+  const fail = (site: number): never => {
+    const s = assembled.sites[site];
+    if (s === undefined) throw new JitError("E_INTERNAL", `the code stopped at unknown site ${site}`);
+    const f = fns[s.fn];
+    const name = f?.name ?? "?";
+    if (s.kind === "div") {
+      throw new JitError("E_DIV_ZERO", `${file}:${s.line}:${s.col}: division by zero in ${name}`, { line: s.line, column: s.col });
+    }
+    throw new JitError(
+      "E_STACK",
+      `${file}:${s.line}:${s.col}: out of stack in ${name}: the calls went deeper than the stack limit (${Math.floor(budget / 1024)} KiB)`,
+      { line: s.line, column: s.col },
+    );
+  };
+
+  fns.forEach((f, index) => {
+    if (!f.exported) return;
+    const arity = f.params.length;
+    const entryAddress = slot.address + (assembled.layout.entries[index] as number);
+    const name = f.name;
+    const voidResult = f.result === "void";
+    const entry = (): NativeFunction => {
+      let e = resources.entries[index];
+      if (e === undefined) {
+        e = os.entry(entryAddress);
+        resources.entries[index] = e;
+      }
+      return e;
+    };
+    const call = function jit(...args: number[]): number {
+      if (disposed) throw new JitError("E_DISPOSED", "this module was disposed; its code memory is gone");
+      if (new.target !== undefined) throw new TypeError("a JIT'd function is not a constructor");
+      if (args.length !== arity) throw new JitError("E_RANGE", `${name} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${args.length}`);
+      for (let i = 0; i < arity; i++) {
+        const a = args[i] as number;
+        if ((a | 0) !== a) throw new JitError("E_RANGE", `argument ${String(a)} is not a 32-bit integer (-2147483648..2147483647)`);
+        words[STATE.args / 4 + i] = a;
+      }
+      const site = (resources.entries[index] ?? entry())(state);
+      if (site !== -1) fail(site);
+      return voidResult ? (undefined as unknown as number) : (words[STATE.result / 4] as number);
+    };
+    Object.defineProperties(call, {
+      address: { get: () => (disposed ? 0 : entryAddress) },
+      bytes: { get: () => assembled.code.bytes.slice() },
+      lines: { get: () => assembleModule(source, { target, file }).lines },
+      listing: { get: () => assembleModule(source, { target, file }).listing },
+      target: { value: target },
+      arity: { value: arity },
+      disposed: { get: () => disposed },
+      dispose: { value: () => dispose() },
+      [Symbol.dispose]: { value: () => dispose() },
+      // The function keeps its module alive: the module's finalizer frees the code they share.
+      module: { value: mod },
+    });
+    functions[name] = call as unknown as JitFunction;
+    if (!RESERVED.has(name)) mod[name] = call;
+  });
+
+  const dispose = (): void => {
+    if (disposed) return;
+    disposed = true;
+    collector.unregister(resources);
+    release(resources);
+  };
+  const internals: ModuleInternals = { assembled, codeAddress: slot.address, stateAddress: state, os, floor, budget };
+  Object.defineProperties(mod, {
+    functions: { value: Object.freeze(functions), enumerable: false },
+    target: { value: target, enumerable: false },
+    bytes: { get: () => assembled.code.bytes.slice(), enumerable: false },
+    listing: { get: () => assembleModule(source, { target, file }).listing, enumerable: false },
+    disposed: { get: () => disposed, enumerable: false },
+    dispose: { value: dispose, enumerable: false },
+    [Symbol.dispose]: { value: dispose, enumerable: false },
+    internals: { value: internals, enumerable: false },
+  });
+  collector.register(mod, resources, resources);
+  return mod as JitModule;
+}
+
+export { MAX_PARAMS };
