@@ -81,6 +81,12 @@ export function lex(src: string): Tokens {
   const bad = (start: number, message: string): void => {
     push(Tok.Bad, start, message);
   };
+  /** A bad token at a place before the current line (an unterminated comment's opening). */
+  const badAt = (at: { line: number; col: number }, message: string): void => {
+    push(Tok.Bad, 0, message);
+    lines[count - 1] = at.line;
+    cols[count - 1] = at.col;
+  };
 
   while (i < src.length) {
     const c = src.charCodeAt(i);
@@ -100,7 +106,7 @@ export function lex(src: string): Tokens {
       continue;
     }
     if (c === 47 && src.charCodeAt(i + 1) === 42) { // block comment
-      const start = i;
+      const opening = { line, col: i - lineStart + 1 };
       i += 2;
       while (i < src.length && !(src.charCodeAt(i) === 42 && src.charCodeAt(i + 1) === 47)) {
         if (src.charCodeAt(i) === 10) {
@@ -111,7 +117,7 @@ export function lex(src: string): Tokens {
         i++;
       }
       if (i >= src.length) {
-        bad(start, "unterminated comment");
+        badAt(opening, "unterminated comment");
         break;
       }
       i += 2;

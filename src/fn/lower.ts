@@ -7,7 +7,7 @@
  * Blocks are numbered in the order they are placed, which is source order: a loop's blocks are
  * contiguous, its header first, which liveness.ts relies on. Blocks nothing jumps to are dropped.
  */
-import { evalBinary, evalUnary } from "../expr/reference.ts";
+import { evalBinary, evalUnary, trapsAt } from "../expr/reference.ts";
 import type { BinaryExpr, BinaryOp, CallExpr, Expr, FunctionDecl, LogicalExpr, Module, Stmt } from "./ast.ts";
 import { check } from "./check.ts";
 import type { BinOp, Block, Cond, FnIr, Inst, ModuleIr, Operand, Site, Terminator, VReg, VType } from "./ir.ts";
@@ -388,6 +388,7 @@ class FunctionLowering {
 
   private binary(e: BinaryExpr, left: Operand, want: VReg | null): Operand {
     const right = this.value(e.right);
+    if (left.kind === "imm" && right.kind === "imm" && !trapsAt(e.op, right.value)) return imm(evalBinary(e.op, left.value, right.value));
     const cond = COMPARE[e.op];
     if (cond !== undefined) {
       if (left.kind === "imm" && right.kind === "imm") return imm(evalBinary(e.op, left.value, right.value));
@@ -501,23 +502,17 @@ class FunctionLowering {
         const fold = e.fn === "imul" ? Math.imul : e.fn === "min" ? Math.min : Math.max;
         for (let i = 1; i < e.args.length; i++) {
           const b = this.value(e.args[i]!);
+          if (acc.kind === "imm" && b.kind === "imm") {
+            acc = imm(fold(acc.value, b.value));
+            continue;
+          }
           const dst = i === e.args.length - 1 && want !== null ? want : this.temp();
           this.arith(op, dst, acc, b, e.at, fold);
-          acc = this.lastResult(dst);
+          acc = reg(dst);
         }
         return acc;
       }
     }
-  }
-
-  /** After arith(): the folded immediate if it folded (a const into dst), else dst. */
-  private lastResult(dst: VReg): Operand {
-    const last = this.cur.insts[this.cur.insts.length - 1];
-    if (last?.op === "const" && last.dst === dst) {
-      this.cur.insts.pop();
-      return imm(last.value);
-    }
-    return reg(dst);
   }
 
   /** A call; returns the result register (null for a discarded or void result). */

@@ -126,7 +126,7 @@ export function allocate(f: FnIr, regs: RegisterDescription, live: Intervals = l
     locs,
     slots,
     calleeSavedUsed: regs.calleeSaved.filter((r) => usedCallee.has(r)),
-    callSaves: callSaves(live, order, reg, callerSaved),
+    callSaves: callSaves(f, live, order, reg, callerSaved),
   };
 }
 
@@ -196,9 +196,12 @@ function assignSlots(spilled: VReg[], start: Int32Array, end: Int32Array, locs: 
 /**
  * For each call, the caller-saved registers whose value lives across it. Intervals in registers are
  * swept by start alongside the calls; at most one interval holds a register at any position, so the
- * open set stays as small as the register file.
+ * open set stays as small as the register file. The call's own result is never saved, though its
+ * interval may span the call (`x = g(x)`): restoring it would overwrite the result.
  */
-function callSaves(live: Intervals, order: readonly VReg[], reg: Int32Array, callerSaved: ReadonlySet<number>): number[][] {
+function callSaves(f: FnIr, live: Intervals, order: readonly VReg[], reg: Int32Array, callerSaved: ReadonlySet<number>): number[][] {
+  const dstOf = new Int32Array(f.calls).fill(-1);
+  for (const b of f.blocks) for (const i of b.insts) if (i.op === "call" && i.dst !== null) dstOf[i.id] = i.dst;
   const out: number[][] = [];
   let open: VReg[] = [];
   let next = 0;
@@ -209,7 +212,7 @@ function callSaves(live: Intervals, order: readonly VReg[], reg: Int32Array, cal
       if (reg[v]! >= 0 && callerSaved.has(reg[v]!)) open.push(v);
     }
     open = open.filter((v) => live.end[v]! > p + 1);
-    out.push(open.map((v) => reg[v]!).sort((a, b) => a - b));
+    out.push(open.filter((v) => v !== dstOf[id]).map((v) => reg[v]!).sort((a, b) => a - b));
   }
   return out;
 }
