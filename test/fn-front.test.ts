@@ -138,7 +138,7 @@ describe("limits", () => {
     expect(errorOf(fn(`  ${"while (x < 0) ".repeat(10_000)}x += 1;\n  return x;`))).toBe("m.ts:2:14012: nesting too deep (limit 1000)");
     expect(errorOf(fn(`  return ${"(".repeat(10_000)}x${")".repeat(10_000)};`))).toBe("m.ts:2:1010: nesting too deep (limit 1000)");
     expect(errorOf(fn(`  return ${"~".repeat(10_000)}x;`))).toBe("m.ts:2:1010: nesting too deep (limit 1000)");
-    expect(errorOf(fn(`  return ${"f(".repeat(10_000)}x${")".repeat(10_000)};`))).toBe("m.ts:2:2010: nesting too deep (limit 1000)");
+    expect(errorOf(fn(`  return ${"f(".repeat(10_000)}x${")".repeat(10_000)};`))).toBe("m.ts:2:2011: nesting too deep (limit 1000)");
   });
 });
 
