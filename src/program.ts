@@ -54,7 +54,8 @@ export function processIo(): Io {
 export type Source =
   | { readonly kind: "adder"; readonly term: number }
   | { readonly kind: "expr"; readonly text: string }
-  | { readonly kind: "bf"; readonly file: string; readonly tape: number; readonly eof: "unchanged" | 0 | -1 };
+  | { readonly kind: "bf"; readonly file: string; readonly tape: number; readonly eof: "unchanged" | 0 | -1 }
+  | { readonly kind: "fn"; readonly file: string; readonly name: string | undefined; readonly args: readonly string[] };
 
 export interface Plan {
   readonly source: Source;
@@ -84,6 +85,7 @@ export interface CommandArgs {
   readonly positionals: readonly string[];
   readonly expr?: string;
   readonly bf?: string;
+  readonly fn?: string;
   readonly tape?: string;
   readonly eof?: string;
   readonly dump?: boolean;
@@ -118,7 +120,12 @@ export function buildPlan(args: CommandArgs): Plan {
   if (args.bf === undefined && (args.tape !== undefined || args.eof !== undefined)) {
     throw new UsageError(`--${args.tape !== undefined ? "tape" : "eof"} is for Brainfuck programs: use it with --bf FILE`);
   }
-  if (args.bf !== undefined) {
+  if (args.fn !== undefined) {
+    if (args.expr !== undefined || args.bf !== undefined) throw new UsageError(`--fn and --${args.bf !== undefined ? "bf" : "expr"} both name the program to compile: choose one`);
+    // The arguments are parsed by the function's declared types once the module is compiled (fn/command.ts).
+    source = { kind: "fn", file: args.fn, name: rest[0], args: rest.slice(1) };
+    rest = [];
+  } else if (args.bf !== undefined) {
     if (args.expr !== undefined) throw new UsageError("--bf and --expr both name the program to compile: choose one");
     if (rest.length > 0) throw new UsageError(`--bf runs the program with stdin as its input; unexpected argument '${rest[0]}'`);
     source = { kind: "bf", file: args.bf, tape: tapeCells(args.tape), eof: eofMode(args.eof) };
@@ -167,7 +174,7 @@ function eofMode(text: string | undefined): "unchanged" | 0 | -1 {
 }
 
 function generate(source: Source, target: Target): { code: Code; checked: boolean; arity: number } {
-  if (source.kind === "bf") throw new JitError("E_INTERNAL", "Brainfuck programs are compiled by bf/command.ts");
+  if (source.kind === "bf" || source.kind === "fn") throw new JitError("E_INTERNAL", `${source.kind === "bf" ? "Brainfuck programs" : "modules"} are compiled by ${source.kind}/command.ts`);
   if (source.kind === "adder") return { code: emitAdder(target, source.term), checked: false, arity: 1 };
   const { assembleExpression } = require("./expr/compile.ts") as typeof import("./expr/compile.ts");
   try {
@@ -203,6 +210,7 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
     );
   }
   if (plan.source.kind === "bf") return brainfuck(plan, plan.source, target, io, os);
+  if (plan.source.kind === "fn") return functions(plan, plan.source, target, io, os);
   const { code, checked, arity } = generate(plan.source, target);
   if (plan.mode !== "run") {
     // Loaded only when asked for, like trace.ts below: start-up pays for what the common path uses.
@@ -253,6 +261,20 @@ function brainfuck(plan: Plan, source: Extract<Source, { kind: "bf" }>, target: 
   const base = trace === undefined ? os : (require("./trace.ts") as typeof import("./trace.ts")).tracingOs(os ?? hostOs(), trace, hostPlatform());
   const text = brainfuckCommand(
     { file: source.file, tape: source.tape, eof: source.eof, mode: plan.mode, target, ...(trace === undefined ? {} : { trace }), ...(base === undefined ? {} : { os: base }) },
+    (code) => (plan.mode === "dump" ? hexBytes(code.bytes) : formatListing(code, { color: plan.color ?? io.color })),
+  );
+  if (text !== undefined) io.out(text);
+  return EXIT.OK;
+}
+
+/** `--fn FILE NAME [ARGS...]`: compile a module and call one of its functions (or dump or list it); see fn/command.ts. */
+function functions(plan: Plan, source: Extract<Source, { kind: "fn" }>, target: Target, io: Io, os: OsMemory | undefined): number {
+  const { fnCommand } = require("./fn/command.ts") as typeof import("./fn/command.ts");
+  const { formatListing, hexBytes } = require("./listing.ts") as typeof import("./listing.ts");
+  const trace = plan.trace ? (line: string) => io.err(`trace: ${line}`) : undefined;
+  const base = trace === undefined ? os : (require("./trace.ts") as typeof import("./trace.ts")).tracingOs(os ?? hostOs(), trace, hostPlatform());
+  const text = fnCommand(
+    { file: source.file, name: source.name, args: source.args, mode: plan.mode, target, ...(trace === undefined ? {} : { trace }), ...(base === undefined ? {} : { os: base }) },
     (code) => (plan.mode === "dump" ? hexBytes(code.bytes) : formatListing(code, { color: plan.color ?? io.color })),
   );
   if (text !== undefined) io.out(text);
@@ -311,6 +333,7 @@ export function report(error: unknown, io: Io): number {
       case "E_TARGET":
         return report(new UsageError(error.message), io);
       case "E_DIV_ZERO":
+      case "E_STACK":
         io.err(`babyjit: ${error.message}`);
         return EXIT.DATAERR;
       case "E_UNSUPPORTED":

@@ -17,7 +17,7 @@ import { type CodeMemory, type CodeSlot, type JitFunction, hostMemory } from "..
 import type { NativeFunction, OsMemory } from "../os.ts";
 import { type Target, hostPlatform, sameTarget } from "../platform.ts";
 import { generateArm64, ARM64_REGISTERS } from "./arm64.ts";
-import { type ModuleCode, type Site, type SourceText, type TargetRegisters, MAX_PARAMS, STATE } from "./codegen.ts";
+import { CHECK, type ModuleCode, type Site, type SourceText, type TargetRegisters, MAX_PARAMS, STATE, checkLayout, checkValue } from "./codegen.ts";
 import type { Allocation, ModuleIr } from "./ir.ts";
 import { compileFront } from "./lower.ts";
 import { allocate } from "./regalloc.ts";
@@ -33,6 +33,8 @@ export interface ModuleOptions {
   readonly stackLimit?: number;
   /** The file name errors and listings name (default "module.ts"). */
   readonly file?: string;
+  /** Also install an ABI check stub per function (tests: ModuleInternals.abiCheck). */
+  readonly checks?: boolean;
 }
 
 export interface AssembleModuleOptions {
@@ -131,6 +133,12 @@ export interface ModuleInternals {
   /** The floor and default budget the module computed from the thread's stack. */
   readonly floor: number;
   readonly budget: number;
+  /**
+   * Call function `name` (exported or not) through its ABI check stub (compiled with `checks: true`):
+   * every callee-saved register holds a known value across the call; returns the site (-1 when the
+   * call returned), the result, and the registers (and stack pointer) that came back changed.
+   */
+  abiCheck(name: string, args: readonly number[]): { site: number; result: number; changed: string[] };
 }
 
 /** Stack kept below the limit: room for a frame's pushes before its check, and for the OS. */
@@ -144,10 +152,12 @@ interface Resources {
   state: number;
   page: number;
   entries: (NativeFunction | undefined)[];
+  checks: Map<number, NativeFunction>;
 }
 
 function release(r: Resources): void {
   for (const e of r.entries) e?.close?.();
+  for (const e of r.checks.values()) e.close?.();
   r.slot.free();
   r.os.unmap(r.state, r.page);
 }
@@ -168,7 +178,8 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
   if (stackLimit !== undefined && !(Number.isInteger(stackLimit) && stackLimit >= 4096 && stackLimit <= 2 ** 40)) {
     throw new JitError("E_RANGE", `stackLimit ${String(stackLimit)} is not a number of bytes from 4096 up`);
   }
-  const assembled = assemble(source, target, file, false, false);
+  const checks = options.checks === true;
+  const assembled = assemble(source, target, file, false, checks);
   const os = memory.os;
   const bounds = os.stackBounds?.();
   const floor = bounds === undefined ? 0 : bounds.low + STACK_MARGIN;
@@ -191,7 +202,7 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
   fields.setBigUint64(STATE.budget, BigInt(budget), true);
 
   const fns = assembled.ir.functions;
-  const resources: Resources = { slot, os, state, page, entries: fns.map(() => undefined) };
+  const resources: Resources = { slot, os, state, page, entries: fns.map(() => undefined), checks: new Map() };
   let disposed = false;
   const mod = {} as Record<string, unknown>;
   const functions: Record<string, JitFunction> = {};
@@ -261,7 +272,14 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
     collector.unregister(resources);
     release(resources);
   };
-  const internals: ModuleInternals = { assembled, codeAddress: slot.address, stateAddress: state, os, floor, budget };
+  const abiCheck = (name: string, args: readonly number[]) => {
+    if (!checks) throw new JitError("E_INTERNAL", "compiled without ABI check stubs");
+    if (disposed) throw new JitError("E_DISPOSED", "this module was disposed; its code memory is gone");
+    const index = fns.findIndex((f) => f.name === name);
+    if (index < 0) throw new JitError("E_RANGE", `no function ${name}`);
+    return runCheck(os, state, slot.address + (assembled.layout.checks[index] as number), target, args, words, resources);
+  };
+  const internals: ModuleInternals = { assembled, codeAddress: slot.address, stateAddress: state, os, floor, budget, abiCheck };
   Object.defineProperties(mod, {
     functions: { value: Object.freeze(functions), enumerable: false },
     target: { value: target, enumerable: false },
@@ -277,3 +295,34 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
 }
 
 export { MAX_PARAMS };
+
+/** Where the ABI check buffer lives: in the state block's page, after the block. */
+const CHECK_AT = 256;
+
+function runCheck(os: OsMemory, state: number, address: number, target: Target, args: readonly number[], words: Int32Array, resources: Resources) {
+  const layout = checkLayout(target.abi);
+  const names = [...layout.gp, ...layout.vec];
+  const buffer = os.view(state + CHECK_AT, CHECK.bytes);
+  const values = new BigUint64Array(buffer.buffer, buffer.byteOffset, CHECK.bytes / 8);
+  const stateReg = target.arch === "x64" ? "r15" : "x28";
+  names.forEach((_, k) => {
+    values[(CHECK.in >> 3) + k] = checkValue(k);
+  });
+  new DataView(words.buffer, words.byteOffset).setBigUint64(STATE.aux, BigInt(state + CHECK_AT), true);
+  args.forEach((a, i) => {
+    words[STATE.args / 4 + i] = a;
+  });
+  let entry = resources.checks.get(address);
+  if (entry === undefined) {
+    entry = os.entry(address);
+    resources.checks.set(address, entry);
+  }
+  const site = entry(state);
+  const changed: string[] = [];
+  names.forEach((name, k) => {
+    const expected = name === stateReg ? BigInt(state) : checkValue(k);
+    if (values[(CHECK.out >> 3) + k] !== expected) changed.push(name);
+  });
+  if (values[CHECK.spBefore >> 3] !== values[CHECK.spAfter >> 3]) changed.push(target.arch === "x64" ? "rsp" : "sp");
+  return { site, result: words[STATE.result / 4] as number, changed };
+}
