@@ -68,13 +68,13 @@ function run(source: string, cmd: FnCommand): string | undefined {
     }
     const arity = decl.params.length;
     if (cmd.args.length !== arity) {
-      throw new CommandError(`${cmd.name} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${cmd.args.length}`, EX_USAGE);
+      throw new CommandError(`${cmd.file}: ${cmd.name} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${cmd.args.length}`, EX_USAGE);
     }
     let args: number[];
     try {
       args = cmd.args.map((a, i) => parseInt32(a, `argument ${i + 1} of ${cmd.name}`));
     } catch (error) {
-      throw new CommandError(error instanceof Error ? error.message : String(error), EX_USAGE);
+      throw new CommandError(`${cmd.file}: ${error instanceof Error ? error.message : String(error)}`, EX_USAGE);
     }
     const fn = mod.functions[cmd.name];
     if (fn === undefined) throw new JitError("E_INTERNAL", `no entry for ${cmd.name}`);
