@@ -362,14 +362,26 @@ function __div(a, b) { if (b === 0) throw new Error("E_DIV_ZERO"); return (a / b
 function __rem(a, b) { if (b === 0) throw new Error("E_DIV_ZERO"); return (a % b) | 0; }
 `;
 
+/** An answer: the entry's result for each input, or "E_DIV_ZERO". */
+export type Answers = (number | string)[];
+
 /**
  * The reference answers: the reference text transpiled by Bun and run by JavaScriptCore, entry called
  * with each input; an answer is the result or "E_DIV_ZERO".
  */
-export function referenceAnswers(c: FnCase): (number | string)[] {
-  const js = transpiler.transformSync(printCase(c, true));
-  const names = c.fns.map((f) => f.name).join(", ");
-  const mod = new Function(`${HELPERS}${js}\nreturn { ${names} };`)() as Record<string, (...a: number[]) => number>;
+export function referenceAnswers(c: FnCase): Answers {
+  return referenceAnswersAll([c])[0]!;
+}
+
+/** referenceAnswers for many cases with one transpilation (each module in a scope of its own). */
+export function referenceAnswersAll(cases: readonly FnCase[]): Answers[] {
+  const scopes = cases.map((c, i) => `const m${i} = (() => {\n${printCase(c, true)}\nreturn { ${c.fns.map((f) => f.name).join(", ")} };\n})();`);
+  const js = transpiler.transformSync(`${scopes.join("\n")}\nexport {};`).replace(/export\s*\{\s*\};?/, "");
+  const mods = new Function(`${HELPERS}${js}\nreturn [${cases.map((_, i) => `m${i}`).join(", ")}];`)() as Record<string, (...a: number[]) => number>[];
+  return cases.map((c, i) => answers(c, mods[i]!));
+}
+
+function answers(c: FnCase, mod: Record<string, (...a: number[]) => number>): Answers {
   return c.inputs.map((args) => {
     try {
       return mod[c.entry]!(...args);
