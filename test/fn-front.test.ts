@@ -5,6 +5,7 @@
  * interpreter next to Bun running the same file.
  */
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { JitError } from "../src/errors.ts";
 import type { FnIr, Loc, RegisterDescription, VReg } from "../src/fn/ir.ts";
 import { interpret } from "../src/fn/interp.ts";
@@ -415,4 +416,32 @@ describe("programs: the IR interpreter agrees with Bun running the same file", a
     expect(bun.divide!(1, 0)).toBe(0);
     expect(() => interpret(mod, "divide", [1, 0])).toThrow("division by zero in 'divide' at programs.ts:80:12");
   });
+});
+
+describe("the chapter's IR listings are what docs/examples/fn-ir.ts prints", () => {
+  const root = new URL("..", import.meta.url).pathname;
+  const page = "docs/04-functions.md";
+  const lines = readFileSync(`${root}${page}`, "utf8").split("\n");
+  const runs: { line: number; args: string[]; shown: string[] }[] = [];
+  let inFence = false;
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]!;
+    if (/^\s*```/.test(text)) {
+      inFence = !inFence;
+      continue;
+    }
+    if (inFence && text.startsWith("bun docs/examples/fn-ir.ts ")) runs.push({ line: i + 1, args: text.split(" ").slice(2), shown: [] });
+    else if (inFence && runs.length > 0 && runs[runs.length - 1]!.line < i + 1 && !text.startsWith("bun ")) {
+      const last = runs[runs.length - 1]!;
+      if (last.line + last.shown.length === i) last.shown.push(text);
+    }
+  }
+  test("the page has listings", () => expect(runs.length).toBeGreaterThanOrEqual(4));
+  for (const run of runs) {
+    test(`${page}:${run.line}: ${run.args.join(" ")}`, () => {
+      const out = Bun.spawnSync(["bun", "docs/examples/fn-ir.ts", ...run.args], { cwd: root });
+      expect(out.stderr.toString()).toBe("");
+      expect(out.stdout.toString().trimEnd()).toBe(run.shown.join("\n").trimEnd());
+    });
+  }
 });
