@@ -38,146 +38,170 @@ const PUNCTUATORS = [
   "<<", ">>", "**",
   "{", "}", "(", ")", "[", "]", ";", ",", "<", ">", "+", "-", "*", "/", "%", "&", "|", "^", "!", "~", "?", ":", "=", ".", "@", "#",
 ];
-const BY_FIRST = new Map<string, string[]>();
-for (const p of PUNCTUATORS) {
-  const list = BY_FIRST.get(p[0]!) ?? [];
-  list.push(p);
-  BY_FIRST.set(p[0]!, list);
+/** By first character code: the punctuators starting with it, longest first. */
+const BY_FIRST: (readonly string[] | undefined)[] = [];
+for (const p of PUNCTUATORS) (BY_FIRST[p.charCodeAt(0)] ??= [] as string[]).push(p);
+/** Character classes: 1 starts an identifier, 2 is a digit (both continue one). */
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36) CLASS[c] = 1;
+  else if (c >= 48 && c <= 57) CLASS[c] = 2;
+}
+
+/** The token table under construction: typed arrays that double when full. */
+class Table {
+  count = 0;
+  capacity: number;
+  kinds: Uint8Array;
+  lines: Int32Array;
+  cols: Int32Array;
+  newline: Uint8Array;
+  values: Float64Array;
+  readonly texts: string[] = [];
+  sawNewline = false;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.kinds = new Uint8Array(capacity);
+    this.lines = new Int32Array(capacity);
+    this.cols = new Int32Array(capacity);
+    this.newline = new Uint8Array(capacity);
+    this.values = new Float64Array(capacity);
+  }
+
+  push(kind: Tok, line: number, col: number, text: string, value: number): void {
+    if (this.count === this.capacity) this.grow();
+    const k = this.count++;
+    this.kinds[k] = kind;
+    this.lines[k] = line;
+    this.cols[k] = col;
+    if (this.sawNewline) {
+      this.newline[k] = 1;
+      this.sawNewline = false;
+    }
+    this.values[k] = value;
+    this.texts.push(text);
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    this.kinds = grow(this.kinds, new Uint8Array(this.capacity));
+    this.lines = grow(this.lines, new Int32Array(this.capacity));
+    this.cols = grow(this.cols, new Int32Array(this.capacity));
+    this.newline = grow(this.newline, new Uint8Array(this.capacity));
+    this.values = grow(this.values, new Float64Array(this.capacity));
+  }
 }
 
 export function lex(src: string): Tokens {
-  // A token takes at least one character, plus the end token.
-  let capacity = 64;
-  let kinds = new Uint8Array(capacity);
-  let lines = new Int32Array(capacity);
-  let cols = new Int32Array(capacity);
-  let newline = new Uint8Array(capacity);
-  let values = new Float64Array(capacity);
-  const texts: string[] = [];
-  let count = 0;
+  // Source text averages more than three characters a token; the table grows if not.
+  const t = new Table(Math.max(64, src.length >> 2));
   let line = 1;
   let lineStart = 0;
-  let sawNewline = false;
   let i = 0;
+  const n = src.length;
 
-  const push = (kind: Tok, start: number, text: string, value = 0): void => {
-    if (count === capacity) {
-      capacity *= 2;
-      kinds = grow(kinds, new Uint8Array(capacity));
-      lines = grow(lines, new Int32Array(capacity));
-      cols = grow(cols, new Int32Array(capacity));
-      newline = grow(newline, new Uint8Array(capacity));
-      values = grow(values, new Float64Array(capacity));
-    }
-    kinds[count] = kind;
-    lines[count] = line;
-    cols[count] = start - lineStart + 1;
-    newline[count] = sawNewline ? 1 : 0;
-    values[count] = value;
-    texts.push(text);
-    count++;
-    sawNewline = false;
-  };
-  const bad = (start: number, message: string): void => {
-    push(Tok.Bad, start, message);
-  };
-  /** A bad token at a place before the current line (an unterminated comment's opening). */
-  const badAt = (at: { line: number; col: number }, message: string): void => {
-    push(Tok.Bad, 0, message);
-    lines[count - 1] = at.line;
-    cols[count - 1] = at.col;
-  };
-
-  while (i < src.length) {
+  while (i < n) {
     const c = src.charCodeAt(i);
     if (c === 10) {
       i++;
       line++;
       lineStart = i;
-      sawNewline = true;
+      t.sawNewline = true;
       continue;
     }
     if (c === 32 || c === 9 || c === 13 || c === 0xfeff) {
       i++;
       continue;
     }
+    const start = i;
+    const cls = c < 128 ? CLASS[c]! : 0;
+    if (cls === 1) {
+      i++;
+      while (i < n) {
+        const d = src.charCodeAt(i);
+        if (d >= 128 || CLASS[d] === 0) break;
+        i++;
+      }
+      t.push(Tok.Name, line, start - lineStart + 1, src.slice(start, i), 0);
+      continue;
+    }
+    if (cls === 2) {
+      i = lexNumber(src, start, t, line, start - lineStart + 1);
+      continue;
+    }
     if (c === 47 && src.charCodeAt(i + 1) === 47) { // line comment
-      while (i < src.length && src.charCodeAt(i) !== 10) i++;
+      while (i < n && src.charCodeAt(i) !== 10) i++;
       continue;
     }
     if (c === 47 && src.charCodeAt(i + 1) === 42) { // block comment
-      const opening = { line, col: i - lineStart + 1 };
+      const openLine = line;
+      const openCol = i - lineStart + 1;
       i += 2;
-      while (i < src.length && !(src.charCodeAt(i) === 42 && src.charCodeAt(i + 1) === 47)) {
+      while (i < n && !(src.charCodeAt(i) === 42 && src.charCodeAt(i + 1) === 47)) {
         if (src.charCodeAt(i) === 10) {
           line++;
           lineStart = i + 1;
-          sawNewline = true;
+          t.sawNewline = true;
         }
         i++;
       }
-      if (i >= src.length) {
-        badAt(opening, "unterminated comment");
+      if (i >= n) {
+        t.push(Tok.Bad, openLine, openCol, "unterminated comment", 0);
         break;
       }
       i += 2;
       continue;
     }
-    const start = i;
-    if (isIdentStart(c)) {
-      i++;
-      while (i < src.length && isIdentPart(src.charCodeAt(i))) i++;
-      push(Tok.Name, start, src.slice(start, i));
-      continue;
-    }
-    if (c >= 48 && c <= 57) {
-      i = lexNumber(src, start, push, bad);
-      continue;
-    }
+    const col = start - lineStart + 1;
     if (c === 34 || c === 39) { // " or '
       i++;
-      while (i < src.length && src.charCodeAt(i) !== c && src.charCodeAt(i) !== 10) i += src.charCodeAt(i) === 92 ? 2 : 1;
+      while (i < n && src.charCodeAt(i) !== c && src.charCodeAt(i) !== 10) i += src.charCodeAt(i) === 92 ? 2 : 1;
       if (src.charCodeAt(i) !== c) {
-        bad(start, "unterminated string");
-        i = Math.min(i, src.length);
+        t.push(Tok.Bad, line, col, "unterminated string", 0);
+        i = Math.min(i, n);
         continue;
       }
       i++;
-      push(Tok.Str, start, src.slice(start, i));
+      t.push(Tok.Str, line, col, src.slice(start, i), 0);
       continue;
     }
     if (c === 96) {
-      bad(start, "template literals are not supported (strings are not part of the language)");
+      t.push(Tok.Bad, line, col, "template literals are not supported (strings are not part of the language)", 0);
       break; // the rest cannot be tokenized reliably
     }
-    const candidates = BY_FIRST.get(src[i]!);
-    const p = candidates?.find((text) => src.startsWith(text, i));
+    const candidates = c < 128 ? BY_FIRST[c] : undefined;
+    let p: string | undefined;
+    if (candidates !== undefined) {
+      for (const text of candidates) {
+        if (text.length === 1 || src.startsWith(text, i)) {
+          p = text;
+          break;
+        }
+      }
+    }
     if (p === undefined) {
-      bad(start, `unexpected character ${showChar(src.codePointAt(i)!)}`);
+      t.push(Tok.Bad, line, col, `unexpected character ${showChar(src.codePointAt(i)!)}`, 0);
       i += src.codePointAt(i)! > 0xffff ? 2 : 1;
       continue;
     }
     // `.5` is a number to JavaScript: say so rather than "unexpected '.'".
     if (p === "." && isDigit(src.charCodeAt(i + 1))) {
       let j = i + 1;
-      while (j < src.length && isIdentPart(src.charCodeAt(j))) j++;
-      bad(start, `f64 literal '${src.slice(start, j)}' is not supported (numbers are i32)`);
+      while (j < n && isIdentPart(src.charCodeAt(j))) j++;
+      t.push(Tok.Bad, line, col, `f64 literal '${src.slice(start, j)}' is not supported (numbers are i32)`, 0);
       i = j;
       continue;
     }
     i += p.length;
-    push(Tok.Punct, start, p);
+    t.push(Tok.Punct, line, col, p, 0);
   }
-  push(Tok.End, i, "");
-  return { count, kinds, lines, cols, newline, texts, values };
+  t.push(Tok.End, line, i - lineStart + 1, "", 0);
+  return { count: t.count, kinds: t.kinds, lines: t.lines, cols: t.cols, newline: t.newline, texts: t.texts, values: t.values };
 }
 
-function lexNumber(
-  src: string,
-  start: number,
-  push: (kind: Tok, start: number, text: string, value: number) => void,
-  bad: (start: number, message: string) => void,
-): number {
+function lexNumber(src: string, start: number, t: Table, line: number, col: number): number {
+  const bad = (message: string): void => t.push(Tok.Bad, line, col, message, 0);
   let i = start;
   const next = src.charCodeAt(i + 1) | 0x20;
   let base = 10;
@@ -211,13 +235,13 @@ function lexNumber(
   while (end < src.length && (isIdentPart(src.charCodeAt(end)) || (fraction && src.charCodeAt(end) === 46))) end++;
   const text = src.slice(start, end);
   if (fraction) {
-    bad(start, `f64 literal '${abbreviate(text)}' is not supported (numbers are i32)`);
+    bad(`f64 literal '${abbreviate(text)}' is not supported (numbers are i32)`);
   } else if (malformed || end !== i || i === digitsStart) {
-    bad(start, `malformed number '${abbreviate(text)}'`);
+    bad(`malformed number '${abbreviate(text)}'`);
   } else if (base === 10 && i - start > 1 && src.charCodeAt(start) === 48) {
-    bad(start, `malformed number '${abbreviate(text)}' (leading zeros are not allowed)`);
+    bad(`malformed number '${abbreviate(text)}' (leading zeros are not allowed)`);
   } else {
-    push(Tok.Num, start, text, value);
+    t.push(Tok.Num, line, col, text, value);
   }
   return end;
 }
