@@ -401,6 +401,8 @@ describe("programs: the IR interpreter agrees with Bun running the same file", a
     ["isEven", [1001]], ["isEven", [500]], ["loop", [100_000]], ["collatz", [27]], ["collatz", [1]],
     ["sum8", [1, -2, 3, -4, 5, -6, 7, 8]], ["nested", [30]], ["flags", [-5]], ["flags", [50]], ["flags", [-50]],
     ["divide", [7, -2]], ["divide", [-2147483648, -1]],
+    ["asi", [5]], ["asi", [500]], ["shadow", [10]], ["logic", [0, 9]], ["logic", [6, 0]], ["logic", [-3, -3]],
+    ["compound", [123456]], ["compound", [-99]], ["lookahead", [20]], ["callsVoid", [4]],
   ];
   for (const [name, args] of runs) {
     test(`${name}(${args.join(", ")})`, () => {

@@ -29,10 +29,14 @@ function weight(depth: number): number {
 export function allocate(f: FnIr, regs: RegisterDescription, live: Intervals = liveIntervals(f)): Allocation {
   const { start, end } = live;
   const n = f.vregs;
-  const callerSaved = new Set(regs.callerSaved);
-  const calleeSaved = new Set(regs.calleeSaved);
+  // Flags by register number (registers are small numbers: 0-31 on every target).
+  const size = 1 + Math.max(0, ...regs.allocatable, ...regs.callerSaved, ...regs.calleeSaved);
+  const callerSaved = new Uint8Array(size);
+  const calleeSaved = new Uint8Array(size);
+  for (const r of regs.callerSaved) callerSaved[r] = 1;
+  for (const r of regs.calleeSaved) calleeSaved[r] = 1;
   for (const r of regs.allocatable) {
-    if (callerSaved.has(r) === calleeSaved.has(r)) throw new Error(`register ${r} must be exactly one of caller-saved and callee-saved`);
+    if (callerSaved[r] === calleeSaved[r]) throw new Error(`register ${r} must be exactly one of caller-saved and callee-saved`);
   }
 
   // Crossed-call cost: a prefix sum of call weights over calls in position order.
@@ -64,8 +68,10 @@ export function allocate(f: FnIr, regs: RegisterDescription, live: Intervals = l
   const reg = new Int32Array(n).fill(-1);
   const spilled: VReg[] = [];
   const active: VReg[] = []; // by increasing end
-  const free = new Set(regs.allocatable);
-  const usedCallee = new Set<number>();
+  const free = new Uint8Array(size);
+  for (const r of regs.allocatable) free[r] = 1;
+  const usedCallee = new Uint8Array(size);
+  const allocatable = regs.allocatable;
 
   const insertActive = (v: VReg): void => {
     let i = active.length;
@@ -74,21 +80,24 @@ export function allocate(f: FnIr, regs: RegisterDescription, live: Intervals = l
   };
   const take = (v: VReg, r: number): void => {
     reg[v] = r;
-    free.delete(r);
-    if (calleeSaved.has(r)) usedCallee.add(r);
+    free[r] = 0;
+    if (calleeSaved[r] === 1) usedCallee[r] = 1;
     insertActive(v);
   };
   const pick = (v: VReg): number | undefined => {
-    const cross = crossing(v);
+    const cross = calls === 0 ? 0 : crossing(v);
     const h = hint[v]!;
-    if (h >= 0 && free.has(h) && (cross === 0 || calleeSaved.has(h))) return h;
+    if (h >= 0 && free[h] === 1 && (cross === 0 || calleeSaved[h] === 1)) return h;
     let caller: number | undefined;
     let calleeUsed: number | undefined;
     let calleeNew: number | undefined;
-    for (const r of regs.allocatable) {
-      if (!free.has(r)) continue;
-      if (callerSaved.has(r)) caller ??= r;
-      else if (usedCallee.has(r)) calleeUsed ??= r;
+    for (let k = 0; k < allocatable.length; k++) {
+      const r = allocatable[k]!;
+      if (free[r] === 0) continue;
+      if (callerSaved[r] === 1) {
+        if (cross === 0) return r;
+        caller ??= r;
+      } else if (usedCallee[r] === 1) calleeUsed ??= r;
       else calleeNew ??= r;
     }
     if (cross === 0) return caller ?? calleeUsed ?? calleeNew;
@@ -99,7 +108,7 @@ export function allocate(f: FnIr, regs: RegisterDescription, live: Intervals = l
   };
 
   for (const v of order) {
-    while (active.length > 0 && end[active[0]!]! < start[v]!) free.add(reg[active.shift()!]!);
+    while (active.length > 0 && end[active[0]!]! < start[v]!) free[reg[active.shift()!]!] = 1;
     const r = pick(v);
     if (r !== undefined) {
       take(v, r);
@@ -125,7 +134,7 @@ export function allocate(f: FnIr, regs: RegisterDescription, live: Intervals = l
   return {
     locs,
     slots,
-    calleeSavedUsed: regs.calleeSaved.filter((r) => usedCallee.has(r)),
+    calleeSavedUsed: regs.calleeSaved.filter((r) => usedCallee[r] === 1),
     callSaves: callSaves(f, live, order, reg, callerSaved),
   };
 }
@@ -199,7 +208,7 @@ function assignSlots(spilled: VReg[], start: Int32Array, end: Int32Array, locs: 
  * open set stays as small as the register file. The call's own result is never saved, though its
  * interval may span the call (`x = g(x)`): restoring it would overwrite the result.
  */
-function callSaves(f: FnIr, live: Intervals, order: readonly VReg[], reg: Int32Array, callerSaved: ReadonlySet<number>): number[][] {
+function callSaves(f: FnIr, live: Intervals, order: readonly VReg[], reg: Int32Array, callerSaved: Uint8Array): number[][] {
   const dstOf = new Int32Array(f.calls).fill(-1);
   for (const b of f.blocks) for (const i of b.insts) if (i.op === "call" && i.dst !== null) dstOf[i.id] = i.dst;
   const out: number[][] = [];
@@ -209,7 +218,7 @@ function callSaves(f: FnIr, live: Intervals, order: readonly VReg[], reg: Int32A
     const p = live.callPos[id]!;
     while (next < order.length && live.start[order[next]!]! < p) {
       const v = order[next++]!;
-      if (reg[v]! >= 0 && callerSaved.has(reg[v]!)) open.push(v);
+      if (reg[v]! >= 0 && callerSaved[reg[v]!] === 1) open.push(v);
     }
     open = open.filter((v) => live.end[v]! > p + 1);
     out.push(open.filter((v) => v !== dstOf[id]).map((v) => reg[v]!).sort((a, b) => a - b));

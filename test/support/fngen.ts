@@ -48,6 +48,8 @@ export interface GFn {
   params: string[]; // params[0] is the budget d
   result: "i32" | "void";
   body: GStmt[];
+  /** false: the babyjit source leaves out the semicolons JavaScript would insert. */
+  semicolons: boolean;
 }
 export interface FnCase {
   fns: GFn[];
@@ -103,7 +105,7 @@ class Gen {
     body.push({ k: "if", clauses: [{ c: { k: "bin", op: "<=", a: { k: "var", name: "d" }, b: { k: "lit", v: 0 } }, body: [{ k: "ret", e: me.result === "void" ? null : this.expr("i32", 2, false) }] }], els: null });
     body.push(...this.block(this.size, 0));
     if (me.result === "i32") body.push({ k: "ret", e: this.expr("i32", 3, true) });
-    return { name: me.name, exported: index === 0 || chance(this.rng, 0.3), params, result: me.result, body };
+    return { name: me.name, exported: index === 0 || chance(this.rng, 0.3), params, result: me.result, body, semicolons: chance(this.rng, 0.8) };
   }
 
   private block(n: number, depth: number): GStmt[] {
@@ -245,11 +247,23 @@ export function generateCase(rng: Rng): FnCase {
 
 // ---- printing ----
 
+/** A non-negative literal, written as a user might: decimal, hex, octal, binary, with separators. */
+function literal(v: number): string {
+  switch (v % 7) {
+    case 1: return `0x${v.toString(16)}`;
+    case 2: return `0X${v.toString(16).toUpperCase()}`;
+    case 3: return v < 4096 ? `0b${v.toString(2)}` : String(v);
+    case 4: return `0o${v.toString(8)}`;
+    case 5: return v >= 1000 ? String(v).replace(/\B(?=(\d{3})+$)/g, "_") : String(v);
+    default: return String(v);
+  }
+}
+
 /** Expression text, fully parenthesized; `ref` prints the chapter's meaning explicitly for JavaScript. */
 export function printExpr(e: GExpr, ref: boolean): string {
   const p = (x: GExpr): string => printExpr(x, ref);
   switch (e.k) {
-    case "lit": return e.v < 0 ? `(${e.v})` : String(e.v);
+    case "lit": return e.v < 0 ? `(-${literal(-e.v)})` : literal(e.v);
     case "bool": return String(e.v);
     case "var": return e.name;
     case "un":
@@ -275,6 +289,9 @@ export function printExpr(e: GExpr, ref: boolean): string {
   }
 }
 
+/** ";" or "" (a function printed without semicolons); set by printCase for each function. */
+let SEMI = ";";
+
 function printStmts(list: readonly GStmt[], ref: boolean, indent: string, out: string[]): void {
   for (const s of list) printStmt(s, ref, indent, out);
 }
@@ -284,23 +301,23 @@ function printStmt(s: GStmt, ref: boolean, ind: string, out: string[]): void {
   const inner = `${ind}  `;
   switch (s.k) {
     case "let":
-      out.push(`${ind}${s.cst ? "const" : "let"} ${s.name}${s.type === null ? "" : `: ${s.type === "i32" ? "i32" : "boolean"}`} = ${e(s.init)};`);
+      out.push(`${ind}${s.cst ? "const" : "let"} ${s.name}${s.type === null ? "" : `: ${s.type === "i32" ? "i32" : "boolean"}`} = ${e(s.init)}${SEMI}`);
       return;
     case "assign": {
       if (!ref || s.op === "=") {
-        out.push(`${ind}${s.name} ${s.op} ${e(s.e)};`);
+        out.push(`${ind}${s.name} ${s.op} ${e(s.e)}${SEMI}`);
         return;
       }
       const op = s.op.slice(0, -1);
-      out.push(`${ind}${s.name} = ${printExpr({ k: "bin", op, a: { k: "var", name: s.name }, b: s.e }, true)};`);
+      out.push(`${ind}${s.name} = ${printExpr({ k: "bin", op, a: { k: "var", name: s.name }, b: s.e }, true)}${SEMI}`);
       return;
     }
     case "upd":
-      if (ref) out.push(`${ind}${s.name} = (${s.name} ${s.op === "++" ? "+" : "-"} 1) | 0;`);
-      else out.push(`${ind}${s.prefix ? s.op + s.name : s.name + s.op};`);
+      if (ref) out.push(`${ind}${s.name} = (${s.name} ${s.op === "++" ? "+" : "-"} 1) | 0${SEMI}`);
+      else out.push(`${ind}${s.prefix ? s.op + s.name : s.name + s.op}${SEMI}`);
       return;
     case "call":
-      out.push(`${ind}${e(s.e)};`);
+      out.push(`${ind}${e(s.e)}${SEMI}`);
       return;
     case "if":
       s.clauses.forEach((c, i) => {
@@ -319,21 +336,21 @@ function printStmt(s: GStmt, ref: boolean, ind: string, out: string[]): void {
       out.push(`${ind}}`);
       return;
     case "while":
-      out.push(`${ind}{`, `${inner}let ${s.v} = 0;`, `${inner}while (${s.v} < ${s.n}) {`, `${inner}  ${s.v} = ${s.v} + 1;`);
+      out.push(`${ind}{`, `${inner}let ${s.v} = 0;`, `${inner}while (${s.v} < ${s.n}) {`, `${inner}  ${s.v} = ${s.v} + 1${SEMI}`);
       printStmts(s.body, ref, `${inner}  `, out);
       out.push(`${inner}}`, `${ind}}`);
       return;
     case "do":
-      out.push(`${ind}{`, `${inner}let ${s.v} = 0;`, `${inner}do {`, `${inner}  ${s.v} += 1;`);
+      out.push(`${ind}{`, `${inner}let ${s.v} = 0;`, `${inner}do {`, `${inner}  ${s.v} += 1${SEMI}`);
       printStmts(s.body, ref, `${inner}  `, out);
-      out.push(`${inner}} while (${s.v} < ${s.n});`, `${ind}}`);
+      out.push(`${inner}} while (${s.v} < ${s.n})${SEMI}`, `${ind}}`);
       return;
     case "break":
     case "continue":
-      out.push(`${ind}${s.k};`);
+      out.push(`${ind}${s.k}${SEMI}`);
       return;
     case "ret":
-      out.push(`${ind}return${s.e === null ? "" : ` ${e(s.e)}`};`);
+      out.push(`${ind}return${s.e === null ? "" : ` ${e(s.e)}`}${SEMI}`);
       return;
     case "block":
       out.push(`${ind}{`);
@@ -347,6 +364,7 @@ function printStmt(s: GStmt, ref: boolean, ind: string, out: string[]): void {
 export function printCase(c: FnCase, ref = false): string {
   const out: string[] = ref ? [] : ['import type { i32 } from "babyjit";', ""];
   for (const f of c.fns) {
+    SEMI = ref || f.semicolons ? ";" : "";
     const params = f.params.map((p) => `${p}: i32`).join(", ");
     out.push(`${f.exported && !ref ? "export " : ""}function ${f.name}(${params}): ${f.result} {`);
     printStmts(f.body, ref, "  ", out);
