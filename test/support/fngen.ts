@@ -103,8 +103,25 @@ class Gen {
     const body: GStmt[] = [];
     // The budget guard: no call happens at d <= 0.
     body.push({ k: "if", clauses: [{ c: { k: "bin", op: "<=", a: { k: "var", name: "d" }, b: { k: "lit", v: 0 } }, body: [{ k: "ret", e: me.result === "void" ? null : this.expr("i32", 2, false) }] }], els: null });
+    // Now and then, more values live across the whole body than any target has registers.
+    const wide: GExpr[] = [];
+    if (chance(this.rng, 0.25)) {
+      const n = 16 + below(this.rng, 20);
+      for (let i = 0; i < n; i++) {
+        const name = this.fresh("w");
+        body.push({ k: "let", cst: true, name, type: null, init: this.expr("i32", 1, false) });
+        wide.push({ k: "var", name });
+        this.declare({ name, type: "i32", mutable: false });
+      }
+    }
     body.push(...this.block(this.size, 0));
-    if (me.result === "i32") body.push({ k: "ret", e: this.expr("i32", 3, true) });
+    const sum = wide.reduce<GExpr | null>((acc, w, i) => (acc === null ? w : { k: "bin", op: i % 3 === 0 ? "^" : i % 3 === 1 ? "+" : "-", a: acc, b: w }), null);
+    if (me.result === "i32") {
+      const e = this.expr("i32", 3, true);
+      body.push({ k: "ret", e: sum === null ? e : { k: "bin", op: "^", a: e, b: sum } });
+    } else if (sum !== null) {
+      body.push({ k: "let", cst: true, name: this.fresh("x"), type: null, init: sum });
+    }
     return { name: me.name, exported: index === 0 || chance(this.rng, 0.3), params, result: me.result, body, semicolons: chance(this.rng, 0.8) };
   }
 
