@@ -245,10 +245,10 @@ class Gen {
 }
 
 /** A random module: 1-4 functions calling each other in any order (bounded by the budget). */
-export function generateCase(rng: Rng): FnCase {
+export function generateCase(rng: Rng, prefix = ""): FnCase {
   const n = 1 + below(rng, 4);
   const sigs = Array.from({ length: n }, (_, i) => ({
-    name: `f${i}`,
+    name: `${prefix}f${i}`,
     params: 1 + below(rng, i === 0 ? 8 : 5), // the entry may take up to 8 (the budget included)
     result: (i === 0 || chance(rng, 0.75) ? "i32" : "void") as "i32" | "void",
   }));
@@ -260,6 +260,21 @@ export function generateCase(rng: Rng): FnCase {
   const entry = sigs[0]!;
   const inputs = Array.from({ length: 3 }, () => [below(rng, 4), ...Array.from({ length: entry.params - 1 }, () => (chance(rng, 0.5) ? pick(rng, EDGE) : (rng() * 4294967296) | 0))]);
   return { fns, entry: entry.name, inputs };
+}
+
+/**
+ * A module of at least `lines` lines (printed), made of random modules side by side (their functions
+ * renamed apart): for compile-time benchmarks. The entry is the first module's entry.
+ */
+export function generateLines(rng: Rng, lines: number): FnCase {
+  const parts: FnCase[] = [];
+  let total = 0;
+  while (total < lines) {
+    const part = generateCase(rng, `m${parts.length}_`);
+    total += printCase(part).split("\n").length - 2;
+    parts.push(part);
+  }
+  return { fns: parts.flatMap((p) => p.fns), entry: parts[0]!.entry, inputs: parts[0]!.inputs };
 }
 
 // ---- printing ----
@@ -512,6 +527,119 @@ function* smallerExpr(e: GExpr): Iterable<GExpr> {
       for (let i = 0; i < e.args.length; i++) {
         for (const a of smallerExpr(e.args[i]!)) yield { ...e, args: e.args.map((x, k) => (k === i ? a : x)) };
       }
+      return;
+  }
+}
+
+// ---- C ----
+
+/**
+ * The module translated to C with the same meaning (for benchmarks against `cc -O2`): int32_t with
+ * wrapping arithmetic done in uint32_t, shift counts masked, JavaScript's `&&`/`||` through GNU
+ * statement expressions, a zero divisor calling div_zero() (which the harness defines).
+ */
+export function printC(c: FnCase): string {
+  const out: string[] = ["#include <stdint.h>", "extern void div_zero(void);"];
+  const sig = (f: GFn): string => `${f.result === "void" ? "void" : "int32_t"} ${f.name}(${f.params.map((p) => `int32_t ${p}`).join(", ")})`;
+  for (const f of c.fns) out.push(`${sig(f)};`);
+  for (const f of c.fns) {
+    out.push(`${sig(f)} {`);
+    cStmts(f.body, "  ", out);
+    out.push("}");
+  }
+  return `${out.join("\n")}\n`;
+}
+
+const U = (x: string): string => `(uint32_t)(${x})`;
+const I = (x: string): string => `(int32_t)(${x})`;
+
+function cExpr(e: GExpr): string {
+  switch (e.k) {
+    case "lit": return e.v === -2147483648 ? "(-2147483647 - 1)" : `(${e.v})`;
+    case "bool": return e.v ? "1" : "0";
+    case "var": return e.name;
+    case "un": {
+      const a = cExpr(e.a);
+      return e.op === "-" ? I(`0u - ${U(a)}`) : e.op === "~" ? `(~${a})` : e.op === "!" ? `(!${a})` : a;
+    }
+    case "bin": {
+      const a = cExpr(e.a);
+      const b = cExpr(e.b);
+      switch (e.op) {
+        case "+": return I(`${U(a)} + ${U(b)}`);
+        case "-": return I(`${U(a)} - ${U(b)}`);
+        case "*": return I(`${U(a)} * ${U(b)}`);
+        case "/": case "%": {
+          const op = e.op;
+          return `({ int32_t l_ = ${a}, r_ = ${b}; if (r_ == 0) div_zero(); (r_ == -1) ? ${op === "/" ? I("0u - (uint32_t)l_") : "0"} : l_ ${op} r_; })`;
+        }
+        case "<<": return I(`${U(a)} << (${b} & 31)`);
+        case ">>": return `(${a} >> (${b} & 31))`;
+        case ">>>": return I(`${U(a)} >> (${b} & 31)`);
+        case "&&": return `({ int32_t t_ = ${a}; t_ ? ${b} : t_; })`;
+        case "||": return `({ int32_t t_ = ${a}; t_ ? t_ : ${b}; })`;
+        case "===": return `(${a} == ${b})`;
+        case "!==": return `(${a} != ${b})`;
+        default: return `(${a} ${e.op} ${b})`;
+      }
+    }
+    case "cond": return `(${cExpr(e.t)} ? ${cExpr(e.a)} : ${cExpr(e.b)})`;
+    case "call": return `${e.fn}(${e.args.map(cExpr).join(", ")})`;
+    case "math": {
+      const args = e.args.map(cExpr);
+      if (e.fn === "abs") return `({ int32_t a_ = ${args[0]}; a_ < 0 ? ${I("0u - (uint32_t)a_")} : a_; })`;
+      if (e.fn === "imul") return I(`${U(args[0]!)} * ${U(args[1]!)}`);
+      return args.reduce((acc, x) => `({ int32_t p_ = ${acc}, q_ = ${x}; p_ ${e.fn === "min" ? "<" : ">"} q_ ? p_ : q_; })`);
+    }
+  }
+}
+
+function cStmts(list: readonly GStmt[], ind: string, out: string[]): void {
+  for (const s of list) cStmt(s, ind, out);
+}
+
+function cStmt(s: GStmt, ind: string, out: string[]): void {
+  const inner = `${ind}  `;
+  switch (s.k) {
+    case "let": out.push(`${ind}int32_t ${s.name} = ${cExpr(s.init)};`); return;
+    case "assign":
+      if (s.op === "=") out.push(`${ind}${s.name} = ${cExpr(s.e)};`);
+      else out.push(`${ind}${s.name} = ${cExpr({ k: "bin", op: s.op.slice(0, -1), a: { k: "var", name: s.name }, b: s.e })};`);
+      return;
+    case "upd": out.push(`${ind}${s.name} = ${I(`${U(s.name)} ${s.op === "++" ? "+" : "-"} 1u`)};`); return;
+    case "call": out.push(`${ind}${cExpr(s.e)};`); return;
+    case "if":
+      s.clauses.forEach((c, i) => {
+        out.push(`${ind}${i === 0 ? "if" : "} else if"} (${cExpr(c.c)}) {`);
+        cStmts(c.body, inner, out);
+      });
+      if (s.els !== null) {
+        out.push(`${ind}} else {`);
+        cStmts(s.els, inner, out);
+      }
+      out.push(`${ind}}`);
+      return;
+    case "for":
+      out.push(`${ind}for (int32_t ${s.v} = 0; ${s.v} < ${s.n}; ${s.v}++) {`);
+      cStmts(s.body, inner, out);
+      out.push(`${ind}}`);
+      return;
+    case "while":
+      out.push(`${ind}{ int32_t ${s.v} = 0; while (${s.v} < ${s.n}) { ${s.v}++;`);
+      cStmts(s.body, inner, out);
+      out.push(`${ind}} }`);
+      return;
+    case "do":
+      out.push(`${ind}{ int32_t ${s.v} = 0; do { ${s.v}++;`);
+      cStmts(s.body, inner, out);
+      out.push(`${ind}} while (${s.v} < ${s.n}); }`);
+      return;
+    case "break": case "continue": out.push(`${ind}${s.k};`); return;
+    case "ret": out.push(`${ind}return${s.e === null ? "" : ` ${cExpr(s.e)}`};`); return;
+    case "block":
+      out.push(`${ind}{`);
+      cStmts(s.body, inner, out);
+      out.push(`${ind}}`);
       return;
   }
 }
