@@ -27,8 +27,9 @@ export interface ModuleOptions {
   /** Where to install the code; defaults to the process-wide host memory. */
   readonly memory?: CodeMemory;
   /**
-   * Bytes of stack one call from JavaScript may use (default: all of the thread's stack, less a
-   * margin). Deeper recursion is JitError E_STACK. The limit never goes below the thread's real stack.
+   * Bytes of stack one call from JavaScript may use (default 8 MiB, DEFAULT_BUDGET). Deeper recursion
+   * is JitError E_STACK. Whatever the budget, the limit never goes below the thread's real stack (less
+   * a 64 KiB margin): the thread's bounds come from the OS when the module is compiled.
    */
   readonly stackLimit?: number;
   /** The file name errors and listings name (default "module.ts"). */
@@ -143,6 +144,13 @@ export interface ModuleInternals {
 
 /** Stack kept below the limit: room for a frame's pushes before its check, and for the OS. */
 export const STACK_MARGIN = 64 * 1024;
+/**
+ * The default budget: a Linux main thread's whole stack, and never more than the thread has (a
+ * Worker's is 4 MiB). Windows threads may reserve far more (Windows on ARM64 ran a million frames
+ * without reaching its end), and a runaway recursion should stop in milliseconds, not eat 64 MiB:
+ * a deeper budget is the stackLimit option's to give.
+ */
+export const DEFAULT_BUDGET = 8 * 1024 * 1024;
 /** Without the OS's word on the thread's stack (an OS layer without stackBounds), this budget. */
 export const FALLBACK_BUDGET = 256 * 1024;
 
@@ -184,7 +192,7 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
   const bounds = os.stackBounds?.();
   const floor = bounds === undefined ? 0 : bounds.low + STACK_MARGIN;
   const whole = bounds === undefined ? FALLBACK_BUDGET : bounds.high - bounds.low;
-  const budget = Math.min(stackLimit ?? whole, whole);
+  const budget = Math.min(stackLimit ?? DEFAULT_BUDGET, whole);
 
   const page = os.pageSize;
   const state = os.map(page, "the module's state block");
