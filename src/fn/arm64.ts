@@ -107,10 +107,10 @@ class Arm64Generator {
     }) : [];
     asm.note("unwind: back to the entry stub, whatever the depth");
     asm.bind(this.unwind);
-    asm.comment("which site stopped the run").strWUI(w(S1), x(STATE_REG), STATE.site);
-    asm.ldrXUI(x(S1), x(STATE_REG), STATE.savedSp);
-    asm.comment("the stack pointer at the entry stub's call").addRI(sp, x(S1), 0);
-    asm.comment("the return address into the entry stub").ldrXUI(x(LR), x(STATE_REG), STATE.resume);
+    asm.comment("which site stopped the run").strRM(w(S1), x(STATE_REG), STATE.site);
+    asm.ldrRM(x(S1), x(STATE_REG), STATE.savedSp);
+    asm.comment("the stack pointer at the entry stub's call").addRRI(sp, x(S1), 0);
+    asm.comment("the return address into the entry stub").ldrRM(x(LR), x(STATE_REG), STATE.resume);
     asm.comment("return there, past every frame in between").ret();
     const code = asm.finish();
     return {
@@ -148,21 +148,21 @@ class Arm64Generator {
     if (size > MAX_FRAME) frameTooBig(fn, size);
 
     asm.bind(this.fnLabels[index] as Label);
-    asm.comment(`${fn.name}: the frame record`).stpXPre(x(FP), x(LR), sp, -16);
-    asm.comment("x29 points at it").addRI(x(FP), sp, 0);
-    for (let left = size; left > 0; left -= Math.min(left, 4080)) asm.subRI(sp, sp, Math.min(left, 4080));
+    asm.comment(`${fn.name}: the frame record`).stpRRMpre(x(FP), x(LR), sp, -16);
+    asm.comment("x29 points at it").addRRI(x(FP), sp, 0);
+    for (let left = size; left > 0; left -= Math.min(left, 4080)) asm.subRRI(sp, sp, Math.min(left, 4080));
     const overflow = asm.newLabel();
     this.cold.push({ label: overflow, site: this.site("stack", index, fn.at.line, fn.at.col) });
-    asm.comment("the stack limit").ldrXUI(x(S1), x(STATE_REG), STATE.limit);
+    asm.comment("the stack limit").ldrRM(x(S1), x(STATE_REG), STATE.limit);
     asm.cmpSpR(x(S1));
     asm.comment("out of stack: unwind").bcond("lo", overflow);
     // Touch a big frame a page at a time from the top (Windows grows a stack through one guard page).
-    for (let off = size - 4096; off > 0; off -= 4096) asm.strWUI(wzr, sp, off);
+    for (let off = size - 4096; off > 0; off -= 4096) asm.strRM(wzr, sp, off);
     for (let i = 0; i < this.pushed.length; i += 2) {
       const a = this.pushed[i] as number;
       const b = this.pushed[i + 1];
-      if (b === undefined) asm.strXUI(x(a), sp, 8 * i);
-      else asm.stpX(x(a), x(b), sp, 8 * i);
+      if (b === undefined) asm.strRM(x(a), sp, 8 * i);
+      else asm.stpRRM(x(a), x(b), sp, 8 * i);
     }
 
     const dsts: number[] = [];
@@ -186,11 +186,11 @@ class Arm64Generator {
     for (let i = 0; i < this.pushed.length; i += 2) {
       const a = this.pushed[i] as number;
       const b = this.pushed[i + 1];
-      if (b === undefined) asm.ldrXUI(x(a), sp, 8 * i);
-      else asm.ldpX(x(a), x(b), sp, 8 * i);
+      if (b === undefined) asm.ldrRM(x(a), sp, 8 * i);
+      else asm.ldpRRM(x(a), x(b), sp, 8 * i);
     }
-    if (size > 0) asm.addRI(sp, x(FP), 0);
-    asm.ldpXPost(x(FP), x(LR), sp, 16);
+    if (size > 0) asm.addRRI(sp, x(FP), 0);
+    asm.ldpRRMpost(x(FP), x(LR), sp, 16);
     asm.ret();
     for (const { label, site } of this.cold) {
       asm.bind(label);
@@ -226,11 +226,11 @@ class Arm64Generator {
     const asm = this.asm;
     if (kindOf(d) === REG) {
       if (kindOf(s) === REG) asm.movRR(w(indexOf(d)), w(indexOf(s)));
-      else asm.ldrWUI(w(indexOf(d)), sp, this.slotOffset(indexOf(s)));
-    } else if (kindOf(s) === REG) asm.strWUI(w(indexOf(s)), sp, this.slotOffset(indexOf(d)));
+      else asm.ldrRM(w(indexOf(d)), sp, this.slotOffset(indexOf(s)));
+    } else if (kindOf(s) === REG) asm.strRM(w(indexOf(s)), sp, this.slotOffset(indexOf(d)));
     else {
-      asm.ldrWUI(w(S1), sp, this.slotOffset(indexOf(s)));
-      asm.strWUI(w(S1), sp, this.slotOffset(indexOf(d)));
+      asm.ldrRM(w(S1), sp, this.slotOffset(indexOf(s)));
+      asm.strRM(w(S1), sp, this.slotOffset(indexOf(d)));
     }
   }
 
@@ -238,13 +238,13 @@ class Arm64Generator {
     const l = this.loc(v);
     if (l.kind === "reg") {
       if (l.reg !== r) this.asm.movRR(w(r), w(l.reg));
-    } else this.asm.ldrWUI(w(r), sp, this.slotOffset(l.slot));
+    } else this.asm.ldrRM(w(r), sp, this.slotOffset(l.slot));
   }
 
   private read(v: VReg, scratch: number): number {
     const l = this.loc(v);
     if (l.kind === "reg") return l.reg;
-    this.asm.ldrWUI(w(scratch), sp, this.slotOffset(l.slot));
+    this.asm.ldrRM(w(scratch), sp, this.slotOffset(l.slot));
     return scratch;
   }
 
@@ -255,7 +255,7 @@ class Arm64Generator {
 
   private store(v: VReg, r: number): void {
     const l = this.loc(v);
-    if (l.kind === "slot") this.asm.strWUI(w(r), sp, this.slotOffset(l.slot));
+    if (l.kind === "slot") this.asm.strRM(w(r), sp, this.slotOffset(l.slot));
     else if (l.reg !== r) this.asm.movRR(w(l.reg), w(r));
   }
 
@@ -279,17 +279,17 @@ class Arm64Generator {
       case "mov": {
         const l = this.loc(inst.dst);
         if (l.kind === "reg") this.load(l.reg, inst.src);
-        else asm.strWUI(w(this.read(inst.src, S1)), sp, this.slotOffset(l.slot));
+        else asm.strRM(w(this.read(inst.src, S1)), sp, this.slotOffset(l.slot));
         return;
       }
       case "unary": {
         const a = this.read(inst.a, S1);
         const d = this.target(inst.dst);
-        if (inst.un === "neg") asm.negR(w(d), w(a));
-        else if (inst.un === "not") asm.mvnR(w(d), w(a));
+        if (inst.un === "neg") asm.negRR(w(d), w(a));
+        else if (inst.un === "not") asm.mvnRR(w(d), w(a));
         else {
           asm.cmpRI(w(a), 0);
-          asm.comment("Math.abs (and -2^31 stays -2^31, as | 0 makes it)").cneg(w(d), w(a), "lt");
+          asm.comment("Math.abs (and -2^31 stays -2^31, as | 0 makes it)").cnegRR(w(d), w(a), "lt");
         }
         this.store(inst.dst, d);
         return;
@@ -301,14 +301,14 @@ class Arm64Generator {
         const zero = asm.newLabel();
         this.cold.push({ label: zero, site: this.site("div", fnIndex, inst.at.line, inst.at.col) });
         const b = this.read(inst.b, S2);
-        asm.comment("division by zero: unwind").cbz(w(b), zero);
+        asm.comment("division by zero: unwind").cbzR(w(b), zero);
         const a = this.read(inst.a, S1);
         const d = this.target(inst.dst);
         // sdiv never traps: -2^31 / -1 wraps to -2^31, and msub makes the remainder 0, as JavaScript's | 0 does.
-        if (inst.op === "div") asm.sdivRR(w(d), w(a), w(b));
+        if (inst.op === "div") asm.sdivRRR(w(d), w(a), w(b));
         else {
-          asm.sdivRR(w(S0), w(a), w(b));
-          asm.msubRRR(w(d), w(S0), w(b), w(a));
+          asm.sdivRRR(w(S0), w(a), w(b));
+          asm.msubRRRR(w(d), w(S0), w(b), w(a));
         }
         this.store(inst.dst, d);
         return;
@@ -317,7 +317,7 @@ class Arm64Generator {
         const a = this.read(inst.a, S1);
         this.compare(a, inst.b);
         const d = this.target(inst.dst);
-        asm.cset(w(d), CC[inst.cond]);
+        asm.csetR(w(d), CC[inst.cond]);
         this.store(inst.dst, d);
         return;
       }
@@ -343,16 +343,16 @@ class Arm64Generator {
       const v = b.value;
       if (op === "shl" || op === "sar" || op === "shr") {
         const n = v & 31;
-        if (op === "shl") asm.lslRI(w(d), w(a), n);
-        else if (op === "sar") asm.asrRI(w(d), w(a), n);
-        else asm.lsrRI(w(d), w(a), n);
+        if (op === "shl") asm.lslRRI(w(d), w(a), n);
+        else if (op === "sar") asm.asrRRI(w(d), w(a), n);
+        else asm.lsrRRI(w(d), w(a), n);
         this.store(inst.dst, d);
         return;
       }
       if ((op === "add" || op === "sub") && v >= -4095 && v <= 4095) {
         const add = (op === "add") === v >= 0;
-        if (add) asm.addRI(w(d), w(a), Math.abs(v));
-        else asm.subRI(w(d), w(a), Math.abs(v));
+        if (add) asm.addRRI(w(d), w(a), Math.abs(v));
+        else asm.subRRI(w(d), w(a), Math.abs(v));
         this.store(inst.dst, d);
         return;
       }
@@ -360,22 +360,22 @@ class Arm64Generator {
     const r = this.operand(b, S2);
     const A = w(a), B = w(r), D = w(d);
     switch (op) {
-      case "add": asm.addRR(D, A, B); break;
-      case "sub": asm.subRR(D, A, B); break;
-      case "mul": asm.mulRR(D, A, B); break;
-      case "and": asm.andRR(D, A, B); break;
-      case "or": asm.orrRR(D, A, B); break;
-      case "xor": asm.eorRR(D, A, B); break;
-      case "shl": asm.lslvRR(D, A, B); break;
-      case "sar": asm.asrvRR(D, A, B); break;
-      case "shr": asm.lsrvRR(D, A, B); break;
+      case "add": asm.addRRR(D, A, B); break;
+      case "sub": asm.subRRR(D, A, B); break;
+      case "mul": asm.mulRRR(D, A, B); break;
+      case "and": asm.andRRR(D, A, B); break;
+      case "or": asm.orrRRR(D, A, B); break;
+      case "xor": asm.eorRRR(D, A, B); break;
+      case "shl": asm.lslRRR(D, A, B); break;
+      case "sar": asm.asrRRR(D, A, B); break;
+      case "shr": asm.lsrRRR(D, A, B); break;
       case "min":
         asm.cmpRR(A, B);
-        asm.csel(D, A, B, "lt");
+        asm.cselRRR(D, A, B, "lt");
         break;
       case "max":
         asm.cmpRR(A, B);
-        asm.csel(D, A, B, "gt");
+        asm.cselRRR(D, A, B, "gt");
         break;
     }
     this.store(inst.dst, d);
@@ -384,7 +384,7 @@ class Arm64Generator {
   private call(inst: Extract<Inst, { op: "call" }>): void {
     const asm = this.asm;
     const saves = this.alloc.callSaves[inst.id] ?? [];
-    for (const r of saves) asm.comment(`w${r} lives across the call`).strWUI(w(r), sp, this.saveOffsets.get(r) as number);
+    for (const r of saves) asm.comment(`w${r} lives across the call`).strRM(w(r), sp, this.saveOffsets.get(r) as number);
     const dsts: number[] = [];
     const srcs: number[] = [];
     inst.args.forEach((v, i) => {
@@ -395,7 +395,7 @@ class Arm64Generator {
     const callee = this.input.ir.functions[inst.callee] as FnIr;
     asm.comment(callee.name).bl(this.fnLabels[inst.callee] as Label);
     if (inst.dst !== null && this.alloc.locs[inst.dst] != null) this.store(inst.dst, 0);
-    for (const r of saves) asm.ldrWUI(w(r), sp, this.saveOffsets.get(r) as number);
+    for (const r of saves) asm.ldrRM(w(r), sp, this.saveOffsets.get(r) as number);
   }
 
   private term(t: Terminator, labels: readonly Label[], index: number): void {
@@ -431,64 +431,64 @@ class Arm64Generator {
     const frame = check ? 160 : 96;
     asm.note(`${check ? "ABI check stub" : "entry stub"} for ${fn.name}: what JavaScript calls, with the state block's address`);
     asm.bind(label);
-    asm.stpXPre(x(FP), x(LR), sp, -frame);
-    asm.addRI(x(FP), sp, 0);
-    for (let r = 19; r < 29; r += 2) asm.stpX(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
-    if (check) for (let d = 8; d < 16; d += 2) asm.stpD(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
+    asm.stpRRMpre(x(FP), x(LR), sp, -frame);
+    asm.addRRI(x(FP), sp, 0);
+    for (let r = 19; r < 29; r += 2) asm.stpRRM(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
+    if (check) for (let d = 8; d < 16; d += 2) asm.stpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
     asm.comment("the state block, for every function").movRR(x(STATE_REG), x(0));
-    asm.addRI(x(S1), sp, 0);
-    asm.ldrXUI(x(S2), x(STATE_REG), STATE.budget);
-    asm.subRR(x(S1), x(S1), x(S2));
-    asm.ldrXUI(x(S2), x(STATE_REG), STATE.floor);
+    asm.addRRI(x(S1), sp, 0);
+    asm.ldrRM(x(S2), x(STATE_REG), STATE.budget);
+    asm.subRRR(x(S1), x(S1), x(S2));
+    asm.ldrRM(x(S2), x(STATE_REG), STATE.floor);
     asm.cmpRR(x(S1), x(S2));
-    asm.csel(x(S1), x(S1), x(S2), "hs");
-    asm.comment("the stack limit for this call: max(sp - budget, floor)").strXUI(x(S1), x(STATE_REG), STATE.limit);
+    asm.cselRRR(x(S1), x(S1), x(S2), "hs");
+    asm.comment("the stack limit for this call: max(sp - budget, floor)").strRM(x(S1), x(STATE_REG), STATE.limit);
     asm.movImm32(w(S1), -1);
-    asm.strWUI(w(S1), x(STATE_REG), STATE.site);
+    asm.strRM(w(S1), x(STATE_REG), STATE.site);
     if (check) this.fillCheck();
-    for (let i = 0; i < fn.params.length; i++) asm.ldrWUI(w(i), x(STATE_REG), STATE.args + 4 * i);
+    for (let i = 0; i < fn.params.length; i++) asm.ldrRM(w(i), x(STATE_REG), STATE.args + 4 * i);
     const setup = asm.newLabel();
     asm.comment("records where to unwind to, then branches to the function").bl(setup);
-    asm.strWUI(w(0), x(STATE_REG), STATE.result);
+    asm.strRM(w(0), x(STATE_REG), STATE.result);
     if (check) this.dumpCheck();
-    asm.comment("-1, or the site that stopped the run").ldrWUI(w(0), x(STATE_REG), STATE.site);
-    if (check) for (let d = 8; d < 16; d += 2) asm.ldpD(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
-    for (let r = 19; r < 29; r += 2) asm.ldpX(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
-    asm.ldpXPost(x(FP), x(LR), sp, frame);
+    asm.comment("-1, or the site that stopped the run").ldrRM(w(0), x(STATE_REG), STATE.site);
+    if (check) for (let d = 8; d < 16; d += 2) asm.ldpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
+    for (let r = 19; r < 29; r += 2) asm.ldpRRM(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
+    asm.ldpRRMpost(x(FP), x(LR), sp, frame);
     asm.ret();
     asm.bind(setup);
-    asm.comment("x30 returns into the stub").strXUI(x(LR), x(STATE_REG), STATE.resume);
-    asm.addRI(x(S1), sp, 0);
-    asm.strXUI(x(S1), x(STATE_REG), STATE.savedSp);
+    asm.comment("x30 returns into the stub").strRM(x(LR), x(STATE_REG), STATE.resume);
+    asm.addRRI(x(S1), sp, 0);
+    asm.strRM(x(S1), x(STATE_REG), STATE.savedSp);
     asm.b(this.fnLabels[index] as Label);
   }
 
   private fillCheck(): void {
     const asm = this.asm;
     const layout = checkLayout("aapcs64");
-    asm.ldrXUI(x(S1), x(STATE_REG), STATE.aux);
-    asm.addRI(x(S2), sp, 0);
-    asm.strXUI(x(S2), x(S1), CHECK.spBefore);
+    asm.ldrRM(x(S1), x(STATE_REG), STATE.aux);
+    asm.addRRI(x(S2), sp, 0);
+    asm.strRM(x(S2), x(S1), CHECK.spBefore);
     layout.gp.forEach((name, k) => {
       const r = Number(name.slice(1));
-      if (r !== STATE_REG) asm.ldrXUI(x(r), x(S1), CHECK.in + 8 * k);
+      if (r !== STATE_REG) asm.ldrRM(x(r), x(S1), CHECK.in + 8 * k);
     });
     layout.vec.forEach((_, k) => {
-      asm.ldrXUI(x(S2), x(S1), CHECK.in + 8 * (layout.gp.length + k));
-      asm.fmovDX(a64D(8 + k), x(S2));
+      asm.ldrRM(x(S2), x(S1), CHECK.in + 8 * (layout.gp.length + k));
+      asm.fmovFR(a64D(8 + k), x(S2));
     });
   }
 
   private dumpCheck(): void {
     const asm = this.asm;
     const layout = checkLayout("aapcs64");
-    asm.ldrXUI(x(S1), x(STATE_REG), STATE.aux);
-    asm.addRI(x(S2), sp, 0);
-    asm.strXUI(x(S2), x(S1), CHECK.spAfter);
-    layout.gp.forEach((name, k) => asm.strXUI(x(Number(name.slice(1))), x(S1), CHECK.out + 8 * k));
+    asm.ldrRM(x(S1), x(STATE_REG), STATE.aux);
+    asm.addRRI(x(S2), sp, 0);
+    asm.strRM(x(S2), x(S1), CHECK.spAfter);
+    layout.gp.forEach((name, k) => asm.strRM(x(Number(name.slice(1))), x(S1), CHECK.out + 8 * k));
     layout.vec.forEach((_, k) => {
-      asm.fmovXD(x(S2), a64D(8 + k));
-      asm.strXUI(x(S2), x(S1), CHECK.out + 8 * (layout.gp.length + k));
+      asm.fmovRF(x(S2), a64D(8 + k));
+      asm.strRM(x(S2), x(S1), CHECK.out + 8 * (layout.gp.length + k));
     });
   }
 }

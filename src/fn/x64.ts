@@ -234,7 +234,7 @@ class X64Generator {
     for (const { label, site } of this.cold) {
       asm.bind(label);
       const s = this.sites[site] as Site;
-      asm.comment(s.kind === "stack" ? `site ${site}: ${fn.name} is out of stack` : `site ${site}: division by zero at ${s.line}:${s.col}`).movRI32(r32(EAX), site);
+      asm.comment(s.kind === "stack" ? `site ${site}: ${fn.name} is out of stack` : `site ${site}: division by zero at ${s.line}:${s.col}`).movRI(r32(EAX), site);
       asm.jmp(this.unwind);
     }
   }
@@ -331,7 +331,7 @@ class X64Generator {
     switch (inst.op) {
       case "const": {
         const d = this.target(inst.dst);
-        asm.movRI32(r32(d), inst.value);
+        asm.movRI(r32(d), inst.value);
         this.store(inst.dst, d);
         return;
       }
@@ -426,7 +426,7 @@ class X64Generator {
     // Register (or spilled) right operand; min/max with a constant load it into ecx.
     let rb: number;
     if (b.kind === "imm") {
-      asm.movRI32(r32(ECX), b.value);
+      asm.movRI(r32(ECX), b.value);
       rb = ECX;
     } else if (this.regOf(b) === d && this.regOf({ kind: "reg", reg: inst.a }) !== d) {
       // dst shares b's register (b dies here): compute in eax, then copy.
@@ -545,7 +545,7 @@ class X64Generator {
     const size = ((8 * (saves.length + 1) + 8 + out + 15) & ~15) - 8 * (saves.length + 1) - 8;
     asm.subRI(r64(ESP), size);
     const xmmAt = size - xmmSave;
-    if (xmmSave > 0) for (let i = 0; i < 10; i++) asm.movdquMX(x64Mem(r64(ESP), xmmAt + 16 * i), { arch: "x64", id: 6 + i, name: `xmm${6 + i}` });
+    if (xmmSave > 0) for (let i = 0; i < 10; i++) asm.movdquMF(x64Mem(r64(ESP), xmmAt + 16 * i), { arch: "x64", id: 6 + i, name: `xmm${6 + i}` });
     asm.comment("the state block, for every function").movRR(r64(R15), r64(win ? ECX : EDI));
     // limit = max(rsp - budget, floor)
     asm.movRR(r64(EAX), r64(ESP));
@@ -569,7 +569,7 @@ class X64Generator {
     asm.movMR(x64Mem(r64(R15), STATE.result), r32(EAX));
     if (check) this.dumpCheck(win);
     asm.comment("-1, or the site that stopped the run").movRM(r32(EAX), x64Mem(r64(R15), STATE.site));
-    if (xmmSave > 0) for (let i = 0; i < 10; i++) asm.movdquXM({ arch: "x64", id: 6 + i, name: `xmm${6 + i}` }, x64Mem(r64(ESP), xmmAt + 16 * i));
+    if (xmmSave > 0) for (let i = 0; i < 10; i++) asm.movdquFM({ arch: "x64", id: 6 + i, name: `xmm${6 + i}` }, x64Mem(r64(ESP), xmmAt + 16 * i));
     asm.addRI(r64(ESP), size);
     for (let i = saves.length - 1; i >= 0; i--) asm.popR(r64(saves[i] as number));
     asm.popR(r64(EBP));
@@ -592,7 +592,7 @@ class X64Generator {
     if (win) {
       layout.vec.forEach((_, k) => {
         asm.movRM(r64(ECX), x64Mem(r64(EAX), CHECK.in + 8 * (layout.gp.length + k)));
-        asm.movqXR({ arch: "x64", id: 6 + k, name: `xmm${6 + k}` }, r64(ECX));
+        asm.movqFR({ arch: "x64", id: 6 + k, name: `xmm${6 + k}` }, r64(ECX));
       });
     }
   }
@@ -606,7 +606,7 @@ class X64Generator {
     layout.gp.forEach((name, k) => asm.movMR(x64Mem(r64(EAX), CHECK.out + 8 * k), r64(NAMES.indexOf(name))));
     if (win) {
       layout.vec.forEach((_, k) => {
-        asm.movqRX(r64(ECX), { arch: "x64", id: 6 + k, name: `xmm${6 + k}` });
+        asm.movqRF(r64(ECX), { arch: "x64", id: 6 + k, name: `xmm${6 + k}` });
         asm.movMR(x64Mem(r64(EAX), CHECK.out + 8 * (layout.gp.length + k)), r64(ECX));
       });
     }
