@@ -13,6 +13,7 @@ import { protectionAt } from "../src/maps.ts";
 import { hostPlatform } from "../src/platform.ts";
 import * as programs from "./fixtures/fn/back-programs.ts";
 import { generateCase, printCase, referenceAnswers } from "./support/fngen.ts";
+import { SEED, makeRng, replayHint } from "./support/random.ts";
 
 const FILE = join(import.meta.dir, "fixtures", "fn", "back-programs.ts");
 const SOURCE = readFileSync(FILE, "utf8");
@@ -28,8 +29,8 @@ function thrown(fn: () => unknown): JitError {
   throw new Error("no JitError thrown");
 }
 
-describe("programs give what Bun gives for the same file", () => {
-  const mod = compileModule(SOURCE, { file: "programs.ts" });
+describe.each(WAYS_EARLY())("programs give what Bun gives for the same file: %s", (_way, abi) => {
+  const mod = compileModule(SOURCE, { file: "programs.ts", ...abi });
   const cases: [string, number[]][] = [
     ["fib", [0]], ["fib", [1]], ["fib", [2]], ["fib", [20]], ["fib", [25]],
     ["gcd", [84, 36]], ["gcd", [1071, 462]], ["gcd", [-48, 18]], ["gcd", [2147483647, 2147483646]], ["gcd", [7, 0]],
@@ -81,6 +82,11 @@ describe("programs give what Bun gives for the same file", () => {
   });
 });
 
+function WAYS_EARLY(): [string, { abi?: "win64" }][] {
+  const here = hostPlatform().target;
+  return [["this host's convention", {}], ...(here.abi === "sysv" && here.arch === "x64" ? [["Win64 code on this System V host", { abi: "win64" as const }] as [string, { abi?: "win64" }]] : [])];
+}
+
 describe("run-time errors name their place, and the module stays usable", () => {
   test("division by zero: E_DIV_ZERO with the file, line and column of the operator", () => {
     using mod = compileModule(SOURCE, { file: "programs.ts" });
@@ -95,8 +101,8 @@ describe("run-time errors name their place, and the module stays usable", () => 
     expect(mod.fib?.(15)).toBe(610);
   });
 
-  test("a million-deep recursion is E_STACK, every time, and the module still works", () => {
-    using mod = compileModule(SOURCE, { file: "programs.ts" });
+  test.each(WAYS_EARLY())("a million-deep recursion is E_STACK, every time, and the module still works: %s", (_way, abi) => {
+    using mod = compileModule(SOURCE, { file: "programs.ts", ...abi });
     for (let i = 0; i < 3; i++) {
       const e = thrown(() => mod.deep?.(1_000_000));
       expect(e.code).toBe("E_STACK");
@@ -152,9 +158,13 @@ describe("run-time errors name their place, and the module stays usable", () => 
   });
 });
 
+/** This host's code, and on an x86-64 System V host also Win64 code (entry stubs taking rdi: see ModuleOptions.abi). */
+const WIN64_HERE = hostPlatform().target.abi === "sysv" && hostPlatform().target.arch === "x64";
+const WAYS: [string, { abi?: "win64" }][] = [["this host's convention", {}], ...(WIN64_HERE ? [["Win64 code on this System V host", { abi: "win64" }] as [string, { abi?: "win64" }]] : [])];
+
 describe("the ABI check stub", () => {
-  test("every function of the programs keeps every callee-saved register and the stack pointer", () => {
-    using mod = compileModule(SOURCE, { checks: true });
+  test.each(WAYS)("every function of the programs keeps every callee-saved register and the stack pointer: %s", (_way, abi) => {
+    using mod = compileModule(SOURCE, { checks: true, ...abi });
     for (const f of mod.internals.assembled.ir.functions) {
       const args = f.params.map((_, i) => (f.name === "deep" ? 50 : 3 + i));
       const r = mod.internals.abiCheck(f.name, args);
@@ -162,25 +172,18 @@ describe("the ABI check stub", () => {
     }
   });
 
-  test("over the entry of 200 generated modules", () => {
-    const seed = Number(process.env.BABYJIT_SEED ?? Date.now() % 1_000_000);
-    let state = seed >>> 0;
-    const rng = () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+  test.each(WAYS)(`over the entry of 200 generated modules, %s (seed ${SEED + 20})`, (_way, abi) => {
+    const seed = SEED + 20;
+    const rng = makeRng(seed);
     for (let n = 0; n < 200; n++) {
       const c = generateCase(rng);
       const source = printCase(c);
       const expected = referenceAnswers(c);
-      using mod = compileModule(source, { checks: true });
+      using mod = compileModule(source, { checks: true, ...abi });
       c.inputs.forEach((args, i) => {
         const r = mod.internals.abiCheck(c.entry, args);
         const want = expected[i];
-        const context = `seed ${seed} (BABYJIT_SEED=${seed}), module ${n}, input ${i}:\n${source}`;
+        const context = `seed ${seed} (${replayHint(SEED)}), module ${n}, input ${i}:\n${source}`;
         if (want === "E_DIV_ZERO") {
           expect([context, r.site >= 0]).toEqual([context, true]);
         } else {

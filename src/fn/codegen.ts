@@ -174,8 +174,13 @@ export interface GenerateOptions {
   readonly target: Target;
   readonly listing: boolean;
   readonly source?: SourceText;
-  /** Make an ABI check stub for every function (tests): see abicheck in the tests. */
+  /** Make an ABI check stub for every function (tests: ModuleInternals.abiCheck). */
   readonly checks?: boolean;
+  /**
+   * Win64 code whose entry stubs take the state block's address in rdi (System V's first argument)
+   * instead of rcx: the whole module is Win64 code, run natively on a System V host (tests).
+   */
+  readonly win64OnSysv?: boolean;
 }
 
 /** Per-module generation input: the IR and an allocation per function. */

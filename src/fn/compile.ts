@@ -36,6 +36,12 @@ export interface ModuleOptions {
   readonly file?: string;
   /** Also install an ABI check stub per function (tests: ModuleInternals.abiCheck). */
   readonly checks?: boolean;
+  /**
+   * "win64" on an x86-64 System V host: generate Win64 code (its registers, shadow space, stack
+   * arguments and callee-saved set) and run it here, the entry stubs taking their one argument in
+   * rdi (tests: the differential and ABI checks of Win64 code without Wine).
+   */
+  readonly abi?: "win64";
 }
 
 export interface AssembleModuleOptions {
@@ -73,13 +79,13 @@ export function assembleModule(source: string, options: AssembleModuleOptions = 
   return assemble(source, options.target ?? hostPlatform().target, options.file ?? "module.ts", true, options.checks === true);
 }
 
-function assemble(source: string, target: Target, file: string, listing: boolean, checks: boolean): AssembledModule {
+function assemble(source: string, target: Target, file: string, listing: boolean, checks: boolean, win64OnSysv = false): AssembledModule {
   if (typeof source !== "string") throw new JitError("E_RANGE", "a module's source must be a string");
   const regs = registersFor(target);
   const ir = compileFront(source, file);
   const allocations = ir.functions.map((f) => allocate(f, regs));
   const text: SourceText | undefined = listing ? { file, lines: source.split("\n") } : undefined;
-  const options = { target, listing, checks, ...(text === undefined ? {} : { source: text }) };
+  const options = { target, listing, checks, win64OnSysv, ...(text === undefined ? {} : { source: text }) };
   const layout = target.arch === "x64" ? generateX64({ ir, allocations }, options) : generateArm64({ ir, allocations }, options);
   const offsets: Record<string, number> = {};
   const entries: Record<string, number> = {};
@@ -177,8 +183,9 @@ const RESERVED = new Set(["functions", "target", "bytes", "listing", "disposed",
 /** Compile a module for this host and install it: its exported functions become callable. */
 export function compileModule(source: string, options: ModuleOptions = {}): JitModule {
   const memory = options.memory ?? hostMemory();
-  const target = memory.target;
-  if (!sameTarget(target, hostPlatform().target)) {
+  const win64OnSysv = options.abi === "win64" && memory.target.arch === "x64" && memory.target.abi === "sysv";
+  const target: Target = win64OnSysv ? { arch: "x64", abi: "win64" } : memory.target;
+  if (!sameTarget(memory.target, hostPlatform().target)) {
     throw new JitError("E_TARGET", `cannot run ${target.arch}/${target.abi} code on this host; assembleModule generates it without running it`);
   }
   const file = options.file ?? "module.ts";
@@ -187,7 +194,7 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
     throw new JitError("E_RANGE", `stackLimit ${String(stackLimit)} is not a number of bytes from 4096 up`);
   }
   const checks = options.checks === true;
-  const assembled = assemble(source, target, file, false, checks);
+  const assembled = assemble(source, target, file, false, checks, win64OnSysv);
   const os = memory.os;
   const bounds = os.stackBounds?.();
   const floor = bounds === undefined ? 0 : bounds.low + STACK_MARGIN;

@@ -546,7 +546,7 @@ class X64Generator {
     asm.subRI(r64(ESP), size);
     const xmmAt = size - xmmSave;
     if (xmmSave > 0) for (let i = 0; i < 10; i++) asm.movdquMF(x64Mem(r64(ESP), xmmAt + 16 * i), { arch: "x64", id: 6 + i, name: `xmm${6 + i}` });
-    asm.comment("the state block, for every function").movRR(r64(R15), r64(win ? ECX : EDI));
+    asm.comment("the state block, for every function").movRR(r64(R15), r64(win && !this.options.win64OnSysv ? ECX : EDI));
     // limit = max(rsp - budget, floor)
     asm.movRR(r64(EAX), r64(ESP));
     asm.subRM(r64(EAX), x64Mem(r64(R15), STATE.budget));
