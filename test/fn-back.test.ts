@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { JitError } from "../src/errors.ts";
-import { assembleModule, compileModule } from "../src/fn/compile.ts";
+import { assembleModule, compileModule, registersFor } from "../src/fn/compile.ts";
 import { hostOs } from "../src/jit.ts";
 import { protectionAt } from "../src/maps.ts";
 import { hostPlatform } from "../src/platform.ts";
@@ -170,6 +170,18 @@ describe("the ABI check stub", () => {
       const r = mod.internals.abiCheck(f.name, args);
       expect([f.name, r.site, r.changed]).toEqual([f.name, -1, []]);
     }
+  });
+
+  test("catches a function that clobbers a callee-saved register (a register description that lies)", () => {
+    const real = registersFor(hostPlatform().target);
+    const victim = real.calleeSaved[0] as number;
+    const lying = { ...real, allocatable: [victim, ...real.allocatable.filter((r) => r !== victim)], callerSaved: [victim, ...real.callerSaved], calleeSaved: real.calleeSaved.filter((r) => r !== victim) };
+    using mod = compileModule(SOURCE, { checks: true, registers: lying });
+    const r = mod.internals.abiCheck("spills", [9]);
+    expect(r.site).toBe(-1);
+    expect(r.result).toBe(programs.spills(9));
+    const name = hostPlatform().target.arch === "x64" ? ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"][victim] : `x${victim}`;
+    expect(r.changed).toEqual([name as string]);
   });
 
   test.each(WAYS)(`over the entry of 200 generated modules, %s (seed ${SEED + 20})`, (_way, abi) => {

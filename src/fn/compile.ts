@@ -42,6 +42,11 @@ export interface ModuleOptions {
    * rdi (tests: the differential and ABI checks of Win64 code without Wine).
    */
   readonly abi?: "win64";
+  /**
+   * Replace the target's register description (tests only: a description that lies about which
+   * registers are callee-saved shows that the ABI check stub catches the clobber).
+   */
+  readonly registers?: TargetRegisters;
 }
 
 export interface AssembleModuleOptions {
@@ -79,9 +84,9 @@ export function assembleModule(source: string, options: AssembleModuleOptions = 
   return assemble(source, options.target ?? hostPlatform().target, options.file ?? "module.ts", true, options.checks === true);
 }
 
-function assemble(source: string, target: Target, file: string, listing: boolean, checks: boolean, win64OnSysv = false): AssembledModule {
+function assemble(source: string, target: Target, file: string, listing: boolean, checks: boolean, win64OnSysv = false, registers?: TargetRegisters): AssembledModule {
   if (typeof source !== "string") throw new JitError("E_RANGE", "a module's source must be a string");
-  const regs = registersFor(target);
+  const regs = registers ?? registersFor(target);
   const ir = compileFront(source, file);
   const allocations = ir.functions.map((f) => allocate(f, regs));
   const text: SourceText | undefined = listing ? { file, lines: source.split("\n") } : undefined;
@@ -194,7 +199,7 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
     throw new JitError("E_RANGE", `stackLimit ${String(stackLimit)} is not a number of bytes from 4096 up`);
   }
   const checks = options.checks === true;
-  const assembled = assemble(source, target, file, false, checks, win64OnSysv);
+  const assembled = assemble(source, target, file, false, checks, win64OnSysv, options.registers);
   const os = memory.os;
   const bounds = os.stackBounds?.();
   const floor = bounds === undefined ? 0 : bounds.low + STACK_MARGIN;
