@@ -14,11 +14,10 @@ import { compileFront } from "../src/fn/lower.ts";
 import { MAX_NESTING } from "../src/fn/parse.ts";
 import { printFunction } from "../src/fn/print.ts";
 import { allocate } from "../src/fn/regalloc.ts";
-import { makeRng } from "./support/exprgen.ts";
+import { SEED, makeRng } from "./support/random.ts";
 import { generateCase, printCase } from "./support/fngen.ts";
 import { TEST_REGISTERS } from "./support/fnregs.ts";
 
-const SEED = Number(process.env.BABYJIT_SEED ?? Math.floor(Math.random() * 1_000_000));
 
 function errorOf(source: string): string {
   try {
@@ -352,8 +351,8 @@ function checkAllocation(f: FnIr, regs: RegisterDescription): void {
 
 describe("liveness and linear scan", () => {
   const count = Number(process.env.FN_ALLOC_COUNT ?? 150);
-  test(`intervals cover exact liveness; no two live values share a location; calls save what lives across them (${count} random modules, seed ${SEED})`, () => {
-    const rng = makeRng(SEED);
+  test(`intervals cover exact liveness; no two live values share a location; calls save what lives across them (${count} random modules, seed ${SEED + 41})`, () => {
+    const rng = makeRng(SEED + 41);
     for (let n = 0; n < count; n++) {
       const c = generateCase(rng);
       const mod = compileFront(printCase(c), "gen.ts");
@@ -362,7 +361,7 @@ describe("liveness and linear scan", () => {
           try {
             checkAllocation(f, regs);
           } catch (error) {
-            throw new Error(`module ${n} (seed ${SEED}), registers ${name}: ${(error as Error).message}\n${printCase(c)}`);
+            throw new Error(`module ${n} (seed ${SEED + 41}), registers ${name}: ${(error as Error).message}\n${printCase(c)}`);
           }
         }
       }

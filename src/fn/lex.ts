@@ -39,8 +39,8 @@ const PUNCTUATORS = [
   "{", "}", "(", ")", "[", "]", ";", ",", "<", ">", "+", "-", "*", "/", "%", "&", "|", "^", "!", "~", "?", ":", "=", ".", "@", "#",
 ];
 /** By first character code: the punctuators starting with it, longest first. */
-const BY_FIRST: (readonly string[] | undefined)[] = [];
-for (const p of PUNCTUATORS) (BY_FIRST[p.charCodeAt(0)] ??= [] as string[]).push(p);
+const BY_FIRST: (string[] | undefined)[] = [];
+for (const p of PUNCTUATORS) (BY_FIRST[p.charCodeAt(0)] ??= []).push(p);
 /** Character classes: 1 starts an identifier, 2 is a digit (both continue one). */
 const CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
@@ -94,8 +94,8 @@ class Table {
 }
 
 export function lex(src: string): Tokens {
-  // Source text averages more than three characters a token; the table grows if not.
-  const t = new Table(Math.max(64, src.length >> 2));
+  // Source text averages more than two characters a token; the table grows if not.
+  const t = new Table(Math.max(64, src.length >> 1));
   let line = 1;
   let lineStart = 0;
   let i = 0;

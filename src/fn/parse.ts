@@ -36,6 +36,9 @@ const BINARY = new Map<string, Info>([
   ["*", info("mul")], ["/", info("div")], ["%", info("mod")],
 ]);
 
+/** Prefix operators, and the two that are refused in expressions. */
+const PREFIX = new Set(["-", "~", "!", "+", "++", "--"]);
+
 const ASSIGN = new Map<string, BinaryOp | null>([
   ["=", null], ["+=", "add"], ["-=", "sub"], ["*=", "mul"], ["/=", "div"], ["%=", "mod"],
   ["<<=", "shl"], [">>=", "sar"], [">>>=", "shr"], ["&=", "and"], ["|=", "or"], ["^=", "xor"],
@@ -543,6 +546,7 @@ class Parser {
 
   /** Prefix operators are collected in a loop; each counts as a level of nesting. */
   private parseUnary(): Expr {
+    if (this.kind() !== Tok.Punct || !PREFIX.has(this.text())) return this.parsePostfix(); // the common case
     const ops: { op: "neg" | "not" | "lnot" | "plus"; at: Site }[] = [];
     for (;;) {
       if (this.kind() !== Tok.Punct) break;
@@ -648,9 +652,11 @@ class Parser {
       }
       return { kind: "math", fn: math.fn, args, at };
     }
-    const unsupported = UNSUPPORTED_WORDS.get(word);
-    if (unsupported !== undefined) throw this.error(unsupported);
-    if (KEYWORDS.has(word)) throw this.error(`expected an expression, found the keyword '${word}'`);
+    if (KEYWORDS.has(word)) {
+      const unsupported = UNSUPPORTED_WORDS.get(word);
+      if (unsupported !== undefined) throw this.error(unsupported);
+      throw this.error(`expected an expression, found the keyword '${word}'`);
+    }
     this.advance();
     if (this.isPunct("=>")) throw this.error("arrow functions (closures) are not supported", at);
     if (this.isPunct(".")) {

@@ -13,10 +13,8 @@
  * passes d - 1 to every call, so recursion, mutual recursion included, is bounded by the entry's d.
  * Many variables live at once (and across calls) so the allocator spills.
  */
-export type Rng = () => number;
+import { type Rng, below, pick } from "./random.ts";
 
-const below = (rng: Rng, n: number): number => Math.floor(rng() * n);
-const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[below(rng, xs.length)]!;
 const chance = (rng: Rng, p: number): boolean => rng() < p;
 
 export type GType = "i32" | "bool";
