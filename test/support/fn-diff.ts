@@ -7,24 +7,29 @@
  *
  * Ways: `interpreter` runs the IR (the front end alone); `allocated` runs the allocated IR with one of
  * the test register files (fnregs.ts: spills, saves around calls, one register file for all frames);
- * `native` compiles the module for this host (compileModule) and calls it.
+ * `native` compiles the module for this host (compileModule) and calls it; `tight` does too, with the
+ * host's register description cut to three allocatable registers (two caller-saved, one callee-saved),
+ * so that the generated code spills and saves around calls nearly everywhere; `win64` (x86-64 System V
+ * hosts only) compiles Win64 code and runs it here (ModuleOptions.abi).
  *
  * A case the interpreter cannot finish within its fuel is skipped (the reference is undefined). The
  * references are computed a hundred cases at a time, in one transpilation (Bun.Transpiler is the
  * costly part of the reference), when `generate` draws the cases.
  */
 import { JitError } from "../../src/errors.ts";
-import { compileModule } from "../../src/fn/compile.ts";
+import type { TargetRegisters } from "../../src/fn/codegen.ts";
+import { compileModule, registersFor } from "../../src/fn/compile.ts";
 import { OutOfFuel, interpret } from "../../src/fn/interp.ts";
 import { compileFront } from "../../src/fn/lower.ts";
 import { allocate } from "../../src/fn/regalloc.ts";
+import { hostPlatform } from "../../src/platform.ts";
 import type { Differential } from "./differential.ts";
 import { type Answers, type FnCase, generateCase, printCase, referenceAnswers, referenceAnswersAll, smallerCases } from "./fngen.ts";
 import { TEST_REGISTERS } from "./fnregs.ts";
 import { type Rng, below } from "./random.ts";
 
-export type Way = "interpreter" | "allocated" | "native";
-export const WAYS: readonly Way[] = ["interpreter", "allocated", "native"];
+export type Way = "interpreter" | "allocated" | "native" | "tight" | "win64";
+export const WAYS: readonly Way[] = ["interpreter", "allocated", "native", "tight", "win64"];
 
 /** A case and which test register file the allocated way uses. */
 export type Case = FnCase & { readonly registers: number };
@@ -44,8 +49,9 @@ function catching(run: () => number | undefined): number | string {
 /** babyjit's answers one way; null when the interpreter ran out of fuel. */
 export function answersOf(c: Case, way: Way): Answers | null {
   const source = printCase(c);
-  if (way === "native") {
-    using mod = compileModule(source, { file: "gen.ts" });
+  if (way === "native" || way === "tight" || way === "win64") {
+    const options = way === "tight" ? { registers: tight() } : way === "win64" ? { abi: "win64" as const } : {};
+    using mod = compileModule(source, { file: "gen.ts", ...options });
     const entry = mod[c.entry] as unknown as (...args: number[]) => number;
     return c.inputs.map((args) => catching(() => entry(...args)));
   }
@@ -59,6 +65,18 @@ export function answersOf(c: Case, way: Way): Answers | null {
     if (error instanceof OutOfFuel) return null;
     throw error;
   }
+}
+
+let tightRegisters: TargetRegisters | undefined;
+
+/** The host's registers, three of them allocatable: the first two caller-saved, the first callee-saved. */
+function tight(): TargetRegisters {
+  if (tightRegisters !== undefined) return tightRegisters;
+  const regs = registersFor(hostPlatform().target);
+  const callerSaved = regs.callerSaved.slice(0, 2);
+  const calleeSaved = regs.calleeSaved.slice(0, 1);
+  tightRegisters = { ...regs, allocatable: [...callerSaved, ...calleeSaved], callerSaved, calleeSaved };
+  return tightRegisters;
 }
 
 /** The reference for one case, or undefined when it is to be skipped (does not compile or finish). */
