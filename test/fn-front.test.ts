@@ -142,6 +142,22 @@ describe("limits", () => {
   });
 });
 
+test(`nesting just under the limit compiles in a Worker too, whose stack is smaller`, async () => {
+  const worker = new Worker(new URL("./fixtures/fn/nesting-worker.ts", import.meta.url).href);
+  try {
+    const results = await new Promise<string[]>((resolve, reject) => {
+      worker.onmessage = (event) => resolve(event.data as string[]);
+      worker.onerror = (event) => reject(new Error(event.message));
+    });
+    expect(results).toEqual([
+      "blocks: 2", "ifs: 2", "whiles: 1", "parens: 1", "prefix operators: 500", "right operands: 500",
+      "conditionals: 1", "calls: 500", "negated conditions: 1",
+    ]);
+  } finally {
+    worker.terminate();
+  }
+});
+
 describe("IR", () => {
   test("fib and gcd lower to the listing the chapter shows", () => {
     const mod = compileFront(`export function fib(n: i32): i32 {
