@@ -87,6 +87,12 @@ describe("errors name the construct, line and column", () => {
     test(message, () => expect(errorOf(source)).toBe(message));
   }
 
+  test("import type lines are skipped, over several lines, with or without a semicolon", () => {
+    const mod = compileFront('import type { i32 } from "babyjit";\nimport type {\n  i32 as int,\n} from "babyjit"\nimport type * as B from "babyjit"\nexport function f(): i32 { return 7 }', "m.ts");
+    expect(interpret(mod, "f", [])).toBe(7);
+    expect(errorOf('import type { i32 }\nfunction f(): i32 { return 1 }')).toBe("m.ts:2:31: expected the module name (a string) to end 'import type'");
+  });
+
   test("the error carries line and column", () => {
     try {
       compileFront(fn("\n   return q;"), "m.ts");

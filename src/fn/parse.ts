@@ -207,10 +207,12 @@ class Parser {
     const at = this.site();
     this.advance();
     if (!this.isWord("type")) throw this.error("only 'import type' lines are supported (a babyjit module imports nothing)", at);
-    while (!this.isPunct(";") && this.kind() !== Tok.End) {
+    // Up to the module's name (a string), over as many lines as the braces take; then an optional ';'.
+    while (this.kind() !== Tok.Str) {
+      if (this.kind() === Tok.End) throw this.error("expected the module name (a string) to end 'import type'");
       this.advance();
-      if (this.newlineBefore() && !this.isPunct(";")) return;
     }
+    this.advance();
     if (this.isPunct(";")) this.advance();
   }
 
