@@ -37,6 +37,7 @@ import {
   frameTooBig,
   functionNote,
   indexOf,
+  isIdentity,
   kindOf,
   lineNote,
   locOf,
@@ -337,6 +338,13 @@ class Arm64Generator {
     const asm = this.asm;
     const op = inst.bin;
     const b = inst.b;
+    if (b.kind === "imm" && isIdentity(op, b.value)) {
+      // x | 0, x + 0, x << 0, ...: what `| 0` in the source becomes; a move (or nothing).
+      const l = this.loc(inst.dst);
+      if (l.kind === "reg") this.load(l.reg, inst.a);
+      else asm.strRM(w(this.read(inst.a, S1)), sp, this.slotOffset(l.slot));
+      return;
+    }
     const a = this.read(inst.a, S1);
     const d = this.target(inst.dst);
     if (b.kind === "imm") {
@@ -403,9 +411,15 @@ class Arm64Generator {
     this.noteLine(t.at.line);
     const next = index + 1;
     switch (t.op) {
-      case "jmp":
-        if (t.target !== next) asm.b(labels[t.target] as Label);
+      case "jmp": {
+        if (t.target === next) return;
+        // A jump to a block that only tests and branches (a loop's header, from the end of its body)
+        // tests right here instead: one branch per iteration, not two.
+        const header = this.fn.blocks[t.target];
+        if (header !== undefined && header.insts.length === 0 && header.term.op === "br") return this.term(header.term, labels, index);
+        asm.b(labels[t.target] as Label);
         return;
+      }
       case "br": {
         const a = this.read(t.a, S1);
         this.compare(a, t.b);

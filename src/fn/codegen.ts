@@ -139,6 +139,12 @@ export function parallelMove(dsts: number[], srcs: number[], scratch: number, em
   }
 }
 
+/** Whether `x op v` is x itself (what `| 0` in the source becomes): both back ends make it a move. */
+export function isIdentity(op: string, v: number): boolean {
+  if (v === 0) return op === "add" || op === "sub" || op === "or" || op === "xor" || op === "shl" || op === "sar" || op === "shr";
+  return (v === -1 && op === "and") || (v === 1 && op === "mul");
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Listings: a note per function, and one per source line the instructions below came from.
 

@@ -40,6 +40,7 @@ import {
   frameTooBig,
   functionNote,
   indexOf,
+  isIdentity,
   kindOf,
   lineNote,
   locOf,
@@ -390,6 +391,13 @@ class X64Generator {
     const op = inst.bin;
     const d = this.target(inst.dst);
     const b = inst.b;
+    if (b.kind === "imm" && isIdentity(op, b.value)) {
+      // x | 0, x + 0, x << 0, ...: what `| 0` in the source becomes; a move (or nothing).
+      const l = this.loc(inst.dst);
+      if (l.kind === "reg") this.load(l.reg, inst.a);
+      else asm.movMR(this.slotMem(l.slot), r32(this.read(inst.a, EAX)));
+      return;
+    }
     if (op === "shl" || op === "sar" || op === "shr") {
       if (b.kind === "imm") {
         this.load(d, inst.a);
@@ -429,7 +437,13 @@ class X64Generator {
       asm.movRI(r32(ECX), b.value);
       rb = ECX;
     } else if (this.regOf(b) === d && this.regOf({ kind: "reg", reg: inst.a }) !== d) {
-      // dst shares b's register (b dies here): compute in eax, then copy.
+      // dst shares b's register (b dies here): d = d op a when the order does not matter; else
+      // compute in eax, then copy.
+      if (COMMUTATIVE.has(op)) {
+        this.op(op, d, this.read(inst.a, ECX));
+        this.store(inst.dst, d);
+        return;
+      }
       this.load(EAX, inst.a);
       this.op(op, EAX, d);
       this.store(inst.dst, EAX);
@@ -507,9 +521,15 @@ class X64Generator {
     this.noteLine(t.at.line);
     const next = index + 1;
     switch (t.op) {
-      case "jmp":
-        if (t.target !== next) asm.jmp(labels[t.target] as Label);
+      case "jmp": {
+        if (t.target === next) return;
+        // A jump to a block that only tests and branches (a loop's header, from the end of its body)
+        // tests right here instead: one branch per iteration, not two.
+        const header = this.fn.blocks[t.target];
+        if (header !== undefined && header.insts.length === 0 && header.term.op === "br") return this.term(header.term, labels, index);
+        asm.jmp(labels[t.target] as Label);
         return;
+      }
       case "br": {
         const a = this.read(t.a, ECX);
         this.compare(a, t.b);
@@ -612,6 +632,8 @@ class X64Generator {
     }
   }
 }
+
+const COMMUTATIVE = new Set(["add", "mul", "and", "or", "xor", "min", "max"]);
 
 function invert(cc: X64Cond): X64Cond {
   const pairs: Record<string, X64Cond> = { e: "ne", ne: "e", l: "ge", ge: "l", le: "g", g: "le" };
