@@ -420,6 +420,21 @@ class X64Generator {
       this.store(inst.dst, d);
       return;
     }
+    const la = this.regOf({ kind: "reg", reg: inst.a });
+    if (b.kind === "imm" && (op === "add" || op === "sub") && la >= 0 && la !== d && b.value !== -2147483648) {
+      // Three operands without a copy first: lea d, [a + v] (lea sets no flags; none are needed).
+      asm.leaRM(r32(d), x64Mem(r64(la), op === "add" ? b.value : -b.value));
+      this.store(inst.dst, d);
+      return;
+    }
+    if (b.kind === "reg" && op === "add" && la >= 0 && la !== d) {
+      const lb = this.regOf(b);
+      if (lb >= 0 && lb !== d) {
+        asm.leaRM(r32(d), x64Mem(r64(la), 0, r64(lb)));
+        this.store(inst.dst, d);
+        return;
+      }
+    }
     if (b.kind === "imm" && op !== "min" && op !== "max") {
       this.load(d, inst.a);
       const v = b.value;
