@@ -206,6 +206,31 @@ describe("the ABI check stub", () => {
   }, 60_000);
 });
 
+describe("big frames", () => {
+  const wide = (n: number) => {
+    const lines = ["export function wide(x: i32): i32 {"];
+    for (let i = 0; i < n; i++) lines.push(`  const v${i} = x * ${i + 3} + ${i};`);
+    lines.push(`  return (${Array.from({ length: n }, (_, i) => `v${i}`).join(" + ")}) | 0;`, "}");
+    return lines.join("\n");
+  };
+  test("a frame over a page (1,500 values live at once) is touched a page at a time, and works", () => {
+    using mod = compileModule(wide(1500), { checks: true });
+    let want = 0;
+    for (let i = 0; i < 1500; i++) want = (want + Math.imul(7, i + 3) + i) | 0;
+    expect(mod.wide?.(7)).toBe(want);
+    expect(mod.internals.abiCheck("wide", [7])).toEqual({ site: -1, result: want, changed: [] });
+    for (const target of [{ arch: "x64", abi: "sysv" }, { arch: "arm64", abi: "aapcs64" }] as const) {
+      const text = assembleModule(wide(1500), { target }).lines.filter((l) => l.kind === "insn").map((l) => (l.kind === "insn" ? l.text : ""));
+      expect(text.some((t) => (target.arch === "x64" ? /^mov dword ptr \[rsp \+ \d+\], 0$/ : /^str wzr, \[sp, #\d+\]$/).test(t))).toBe(true);
+    }
+  });
+  test("a frame over 16 KiB is a clear error, not a crash", () => {
+    const e = thrown(() => compileModule(wide(5000)));
+    expect(e.code).toBe("E_RANGE");
+    expect(e.message).toMatch(/^function wide needs a \d+-byte frame; babyjit allows 16384 \(too many values live at once\)$/);
+  });
+});
+
 describe("memory", () => {
   test("W^X: the code is read+execute, the state block read+write, never both", () => {
     if (process.platform !== "linux") return;
