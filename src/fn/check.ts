@@ -171,15 +171,15 @@ class FunctionChecker {
       case "if":
         for (const c of s.clauses) {
           this.expr(c.test);
-          this.nested(c.body);
+          this.statement(c.body);
         }
-        if (s.else !== null) this.nested(s.else);
+        if (s.else !== null) this.statement(s.else);
         return;
       case "while":
       case "do":
         this.expr(s.test);
         this.loops++;
-        this.nested(s.body);
+        this.statement(s.body);
         this.loops--;
         return;
       case "for": {
@@ -192,7 +192,7 @@ class FunctionChecker {
         }
         if (s.test !== null) this.expr(s.test);
         this.loops++;
-        this.nested(s.body);
+        this.statement(s.body);
         this.loops--;
         for (const step of s.step) this.statement(step);
         this.close();
@@ -216,11 +216,6 @@ class FunctionChecker {
       case "empty":
         return;
     }
-  }
-
-  /** The body of if/while/for: a block is a scope; a single statement cannot declare. */
-  private nested(s: Stmt): void {
-    this.statement(s);
   }
 
   // ---- expressions ----

@@ -51,7 +51,6 @@ class FunctionLowering {
   private readonly placed: BBlock[] = [];
   private cur: BBlock;
   private vregs: number;
-  private readonly calls: MutableCall[] = [];
   /** Innermost loop last: where `break` and `continue` go. */
   private readonly loops: { brk: BBlock; cont: BBlock }[] = [];
 
@@ -309,17 +308,12 @@ class FunctionLowering {
           [a, b] = [b, a];
           c = SWAPPED[c];
         }
-        return this.terminateAndPlace({ op: "br", cond: c, a: (a as { reg: VReg }).reg, b, then: t, else: f, at: e.at });
+        return this.terminate({ op: "br", cond: c, a: (a as { reg: VReg }).reg, b, then: t, else: f, at: e.at });
       }
     }
     const v = this.value(e);
     if (v.kind === "imm") return this.jump(v.value !== 0 ? t : f, e.at);
-    this.terminateAndPlace({ op: "br", cond: "ne", a: v.reg, b: imm(0), then: t, else: f, at: e.at });
-  }
-
-  /** A branch ends the block; what follows (if anything) is placed by the caller. */
-  private terminateAndPlace(term: BTerm): void {
-    this.terminate(term);
+    this.terminate({ op: "br", cond: "ne", a: v.reg, b: imm(0), then: t, else: f, at: e.at });
   }
 
   /** `a && b && c ...` (one operator along the left spine) as a loop of branches. */
@@ -521,7 +515,6 @@ class FunctionLowering {
     const callee = this.mod.functions[e.fn!]!;
     const dst = used && callee.result === "i32" ? (want ?? this.temp()) : null;
     const inst: MutableCall = { op: "call", id: -1, dst, callee: e.fn!, args, at: e.at };
-    this.calls.push(inst);
     this.emit(inst);
     return dst;
   }
