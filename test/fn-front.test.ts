@@ -322,6 +322,46 @@ function exactLiveness(f: FnIr): Exact {
   return { liveIn, liveOut, entry: inB[0]! };
 }
 
+/** The promises ir.ts makes to the back ends; throws the first one `f` breaks. */
+function checkIr(f: FnIr): void {
+  const fail = (what: string): never => {
+    throw new Error(`${f.name}: ${what}\n${printFunction(f)}`);
+  };
+  const inRange = (v: VReg): void => {
+    if (!(Number.isInteger(v) && v >= 0 && v < f.vregs)) fail(`v${v} out of range`);
+  };
+  if (new Set(f.params).size !== f.params.length) fail("parameters share a register");
+  f.params.forEach(inRange);
+  if (f.types.length !== f.vregs) fail("types do not cover the registers");
+  const reached = new Set<number>([0]);
+  let calls = 0;
+  f.blocks.forEach((b, i) => {
+    if (b.id !== i) fail(`block ${i} has id ${b.id}`);
+    for (const inst of b.insts) {
+      if (inst.op === "call") {
+        if (inst.id !== calls++) fail(`call ids out of order at ${inst.id}`);
+        inst.args.forEach(inRange);
+        if (inst.dst !== null) inRange(inst.dst);
+        continue;
+      }
+      inRange(inst.dst);
+      if (inst.op === "binary" && inst.b.kind === "imm" && (inst.bin === "shl" || inst.bin === "sar" || inst.bin === "shr") && !(inst.b.value >= 0 && inst.b.value <= 31)) fail("shift count out of 0..31");
+      if ((inst.op === "binary" || inst.op === "cmp") && inst.b.kind === "imm" && (inst.b.value | 0) !== inst.b.value) fail("immediate is not an int32");
+      if (inst.op === "const" && (inst.value | 0) !== inst.value) fail("constant is not an int32");
+    }
+    const t = b.term;
+    const targets = t.op === "jmp" ? [t.target] : t.op === "br" ? [t.then, t.else] : [];
+    for (const target of targets) {
+      if (target === 0) fail(`b${i} jumps to the entry`);
+      if (!(target > 0 && target < f.blocks.length)) fail(`b${i} jumps to b${target}, which does not exist`);
+      reached.add(target);
+    }
+    if (t.op === "ret" && (t.value === null) !== (f.result === "void")) fail(`b${i} returns ${t.value === null ? "nothing" : "a value"} from a ${f.result} function`);
+  });
+  if (calls !== f.calls) fail(`${calls} calls, but calls says ${f.calls}`);
+  if (reached.size !== f.blocks.length) fail("a block nothing jumps to");
+}
+
 const sameLoc = (a: Loc | null | undefined, b: Loc | null | undefined): boolean =>
   a != null && b != null && a.kind === b.kind && (a.kind === "reg" ? a.reg === (b as { reg: number }).reg : a.slot === (b as { slot: number }).slot);
 
@@ -373,12 +413,17 @@ function checkAllocation(f: FnIr, regs: RegisterDescription): void {
 
 describe("liveness and linear scan", () => {
   const count = Number(process.env.FN_ALLOC_COUNT ?? 150);
-  test(`intervals cover exact liveness; no two live values share a location; calls save what lives across them (${count} random modules, seed ${SEED + 41})`, () => {
+  test(`the IR keeps ir.ts's promises; intervals cover exact liveness; no two live values share a location; calls save what lives across them (${count} random modules, seed ${SEED + 41})`, () => {
     const rng = makeRng(SEED + 41);
     for (let n = 0; n < count; n++) {
       const c = generateCase(rng);
       const mod = compileFront(printCase(c), "gen.ts");
       for (const f of mod.functions) {
+        try {
+          checkIr(f);
+        } catch (error) {
+          throw new Error(`module ${n} (seed ${SEED + 41}): ${(error as Error).message}\n${printCase(c)}`);
+        }
         for (const [name, regs] of Object.entries(TEST_REGISTERS)) {
           try {
             checkAllocation(f, regs);
