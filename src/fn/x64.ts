@@ -109,6 +109,8 @@ class X64Generator {
   private pushed: number[] = [];
   private epilogue!: Label;
   private cold: { label: Label; site: number }[] = [];
+  /** Rarely taken paths, written after the function's epilogue. */
+  private outOfLine: (() => void)[] = [];
   private line = 0;
 
   constructor(private readonly input: ModuleInput, private readonly options: GenerateOptions) {
@@ -164,6 +166,7 @@ class X64Generator {
     if (this.options.listing && source !== undefined) asm.note(functionNote(fn, source.file));
     this.line = 0;
     this.cold = [];
+    this.outOfLine = [];
     this.epilogue = asm.newLabel();
 
     // Frame layout.
@@ -232,6 +235,7 @@ class X64Generator {
     for (let i = this.pushed.length - 1; i >= 0; i--) asm.popR(r64(this.pushed[i] as number));
     asm.popR(r64(EBP));
     asm.ret();
+    for (const write of this.outOfLine) write();
     for (const { label, site } of this.cold) {
       asm.bind(label);
       const s = this.sites[site] as Site;
@@ -498,19 +502,23 @@ class X64Generator {
     this.load(EAX, inst.a);
     asm.testRR(r32(ECX), r32(ECX));
     asm.comment("division by zero: unwind").jcc("e", zero);
-    // idiv faults on -2^31 / -1; the answer is -a (wrapping) with remainder 0, and -1 divides anything.
-    const divide = asm.newLabel();
+    // idiv faults on -2^31 / -1; the answer is -a (wrapping) with remainder 0, and -1 divides
+    // anything. That case goes out of line, so the common path takes no branch.
+    const minusOne = asm.newLabel();
     const done = asm.newLabel();
     asm.cmpRI(r32(ECX), -1);
-    asm.jcc("ne", divide);
-    if (inst.op === "div") asm.comment("x / -1 is -x (idiv would fault on -2^31 / -1)").negR(r32(EAX));
-    else asm.comment("x % -1 is 0 (idiv would fault on -2^31 % -1)").xorRR(r32(EDX), r32(EDX));
-    asm.jmp(done);
-    asm.bind(divide);
+    asm.comment("x / -1 is done out of line (idiv would fault on -2^31 / -1)").jcc("e", minusOne);
     asm.cdq();
     asm.idivR(r32(ECX));
     asm.bind(done);
     this.store(inst.dst, inst.op === "div" ? EAX : EDX);
+    const div = inst.op === "div";
+    this.outOfLine.push(() => {
+      asm.bind(minusOne);
+      if (div) asm.comment("x / -1 is -x, wrapping").negR(r32(EAX));
+      else asm.comment("x % -1 is 0").xorRR(r32(EDX), r32(EDX));
+      asm.jmp(done);
+    });
   }
 
   private call(inst: Extract<Inst, { op: "call" }>): void {
