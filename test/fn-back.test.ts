@@ -106,7 +106,7 @@ describe("run-time errors name their place, and the module stays usable", () => 
     for (let i = 0; i < 3; i++) {
       const e = thrown(() => mod.deep?.(1_000_000));
       expect(e.code).toBe("E_STACK");
-      expect(e.message).toMatch(/^programs\.ts:\d+:\d+: out of stack in deep: the calls went deeper than the stack limit \(\d+ KiB\)$/);
+      expect(e.message).toMatch(/^programs\.ts:\d+:\d+: out of stack in deep: the calls went deeper than the stack limit$/);
       expect(mod.deep?.(10_000)).toBe(10_000);
     }
     expect(thrown(() => mod.isEven?.(10_000_000)).code).toBe("E_STACK");

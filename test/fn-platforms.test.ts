@@ -23,13 +23,13 @@ function expected(perms: string): string {
     "divide(-2147483648, -1) = -2147483648, remainder(-2147483648, -1) = 0",
     "mathOps(-2147483648, 7) = -1879048135, spills(9) = 428",
     "divide(1, 0): E_DIV_ZERO programs.ts:71:13: division by zero in divide",
-    "deep(1000000): E_STACK programs.ts:56:17: out of stack in deep: the calls went deeper than the stack limit (N KiB)",
-    "deep(1000000) again: E_STACK programs.ts:56:17: out of stack in deep: the calls went deeper than the stack limit (N KiB)",
+    "deep(1000000): E_STACK programs.ts:56:17: out of stack in deep: the calls went deeper than the stack limit",
+    "deep(1000000) again: E_STACK programs.ts:56:17: out of stack in deep: the calls went deeper than the stack limit",
     "after: deep(5000) = 5000, fib(20) = 6765",
     "ABI check, 16 functions: every callee-saved register kept",
     `generated modules: ${SAMPLE}, mismatches: 0`,
     perms,
-    "Worker: deep(1000000): E_STACK programs.ts:56:17: out of stack in deep: the calls went deeper than the stack limit (N KiB); after: fib(20) = 6765",
+    "Worker: deep(1000000): E_STACK programs.ts:56:17: out of stack in deep: the calls went deeper than the stack limit; after: fib(20) = 6765",
     "",
   ].join("\n");
 }

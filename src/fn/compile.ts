@@ -237,7 +237,7 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
     }
     throw new JitError(
       "E_STACK",
-      `${file}:${s.line}:${s.col}: out of stack in ${name}: the calls went deeper than the stack limit (${Math.floor(budget / 1024)} KiB)`,
+      `${file}:${s.line}:${s.col}: out of stack in ${name}: the calls went deeper than the stack limit`,
       { line: s.line, column: s.col },
     );
   };
