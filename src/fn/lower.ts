@@ -2,7 +2,8 @@
  * Lowering: a checked syntax tree to the IR (ir.ts). Each variable is one virtual register (its
  * number from the checker); temporaries come after. Conditions become branches (short-circuit `&&`
  * and `||` are control flow, never 0/1 values in between); constant subexpressions are folded with
- * chapter 2's evaluator, so `/` and `%` by a constant zero stay run-time errors.
+ * chapter 2's evaluator, so `/` and `%` by a constant zero stay run-time errors, and a `const`
+ * initialized with a constant is that constant wherever it is read.
  *
  * Blocks are numbered in the order they are placed, which is source order: a loop's blocks are
  * contiguous, its header first, which liveness.ts relies on. Blocks nothing jumps to are dropped.
@@ -51,6 +52,8 @@ class FunctionLowering {
   private readonly placed: BBlock[] = [];
   private cur: BBlock;
   private vregs: number;
+  /** The values of `const` variables initialized with a constant expression, by variable number. */
+  private readonly known = new Map<number, number>();
   /** Innermost loop last: where `break` and `continue` go. */
   private readonly loops: { brk: BBlock; cont: BBlock }[] = [];
 
@@ -193,7 +196,16 @@ class FunctionLowering {
       case "block":
         return this.statements(s.body);
       case "let":
-        for (const d of s.decls) this.valueInto(d.init, d.sym!);
+        for (const d of s.decls) {
+          if (!s.constant) {
+            this.valueInto(d.init, d.sym!);
+            continue;
+          }
+          // A constant with a known value is that value wherever it is read: no register at all.
+          const v = this.value(d.init, d.sym!);
+          if (v.kind === "imm") this.known.set(d.sym!, v.value);
+          else this.move(d.sym!, v, d.init.at);
+        }
         return;
       case "assign":
         if (s.op === null) return this.valueInto(s.value, s.sym!);
@@ -448,8 +460,10 @@ class FunctionLowering {
         return imm(e.value);
       case "bool":
         return imm(e.value ? 1 : 0);
-      case "name":
-        return reg(e.sym!);
+      case "name": {
+        const known = this.known.get(e.sym!);
+        return known === undefined ? reg(e.sym!) : imm(known);
+      }
       case "unary": {
         const arg = this.value(e.arg);
         if (e.op === "plus") return arg;
