@@ -15,6 +15,10 @@
  * a callee-saved register costs two per function call the first time it is used and nothing after.
  * A value that crosses no call prefers caller-saved registers, which cost nothing.
  *
+ * Hints: a parameter prefers the register it arrives in, a call's result and a returned value the
+ * result register, a call's argument its argument register, and the target of a copy (`v = mov src`)
+ * the register of its source once that is free, which makes the copy a move of a register to itself.
+ *
  * Spill slots are given afterwards by a second scan over the spilled intervals alone (interval
  * graphs color greedily by start), so slots are shared by values whose lives do not overlap.
  */
@@ -61,6 +65,9 @@ export function allocate(f: FnIr, regs: RegisterDescription, live: Intervals = l
   };
 
   const hint = hints(f, regs);
+  // copyOf[v]: a register v is copied from (`v = mov src`); v takes src's register if it is free.
+  const copyOf = new Int32Array(n).fill(-1);
+  for (const b of f.blocks) for (const i of b.insts) if (i.op === "mov" && copyOf[i.dst] === -1) copyOf[i.dst] = i.src;
   const order: VReg[] = [];
   for (let v = 0; v < n; v++) if (start[v]! >= 0) order.push(v);
   order.sort((a, b) => start[a]! - start[b]! || a - b);
@@ -88,6 +95,9 @@ export function allocate(f: FnIr, regs: RegisterDescription, live: Intervals = l
     const cross = calls === 0 ? 0 : crossing(v);
     const h = hint[v]!;
     if (h >= 0 && free[h] === 1 && (cross === 0 || calleeSaved[h] === 1)) return h;
+    const c = copyOf[v]!;
+    const rc = c >= 0 ? reg[c]! : -1;
+    if (rc >= 0 && free[rc] === 1 && (cross === 0 || calleeSaved[rc] === 1)) return rc;
     let caller: number | undefined;
     let calleeUsed: number | undefined;
     let calleeNew: number | undefined;
