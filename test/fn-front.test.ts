@@ -141,16 +141,19 @@ describe("limits", () => {
     const body = (n: number): string => fn(Array.from({ length: n }, (_, i) => `  let a${i} = x + ${i}; if (a${i} > 3) { x ^= a${i}; }`).join("\n") + "\n  return x;");
     const small = body(10_000);
     const big = body(100_000);
+    const time = (source: string): number => {
+      const t = performance.now();
+      compileFront(source, "m.ts");
+      return performance.now() - t;
+    };
     compileFront(small, "m.ts"); // warm up
-    let t = performance.now();
-    compileFront(small, "m.ts");
-    const tSmall = performance.now() - t;
-    t = performance.now();
+    // Best of a few runs each: the machine is shared, and one slow run says nothing about the code.
+    const tSmall = Math.min(time(small), time(small), time(small));
+    const tBig = Math.min(time(big), time(big));
     const mod = compileFront(big, "m.ts");
-    const tBig = performance.now() - t;
     expect(mod.functions[0]!.blocks.length).toBeGreaterThan(200_000);
     // 10x the input: well under 100x the time (a quadratic pass would take ~100x); loose for a busy machine.
-    expect(tBig).toBeLessThan(40 * tSmall + 500);
+    expect(tBig).toBeLessThan(40 * tSmall + 1000);
     const alloc = allocate(mod.functions[0]!, TEST_REGISTERS.sysv!);
     expect(alloc.locs.length).toBe(mod.functions[0]!.vregs);
   }, 120_000);
