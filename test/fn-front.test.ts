@@ -82,6 +82,10 @@ describe("errors name the construct, line and column", () => {
     [fn("  return x /* never closed"), "m.ts:2:12: unterminated comment"],
     [fn("  return x @ 1;"), "m.ts:2:12: expected ';', found '@'"],
     [fn("  let b = x > 1 && x;\n  return 1;"), "m.ts:2:17: operator '&&' has a boolean and a i32 operand (use one type)"],
+    [fn("  type T = i32;\n  return 1;"), "m.ts:2:3: type aliases are not supported"],
+    ["async function f(): i32 { return 1; }", "m.ts:1:1: async functions are not supported"],
+    [fn("  for (let v of x) {}\n  return 1;"), "m.ts:2:14: 'for...of' is not supported: write for (init; condition; step)"],
+    [fn("  let static = 1;\n  return static;"), "m.ts:2:7: expected a variable name, found the keyword 'static'"],
   ];
   for (const [source, message] of cases) {
     test(message, () => expect(errorOf(source)).toBe(message));
@@ -91,6 +95,11 @@ describe("errors name the construct, line and column", () => {
     const mod = compileFront('import type { i32 } from "babyjit";\nimport type {\n  i32 as int,\n} from "babyjit"\nimport type * as B from "babyjit"\nexport function f(): i32 { return 7 }', "m.ts");
     expect(interpret(mod, "f", [])).toBe(7);
     expect(errorOf('import type { i32 }\nfunction f(): i32 { return 1 }')).toBe("m.ts:2:31: expected the module name (a string) to end 'import type'");
+  });
+
+  test("TypeScript's contextual keywords are names where no name follows them", () => {
+    const mod = compileFront("export function f(type: i32): i32 { let async = type + 1; let of = async * 2; let declare = of; namespace(); return declare; }\nfunction namespace(): void {}", "m.ts");
+    expect(interpret(mod, "f", [5])).toBe(12);
   });
 
   test("the error carries line and column", () => {

@@ -83,10 +83,18 @@ const UNSUPPORTED_WORDS = new Map<string, string>([
   ["const", "a declaration is not allowed here (wrap it in a block)"],
 ]);
 
+/**
+ * TypeScript's contextual keywords: words that begin a construct only when a name follows them
+ * (`type T = ...`, `async function`), and are ordinary names otherwise (`let type = 1`).
+ */
+const CONTEXTUAL = new Set(["type", "declare", "namespace", "async"]);
+
+/** Words that cannot name a variable or a function in a module (strict mode reserves some). */
 const KEYWORDS = new Set([
   "if", "else", "while", "do", "for", "break", "continue", "return", "function", "export", "import",
-  "let", "const", "true", "false", "in", "of", "instanceof", "case", "default", "finally", "catch",
-  "extends", "implements", "static", "private", "public", "protected", ...UNSUPPORTED_WORDS.keys(),
+  "let", "const", "true", "false", "in", "instanceof", "case", "default", "finally", "catch",
+  "extends", "implements", "static", "private", "public", "protected", "package",
+  ...[...UNSUPPORTED_WORDS.keys()].filter((w) => !CONTEXTUAL.has(w)),
 ]);
 
 /** Parses a whole module; `file` names the source in messages. */
@@ -153,7 +161,7 @@ class Parser {
     const name = this.text();
     const at = this.site();
     const unsupported = UNSUPPORTED_WORDS.get(name);
-    if (unsupported !== undefined && name !== "let" && name !== "const") throw this.error(unsupported);
+    if (unsupported !== undefined && name !== "let" && name !== "const" && !CONTEXTUAL.has(name)) throw this.error(unsupported);
     if (KEYWORDS.has(name)) throw this.error(`expected ${what}, found the keyword '${name}'`);
     this.advance();
     return { name, at };
@@ -348,7 +356,7 @@ class Parser {
         throw this.error("'else' without 'if'");
     }
     const unsupported = UNSUPPORTED_WORDS.get(word);
-    if (unsupported !== undefined) throw this.error(unsupported);
+    if (unsupported !== undefined && (!CONTEXTUAL.has(word) || this.kind(1) === Tok.Name)) throw this.error(unsupported);
     if (this.isPunct(":", 1)) throw this.error("labels are not supported");
     return this.parseExpressionStatement();
   }
@@ -445,6 +453,7 @@ class Parser {
         if (type === "void") throw this.error("a variable cannot be void", typeAt);
         annotation = type;
       }
+      if (this.isWord("of") || this.isWord("in")) throw this.error(`'for...${this.text()}' is not supported: write for (init; condition; step)`);
       if (!this.isPunct("=")) {
         throw this.error(`'${name}' needs an initializer: write '${constant ? "const" : "let"} ${name} = ...'`, nameAt);
       }
