@@ -63,7 +63,8 @@ describe("babyjit --fn", () => {
   test("--dump --arch arm64 and --abi win64 work from any machine", () => {
     const arm = babyjit(`--fn ${F}fib.ts --dump --arch arm64`);
     expect(arm.exitCode).toBe(0);
-    expect(arm.stdout.startsWith("fd 7b bf a9 fd 03 00 91")).toBe(true); // stp x29, x30, [sp, #-16]!; mov x29, sp
+    expect(arm.stdout.startsWith("90 07 40 f9 ff 63 30 eb")).toBe(true); // ldr x16, [x28, #8]; cmp sp, x16: the stack check first
+    expect(arm.stdout).toContain("fd 7b bf a9 fd 03 00 91"); // stp x29, x30, [sp, #-16]!; mov x29, sp: a frame record
     const win = babyjit(`--fn ${F}fib.ts --listing --abi win64`);
     expect(win.exitCode).toBe(0);
     expect(win.stdout).toContain("mov r15, rcx"); // the state block arrives in rcx on Win64

@@ -42,6 +42,7 @@ import {
   lineNote,
   locOf,
   parallelMove,
+  quickExit,
   reg,
 } from "./codegen.ts";
 import type { Allocation, Cond, FnIr, Inst, Loc, Operand, Terminator, VReg } from "./ir.ts";
@@ -84,6 +85,8 @@ class Arm64Generator {
   private epilogue!: Label;
   private cold: { label: Label; site: number }[] = [];
   private line = 0;
+  /** A block not written (see QuickExit.dead), or -1. */
+  private skip = -1;
 
   constructor(private readonly input: ModuleInput, private readonly options: GenerateOptions) {
     this.asm = new A64Assembler(options.listing);
@@ -149,14 +152,27 @@ class Arm64Generator {
     if (size > MAX_FRAME) frameTooBig(fn, size);
 
     asm.bind(this.fnLabels[index] as Label);
+    const overflow = asm.newLabel();
+    this.cold.push({ label: overflow, site: this.site("stack", index, fn.at.line, fn.at.col) });
+    const check = () => {
+      asm.comment("the stack limit").ldrRM(x(S1), x(STATE_REG), STATE.limit);
+      asm.cmpSpR(x(S1));
+      asm.comment("out of stack: unwind").bcond("lo", overflow);
+    };
+    const quick = quickExit(fn, 8);
+    let quickExitLabel: Label | undefined;
+    if (quick !== undefined) {
+      // Checked before the frame exists (its at most 16 KiB stay within the limit's 64 KiB margin).
+      check();
+      if (quick.b.kind === "imm") this.compareImm(quick.a, quick.b.value);
+      else asm.cmpRR(w(quick.a), w(quick.b.index));
+      quickExitLabel = asm.newLabel();
+      asm.comment("returns before it needs a frame").bcond(CC[quick.cond], quickExitLabel);
+    }
     asm.comment(`${fn.name}: the frame record`).stpRRMpre(x(FP), x(LR), sp, -16);
     asm.comment("x29 points at it").addRRI(x(FP), sp, 0);
     for (let left = size; left > 0; left -= Math.min(left, 4080)) asm.subRRI(sp, sp, Math.min(left, 4080));
-    const overflow = asm.newLabel();
-    this.cold.push({ label: overflow, site: this.site("stack", index, fn.at.line, fn.at.col) });
-    asm.comment("the stack limit").ldrRM(x(S1), x(STATE_REG), STATE.limit);
-    asm.cmpSpR(x(S1));
-    asm.comment("out of stack: unwind").bcond("lo", overflow);
+    if (quick === undefined) check();
     // Touch a big frame a page at a time from the top (Windows grows a stack through one guard page).
     for (let off = size - 4096; off > 0; off -= 4096) asm.strRM(wzr, sp, off);
     for (let i = 0; i < this.pushed.length; i += 2) {
@@ -177,10 +193,14 @@ class Arm64Generator {
     if (dsts.length > 0) parallelMove(dsts, srcs, reg(S1), (d, s) => this.move(d, s));
 
     const labels = fn.blocks.map(() => asm.newLabel());
+    this.skip = quick === undefined ? -1 : quick.dead;
     fn.blocks.forEach((block, bi) => {
+      if (bi === this.skip) return;
       asm.bind(labels[bi] as Label);
       for (const inst of block.insts) this.inst(inst, index);
-      this.term(block.term, labels, bi);
+      // With a quick exit, the entry's test was made before the frame: what is left is the other way.
+      if (bi === 0 && quick !== undefined) this.term({ op: "jmp", target: quick.other, at: block.term.at }, labels, bi);
+      else this.term(block.term, labels, bi);
     });
 
     asm.bind(this.epilogue);
@@ -193,6 +213,11 @@ class Arm64Generator {
     if (size > 0) asm.addRRI(sp, x(FP), 0);
     asm.ldpRRMpost(x(FP), x(LR), sp, 16);
     asm.ret();
+    if (quick !== undefined && quickExitLabel !== undefined) {
+      asm.bind(quickExitLabel);
+      if (quick.value !== null && quick.value !== 0) asm.movRR(w(0), w(quick.value));
+      asm.ret();
+    }
     for (const { label, site } of this.cold) {
       asm.bind(label);
       const s = this.sites[site] as Site;
@@ -327,6 +352,16 @@ class Arm64Generator {
     }
   }
 
+  /** cmp with an immediate: the 12-bit field, its negation (cmn), or through a scratch register. */
+  private compareImm(a: number, v: number): void {
+    if (v >= 0 && v <= 4095) this.asm.cmpRI(w(a), v);
+    else if (v < 0 && v >= -4095) this.asm.cmnRI(w(a), -v);
+    else {
+      this.asm.movImm32(w(S2), v);
+      this.asm.cmpRR(w(a), w(S2));
+    }
+  }
+
   private compare(a: number, b: Operand): void {
     const asm = this.asm;
     if (b.kind === "imm" && b.value >= 0 && b.value <= 4095) asm.cmpRI(w(a), b.value);
@@ -409,7 +444,8 @@ class Arm64Generator {
   private term(t: Terminator, labels: readonly Label[], index: number): void {
     const asm = this.asm;
     this.noteLine(t.at.line);
-    const next = index + 1;
+    // The next block written (a quick exit's own block may be left out).
+    const next = index + 1 === this.skip ? index + 2 : index + 1;
     switch (t.op) {
       case "jmp": {
         if (t.target === next) return;

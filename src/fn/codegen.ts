@@ -23,7 +23,7 @@
 import type { Code, Label } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { Abi, Target } from "../platform.ts";
-import type { Allocation, FnIr, Loc, ModuleIr, RegisterDescription } from "./ir.ts";
+import type { Allocation, Cond, FnIr, Loc, ModuleIr, RegisterDescription, Terminator, VReg } from "./ir.ts";
 
 /** The state block: the fields shared by the generated code and the runtime (compile.ts). */
 export const STATE = {
@@ -143,6 +143,61 @@ export function parallelMove(dsts: number[], srcs: number[], scratch: number, em
 export function isIdentity(op: string, v: number): boolean {
   if (v === 0) return op === "add" || op === "sub" || op === "or" || op === "xor" || op === "shl" || op === "sar" || op === "shr";
   return (v === -1 && op === "and") || (v === 1 && op === "mul");
+}
+
+/**
+ * A function that starts by comparing its parameters and, one way, returns a parameter (or nothing)
+ * right away: `if (n < 2) return n;`. That way needs no frame and no callee-saved register, so the
+ * code tests it before building the frame (the simplest case of what compilers call shrink-wrapping):
+ * in fib, half of all calls take it. The test reads the parameters where they arrive.
+ */
+export interface QuickExit {
+  /** Take the exit when `param[a] cond b` holds. */
+  readonly cond: Cond;
+  readonly a: number;
+  readonly b: { readonly kind: "imm"; readonly value: number } | { readonly kind: "param"; readonly index: number };
+  /** The parameter returned, or null (a void return). */
+  readonly value: number | null;
+  /** The block the entry goes on to when the exit is not taken (the body after the frame is built). */
+  readonly other: number;
+  /** The exit's own block, when nothing else leads to it: the code need not write it at all. */
+  readonly dead: number;
+}
+
+const INVERSE: Readonly<Record<Cond, Cond>> = { eq: "ne", ne: "eq", lt: "ge", ge: "lt", le: "gt", gt: "le" };
+
+/** The function's quick exit, if it has one whose parameters all arrive in registers (`regArgs` of them). */
+export function quickExit(fn: FnIr, regArgs: number): QuickExit | undefined {
+  const entry = fn.blocks[0];
+  if (entry === undefined || entry.insts.length > 0 || entry.term.op !== "br") return undefined;
+  const t = entry.term;
+  const param = (v: VReg): number => {
+    const i = fn.params.indexOf(v);
+    return i >= 0 && i < regArgs ? i : -1;
+  };
+  const a = param(t.a);
+  if (a < 0) return undefined;
+  let b: QuickExit["b"];
+  if (t.b.kind === "imm") b = { kind: "imm", value: t.b.value };
+  else {
+    const i = param(t.b.reg);
+    if (i < 0) return undefined;
+    b = { kind: "param", index: i };
+  }
+  for (const [target, cond, other] of [[t.then, t.cond, t.else], [t.else, INVERSE[t.cond], t.then]] as const) {
+    const block = fn.blocks[target];
+    if (block === undefined || block.insts.length > 0 || block.term.op !== "ret") continue;
+    const v = block.term.value;
+    const dead = fn.blocks.some((x) => x.id !== 0 && leadsTo(x.term, target)) ? -1 : target;
+    if (v === null) return { cond, a, b, value: null, other, dead };
+    const i = param(v);
+    if (i >= 0) return { cond, a, b, value: i, other, dead };
+  }
+  return undefined;
+}
+
+function leadsTo(t: Terminator, target: number): boolean {
+  return (t.op === "jmp" && t.target === target) || (t.op === "br" && (t.then === target || t.else === target));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ import {
   locOf,
   outArg,
   parallelMove,
+  quickExit,
   reg,
 } from "./codegen.ts";
 import type { Allocation, Cond, FnIr, Inst, Loc, Operand, Terminator, VReg } from "./ir.ts";
@@ -112,6 +113,8 @@ class X64Generator {
   /** Rarely taken paths, written after the function's epilogue. */
   private outOfLine: (() => void)[] = [];
   private line = 0;
+  /** A block not written (see QuickExit.dead), or -1. */
+  private skip = -1;
 
   constructor(private readonly input: ModuleInput, private readonly options: GenerateOptions) {
     const abi = options.target.abi;
@@ -199,14 +202,34 @@ class X64Generator {
 
     // Prologue: frame pointer, callee-saved registers, the frame, then the stack-limit check.
     asm.bind(this.fnLabels[index] as Label);
+    const overflow = asm.newLabel();
+    this.cold.push({ label: overflow, site: this.site("stack", index, fn.at.line, fn.at.col) });
+    const check = () => {
+      asm.comment("below the stack limit?").cmpRM(r64(ESP), x64Mem(r64(R15), STATE.limit));
+      asm.comment("out of stack: unwind").jcc("b", overflow);
+    };
+    const quick = quickExit(fn, this.stackArgBase);
+    if (quick !== undefined) {
+      // Checked before the frame exists (its at most 16 KiB stay within the limit's 64 KiB margin).
+      check();
+      const args = this.regs.args;
+      const a = r32(args[quick.a] as number);
+      if (quick.b.kind === "imm") asm.cmpRI(a, quick.b.value);
+      else asm.cmpRR(a, r32(args[quick.b.index] as number));
+      const exit = asm.newLabel();
+      asm.comment("returns before it needs a frame").jcc(CC[quick.cond], exit);
+      const value = quick.value === null ? -1 : (args[quick.value] as number);
+      this.outOfLine.push(() => {
+        asm.bind(exit);
+        if (value >= 0) asm.movRR(r32(EAX), r32(value));
+        asm.ret();
+      });
+    }
     asm.comment(`${fn.name}: the caller's frame pointer`).pushR(r64(EBP));
     asm.movRR(r64(EBP), r64(ESP));
     for (const r of this.pushed) asm.comment("callee-saved, and allocated here").pushR(r64(r));
     if (size > 0) asm.comment(`the frame: ${alloc.slots} spill slot${alloc.slots === 1 ? "" : "s"}, ${this.saveOffsets.size} call save${this.saveOffsets.size === 1 ? "" : "s"}, ${this.outBytes} bytes of outgoing arguments`).subRI(r64(ESP), size);
-    const overflow = asm.newLabel();
-    this.cold.push({ label: overflow, site: this.site("stack", index, fn.at.line, fn.at.col) });
-    asm.comment("below the stack limit?").cmpRM(r64(ESP), x64Mem(r64(R15), STATE.limit));
-    asm.comment("out of stack: unwind").jcc("b", overflow);
+    if (quick === undefined) check();
     // Touch a big frame a page at a time from the top (Windows grows a stack through one guard page).
     for (let off = size - 4096; off > 0; off -= 4096) asm.movMI32(x64Mem(r64(ESP), off), 0);
 
@@ -223,10 +246,14 @@ class X64Generator {
 
     // Blocks, in the allocator's order; a jump to the next block falls through.
     const labels = fn.blocks.map(() => asm.newLabel());
+    this.skip = quick === undefined ? -1 : quick.dead;
     fn.blocks.forEach((block, bi) => {
+      if (bi === this.skip) return;
       asm.bind(labels[bi] as Label);
       for (const inst of block.insts) this.inst(inst, index);
-      this.term(block.term, labels, bi);
+      // With a quick exit, the entry's test was made before the frame: what is left is the other way.
+      if (bi === 0 && quick !== undefined) this.term({ op: "jmp", target: quick.other, at: block.term.at }, labels, bi);
+      else this.term(block.term, labels, bi);
     });
 
     // Epilogue, then the cold exits.
@@ -542,7 +569,8 @@ class X64Generator {
   private term(t: Terminator, labels: readonly Label[], index: number): void {
     const asm = this.asm;
     this.noteLine(t.at.line);
-    const next = index + 1;
+    // The next block written (a quick exit's own block may be left out).
+    const next = index + 1 === this.skip ? index + 2 : index + 1;
     switch (t.op) {
       case "jmp": {
         if (t.target === next) return;
