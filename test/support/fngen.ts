@@ -33,7 +33,8 @@ export type GStmt =
   | { k: "upd"; name: string; op: "++" | "--"; prefix: boolean }
   | { k: "call"; e: GExpr }
   | { k: "if"; clauses: { c: GExpr; body: GStmt[] }[]; els: GStmt[] | null }
-  | { k: "for"; v: string; n: number; body: GStmt[] }
+  /** form 0: for (let i = 0; i < n; i++); 1: no condition, `if (i >= n) break;` first; 2: no init or step, `i++` first. */
+  | { k: "for"; v: string; n: number; body: GStmt[]; form: number }
   | { k: "while"; v: string; n: number; body: GStmt[] }
   | { k: "do"; v: string; n: number; body: GStmt[] }
   | { k: "break" }
@@ -175,7 +176,7 @@ class Gen {
       const body = this.block(1 + below(this.rng, 4), depth + 1);
       this.loopDepth--;
       this.scopes.pop();
-      return { k: kind, v, n, body };
+      return kind === "for" ? { k: "for", v, n, body, form: below(this.rng, 3) } : { k: kind, v, n, body };
     }
     if (r < 0.88 && this.loopDepth > 0) return { k: chance(this.rng, 0.5) ? "break" : "continue" };
     if (r < 0.9) return { k: "block", body: this.block(1 + below(this.rng, 3), depth + 1) };
@@ -360,11 +361,23 @@ function printStmt(s: GStmt, ref: boolean, ind: string, out: string[]): void {
       }
       out.push(`${ind}}`);
       return;
-    case "for":
-      out.push(`${ind}for (let ${s.v} = 0; ${s.v} < ${s.n}; ${ref ? `${s.v} = ${s.v} + 1` : `${s.v}++`}) {`);
-      printStmts(s.body, ref, inner, out);
-      out.push(`${ind}}`);
+    case "for": {
+      const step = ref ? `${s.v} = ${s.v} + 1` : `${s.v}++`;
+      if (s.form === 1) {
+        out.push(`${ind}for (let ${s.v} = 0; ; ${step}) {`, `${inner}if (${s.v} >= ${s.n}) break${SEMI}`);
+        printStmts(s.body, ref, inner, out);
+        out.push(`${ind}}`);
+      } else if (s.form === 2) {
+        out.push(`${ind}{`, `${inner}let ${s.v} = 0${SEMI}`, `${inner}for (; ${s.v} < ${s.n};) {`, `${inner}  ${step}${SEMI}`);
+        printStmts(s.body, ref, `${inner}  `, out);
+        out.push(`${inner}}`, `${ind}}`);
+      } else {
+        out.push(`${ind}for (let ${s.v} = 0; ${s.v} < ${s.n}; ${step}) {`);
+        printStmts(s.body, ref, inner, out);
+        out.push(`${ind}}`);
+      }
       return;
+    }
     case "while":
       out.push(`${ind}{`, `${inner}let ${s.v} = 0;`, `${inner}while (${s.v} < ${s.n}) {`, `${inner}  ${s.v} = ${s.v} + 1${SEMI}`);
       printStmts(s.body, ref, `${inner}  `, out);
@@ -618,9 +631,11 @@ function cStmt(s: GStmt, ind: string, out: string[]): void {
       out.push(`${ind}}`);
       return;
     case "for":
-      out.push(`${ind}for (int32_t ${s.v} = 0; ${s.v} < ${s.n}; ${s.v}++) {`);
+      if (s.form === 1) out.push(`${ind}for (int32_t ${s.v} = 0; ; ${s.v}++) { if (${s.v} >= ${s.n}) break;`);
+      else if (s.form === 2) out.push(`${ind}{ int32_t ${s.v} = 0; for (; ${s.v} < ${s.n};) { ${s.v}++;`);
+      else out.push(`${ind}for (int32_t ${s.v} = 0; ${s.v} < ${s.n}; ${s.v}++) {`);
       cStmts(s.body, inner, out);
-      out.push(`${ind}}`);
+      out.push(s.form === 2 ? `${ind}} }` : `${ind}}`);
       return;
     case "while":
       out.push(`${ind}{ int32_t ${s.v} = 0; while (${s.v} < ${s.n}) { ${s.v}++;`);
