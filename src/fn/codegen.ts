@@ -196,6 +196,44 @@ export function quickExit(fn: FnIr, regArgs: number): QuickExit | undefined {
   return undefined;
 }
 
+/**
+ * For each block, whether its last instruction may compute straight into the result register: the
+ * block returns that instruction's result, nothing else reads it, and the instruction does not read
+ * it either. (Saves the move into the result register that would follow.)
+ */
+export function returnsInPlace(fn: FnIr): boolean[] {
+  const uses = new Uint32Array(fn.vregs);
+  const use = (v: VReg | null) => {
+    if (v !== null) uses[v] = (uses[v] as number) + 1;
+  };
+  for (const b of fn.blocks) {
+    for (const i of b.insts) {
+      if (i.op === "mov") use(i.src);
+      else if (i.op === "unary") use(i.a);
+      else if (i.op === "binary" || i.op === "cmp") {
+        use(i.a);
+        if (i.b.kind === "reg") use(i.b.reg);
+      } else if (i.op === "div" || i.op === "rem") {
+        use(i.a);
+        use(i.b);
+      } else if (i.op === "call") for (const a of i.args) use(a);
+    }
+    const t = b.term;
+    if (t.op === "br") {
+      use(t.a);
+      if (t.b.kind === "reg") use(t.b.reg);
+    } else if (t.op === "ret") use(t.value);
+  }
+  return fn.blocks.map((b) => {
+    const last = b.insts[b.insts.length - 1];
+    if (last === undefined || b.term.op !== "ret") return false;
+    const v = "dst" in last ? last.dst : null;
+    if (v === null || b.term.value !== v || uses[v] !== 1) return false;
+    if (fn.params.includes(v)) return false;
+    return true;
+  });
+}
+
 function leadsTo(t: Terminator, target: number): boolean {
   return (t.op === "jmp" && t.target === target) || (t.op === "br" && (t.then === target || t.else === target));
 }

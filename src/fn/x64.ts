@@ -48,6 +48,7 @@ import {
   parallelMove,
   quickExit,
   reg,
+  returnsInPlace,
 } from "./codegen.ts";
 import type { Allocation, Cond, FnIr, Inst, Loc, Operand, Terminator, VReg } from "./ir.ts";
 
@@ -115,6 +116,8 @@ class X64Generator {
   private line = 0;
   /** A block not written (see QuickExit.dead), or -1. */
   private skip = -1;
+  /** The virtual register being computed into the result register (see returnsInPlace), or -1. */
+  private retarget = -1;
 
   constructor(private readonly input: ModuleInput, private readonly options: GenerateOptions) {
     const abi = options.target.abi;
@@ -247,13 +250,20 @@ class X64Generator {
     // Blocks, in the allocator's order; a jump to the next block falls through.
     const labels = fn.blocks.map(() => asm.newLabel());
     this.skip = quick === undefined ? -1 : quick.dead;
+    const inPlace = returnsInPlace(fn);
     fn.blocks.forEach((block, bi) => {
       if (bi === this.skip) return;
       asm.bind(labels[bi] as Label);
-      for (const inst of block.insts) this.inst(inst, index);
+      const n = block.insts.length;
+      for (let k = 0; k < n; k++) {
+        const inst = block.insts[k] as Inst;
+        if (k === n - 1 && inPlace[bi] === true && "dst" in inst && inst.dst !== null) this.retarget = inst.dst;
+        this.inst(inst, index);
+      }
       // With a quick exit, the entry's test was made before the frame: what is left is the other way.
       if (bi === 0 && quick !== undefined) this.term({ op: "jmp", target: quick.other, at: block.term.at }, labels, bi);
       else this.term(block.term, labels, bi);
+      this.retarget = -1;
     });
 
     // Epilogue, then the cold exits.
@@ -286,6 +296,7 @@ class X64Generator {
   // ---- locations ----
 
   private loc(v: VReg): Loc {
+    if (v === this.retarget) return { kind: "reg", reg: EAX }; // computed straight into the result register
     const l = this.alloc.locs[v];
     if (l === null || l === undefined) throw new JitError("E_INTERNAL", `v${v} in ${this.fn.name} has no location`);
     return l;
