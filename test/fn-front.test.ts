@@ -5,7 +5,9 @@
  * interpreter next to Bun running the same file.
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { JitError } from "../src/errors.ts";
 import type { FnIr, Loc, RegisterDescription, VReg } from "../src/fn/ir.ts";
 import { interpret } from "../src/fn/interp.ts";
@@ -15,7 +17,7 @@ import { MAX_NESTING } from "../src/fn/parse.ts";
 import { printFunction } from "../src/fn/print.ts";
 import { allocate } from "../src/fn/regalloc.ts";
 import { SEED, below, makeRng, pick } from "./support/random.ts";
-import { generateCase, printCase } from "./support/fngen.ts";
+import { generateCase, printC, printCase, referenceAnswersAll } from "./support/fngen.ts";
 import { TEST_REGISTERS } from "./support/fnregs.ts";
 
 
@@ -556,3 +558,21 @@ describe("the chapter's IR listings are what docs/examples/fn-ir.ts prints", () 
     });
   }
 });
+
+test(`the C translation of generated modules (printC, for benchmarks against cc -O2) means what the reference means (30 modules, one cc -O2 run, seed ${SEED + 44})`, () => {
+  const rng = makeRng(SEED + 44);
+  const cases = Array.from({ length: 30 }, (_, i) => generateCase(rng, `c${i}_`));
+  const wants = referenceAnswersAll(cases);
+  const calls = cases.flatMap((c) => c.inputs.map((args) => `  if (setjmp(jump)) puts("E_DIV_ZERO"); else printf("%d\\n", ${c.entry}(${args.map((a) => (a === -2147483648 ? "(-2147483647 - 1)" : String(a))).join(", ")}));`));
+  const main = ["#include <setjmp.h>", "#include <stdio.h>", "static jmp_buf jump;", "void div_zero(void) { longjmp(jump, 1); }", "int main(void) {", ...calls, "  return 0;", "}"];
+  const dir = mkdtempSync(join(tmpdir(), "babyjit-fn-c-"));
+  try {
+    writeFileSync(join(dir, "m.c"), `${cases.map((c) => printC(c)).join("\n")}\n${main.join("\n")}\n`);
+    const cc = Bun.spawnSync(["cc", "-O2", "-w", "-o", join(dir, "m"), join(dir, "m.c")]);
+    expect(cc.stderr.toString()).toBe("");
+    const run = Bun.spawnSync([join(dir, "m")]);
+    expect(run.stdout.toString().trim().split("\n")).toEqual(wants.flat().map(String));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
