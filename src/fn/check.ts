@@ -23,6 +23,8 @@ interface Variable {
 }
 
 const SHOW: Readonly<Record<ValueType | "void", string>> = { i32: "i32", bool: "boolean", void: "void" };
+/** The type with its article, for messages. */
+const A: Readonly<Record<ValueType, string>> = { i32: "an i32", bool: "a boolean" };
 const OP_TEXT: Readonly<Record<string, string>> = {
   mul: "*", div: "/", mod: "%", add: "+", sub: "-", shl: "<<", sar: ">>", shr: ">>>",
   lt: "<", le: "<=", gt: ">", ge: ">=", eq: "==", ne: "!=", and: "&", xor: "^", or: "|", land: "&&", lor: "||",
@@ -138,7 +140,7 @@ class FunctionChecker {
         for (const d of s.decls) {
           const type = this.expr(d.init);
           if (d.annotation !== null && d.annotation !== type) {
-            throw this.error(d.init.at, `'${d.name}' is declared ${SHOW[d.annotation]} but initialized with a ${SHOW[type]}`);
+            throw this.error(d.init.at, `'${d.name}' is declared ${SHOW[d.annotation]} but initialized with ${A[type]}`);
           }
           const v = this.variableOf(d.sym!);
           v.type = d.annotation ?? type;
@@ -151,10 +153,10 @@ class FunctionChecker {
         s.sym = v.sym;
         const type = this.expr(s.value);
         if (s.op === null) {
-          if (type !== v.type) throw this.error(s.value.at, `cannot assign a ${SHOW[type]} to '${s.name}', which is ${SHOW[v.type]}`);
+          if (type !== v.type) throw this.error(s.value.at, `cannot assign ${A[type]} to '${s.name}', which is ${SHOW[v.type]}`);
         } else {
           if (v.type !== "i32") throw this.error(s.at, `operator '${OP_TEXT[s.op]}=' needs an i32 variable; '${s.name}' is ${SHOW[v.type]}`);
-          if (type !== "i32") throw this.error(s.value.at, `operator '${OP_TEXT[s.op]}=' needs an i32 value, found a ${SHOW[type]}`);
+          if (type !== "i32") throw this.error(s.value.at, `operator '${OP_TEXT[s.op]}=' needs an i32 value, found ${A[type]}`);
         }
         return;
       }
@@ -210,7 +212,7 @@ class FunctionChecker {
         }
         if (this.f.result === "void") throw this.error(s.value.at, `'${name}' returns void: 'return' takes no value here`);
         const type = this.expr(s.value);
-        if (type !== "i32") throw this.error(s.value.at, `'${name}' returns i32, not a ${SHOW[type]} (write 'cond ? 1 : 0')`);
+        if (type !== "i32") throw this.error(s.value.at, `'${name}' returns i32, not ${A[type]} (write 'cond ? 1 : 0')`);
         return;
       }
       case "empty":
@@ -242,7 +244,7 @@ class FunctionChecker {
   private binary(e: BinaryExpr, left: ValueType, right: ValueType): ValueType {
     const op = e.op;
     if (op === "eq" || op === "ne") {
-      if (left !== right) throw this.error(e.at, `operator '${OP_TEXT[op]}' compares a ${SHOW[left]} with a ${SHOW[right]}`);
+      if (left !== right) throw this.error(e.at, `operator '${OP_TEXT[op]}' compares ${A[left]} with ${A[right]}`);
       return "bool";
     }
     if (left !== "i32" || right !== "i32") {
@@ -253,7 +255,7 @@ class FunctionChecker {
   }
 
   private logical(e: LogicalExpr, left: ValueType, right: ValueType): ValueType {
-    if (left !== right) throw this.error(e.at, `operator '${OP_TEXT[e.op]}' has a ${SHOW[left]} and a ${SHOW[right]} operand (use one type)`);
+    if (left !== right) throw this.error(e.at, `operator '${OP_TEXT[e.op]}' has ${A[left]} and ${A[right]} operand (use one type)`);
     return left;
   }
 
