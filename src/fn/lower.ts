@@ -155,6 +155,7 @@ class FunctionLowering {
   private thread(): void {
     const via = new Array<BBlock | undefined>(this.placed.length);
     const resolve = (b: BBlock): BBlock => {
+      if (b.insts.length !== 0 || b.term?.op !== "jmp") return b; // the common case: a real block
       const path: BBlock[] = [];
       let x = b;
       while (x.insts.length === 0 && x.term?.op === "jmp" && via[x.order] === undefined && !path.includes(x) && path.length < 64) {
