@@ -76,6 +76,7 @@ describe("babyjit --fn", () => {
     expect(r.stdout).toBe("12\n");
     if (process.platform !== "linux") return;
     expect(r.stderr).toMatch(/trace: mmap\(4096 bytes, PROT_READ\|PROT_WRITE\) = 0x[0-9a-f]+ for the module's state block/);
+    expect(r.stderr).toMatch(/trace: stack: each call from JavaScript may go down to max\(sp - \d+ KiB, 0x[0-9a-f]+\), the thread's stack bottom \+ 64 KiB\n/);
     expect(r.stderr).toMatch(/trace: call gcd\(84, 36\) at 0x[0-9a-f]+ = 12\n/);
     expect(r.stderr).toMatch(/trace: munmap\(/);
   });

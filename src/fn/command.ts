@@ -56,6 +56,8 @@ function run(source: string, cmd: FnCommand): string | undefined {
   const memory = own ? new CodeMemory(cmd.os ?? hostMemory().os, cmd.target) : hostMemory();
   const mod = compileModule(source, { memory, file: cmd.file });
   try {
+    const { floor, budget } = mod.internals;
+    cmd.trace?.(`stack: each call from JavaScript may go down to max(sp - ${budget / 1024} KiB, 0x${floor.toString(16)}), the thread's stack bottom + 64 KiB`);
     const fns = mod.internals.assembled.ir.functions;
     const exported = fns.filter((f) => f.exported).map((f) => f.name);
     if (cmd.name === undefined) {
