@@ -234,15 +234,17 @@ class FunctionLowering {
         return;
       }
       case "while": {
-        const head = this.block();
+        // Rotated: tested once on entry, then at the bottom, so an iteration takes one branch, not a
+        // branch and a jump back (the condition is lowered twice: its code appears twice).
         const body = this.block();
+        const test = this.block();
         const exit = this.block();
-        this.jump(head, s.at);
-        this.place(head);
         this.cond(s.test, body, exit);
         this.place(body);
-        this.loop(s.body, exit, head);
-        this.jump(head, s.at);
+        this.loop(s.body, exit, test);
+        this.jump(test, s.at);
+        this.place(test);
+        this.cond(s.test, body, exit);
         this.place(exit);
         return;
       }
@@ -260,13 +262,11 @@ class FunctionLowering {
         return;
       }
       case "for": {
+        // Rotated as `while` is: the step and the test end each iteration.
         this.statements(s.init);
-        const head = this.block();
         const body = this.block();
         const step = this.block();
         const exit = this.block();
-        this.jump(head, s.at);
-        this.place(head);
         if (s.test === null) this.jump(body, s.at);
         else this.cond(s.test, body, exit);
         this.place(body);
@@ -274,7 +274,8 @@ class FunctionLowering {
         this.jump(step, s.at);
         this.place(step);
         this.statements(s.step);
-        this.jump(head, s.at);
+        if (s.test === null) this.jump(body, s.at);
+        else this.cond(s.test, body, exit);
         this.place(exit);
         return;
       }
