@@ -287,6 +287,19 @@ b2:
     ret r1`);
   });
 
+  test("a right operand that changes nothing is no instruction: (t + x) | 0 is one add into t", () => {
+    const mod = compileFront(fn("  let t = x;\n  t = (t + x) | 0;\n  t = Math.imul(t, 1) >>> 0;\n  t |= 0;\n  return (t << 32) ^ 0;"), "m.ts");
+    expect(printFunction(mod.functions[0]!, mod)).toBe(`function f(v0): i32
+b0:
+  ; line 2
+    v1 = v0
+  ; line 3
+    v1 = add v1, v0
+  ; line 6
+    ret v1`);
+    expect(interpret(mod, "f", [-1_500_000_000])).toBe(1_294_967_296);
+  });
+
   test("constants fold with chapter 2's meaning, a const with a known value is that value, and a constant zero divisor stays a run-time error", () => {
     const mod = compileFront(fn("  const a = (7 * 6 + 0x10) >>> 1;\n  return x / (a - 29) + (x % (-2147483648 / -1 - -2147483648));"), "m.ts");
     expect(printFunction(mod.functions[0]!, mod)).toBe(`function f(v0): i32
