@@ -270,6 +270,15 @@ describe("memory", () => {
     expect(protectionAt(mod.internals.stateAddress)).toBe("rw-p");
   });
 
+  test("a module's code starts on a 64-byte boundary and each function on a 16-byte one", () => {
+    const mods = [compileModule(SOURCE), compileModule("export function f(x: i32): i32 { return x; }"), compileModule(SOURCE)];
+    for (const m of mods) {
+      expect(m.internals.codeAddress % 64).toBe(0);
+      for (const offset of Object.values(m.internals.assembled.offsets)) expect(offset % 16).toBe(0);
+      m.dispose();
+    }
+  });
+
   test("dispose unmaps the state block", () => {
     if (process.platform !== "linux") return;
     const mod = compileModule(SOURCE);
