@@ -53,7 +53,7 @@ const READ_CHUNK = 1024 * 1024;
  * second, not gigabytes of memory. Decoded as UTF-8, whose decoder drops a byte-order mark (which
  * would otherwise be the first line's first column).
  */
-function readProgram(file: string): string {
+export function readProgram(file: string): string {
   let fd: number;
   try {
     fd = openSync(file, "r");
