@@ -485,6 +485,7 @@ abstract class CodeBuffer {
     const text = (form: number, label: string, isLong: boolean) => this.branchText(form, label, isLong);
     const nopText = (count: number) => this.nopText(count);
     const arch = this.arch;
+    const nopUnit = arch === "x64" ? 1 : 4;
     let listing: ListingLine[] | undefined;
     const lines = (): ListingLine[] => {
       if (pending === undefined) throw new JitError("E_INTERNAL", "this code was assembled without a listing");
@@ -505,9 +506,13 @@ abstract class CodeBuffer {
           const i = line.size;
           const form = branchForm[i] as number;
           if (form === ALIGN) {
-            length = sizes[i] as number;
-            if (length === 0) continue; // already on its boundary: nothing to show
-            insnText = nopText(length);
+            // One line per no-op (a padding of 15 on one line would widen every line of the listing).
+            const count = sizes[i] as number;
+            const unit = nopUnit;
+            for (let k = 0; k < count; k += unit) {
+              out.push({ kind: "insn", offset: offset + k, bytes: bytes.subarray(offset + k, offset + k + unit), text: nopText(unit) });
+            }
+            continue;
           } else {
             const isLong = long[i] === 1;
             length = size(form, isLong);

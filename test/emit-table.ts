@@ -268,7 +268,7 @@ export const X64_ROWS: readonly Row<X64Assembler>[] = [
   // align(): no-ops up to the boundary, sized where the code lands (here after a ret, and on a boundary already).
   {
     hex: `c3 ${"90 ".repeat(15)}c3`,
-    asm: `ret\n${Array(15).fill("nop").join("; ")}\nret`,
+    asm: `ret\n${Array(15).fill("nop").join("\n")}\nret`,
     emit: (a) => {
       a.ret();
       a.align(16);
@@ -285,7 +285,7 @@ export const X64_ROWS: readonly Row<X64Assembler>[] = [
   },
   {
     hex: `eb 1e c3 ${"90 ".repeat(29)}c3`,
-    asm: `jmp .L0\nret\n${Array(29).fill("nop").join("; ")}\n.L0:\nret`,
+    asm: `jmp .L0\nret\n${Array(29).fill("nop").join("\n")}\n.L0:\nret`,
     emit: (a) => {
       const l = a.newLabel();
       a.jmp(l);
@@ -475,7 +475,7 @@ export const A64_ROWS: readonly Row<A64Assembler>[] = [
   // align(): nop instructions up to the boundary.
   {
     hex: "c0 03 5f d6 1f 20 03 d5 1f 20 03 d5 1f 20 03 d5 c0 03 5f d6",
-    asm: "ret\nnop; nop; nop\nret",
+    asm: "ret\nnop\nnop\nnop\nret",
     emit: (a) => {
       a.ret();
       a.align(16);
