@@ -12,10 +12,12 @@
  * JitError naming the function, line and column.
  */
 import type { Code, ListingLine } from "../emit.ts";
-import { JitError } from "../errors.ts";
-import { type CodeMemory, type CodeSlot, type JitFunction, hostMemory } from "../jit.ts";
+import { int32Signature } from "../abi.ts";
+import { badArguments } from "../calls.ts";
+import { JitError, checkOptions, describeValue } from "../errors.ts";
+import { type CodeMemory, type CodeSlot, type JitFunction, memoryOption } from "../jit.ts";
 import type { NativeFunction, OsMemory } from "../os.ts";
-import { type Target, hostPlatform, sameTarget } from "../platform.ts";
+import { type Target, hostPlatform, sameTarget, targetArgument } from "../platform.ts";
 import { generateArm64, ARM64_REGISTERS } from "./arm64.ts";
 import { CHECK, type ModuleCode, type Site, type SourceText, type TargetRegisters, MAX_PARAMS, STATE, checkLayout, checkValue } from "./codegen.ts";
 import type { Allocation, ModuleIr } from "./ir.ts";
@@ -27,24 +29,31 @@ export interface ModuleOptions {
   /** Where to install the code; defaults to the process-wide host memory. */
   readonly memory?: CodeMemory;
   /**
-   * Bytes of stack one call from JavaScript may use (default 8 MiB, DEFAULT_BUDGET). Deeper recursion
-   * is JitError E_STACK. Whatever the budget, the limit never goes below the thread's real stack (less
-   * a 64 KiB margin): the thread's bounds come from the OS when the module is compiled.
+   * Bytes of stack one call from JavaScript may use (default 8 MiB, DEFAULT_BUDGET), from 4096 to
+   * 2^40. Deeper recursion is JitError E_STACK. Whatever the budget, the limit never goes below the
+   * thread's real stack (less a 64 KiB margin): the thread's bounds come from the OS.
    */
   readonly stackLimit?: number;
   /** The file name errors and listings name (default "module.ts"). */
   readonly file?: string;
-  /** Also install an ABI check stub per function (tests: ModuleInternals.abiCheck). */
+}
+
+/**
+ * What only the tests may ask of compileModuleForTests (not exported from the package: a register
+ * description that hands out the stack pointer would crash the process, not throw).
+ */
+export interface ModuleTestOptions extends ModuleOptions {
+  /** Also install an ABI check stub per function (ModuleInternals.abiCheck). */
   readonly checks?: boolean;
   /**
    * "win64" on an x86-64 System V host: generate Win64 code (its registers, shadow space, stack
    * arguments and callee-saved set) and run it here, the entry stubs taking their one argument in
-   * rdi (tests: the differential and ABI checks of Win64 code without Wine).
+   * rdi (the differential and ABI checks of Win64 code without Wine).
    */
   readonly abi?: "win64";
   /**
-   * Replace the target's register description (tests only: a description that lies about which
-   * registers are callee-saved shows that the ABI check stub catches the clobber).
+   * Replace the target's register description (a description that lies about which registers are
+   * callee-saved shows that the ABI check stub catches the clobber).
    */
   readonly registers?: TargetRegisters;
 }
@@ -80,8 +89,17 @@ export function registersFor(target: Target): TargetRegisters {
 }
 
 /** Parse, check, lower, allocate and generate code for any target. */
-export function assembleModule(source: string, options: AssembleModuleOptions = {}): AssembledModule {
-  return assemble(source, options.target ?? hostPlatform().target, options.file ?? "module.ts", true, options.checks === true);
+export function assembleModule(source: string, options?: AssembleModuleOptions): AssembledModule {
+  const given: AssembleModuleOptions = checkOptions(options, "assembleModule(source, options): options");
+  const target = given.target === undefined ? hostPlatform().target : targetArgument(given.target, "assembleModule(source, options): options.target");
+  return assemble(source, target, fileOption(given.file, "assembleModule"), true, given.checks === true);
+}
+
+/** options.file: a string, "module.ts" when absent. */
+function fileOption(file: unknown, where: string): string {
+  if (file === undefined) return "module.ts";
+  if (typeof file !== "string") throw new JitError("E_RANGE", `${where}: options.file must be a string, not ${describeValue(file)}`);
+  return file;
 }
 
 function assemble(source: string, target: Target, file: string, listing: boolean, checks: boolean, win64OnSysv = false, registers?: TargetRegisters): AssembledModule {
@@ -189,17 +207,29 @@ const collector = new FinalizationRegistry<Resources>(release);
 const RESERVED = new Set(["functions", "target", "bytes", "listing", "disposed", "dispose", "internals", "then", "constructor", "__proto__"]);
 
 /** Compile a module for this host and install it: its exported functions become callable. */
-export function compileModule(source: string, options: ModuleOptions = {}): JitModule {
-  const memory = options.memory ?? hostMemory();
+export function compileModule(source: string, options?: ModuleOptions): JitModule {
+  const given: ModuleOptions = checkOptions(options, "compileModule(source, options): options");
+  // Only the public options are read: the tests' knobs are compileModuleForTests's.
+  const { memory, stackLimit, file } = given;
+  return compile(source, { memory, stackLimit, file });
+}
+
+/** compileModule with the tests' options (ModuleTestOptions); not part of the package's API. */
+export function compileModuleForTests(source: string, options: ModuleTestOptions = {}): JitModule {
+  return compile(source, options);
+}
+
+function compile(source: string, options: ModuleTestOptions): JitModule {
+  const memory = memoryOption(options.memory, "compileModule");
   const win64OnSysv = options.abi === "win64" && memory.target.arch === "x64" && memory.target.abi === "sysv";
   const target: Target = win64OnSysv ? { arch: "x64", abi: "win64" } : memory.target;
   if (!sameTarget(memory.target, hostPlatform().target)) {
     throw new JitError("E_TARGET", `cannot run ${target.arch}/${target.abi} code on this host; assembleModule generates it without running it`);
   }
-  const file = options.file ?? "module.ts";
+  const file = fileOption(options.file, "compileModule");
   const stackLimit = options.stackLimit;
-  if (stackLimit !== undefined && !(Number.isInteger(stackLimit) && stackLimit >= 4096 && stackLimit <= 2 ** 40)) {
-    throw new JitError("E_RANGE", `stackLimit ${String(stackLimit)} is not a number of bytes from 4096 up`);
+  if (stackLimit !== undefined && !(typeof stackLimit === "number" && Number.isInteger(stackLimit) && stackLimit >= 4096 && stackLimit <= 2 ** 40)) {
+    throw new JitError("E_RANGE", `compileModule: options.stackLimit must be a whole number of bytes from 4096 to 1099511627776 (2^40), not ${describeValue(stackLimit)}`);
   }
   const checks = options.checks === true;
   const assembled = assemble(source, target, file, false, checks, win64OnSysv, options.registers);
@@ -260,35 +290,35 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
       return e;
     };
     const A = STATE.args / 4;
-    const wrong = (count: number): never => {
-      throw new JitError("E_RANGE", `${name} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${count}`);
-    };
-    const bad = (a: unknown): never => {
-      throw new JitError("E_RANGE", `argument ${String(a)} is not a 32-bit integer (-2147483648..2147483647)`);
-    };
+    // The library's one rule for arguments (calls.ts): exactly `arity` of them, each a number that is
+    // an int32, checked with typeof first so that a BigInt or a Symbol is E_RANGE, not a TypeError,
+    // and an object's valueOf never runs.
+    const signature = int32Signature(arity);
+    const names = f.paramNames;
+    const bad = (args: ArrayLike<unknown>): never => badArguments(signature, names, args);
     // Named parameters, not ...args: a rest array is made on every call (measured: 4 arguments took
     // 67 ns a call that way, against 7 ns for one). Missing ones are undefined and fail the check.
     const call = function jit(a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number): number {
       if (disposed) throw new JitError("E_DISPOSED", "this module was disposed; its code memory is gone");
       if (new.target !== undefined) throw new TypeError("a JIT'd function is not a constructor");
-      if (arguments.length !== arity) wrong(arguments.length);
+      if (arguments.length !== arity) bad(arguments);
       if (arity > 0) {
-        if ((a | 0) !== a) bad(a);
+        if (typeof a !== "number" || (a | 0) !== a) bad(arguments);
         words[A] = a;
         if (arity > 1) {
-          if ((b | 0) !== b) bad(b);
+          if (typeof b !== "number" || (b | 0) !== b) bad(arguments);
           words[A + 1] = b;
           if (arity > 2) {
-            if ((c | 0) !== c) bad(c);
+            if (typeof c !== "number" || (c | 0) !== c) bad(arguments);
             words[A + 2] = c;
             if (arity > 3) {
-              if ((d | 0) !== d) bad(d);
+              if (typeof d !== "number" || (d | 0) !== d) bad(arguments);
               words[A + 3] = d;
               if (arity > 4) {
-                if ((e | 0) !== e) bad(e);
-                if ((f | 0) !== f && arity > 5) bad(f);
-                if ((g | 0) !== g && arity > 6) bad(g);
-                if ((h | 0) !== h && arity > 7) bad(h);
+                if (typeof e !== "number" || (e | 0) !== e) bad(arguments);
+                if (arity > 5 && (typeof f !== "number" || (f | 0) !== f)) bad(arguments);
+                if (arity > 6 && (typeof g !== "number" || (g | 0) !== g)) bad(arguments);
+                if (arity > 7 && (typeof h !== "number" || (h | 0) !== h)) bad(arguments);
                 words[A + 4] = e;
                 words[A + 5] = f;
                 words[A + 6] = g;

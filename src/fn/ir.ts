@@ -89,6 +89,8 @@ export interface FnIr {
   readonly exported: boolean;
   /** Parameter i arrives in params[i] (distinct registers, defined on entry). */
   readonly params: readonly VReg[];
+  /** The parameters' names as declared (for the messages of a call from JavaScript). */
+  readonly paramNames: readonly string[];
   readonly result: "i32" | "void";
   /**
    * blocks[0] is the entry and no edge leads back to it; the array order is the layout the allocator

@@ -154,6 +154,7 @@ class FunctionLowering {
       name: this.f.name,
       exported: this.f.exported,
       params: this.f.params.map((p) => p.sym!),
+      paramNames: this.f.params.map((p) => p.name),
       result: this.f.result,
       blocks,
       vregs: this.vregs,

@@ -18,7 +18,7 @@
  */
 import { JitError } from "../../src/errors.ts";
 import type { TargetRegisters } from "../../src/fn/codegen.ts";
-import { compileModule, registersFor } from "../../src/fn/compile.ts";
+import { compileModuleForTests as compileModule, registersFor } from "../../src/fn/compile.ts";
 import { OutOfFuel, interpret } from "../../src/fn/interp.ts";
 import { compileFront } from "../../src/fn/lower.ts";
 import { allocate } from "../../src/fn/regalloc.ts";
