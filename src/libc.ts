@@ -284,40 +284,43 @@ export function bindPerfOs(platform: Platform): PerfOs {
  * thread, whose stack address is its lowest byte. For the main thread glibc reports the stack as the
  * rlimit allows it to grow. Bound on first call, per thread's module instance (a Worker has its own).
  */
+/**
+ * The calling thread's stack bounds, asked of the OS once per thread: module state is per thread (a
+ * Worker loads its own copy of this file), and a thread's stack does not move. glibc's
+ * pthread_getattr_np reads /proc/self/maps for the main thread on every call, which made each
+ * compileModule cost time growing with the number of mappings (so a loop of compiles was quadratic).
+ */
+let threadStack: { low: number; high: number } | undefined;
+
+function cachedStack(ask: () => { low: number; high: number }): () => { low: number; high: number } {
+  return () => (threadStack ??= Object.freeze(ask()));
+}
+
 function pthreadStack(libcNames: readonly string[]): () => { low: number; high: number } {
-  let bound: { self: () => unknown; getattr: (t: unknown, a: Uint8Array) => number; getstack: (a: Uint8Array, p: BigUint64Array, s: BigUint64Array) => number; destroy: (a: Uint8Array) => number } | undefined;
-  return () => {
-    if (bound === undefined) {
-      const { symbols } = openFirst(libcNames, {
-        pthread_self: { args: [], returns: ptr },
-        pthread_getattr_np: { args: [ptr, ptr], returns: i32 },
-        pthread_attr_getstack: { args: [ptr, ptr, ptr], returns: i32 },
-        pthread_attr_destroy: { args: [ptr], returns: i32 },
-      });
-      bound = {
-        self: () => symbols.pthread_self(),
-        getattr: (t, a) => symbols.pthread_getattr_np(t as Pointer, a),
-        getstack: (a, p, s) => symbols.pthread_attr_getstack(a, p, s),
-        destroy: (a) => symbols.pthread_attr_destroy(a),
-      };
-    }
+  return cachedStack(() => {
+    const { symbols } = openFirst(libcNames, {
+      pthread_self: { args: [], returns: ptr },
+      pthread_getattr_np: { args: [ptr, ptr], returns: i32 },
+      pthread_attr_getstack: { args: [ptr, ptr, ptr], returns: i32 },
+      pthread_attr_destroy: { args: [ptr], returns: i32 },
+    });
     const attr = new Uint8Array(256); // pthread_attr_t: 56 bytes on x86-64 glibc, 64 on arm64
     const where = new BigUint64Array(1);
     const size = new BigUint64Array(1);
-    if (bound.getattr(bound.self(), attr) !== 0) throw new JitError("E_OS", "pthread_getattr_np failed");
+    if (symbols.pthread_getattr_np(symbols.pthread_self(), attr) !== 0) throw new JitError("E_OS", "pthread_getattr_np failed");
     try {
-      if (bound.getstack(attr, where, size) !== 0) throw new JitError("E_OS", "pthread_attr_getstack failed");
+      if (symbols.pthread_attr_getstack(attr, where, size) !== 0) throw new JitError("E_OS", "pthread_attr_getstack failed");
     } finally {
-      bound.destroy(attr);
+      symbols.pthread_attr_destroy(attr);
     }
     const low = Number(where[0]);
     return { low, high: low + Number(size[0]) };
-  };
+  });
 }
 
 /** macOS: pthread_get_stackaddr_np gives the top of the stack (it grows down), pthread_get_stacksize_np its size. */
 function darwinStack(libcNames: readonly string[]): () => { low: number; high: number } {
-  return () => {
+  return cachedStack(() => {
     const { symbols } = openFirst(libcNames, {
       pthread_self: { args: [], returns: ptr },
       pthread_get_stackaddr_np: { args: [ptr], returns: u64 },
@@ -326,16 +329,16 @@ function darwinStack(libcNames: readonly string[]): () => { low: number; high: n
     const self = symbols.pthread_self();
     const high = Number(symbols.pthread_get_stackaddr_np(self));
     return { low: high - Number(symbols.pthread_get_stacksize_np(self)), high };
-  };
+  });
 }
 
 /** Windows: GetCurrentThreadStackLimits (kernel32, Windows 8 and later) writes the reserved range. */
 function windowsStack(): () => { low: number; high: number } {
-  return () => {
+  return cachedStack(() => {
     const { symbols } = openFirst(["kernel32.dll"], { GetCurrentThreadStackLimits: { args: [ptr, ptr], returns: none } });
     const low = new BigUint64Array(1);
     const high = new BigUint64Array(1);
     symbols.GetCurrentThreadStackLimits(low, high);
     return { low: Number(low[0]), high: Number(high[0]) };
-  };
+  });
 }

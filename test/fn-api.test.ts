@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { JitError } from "../src/errors.ts";
 import { assembleModule, compileModule } from "../src/index.ts";
+import { hostOs } from "../src/jit.ts";
 
 const SOURCE = "export function g(a: i32): i32 {\n  return a + 1;\n}\n";
 
@@ -78,4 +79,13 @@ describe("a module function's arguments follow the library's one rule (typeof nu
     expect(message(() => mod.h?.(1, 2))).toBe("E_RANGE: this function takes 8 arguments, got 2");
     expect(mod.h?.(1, 2, 3, 4, 5, 6, 7, 8)).toBe(9);
   });
+});
+
+test("the thread's stack bounds are asked of the OS once per thread, not on every compile (glibc reads /proc/self/maps each time)", () => {
+  const first = hostOs().stackBounds?.();
+  using mod = compileModule(SOURCE);
+  expect(hostOs().stackBounds?.()).toBe(first as never);
+  expect(Object.isFrozen(first)).toBe(true);
+  expect(mod.internals.floor).toBe((first?.low ?? 0) + 64 * 1024);
+  // A Worker's own bounds (its 4 MiB stack, not the main thread's): fn-back.test.ts's Worker test.
 });
