@@ -61,6 +61,8 @@ export interface ModuleCode {
   /** The ABI check stub's offset for each function (-1 unless asked for: see CheckStub). */
   readonly checks: readonly number[];
   readonly sites: readonly Site[];
+  /** Where each source line's code starts, in increasing offset (empty unless GenerateOptions.lineTable). */
+  readonly lines: readonly { readonly offset: number; readonly line: number; readonly column: number }[];
 }
 
 /** Register numbers and what they are for, per target (see x64.ts / arm64.ts for the reasoning). */
@@ -280,6 +282,8 @@ export interface GenerateOptions {
   readonly target: Target;
   readonly listing: boolean;
   readonly source?: SourceText;
+  /** Record where each source line's code starts (ModuleCode.lines), for profilers (perf.ts). */
+  readonly lineTable?: boolean;
   /** Make an ABI check stub for every function (tests: ModuleInternals.abiCheck). */
   readonly checks?: boolean;
   /**

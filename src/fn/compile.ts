@@ -14,6 +14,7 @@
 import type { Code, ListingLine } from "../emit.ts";
 import { int32Signature } from "../abi.ts";
 import { badArguments } from "../calls.ts";
+import { type PerfEntry, type PerfLine, perfName, profiler } from "../perf.ts";
 import { JitError, checkOptions, describeValue } from "../errors.ts";
 import { type CodeMemory, type CodeSlot, type JitFunction, memoryOption } from "../jit.ts";
 import type { NativeFunction, OsMemory } from "../os.ts";
@@ -102,13 +103,13 @@ function fileOption(file: unknown, where: string): string {
   return file;
 }
 
-function assemble(source: string, target: Target, file: string, listing: boolean, checks: boolean, win64OnSysv = false, registers?: TargetRegisters): AssembledModule {
+function assemble(source: string, target: Target, file: string, listing: boolean, checks: boolean, win64OnSysv = false, registers?: TargetRegisters, lineTable = false): AssembledModule {
   if (typeof source !== "string") throw new JitError("E_RANGE", "a module's source must be a string");
   const regs = registers ?? registersFor(target);
   const ir = compileFront(source, file);
   const allocations = ir.functions.map((f) => allocate(f, regs));
   const text: SourceText | undefined = listing ? { file, lines: source.split("\n") } : undefined;
-  const options = { target, listing, checks, win64OnSysv, ...(text === undefined ? {} : { source: text }) };
+  const options = { target, listing, checks, win64OnSysv, lineTable, ...(text === undefined ? {} : { source: text }) };
   const layout = target.arch === "x64" ? generateX64({ ir, allocations }, options) : generateArm64({ ir, allocations }, options);
   const offsets: Record<string, number> = {};
   const entries: Record<string, number> = {};
@@ -232,7 +233,8 @@ function compile(source: string, options: ModuleTestOptions): JitModule {
     throw new JitError("E_RANGE", `compileModule: options.stackLimit must be a whole number of bytes from 4096 to 1099511627776 (2^40), not ${describeValue(stackLimit)}`);
   }
   const checks = options.checks === true;
-  const assembled = assemble(source, target, file, false, checks, win64OnSysv, options.registers);
+  const perf = profiler();
+  const assembled = assemble(source, target, file, false, checks, win64OnSysv, options.registers, perf !== undefined);
   const os = memory.os;
   const bounds = os.stackBounds?.();
   const floor = bounds === undefined ? 0 : bounds.low + STACK_MARGIN;
@@ -247,6 +249,10 @@ function compile(source: string, options: ModuleTestOptions): JitModule {
   } catch (error) {
     os.unmap(state, page);
     throw error;
+  }
+  if (perf !== undefined) {
+    const path = options.file === undefined ? file : (require("node:path") as typeof import("node:path")).resolve(file);
+    perf.record(modulePieces(assembled, slot.address, file, path));
   }
   const view = os.view(state, STATE.bytes);
   const words = new Int32Array(view.buffer, view.byteOffset, STATE.bytes / 4);
@@ -378,6 +384,34 @@ function compile(source: string, options: ModuleTestOptions): JitModule {
 }
 
 export { MAX_PARAMS };
+
+/**
+ * What profilers call a module's code (perf.ts): each function `fn:FILE:NAME`, from its start to the
+ * next one's, with the source line each stretch of its code came from; the entry stubs, check stubs
+ * and the unwind after the last function as `fn:FILE:(stubs)`. FILE is the name as given; `path` is
+ * the file for the line tables (absolute, so that perf annotate can open it).
+ */
+export function modulePieces(assembled: AssembledModule, address: number, file: string, path: string): PerfEntry[] {
+  const { layout } = assembled;
+  const bytes = layout.code.bytes;
+  const starts = layout.functions;
+  const stubs = Math.min(bytes.length, ...layout.entries.filter((e) => e >= 0), ...layout.checks.filter((e) => e >= 0));
+  const pieces: PerfEntry[] = [];
+  let mark = 0;
+  assembled.ir.functions.forEach((f, i) => {
+    const from = starts[i] as number;
+    const to = i + 1 < starts.length ? (starts[i + 1] as number) : stubs;
+    const lines: PerfLine[] = [];
+    while (mark < layout.lines.length && (layout.lines[mark]?.offset as number) < to) {
+      const l = layout.lines[mark++] as { offset: number; line: number; column: number };
+      if (l.offset >= from) lines.push({ offset: l.offset - from, line: l.line, column: l.column });
+    }
+    const entry: PerfEntry = { address: address + from, bytes: bytes.subarray(from, to), name: perfName(`fn:${file}:${f.name}`) };
+    pieces.push(lines.length === 0 ? entry : { ...entry, source: { file: path, lines } });
+  });
+  if (stubs < bytes.length) pieces.push({ address: address + stubs, bytes: bytes.subarray(stubs), name: perfName(`fn:${file}:(stubs)`) });
+  return pieces;
+}
 
 /** Where the ABI check buffer lives: in the state block's page, after the block. */
 const CHECK_AT = 256;

@@ -115,6 +115,8 @@ class X64Generator {
   /** Rarely taken paths, written after the function's epilogue. */
   private outOfLine: (() => void)[] = [];
   private line = 0;
+  /** Where each source line's code starts (GenerateOptions.lineTable). */
+  private readonly lineMarks: { label: Label; line: number; col: number }[] = [];
   /** A block not written (see QuickExit.dead), or -1. */
   private skip = -1;
   /** The virtual register being computed into the result register (see returnsInPlace), or -1. */
@@ -160,6 +162,7 @@ class X64Generator {
       entries,
       checks: checkLabels.map((l) => (l === undefined ? -1 : code.labelOffset(l))),
       sites: this.sites,
+      lines: this.lineMarks.map((m) => ({ offset: code.labelOffset(m.label), line: m.line, column: m.col })),
     };
   }
 
@@ -288,11 +291,19 @@ class X64Generator {
     return this.sites.length - 1;
   }
 
-  private noteLine(line: number): void {
+  private noteLine(line: number, col: number): void {
     const source = this.options.source;
-    if (!this.options.listing || source === undefined || line === this.line) return;
+    const listing = this.options.listing && source !== undefined;
+    if ((!listing && !this.options.lineTable) || line === this.line) return;
     this.line = line;
-    if (line > 0) this.asm.note(lineNote(source, line));
+    if (line <= 0) return;
+    if (listing) this.asm.note(lineNote(source, line));
+    if (this.options.lineTable) {
+      // A label per source line: its offset is final only after finish() sizes the branches.
+      const label = this.asm.newLabel();
+      this.asm.bind(label);
+      this.lineMarks.push({ label, line, col });
+    }
   }
 
   // ---- locations ----
@@ -372,7 +383,7 @@ class X64Generator {
 
   private inst(inst: Inst, fnIndex: number): void {
     const asm = this.asm;
-    this.noteLine(inst.at.line);
+    this.noteLine(inst.at.line, inst.at.col);
     switch (inst.op) {
       case "const": {
         const d = this.target(inst.dst);
@@ -583,7 +594,7 @@ class X64Generator {
 
   private term(t: Terminator, labels: readonly Label[], index: number): void {
     const asm = this.asm;
-    this.noteLine(t.at.line);
+    this.noteLine(t.at.line, t.at.col);
     // The next block written (a quick exit's own block may be left out).
     const next = index + 1 === this.skip ? index + 2 : index + 1;
     switch (t.op) {
