@@ -89,3 +89,13 @@ test("the thread's stack bounds are asked of the OS once per thread, not on ever
   expect(mod.internals.floor).toBe((first?.low ?? 0) + 64 * 1024);
   // A Worker's own bounds (its 4 MiB stack, not the main thread's): fn-back.test.ts's Worker test.
 });
+
+test("U+2028 and control characters never reach a message raw: the file name escaped, a stray character by number", () => {
+  expect(message(() => compileModule("export function f(): i32 {\n  return \u2028 1;\n}\n", { file: "a\u2028b\x1b.ts" }))).toBe(
+    "E_SYNTAX: a\\u2028b\\e.ts:2:10: unexpected character U+2028",
+  );
+  expect(message(() => compileModule("export function f(a: i32): i32 {\n  return a / 0;\n}\n", { file: "\u2029.ts" }).f?.(1))).toBe(
+    "E_DIV_ZERO: \\u2029.ts:2:12: division by zero in f",
+  );
+  expect(message(() => assembleModule("\u00a0", { file: "m.ts" }))).toBe("E_SYNTAX: m.ts:1:1: unexpected character U+00A0");
+});

@@ -35,6 +35,8 @@ const CASES: [string, string, ReturnType<typeof ok>][] = [
   ["a directory", `--fn ${F} f 1`, err(`${F}: Is a directory`, 66)],
   ["a file that never ends", "--fn /dev/zero f 1", err("/dev/zero: a program may hold at most 256 MiB (268435456 bytes); this one holds more", 65)],
   ["an unknown function", `--fn ${F}fib.ts nope`, err(`${F}fib.ts has no function 'nope' (${EXPORTED})`, 64)],
+  ["--listing checks the name as a run does", `--fn ${F}fib.ts nope --listing`, err(`${F}fib.ts has no function 'nope' (${EXPORTED})`, 64)],
+  ["--dump checks the name as a run does", `--fn ${F}fib.ts helper --dump`, err(`${F}fib.ts does not export 'helper' (${EXPORTED})`, 64)],
   ["a function that is not exported", `--fn ${F}fib.ts helper 1`, err(`${F}fib.ts does not export 'helper' (${EXPORTED})`, 64)],
   ["no function named", `--fn ${F}fib.ts`, err(`--fn ${F}fib.ts needs the name of a function to call (${EXPORTED})`, 64)],
   ["too few arguments", `--fn ${F}fib.ts fib`, err(`${F}fib.ts: fib takes 1 argument, got 0`, 64)],

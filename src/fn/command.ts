@@ -14,6 +14,7 @@ import { CodeMemory, hostMemory } from "../jit.ts";
 import type { OsMemory } from "../os.ts";
 import type { Target } from "../platform.ts";
 import { assembleModule, compileModule } from "./compile.ts";
+import type { FnIr } from "./ir.ts";
 
 const EX_USAGE = 64, EX_DATAERR = 65;
 
@@ -34,8 +35,11 @@ export function fnCommand(cmd: FnCommand, format: (code: Code) => string): strin
   const source = readProgram(cmd.file);
   try {
     if (cmd.mode !== "run") {
-      // The whole module, whatever function the command line names (`babyjit --fn fib.ts fib 30 --listing`).
-      return format(assembleModule(source, { target: cmd.target, file: cmd.file }).code);
+      // The whole module, whatever function the command line names (`babyjit --fn fib.ts fib 30 --listing`);
+      // a name that is given must be one the module exports, as for a run.
+      const assembled = assembleModule(source, { target: cmd.target, file: cmd.file });
+      if (cmd.name !== undefined) exportedFunction(assembled.ir.functions, cmd);
+      return format(assembled.code);
     }
     return run(source, cmd);
   } catch (error) {
@@ -47,6 +51,20 @@ export function fnCommand(cmd: FnCommand, format: (code: Code) => string): strin
   }
 }
 
+/** The exported function the command names, or the usage error (64) saying which the module exports. */
+function exportedFunction(fns: readonly FnIr[], cmd: FnCommand): FnIr & { readonly name: string } {
+  const exported = fns.filter((f) => f.exported).map((f) => f.name);
+  if (cmd.name === undefined) {
+    throw new CommandError(`--fn ${cmd.file} needs the name of a function to call (exported: ${exported.join(", ") || "none"})`, EX_USAGE);
+  }
+  const decl = fns.find((f) => f.name === cmd.name);
+  if (decl === undefined || !decl.exported) {
+    const why = decl === undefined ? "has no function" : "does not export";
+    throw new CommandError(`${cmd.file} ${why} '${cmd.name}' (exported: ${exported.join(", ") || "none"})`, EX_USAGE);
+  }
+  return decl;
+}
+
 function run(source: string, cmd: FnCommand): string | undefined {
   const own = cmd.trace !== undefined || cmd.os !== undefined;
   const memory = own ? new CodeMemory(cmd.os ?? hostMemory().os, cmd.target) : hostMemory();
@@ -54,16 +72,7 @@ function run(source: string, cmd: FnCommand): string | undefined {
   try {
     const { floor, budget } = mod.internals;
     cmd.trace?.(`stack: each call from JavaScript may go down to max(sp - ${budget / 1024} KiB, 0x${floor.toString(16)}), the thread's stack bottom + 64 KiB`);
-    const fns = mod.internals.assembled.ir.functions;
-    const exported = fns.filter((f) => f.exported).map((f) => f.name);
-    if (cmd.name === undefined) {
-      throw new CommandError(`--fn ${cmd.file} needs the name of a function to call (exported: ${exported.join(", ") || "none"})`, EX_USAGE);
-    }
-    const decl = fns.find((f) => f.name === cmd.name);
-    if (decl === undefined || !decl.exported) {
-      const why = decl === undefined ? "has no function" : "does not export";
-      throw new CommandError(`${cmd.file} ${why} '${cmd.name}' (exported: ${exported.join(", ") || "none"})`, EX_USAGE);
-    }
+    const decl = exportedFunction(mod.internals.assembled.ir.functions, cmd);
     const arity = decl.params.length;
     if (cmd.args.length !== arity) {
       throw new CommandError(`${cmd.file}: ${cmd.name} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${cmd.args.length}`, EX_USAGE);
@@ -74,7 +83,7 @@ function run(source: string, cmd: FnCommand): string | undefined {
     } catch (error) {
       throw new CommandError(`${cmd.file}: ${error instanceof Error ? error.message : String(error)}`, EX_USAGE);
     }
-    const fn = mod.functions[cmd.name];
+    const fn = mod.functions[decl.name];
     if (fn === undefined) throw new JitError("E_INTERNAL", `no entry for ${cmd.name}`);
     const result = fn(...args);
     cmd.trace?.(`call ${cmd.name}(${args.join(", ")}) at 0x${fn.address.toString(16)} = ${decl.result === "void" ? "(void)" : result}`);

@@ -15,7 +15,7 @@ import type { Code, ListingLine } from "../emit.ts";
 import { int32Signature } from "../abi.ts";
 import { badArguments } from "../calls.ts";
 import { type PerfEntry, type PerfLine, perfName, profiler } from "../perf.ts";
-import { JitError, checkOptions, describeValue } from "../errors.ts";
+import { JitError, checkOptions, describeValue, escapeControls } from "../errors.ts";
 import { type CodeMemory, type CodeSlot, type JitFunction, memoryOption } from "../jit.ts";
 import type { NativeFunction, OsMemory } from "../os.ts";
 import { type Target, hostPlatform, sameTarget, targetArgument } from "../platform.ts";
@@ -106,7 +106,8 @@ function fileOption(file: unknown, where: string): string {
 function assemble(source: string, target: Target, file: string, listing: boolean, checks: boolean, win64OnSysv = false, registers?: TargetRegisters, lineTable = false): AssembledModule {
   if (typeof source !== "string") throw new JitError("E_RANGE", "a module's source must be a string");
   const regs = registers ?? registersFor(target);
-  const ir = compileFront(source, file);
+  // The name as messages show it: a control character or U+2028 in it would break their one line.
+  const ir = compileFront(source, escapeControls(file));
   const allocations = ir.functions.map((f) => allocate(f, regs));
   const text: SourceText | undefined = listing ? { file, lines: source.split("\n") } : undefined;
   const options = { target, listing, checks, win64OnSysv, lineTable, ...(text === undefined ? {} : { source: text }) };
@@ -266,17 +267,18 @@ function compile(source: string, options: ModuleTestOptions): JitModule {
   const mod = {} as Record<string, unknown>;
   const functions: Record<string, JitFunction> = {};
 
+  const shown = escapeControls(file);
   const fail = (site: number): never => {
     const s = assembled.sites[site];
     if (s === undefined) throw new JitError("E_INTERNAL", `the code stopped at unknown site ${site}`);
     const f = fns[s.fn];
     const name = f?.name ?? "?";
     if (s.kind === "div") {
-      throw new JitError("E_DIV_ZERO", `${file}:${s.line}:${s.col}: division by zero in ${name}`, { line: s.line, column: s.col });
+      throw new JitError("E_DIV_ZERO", `${shown}:${s.line}:${s.col}: division by zero in ${name}`, { line: s.line, column: s.col });
     }
     throw new JitError(
       "E_STACK",
-      `${file}:${s.line}:${s.col}: out of stack in ${name}: the calls went deeper than the stack limit`,
+      `${shown}:${s.line}:${s.col}: out of stack in ${name}: the calls went deeper than the stack limit`,
       { line: s.line, column: s.col },
     );
   };

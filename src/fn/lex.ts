@@ -256,7 +256,10 @@ export function abbreviate(text: string): string {
 }
 
 function showChar(code: number): string {
-  if (code > 0x20 && code !== 0x7f) return `'${String.fromCodePoint(code)}'`;
+  // Controls (C0, DEL, C1), no-break space, the line and paragraph separators and the BOM by number:
+  // printed raw they would break the message's one line or show as nothing.
+  const invisible = code <= 0x20 || (code >= 0x7f && code <= 0xa0) || code === 0x2028 || code === 0x2029 || code === 0xfeff;
+  if (!invisible) return `'${String.fromCodePoint(code)}'`;
   return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
