@@ -99,3 +99,12 @@ test("U+2028 and control characters never reach a message raw: the file name esc
   );
   expect(message(() => assembleModule("\u00a0", { file: "m.ts" }))).toBe("E_SYNTAX: m.ts:1:1: unexpected character U+00A0");
 });
+
+test("a module's source may hold 1 MiB (1048576 characters): one more is E_RANGE before anything is parsed", () => {
+  const body = "export function f(): i32 {\n  return 7;\n}\n// ";
+  const padded = (n: number) => body + "x".repeat(n - body.length);
+  using mod = compileModule(padded(1024 * 1024));
+  expect(mod.f?.()).toBe(7);
+  expect(message(() => compileModule(padded(1024 * 1024 + 1)))).toBe("E_RANGE: a module's source may hold at most 1048576 characters (1 MiB), not 1048577");
+  expect(message(() => assembleModule(padded(40_000_000)))).toBe("E_RANGE: a module's source may hold at most 1048576 characters (1 MiB), not 40000000");
+});

@@ -3,6 +3,9 @@
  * codes for every error of the chapter.
  */
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BIN, ROOT } from "./support/cli.ts";
 
 const F = "test/fixtures/fn/cli/";
@@ -33,7 +36,7 @@ const CASES: [string, string, ReturnType<typeof ok>][] = [
   ["a type error", `--fn ${F}type.txt f 1`, err(`${F}type.txt:2:13: strings are not supported (values are i32)`, 65)],
   ["a missing file", `--fn ${F}missing.ts f 1`, err(`${F}missing.ts: No such file or directory`, 66)],
   ["a directory", `--fn ${F} f 1`, err(`${F}: Is a directory`, 66)],
-  ["a file that never ends", "--fn /dev/zero f 1", err("/dev/zero: a program may hold at most 256 MiB (268435456 bytes); this one holds more", 65)],
+  ["a file that never ends", "--fn /dev/zero f 1", err("/dev/zero: a module may hold at most 1 MiB (1048576 bytes); this one holds more", 65)],
   ["an unknown function", `--fn ${F}fib.ts nope`, err(`${F}fib.ts has no function 'nope' (${EXPORTED})`, 64)],
   ["--listing checks the name as a run does", `--fn ${F}fib.ts nope --listing`, err(`${F}fib.ts has no function 'nope' (${EXPORTED})`, 64)],
   ["--dump checks the name as a run does", `--fn ${F}fib.ts helper --dump`, err(`${F}fib.ts does not export 'helper' (${EXPORTED})`, 64)],
@@ -88,5 +91,19 @@ describe("babyjit --fn", () => {
     const r = babyjit(`--fn ${F}fib.ts fib 1 --expr x`);
     expect(r.exitCode).toBe(64);
     expect(r.stderr.split("\n")[0]).toBe("babyjit: --fn and --expr both name the program to compile: choose one");
+  });
+
+  test("a module file of 1 MiB runs; one byte more is refused before it is compiled (65)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "babyjit-fn-size-"));
+    try {
+      const body = "export function f(): i32 {\n  return 7;\n}\n// ";
+      const file = join(dir, "m.ts");
+      writeFileSync(file, body + "x".repeat(1024 * 1024 - body.length - 1) + "\n");
+      expect(babyjit(`--fn ${file} f`)).toEqual(ok("7\n"));
+      writeFileSync(file, body + "x".repeat(1024 * 1024 - body.length) + "\n");
+      expect(babyjit(`--fn ${file} f`)).toEqual(err(`${file}: a module may hold at most 1 MiB (1048576 bytes); this one holds more`, 65));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

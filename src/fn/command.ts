@@ -13,7 +13,7 @@ import { parseInt32 } from "../int32.ts";
 import { CodeMemory, hostMemory } from "../jit.ts";
 import type { OsMemory } from "../os.ts";
 import type { Target } from "../platform.ts";
-import { assembleModule, compileModule } from "./compile.ts";
+import { MAX_MODULE_SOURCE, assembleModule, compileModule } from "./compile.ts";
 import type { FnIr } from "./ir.ts";
 
 const EX_USAGE = 64, EX_DATAERR = 65;
@@ -31,8 +31,9 @@ export interface FnCommand {
 
 /** Returns the text to print: the result (nothing for a void function), or the dump or listing. */
 export function fnCommand(cmd: FnCommand, format: (code: Code) => string): string | undefined {
-  // Read as --bf reads its program: in chunks, refused past 256 MiB (/dev/zero is an error, not a hang).
-  const source = readProgram(cmd.file);
+  // Read as --bf reads its program, in chunks, but refused past MAX_MODULE_SOURCE: compiling takes
+  // about 200 bytes of memory per byte of source, so reading more would only fail later and bigger.
+  const source = readProgram(cmd.file, MAX_MODULE_SOURCE, "a module");
   try {
     if (cmd.mode !== "run") {
       // The whole module, whatever function the command line names (`babyjit --fn fib.ts fib 30 --listing`);
