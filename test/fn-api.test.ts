@@ -108,3 +108,20 @@ test("a module's source may hold 1 MiB (1048576 characters): one more is E_RANGE
   expect(message(() => compileModule(padded(1024 * 1024 + 1)))).toBe("E_RANGE: a module's source may hold at most 1048576 characters (1 MiB), not 1048577");
   expect(message(() => assembleModule(padded(40_000_000)))).toBe("E_RANGE: a module's source may hold at most 1048576 characters (1 MiB), not 40000000");
 });
+
+test("an exported function is a JitFunction in what it offers; dispose() of any of them (frozen too) disposes the module", () => {
+  const src = "export function g(a: i32): i32 {\n  return a + 1;\n}\nexport function t(a: i32, b: i32): void {\n  a = b;\n}\n";
+  const mod = compileModule(src);
+  const g = mod.g as NonNullable<typeof mod.g>;
+  const t = mod.t as NonNullable<typeof mod.t>;
+  expect(g.signature).toEqual({ params: ["i32"], result: "i32" });
+  expect(t.signature).toEqual({ params: ["i32", "i32"], result: "void" });
+  expect(Object.isFrozen(g.signature)).toBe(true);
+  expect([g.arity, t.arity, g.disposed, Object.keys(g).length]).toEqual([1, 2, false, 0]);
+  expect(t(1, 2)).toBeUndefined();
+  Object.freeze(g);
+  g.dispose();
+  expect([mod.disposed, g.disposed, t.disposed, g.address]).toEqual([true, true, true, 0]);
+  expect(message(() => t(1, 2))).toBe("E_DISPOSED: this module was disposed; its code memory is gone");
+  g.dispose(); // twice is fine
+});

@@ -16,7 +16,7 @@ import { int32Signature } from "../abi.ts";
 import { badArguments } from "../calls.ts";
 import { type PerfEntry, type PerfLine, perfName, profiler } from "../perf.ts";
 import { JitError, checkOptions, describeValue, escapeControls } from "../errors.ts";
-import { type CodeMemory, type CodeSlot, type JitFunction, memoryOption } from "../jit.ts";
+import { type CodeMemory, type CodeSlot, type JitFunction, canonical, memoryOption } from "../jit.ts";
 import type { NativeFunction, OsMemory } from "../os.ts";
 import { type Target, hostPlatform, sameTarget, targetArgument } from "../platform.ts";
 import { generateArm64, ARM64_REGISTERS } from "./arm64.ts";
@@ -358,6 +358,7 @@ function compile(source: string, options: ModuleTestOptions): JitModule {
       listing: { get: () => assembleModule(source, { target, file }).listing },
       target: { value: target },
       arity: { value: arity },
+      signature: { value: canonical({ params: signature.params, result: voidResult ? "void" : "i32" }) },
       disposed: { get: () => disposed },
       dispose: { value: () => dispose() },
       [Symbol.dispose]: { value: () => dispose() },
