@@ -198,7 +198,8 @@ describe("the ABI check stub", () => {
         const want = expected[i];
         const context = `seed ${seed} (${replayHint(SEED)}), module ${n}, input ${i}:\n${source}`;
         if (want === "E_DIV_ZERO") {
-          expect([context, r.site >= 0]).toEqual([context, true]);
+          // Unwound from wherever it divided: the entry stub still gave its caller every register back.
+          expect([context, r.site >= 0, r.changed]).toEqual([context, true, []]);
         } else {
           expect([context, r.site, r.result, r.changed]).toEqual([context, -1, want as number, []]);
         }
@@ -216,6 +217,14 @@ describe("the ABI check stub", () => {
 });
 
 describe("unwinding from anywhere", () => {
+  test.each(WAYS)("an unwind (E_STACK a million deep, E_DIV_ZERO) gives the entry stub's caller every callee-saved register back: %s", (_way, abi) => {
+    using mod = compileModule(SOURCE, { checks: true, ...abi });
+    const deep = mod.internals.abiCheck("deep", [1_000_000]);
+    expect([mod.internals.assembled.sites[deep.site]?.kind, deep.changed]).toEqual(["stack", []]);
+    const zero = mod.internals.abiCheck("divide", [7, 0]);
+    expect([mod.internals.assembled.sites[zero.site]?.kind, zero.changed]).toEqual(["div", []]);
+  });
+
   test(`generated modules under a tiny stack budget: every call gives the reference's answer (E_DIV_ZERO from whatever depth included) or E_STACK, and the next call keeps every callee-saved register (seed ${SEED + 60})`, () => {
     const rng = makeRng(SEED + 60);
     for (let n = 0; n < 150; n++) {
@@ -228,6 +237,8 @@ describe("unwinding from anywhere", () => {
         const context = `module ${n}, input ${i} (${replayHint(SEED)}):\n${source}`;
         const r = tight.internals.abiCheck(c.entry, args);
         const site = r.site >= 0 ? tight.internals.assembled.sites[r.site] : undefined;
+        // However it ended (a return, or an unwind from any depth), the caller got every register back.
+        expect([context, r.changed]).toEqual([context, []]);
         if (site?.kind === "stack") {
           // the budget ran out first: allowed here
         } else if (want === "E_DIV_ZERO") expect([context, site?.kind]).toEqual([context, "div"]);
@@ -235,8 +246,8 @@ describe("unwinding from anywhere", () => {
         // After an unwind from any depth, the same module answers a call that fits.
         // (Budget 0: the entry returns at once, though its return expression may still divide by zero.)
         const again = tight.internals.abiCheck(c.entry, [0, ...args.slice(1)]);
-        if (again.site === -1) expect([context, again.changed]).toEqual([context, []]);
-        else expect([context, tight.internals.assembled.sites[again.site]?.kind]).toEqual([context, "div"]);
+        expect([context, again.changed]).toEqual([context, []]);
+        if (again.site !== -1) expect([context, tight.internals.assembled.sites[again.site]?.kind]).toEqual([context, "div"]);
       });
     }
   }, 60_000);

@@ -513,13 +513,16 @@ class Arm64Generator {
     const asm = this.asm;
     const fn = this.input.ir.functions[index] as FnIr;
     const frame = check ? 160 : 96;
+    const inner = check ? asm.newLabel() : label;
+    if (check) this.checkWrapper(label, inner);
     asm.note(`${check ? "ABI check stub" : "entry stub"} for ${fn.name}: what JavaScript calls, with the state block's address`);
-    asm.bind(label);
+    asm.bind(inner);
     asm.stpRRMpre(x(FP), x(LR), sp, -frame);
     asm.addRRI(x(FP), sp, 0);
     for (let r = 19; r < 29; r += 2) asm.stpRRM(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
     if (check) for (let d = 8; d < 16; d += 2) asm.stpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
-    asm.comment("the state block, for every function").movRR(x(STATE_REG), x(0));
+    // Under the check wrapper x28 already holds the block.
+    if (!check) asm.comment("the state block, for every function").movRR(x(STATE_REG), x(0));
     asm.addRRI(x(S1), sp, 0);
     asm.ldrRM(x(S2), x(STATE_REG), STATE.budget);
     asm.subRRR(x(S1), x(S1), x(S2));
@@ -529,12 +532,14 @@ class Arm64Generator {
     asm.comment("the stack limit for this call: max(sp - budget, floor)").strRM(x(S1), x(STATE_REG), STATE.limit);
     asm.movImm32(w(S1), -1);
     asm.strRM(w(S1), x(STATE_REG), STATE.site);
+    // Known values again: the stub's own prologue made x29 its frame pointer.
     if (check) this.fillCheck();
+    if (check) this.recordSp(CHECK.spBefore);
     for (let i = 0; i < fn.params.length; i++) asm.ldrRM(w(i), x(STATE_REG), STATE.args + 4 * i);
     const setup = asm.newLabel();
     asm.comment("records where to unwind to, then branches to the function").bl(setup);
     asm.strRM(w(0), x(STATE_REG), STATE.result);
-    if (check) this.dumpCheck();
+    if (check) this.dumpCheck(CHECK.out, CHECK.spAfter);
     asm.comment("-1, or the site that stopped the run").ldrRM(w(0), x(STATE_REG), STATE.site);
     if (check) for (let d = 8; d < 16; d += 2) asm.ldpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
     for (let r = 19; r < 29; r += 2) asm.ldpRRM(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
@@ -547,12 +552,39 @@ class Arm64Generator {
     asm.b(this.fnLabels[index] as Label);
   }
 
+  /**
+   * The ABI check stub's outer half (see x64.ts checkWrapper): known values in every callee-saved
+   * register, the entry stub called, and what its caller then sees recorded, after a return or an unwind.
+   */
+  private checkWrapper(label: Label, inner: Label): void {
+    const asm = this.asm;
+    asm.note("ABI check wrapper: known values in, the entry stub called, what comes back out");
+    asm.bind(label);
+    asm.stpRRMpre(x(FP), x(LR), sp, -160);
+    asm.addRRI(x(FP), sp, 0);
+    for (let r = 19; r < 29; r += 2) asm.stpRRM(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
+    for (let d = 8; d < 16; d += 2) asm.stpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
+    asm.movRR(x(STATE_REG), x(0));
+    this.fillCheck();
+    this.recordSp(CHECK.outerSpBefore);
+    asm.bl(inner);
+    this.dumpCheck(CHECK.outer, CHECK.outerSpAfter);
+    for (let d = 8; d < 16; d += 2) asm.ldpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
+    for (let r = 19; r < 29; r += 2) asm.ldpRRM(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
+    asm.ldpRRMpost(x(FP), x(LR), sp, 160);
+    asm.ret();
+  }
+
+  private recordSp(at: number): void {
+    this.asm.ldrRM(x(S1), x(STATE_REG), STATE.aux);
+    this.asm.addRRI(x(S2), sp, 0);
+    this.asm.strRM(x(S2), x(S1), at);
+  }
+
   private fillCheck(): void {
     const asm = this.asm;
     const layout = checkLayout("aapcs64");
     asm.ldrRM(x(S1), x(STATE_REG), STATE.aux);
-    asm.addRRI(x(S2), sp, 0);
-    asm.strRM(x(S2), x(S1), CHECK.spBefore);
     layout.gp.forEach((name, k) => {
       const r = Number(name.slice(1));
       if (r !== STATE_REG) asm.ldrRM(x(r), x(S1), CHECK.in + 8 * k);
@@ -563,16 +595,16 @@ class Arm64Generator {
     });
   }
 
-  private dumpCheck(): void {
+  private dumpCheck(to: number, spAt: number): void {
     const asm = this.asm;
     const layout = checkLayout("aapcs64");
     asm.ldrRM(x(S1), x(STATE_REG), STATE.aux);
     asm.addRRI(x(S2), sp, 0);
-    asm.strRM(x(S2), x(S1), CHECK.spAfter);
-    layout.gp.forEach((name, k) => asm.strRM(x(Number(name.slice(1))), x(S1), CHECK.out + 8 * k));
+    asm.strRM(x(S2), x(S1), spAt);
+    layout.gp.forEach((name, k) => asm.strRM(x(Number(name.slice(1))), x(S1), to + 8 * k));
     layout.vec.forEach((_, k) => {
       asm.fmovRF(x(S2), a64D(8 + k));
-      asm.strRM(x(S2), x(S1), CHECK.out + 8 * (layout.gp.length + k));
+      asm.strRM(x(S2), x(S1), to + 8 * (layout.gp.length + k));
     });
   }
 }

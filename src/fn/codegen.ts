@@ -320,7 +320,8 @@ export function checkValue(k: number): bigint {
  * The ABI check stub's buffer (its address in the state block's aux field): the values the stub puts
  * in the callee-saved registers before the call (general registers, then vector registers' low 64 bits,
  * in checkLayout's order; r15/x28 hold the state block's address instead), the values it finds there
- * after the call, and the stack pointer before and after.
+ * after the call, and the stack pointer before and after; then the same seen by the check wrapper
+ * around the entry stub (`outer`), after the stub's epilogue, whether the function returned or unwound.
  */
-export const CHECK = { in: 0, out: 160, spBefore: 320, spAfter: 328, bytes: 336 } as const;
+export const CHECK = { in: 0, out: 160, spBefore: 320, spAfter: 328, outer: 336, outerSpBefore: 496, outerSpAfter: 504, bytes: 512 } as const;
 

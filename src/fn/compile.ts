@@ -179,7 +179,8 @@ export interface ModuleInternals {
   /**
    * Call function `name` (exported or not) through its ABI check stub (compiled with `checks: true`):
    * every callee-saved register holds a known value across the call; returns the site (-1 when the
-   * call returned), the result, and the registers (and stack pointer) that came back changed.
+   * call returned), the result, and the registers (and stack pointer) that came back changed: after
+   * a return, from the function or the entry stub; after an unwind, as the entry stub's caller sees them.
    */
   abiCheck(name: string, args: readonly number[]): { site: number; result: number; changed: string[] };
 }
@@ -449,11 +450,18 @@ function runCheck(os: OsMemory, state: number, address: number, target: Target, 
     resources.checks.set(address, entry);
   }
   const site = entry(state);
-  const changed: string[] = [];
-  names.forEach((name, k) => {
-    const expected = name === stateReg ? BigInt(state) : checkValue(k);
-    if (values[(CHECK.out >> 3) + k] !== expected) changed.push(name);
-  });
-  if (values[CHECK.spBefore >> 3] !== values[CHECK.spAfter >> 3]) changed.push(target.arch === "x64" ? "rsp" : "sp");
-  return { site, result: words[STATE.result / 4] as number, changed };
+  // After a return, the function itself must have kept every register (`out`, read right after it),
+  // and the entry stub too (`outer`, read by the wrapper around the stub). After an unwind the
+  // function's frames never restored theirs: only what the stub's caller sees counts.
+  const changed = new Set<string>();
+  const compare = (at: number, spBefore: number, spAfter: number) => {
+    names.forEach((name, k) => {
+      const expected = name === stateReg ? BigInt(state) : checkValue(k);
+      if (values[(at >> 3) + k] !== expected) changed.add(name);
+    });
+    if (values[spBefore >> 3] !== values[spAfter >> 3]) changed.add(target.arch === "x64" ? "rsp" : "sp");
+  };
+  if (site === -1) compare(CHECK.out, CHECK.spBefore, CHECK.spAfter);
+  compare(CHECK.outer, CHECK.outerSpBefore, CHECK.outerSpAfter);
+  return { site, result: words[STATE.result / 4] as number, changed: [...changed] };
 }

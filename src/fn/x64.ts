@@ -632,8 +632,10 @@ class X64Generator {
     const fn = this.input.ir.functions[index] as FnIr;
     const win = this.abi === "win64";
     const saves = STUB_SAVES[this.abi];
+    const inner = check ? asm.newLabel() : label;
+    if (check) this.checkWrapper(label, inner, win, saves);
     asm.note(`${check ? "ABI check stub" : "entry stub"} for ${fn.name}: what JavaScript calls, with the state block's address`);
-    asm.bind(label);
+    asm.bind(inner);
     asm.pushR(r64(EBP));
     asm.movRR(r64(EBP), r64(ESP));
     for (const r of saves) asm.pushR(r64(r));
@@ -643,7 +645,8 @@ class X64Generator {
     asm.subRI(r64(ESP), size);
     const xmmAt = size - xmmSave;
     if (xmmSave > 0) for (let i = 0; i < 10; i++) asm.movdquMF(x64Mem(r64(ESP), xmmAt + 16 * i), { arch: "x64", id: 6 + i, name: `xmm${6 + i}` });
-    asm.comment("the state block, for every function").movRR(r64(R15), r64(win && !this.options.win64OnSysv ? ECX : EDI));
+    // Under the check wrapper r15 already holds the block, and the argument register a known value.
+    if (!check) asm.comment("the state block, for every function").movRR(r64(R15), r64(win && !this.options.win64OnSysv ? ECX : EDI));
     // limit = max(rsp - budget, floor)
     asm.movRR(r64(EAX), r64(ESP));
     asm.subRM(r64(EAX), x64Mem(r64(R15), STATE.budget));
@@ -652,7 +655,9 @@ class X64Generator {
     asm.cmovccRR("b", r64(EAX), r64(ECX));
     asm.comment("the stack limit for this call").movMR(x64Mem(r64(R15), STATE.limit), r64(EAX));
     asm.movMI32(x64Mem(r64(R15), STATE.site), -1);
+    // Known values again: the stub's own prologue made rbp its frame pointer.
     if (check) this.fillCheck(win);
+    if (check) this.recordSp(CHECK.spBefore);
     const arity = fn.params.length;
     for (let i = this.stackArgBase; i < arity; i++) {
       asm.movRM(r32(EAX), x64Mem(r64(R15), STATE.args + 4 * i));
@@ -664,7 +669,7 @@ class X64Generator {
     const setup = asm.newLabel();
     asm.comment("records where to unwind to, then jumps to the function").call(setup);
     asm.movMR(x64Mem(r64(R15), STATE.result), r32(EAX));
-    if (check) this.dumpCheck(win);
+    if (check) this.dumpCheck(win, CHECK.out, CHECK.spAfter);
     asm.comment("-1, or the site that stopped the run").movRM(r32(EAX), x64Mem(r64(R15), STATE.site));
     if (xmmSave > 0) for (let i = 0; i < 10; i++) asm.movdquFM({ arch: "x64", id: 6 + i, name: `xmm${6 + i}` }, x64Mem(r64(ESP), xmmAt + 16 * i));
     asm.addRI(r64(ESP), size);
@@ -676,12 +681,49 @@ class X64Generator {
     asm.jmp(this.fnLabels[index] as Label);
   }
 
+  /**
+   * The ABI check stub's outer half: saves JavaScript's registers, puts the known values in every
+   * callee-saved register, and calls the inner half (an entry stub that records what the function
+   * left in them). What it finds after that call is what an entry stub's caller sees, after a return
+   * or an unwind alike: the unwind path's restoring is checked too (CHECK.outer).
+   */
+  private checkWrapper(label: Label, inner: Label, win: boolean, saves: readonly number[]): void {
+    const asm = this.asm;
+    asm.note("ABI check wrapper: known values in, the entry stub called, what comes back out");
+    asm.bind(label);
+    asm.pushR(r64(EBP));
+    asm.movRR(r64(EBP), r64(ESP));
+    for (const r of saves) asm.pushR(r64(r));
+    const xmmSave = win ? 160 : 0;
+    const out = (win ? 32 : 0) + xmmSave;
+    const size = ((8 * (saves.length + 1) + 8 + out + 15) & ~15) - 8 * (saves.length + 1) - 8;
+    asm.subRI(r64(ESP), size);
+    const xmmAt = size - xmmSave;
+    if (xmmSave > 0) for (let i = 0; i < 10; i++) asm.movdquMF(x64Mem(r64(ESP), xmmAt + 16 * i), { arch: "x64", id: 6 + i, name: `xmm${6 + i}` });
+    asm.movRR(r64(R15), r64(win && !this.options.win64OnSysv ? ECX : EDI));
+    this.fillCheck(win);
+    this.recordSp(CHECK.outerSpBefore);
+    asm.call(inner);
+    asm.movRR(r64(ECX), r64(EAX));
+    this.dumpCheck(win, CHECK.outer, CHECK.outerSpAfter);
+    asm.movRR(r64(EAX), r64(ECX));
+    if (xmmSave > 0) for (let i = 0; i < 10; i++) asm.movdquFM({ arch: "x64", id: 6 + i, name: `xmm${6 + i}` }, x64Mem(r64(ESP), xmmAt + 16 * i));
+    asm.addRI(r64(ESP), size);
+    for (let i = saves.length - 1; i >= 0; i--) asm.popR(r64(saves[i] as number));
+    asm.popR(r64(EBP));
+    asm.ret();
+  }
+
+  private recordSp(at: number): void {
+    this.asm.movRM(r64(EAX), x64Mem(r64(R15), STATE.aux));
+    this.asm.movMR(x64Mem(r64(EAX), at), r64(ESP));
+  }
+
   /** The check stub: every callee-saved register gets the known value from the check buffer. */
   private fillCheck(win: boolean): void {
     const asm = this.asm;
     const layout = checkLayout(this.abi);
     asm.movRM(r64(EAX), x64Mem(r64(R15), STATE.aux));
-    asm.movMR(x64Mem(r64(EAX), CHECK.spBefore), r64(ESP));
     layout.gp.forEach((name, k) => {
       const id = NAMES.indexOf(name);
       if (id !== R15) asm.movRM(r64(id), x64Mem(r64(EAX), CHECK.in + 8 * k));
@@ -694,17 +736,17 @@ class X64Generator {
     }
   }
 
-  /** After the call: what every callee-saved register holds now, into the check buffer. */
-  private dumpCheck(win: boolean): void {
+  /** After the call: what every callee-saved register holds now, into the check buffer at `to`. */
+  private dumpCheck(win: boolean, to: number, spAt: number): void {
     const asm = this.asm;
     const layout = checkLayout(this.abi);
     asm.movRM(r64(EAX), x64Mem(r64(R15), STATE.aux));
-    asm.movMR(x64Mem(r64(EAX), CHECK.spAfter), r64(ESP));
-    layout.gp.forEach((name, k) => asm.movMR(x64Mem(r64(EAX), CHECK.out + 8 * k), r64(NAMES.indexOf(name))));
+    asm.movMR(x64Mem(r64(EAX), spAt), r64(ESP));
+    layout.gp.forEach((name, k) => asm.movMR(x64Mem(r64(EAX), to + 8 * k), r64(NAMES.indexOf(name))));
     if (win) {
       layout.vec.forEach((_, k) => {
-        asm.movqRF(r64(ECX), { arch: "x64", id: 6 + k, name: `xmm${6 + k}` });
-        asm.movMR(x64Mem(r64(EAX), CHECK.out + 8 * (layout.gp.length + k)), r64(ECX));
+        asm.movqRF(r64(EDX), { arch: "x64", id: 6 + k, name: `xmm${6 + k}` });
+        asm.movMR(x64Mem(r64(EAX), to + 8 * (layout.gp.length + k)), r64(EDX));
       });
     }
   }
