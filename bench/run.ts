@@ -14,6 +14,7 @@ import { latencySection } from "./latency.ts";
 import { describeMachine } from "./machine.ts";
 import { longExpressionRows } from "./long.ts";
 import { codeMemorySection, liveFunctionsSection } from "./memory.ts";
+import { perfSection } from "./perf.ts";
 import { type Row, markdownTable, textTable, verdictLines, verdictOf } from "./report.ts";
 import { startupSection } from "./startup.ts";
 
@@ -51,6 +52,7 @@ const SECTIONS: readonly (readonly [string, string, () => Row[] | Promise<Row[]>
   ["6 bf compile", "Brainfuck: compile, run, whole processes next to C (builds an executable and C programs)", () => brainfuckSection()],
   ["9 fn run", "functions: fib(32), a gcd loop, a nested loop next to Bun and cc -O2", () => fnRunSection()],
   ["10 fn compile", "functions: compiling a 1,000-line module next to cc -O2", () => fnCompileSection()],
+  ["7 perf", "profiling: compiles with perf maps and jitdump off and on", () => perfSection()],
 ];
 
 const measured: Row[][] = [];

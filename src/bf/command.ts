@@ -15,6 +15,14 @@ import { BUFFER_BYTES, type BrainfuckIo, LEND_CHUNKS } from "./runtime.ts";
 
 const EX_DATAERR = 65, EX_NOINPUT = 66;
 
+/**
+ * The executable starts with JavaScriptCore's JIT reluctant to tier up (package.json's build:
+ * --compile-jit-policy), which suits start-up and the compile of an ordinary program: mostly code that
+ * runs a few times, cheaper to interpret than to compile. A program this big compiles long enough to
+ * pay for the JIT, so it gets the normal policy back (measured: chapter 5).
+ */
+const BIG_SOURCE = 1 << 20;
+
 export interface BrainfuckCommand {
   readonly file: string;
   readonly tape: number;
@@ -29,6 +37,7 @@ export interface BrainfuckCommand {
 /** Returns the text to print for dump/listing, or undefined after a run. */
 export function brainfuckCommand(cmd: BrainfuckCommand, format: (code: Code) => string): string | undefined {
   const source = readProgram(cmd.file);
+  if (source.length > BIG_SOURCE && typeof Bun !== "undefined") Bun.unsafe.setJITPolicy?.(1);
   try {
     if (cmd.mode !== "run") return format(assembleBrainfuck(source, { target: cmd.target, tape: cmd.tape, eof: cmd.eof }).code);
     run(source, cmd);
@@ -37,7 +46,9 @@ export function brainfuckCommand(cmd: BrainfuckCommand, format: (code: Code) => 
     if (error instanceof JitError && (error.code === "E_SYNTAX" || error.code === "E_TAPE" || error.code === "E_RANGE")) {
       const past = error.code === "E_TAPE" && (error.cell ?? 0) >= cmd.tape;
       const hint = !past ? "" : cmd.tape < MAX_TAPE ? `; raise --tape (now ${cmd.tape} cells)` : `; the tape is at its largest (${MAX_TAPE} cells)`;
-      throw new CommandError(`${fileName(cmd.file)}:${error.message}${hint}`, EX_DATAERR);
+      // "FILE:3:5: unmatched '['", but "FILE: the program has more than ..." for a message with no place.
+      const place = /^\d+:\d+: /.test(error.message) ? ":" : ": ";
+      throw new CommandError(`${fileName(cmd.file)}${place}${error.message}${hint}`, EX_DATAERR);
     }
     throw error;
   }
@@ -105,7 +116,7 @@ export function fileName(file: string): string {
 function run(source: string, cmd: BrainfuckCommand): void {
   const own = cmd.os !== undefined;
   const memory = own ? new CodeMemory(cmd.os as OsMemory, cmd.target) : hostMemory();
-  const program = compileBrainfuck(source, { tape: cmd.tape, eof: cmd.eof, memory });
+  const program = compileBrainfuck(source, { tape: cmd.tape, eof: cmd.eof, memory, file: cmd.file });
   const input = new Uint8Array(BUFFER_BYTES);
   try {
     const io: BrainfuckIo & { [LEND_CHUNKS]: true } = {

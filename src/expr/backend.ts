@@ -27,11 +27,13 @@ export interface Facts {
   /** Bit i set: parameter i is read somewhere. */
   usedParams: number;
   divides: boolean;
+  /** Some `/` or `%` may see a zero divisor at run time (its divisor is not a nonzero constant): the code reports it through the status block. */
+  zeroChecks: boolean;
   shifts: boolean;
 }
 
 export function analyze(tree: Expr): Facts {
-  const facts: Facts = { need: new Map(), usedParams: 0, divides: false, shifts: false };
+  const facts: Facts = { need: new Map(), usedParams: 0, divides: false, zeroChecks: false, shifts: false };
   visit(tree, facts, []);
   return facts;
 }
@@ -62,6 +64,7 @@ function visit(root: Expr, facts: Facts, spine: (Binary | Logical)[]): number {
 function binaryNeed(e: Binary, left: number, right: number, facts: Facts): number {
   const divides = e.op === "div" || e.op === "mod";
   if (divides) facts.divides = true;
+  if (divides && !(e.right.kind === "num" && e.right.value !== 0)) facts.zeroChecks = true;
   if (e.right.kind !== "num" && isShift(e.op)) facts.shifts = true;
   const swap = swapped(e);
   const l = swap ? right : left;
@@ -178,6 +181,11 @@ export abstract class Backend<Cc extends string> {
   protected depth = 0;
   /** Division-by-zero exits, by spill depth at the jump. */
   protected readonly zero: (Label | undefined)[] = [];
+  /**
+   * For profilers only (perf.ts): pairs of a label bound where a node's own code starts and the node's
+   * source position. Undefined (no labels at all) unless the code generator is asked for them.
+   */
+  marks: number[] | undefined;
 
   constructor(facts: Facts, names: readonly string[]) {
     this.facts = facts;
@@ -221,6 +229,7 @@ export abstract class Backend<Cc extends string> {
     let into = d;
     for (;;) {
       if (node.kind !== "binary") {
+        if (this.marks !== undefined) this.markSource(node);
         this.genOther(node, into);
         break;
       }
@@ -233,9 +242,17 @@ export abstract class Backend<Cc extends string> {
     }
     // A frame stays reserved while it is being left: leave() may generate code, which takes frames too.
     while (this.top > base) {
-      this.leave(this.frames[this.top - 1] as Frame);
+      const f = this.frames[this.top - 1] as Frame;
+      if (this.marks !== undefined) this.markSource(f.e);
+      this.leave(f);
       this.top--;
     }
+  }
+
+  private markSource(e: Expr): void {
+    const label = this.newLabel();
+    this.bind(label);
+    this.marks?.push(label, e.pos);
   }
 
   /**

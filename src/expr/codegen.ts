@@ -17,11 +17,13 @@
  * Truth values: comparisons, `!`, `&&`, `||` and `?:` tests leave their answer in the flags, and only
  * become 0/1 (setcc + movzx, cset) where a value is needed.
  *
- * Division by zero: every runtime `/` and `%` checks its divisor and jumps to an exit that returns
- * 0x00000000ffffffff (not an int32), after dropping whatever the spills had pushed; the normal exit
- * sign-extends the int32 result to 64 bits. jit.ts turns the former into JitError E_DIV_ZERO.
+ * Division by zero: code that divides takes the address of the memory's status block after its
+ * parameters (abi.ts says where it arrives) and pushes it on entry; every runtime `/` and `%` checks its
+ * divisor and jumps to an exit that drops whatever the spills had pushed, pops the address, stores
+ * status 1 there and returns. jit.ts reads the word after the call and throws JitError E_DIV_ZERO.
  */
-import type { Code } from "../emit.ts";
+import { conventionOf } from "../abi.ts";
+import type { Code, Label } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { Target } from "../platform.ts";
 import type { Expr } from "./ast.ts";
@@ -37,12 +39,16 @@ export interface CodegenOptions {
   readonly registers?: number;
   /** false: bytes only, no listing text (the code is run; its listing is made again if asked for). */
   readonly listing?: boolean;
+  /** For profilers: where each node's code starts (Generated.columns). */
+  readonly columns?: boolean;
 }
 
 export interface Generated {
   readonly code: Code;
-  /** The tree divides at run time, so the code reports division by zero (see jit.ts `checked`). */
+  /** The tree divides at run time, so the code takes a status block and reports division by zero there (see jit.ts). */
   readonly checked: boolean;
+  /** With `columns`: where each node's code starts, by increasing offset, and its 1-based position in the source text (its column, when the text is one line). */
+  readonly columns?: readonly { readonly offset: number; readonly column: number }[];
 }
 
 /** Generates code for a folded tree; `options.params.length` (≤ 4) is the arity. */
@@ -51,11 +57,25 @@ export function generate(tree: Expr, options: CodegenOptions): Generated {
   const limit = options.registers ?? Infinity;
   if (!(limit >= 2)) throw new JitError("E_RANGE", `the code generator needs at least 2 registers, not ${limit}`);
   if (options.params.length > 4) throw new JitError("E_RANGE", `at most 4 parameters, not ${options.params.length}`);
-  const { arch, abi } = options.target;
+  const { arch, abi } = conventionOf(options.target).target; // the one target check (abi.ts)
   if (arch === "arm64") {
-    if (abi !== "aapcs64") throw new JitError("E_TARGET", `the ${abi} calling convention does not exist for arm64`);
-    return { code: new A64Backend(facts, options.params, limit, options.listing ?? true).run(tree), checked: facts.divides };
+    return finish(new A64Backend(facts, options.params, limit, options.listing ?? true), tree, facts.zeroChecks, options.columns === true);
   }
-  if (abi === "aapcs64") throw new JitError("E_TARGET", "the aapcs64 calling convention is for arm64 code");
-  return { code: new X64Backend(facts, options.params, abi, limit, options.listing ?? true).run(tree), checked: facts.divides };
+  return finish(new X64Backend(facts, options.params, abi as "sysv" | "win64", limit, options.listing ?? true), tree, facts.zeroChecks, options.columns === true);
+}
+
+function finish(be: { marks: number[] | undefined; run(tree: Expr): Code }, tree: Expr, checked: boolean, columns: boolean): Generated {
+  if (!columns) return { code: be.run(tree), checked };
+  const marks: number[] = [];
+  be.marks = marks;
+  const code = be.run(tree);
+  const found: { offset: number; column: number }[] = [];
+  for (let i = 0; i < marks.length; i += 2) {
+    const offset = code.labelOffset(marks[i] as Label);
+    const column = (marks[i + 1] as number) + 1;
+    // Nodes whose code starts at the same place (a parameter read in place makes none): the last one's.
+    if (found.length > 0 && (found[found.length - 1] as { offset: number }).offset === offset) found.pop();
+    found.push({ offset, column });
+  }
+  return { code, checked, columns: found };
 }
