@@ -37,6 +37,7 @@ import {
   type Site,
   type TargetRegisters,
   checkLayout,
+  describeTarget,
   frameTooBig,
   functionNote,
   indexOf,
@@ -62,28 +63,13 @@ const r8 = (r: number): X64Gp => R8[r] as X64Gp;
 const r32 = (r: number): X64Gp => R32[r] as X64Gp;
 const r64 = (r: number): X64Gp => R64[r] as X64Gp;
 
-/** The register descriptions the allocator gets (numbers are x86's own: rax 0 .. r15 15). */
+/**
+ * The register descriptions the allocator gets (numbers are x86's own: rax 0 .. r15 15), from the
+ * conventions in src/abi.ts: rax, rcx, rdx are scratch, r15 holds the state block, rbp and rsp the frame.
+ */
 export const X64_REGISTERS: Readonly<Record<"sysv" | "win64", TargetRegisters>> = {
-  sysv: {
-    allocatable: [EDI, ESI, 8, 9, 10, 11, EBX, 12, 13, 14],
-    callerSaved: [EDI, ESI, 8, 9, 10, 11],
-    calleeSaved: [EBX, 12, 13, 14],
-    args: [EDI, ESI, EDX, ECX, 8, 9],
-    result: EAX,
-    scratch: [EAX, ECX, EDX],
-    names: NAMES,
-    state: R15,
-  },
-  win64: {
-    allocatable: [8, 9, 10, 11, EBX, ESI, EDI, 12, 13, 14],
-    callerSaved: [8, 9, 10, 11],
-    calleeSaved: [EBX, ESI, EDI, 12, 13, 14],
-    args: [ECX, EDX, 8, 9],
-    result: EAX,
-    scratch: [EAX, ECX, EDX],
-    names: NAMES,
-    state: R15,
-  },
+  sysv: describeTarget({ arch: "x64", abi: "sysv" }, [EDI, ESI, 8, 9, 10, 11, EBX, 12, 13, 14], [EAX, ECX, EDX], R15, [ESP, EBP], NAMES),
+  win64: describeTarget({ arch: "x64", abi: "win64" }, [8, 9, 10, 11, EBX, ESI, EDI, 12, 13, 14], [EAX, ECX, EDX], R15, [ESP, EBP], NAMES),
 };
 
 const CC: Record<Cond, X64Cond> = { eq: "e", ne: "ne", lt: "l", le: "le", gt: "g", ge: "ge" };
