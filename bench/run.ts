@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { brainfuckSection } from "./bf.ts";
 import { callSection } from "./calls.ts";
+import { fnCompileSection, fnRunSection } from "./fn.ts";
 import { loadCompileExpression } from "./expr.ts";
 import { latencySection } from "./latency.ts";
 import { describeMachine } from "./machine.ts";
@@ -49,6 +50,8 @@ const SECTIONS: readonly (readonly [string, string, () => Row[] | Promise<Row[]>
   ["5 memory", "a million live functions", () => liveFunctionsSection()],
   ["4 start", "start-up and peak RSS (builds three executables, packs and installs the package)", () => startupSection()],
   ["6 bf compile", "Brainfuck: compile, run, whole processes next to C (builds an executable and C programs)", () => brainfuckSection()],
+  ["9 fn run", "functions: fib(32), a gcd loop, a nested loop next to Bun and cc -O2", () => fnRunSection()],
+  ["10 fn compile", "functions: compiling a 1,000-line module next to cc -O2", () => fnCompileSection()],
   ["7 perf", "profiling: compiles with perf maps and jitdump off and on", () => perfSection()],
 ];
 

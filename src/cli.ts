@@ -12,6 +12,7 @@ const args = {
   inputs: { type: "positional", required: false, description: "values to call the function with (default: 1 2 3)" },
   expr: { type: "string", alias: ["e"], valueHint: "expression", description: "compile an integer expression in x instead of the adder" },
   bf: { type: "string", valueHint: "file", description: "compile the Brainfuck program in FILE and run it (stdin is its input, stdout its output)" },
+  fn: { type: "string", valueHint: "file", description: "compile the module in FILE (a typed TypeScript subset) and call: --fn FILE NAME [ARGS...]" },
   tape: { type: "string", valueHint: "cells", description: "with --bf: cells on the tape (default 30000, up to 1073741824)" },
   eof: { type: "string", valueHint: "0|-1|unchanged", description: "with --bf: what ',' stores at end of input (default: leaves the cell unchanged)" },
   dump: { type: "boolean", description: "print the machine code as hex bytes (xxd -g1 style) instead of running it" },
@@ -31,6 +32,7 @@ export const command = defineCommand({
       positionals: parsed._,
       expr: parsed.expr,
       bf: parsed.bf,
+      fn: parsed.fn,
       tape: parsed.tape,
       eof: parsed.eof,
       dump: parsed.dump,
@@ -51,13 +53,15 @@ const EPILOGUE = `EXAMPLES
   babyjit --expr 'x * x - 3' 1 2   -2 1
   babyjit -4 --dump --arch arm64   the arm64 bytes, from any machine
   babyjit --bf hello.b             compile a Brainfuck program and run it
+  babyjit --fn fib.ts fib 30       compile a module of functions, call fib(30)
   perf record -k mono -- babyjit --perf=jitdump --bf hello.b
                                    profile it, named down to the source line
 
 EXIT CODES
 
   0 ok, 64 usage error, 65 division by zero, unmatched bracket or pointer off
-  the tape, 66 cannot read FILE, 69 platform not supported, 70 internal error,
+  the tape, a module that does not compile or runs out of stack, 66 cannot
+  read FILE, 69 platform not supported, 70 internal error,
   71 system call failed (mmap, mprotect, ...), 74 cannot write the output`;
 
 /**

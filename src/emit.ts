@@ -228,6 +228,8 @@ interface PendingLine {
 }
 
 const NO_INTS = new Int32Array(0);
+/** The branch form of an alignment (CodeBuffer.align): no architecture's branch forms are negative. */
+const ALIGN = -1;
 const NO_BYTES = new Uint8Array(0);
 
 function grown(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
@@ -346,6 +348,30 @@ abstract class CodeBuffer {
     if (this.withListing) this.line("branch", i, "", this.takeComment(), this.streamSize, i);
   }
 
+  /**
+   * Pad with no-ops to the next multiple of `bytes` (a power of two), so that the code after it (a
+   * function's entry) starts there. Its size is known only at finish(),
+   * where it is laid out like a branch whose size depends on where it lands.
+   */
+  align(bytes: number): void {
+    if (!(bytes >= 1 && bytes <= 64 && (bytes & (bytes - 1)) === 0)) throw new JitError("E_INTERNAL", `cannot align to ${bytes} bytes`);
+    const i = this.branchCount++;
+    if (i >= this.branchAt.length) {
+      this.branchAt = grown(this.branchAt, i + 1);
+      this.branchLabel = grown(this.branchLabel, i + 1);
+      this.branchForm = grown(this.branchForm, i + 1);
+    }
+    this.branchAt[i] = this.streamSize;
+    this.branchLabel[i] = bytes; // an alignment has no label: the field holds the boundary
+    this.branchForm[i] = ALIGN;
+    if (this.withListing) this.line("branch", i, "", undefined, this.streamSize, i);
+  }
+
+  /** Write `count` bytes of no-ops at out[at] (a multiple of the instruction size on arm64). */
+  protected abstract nops(out: Uint8Array, at: number, count: number): void;
+  /** The assembly text of `count` bytes of no-ops. */
+  protected abstract nopText(count: number): string;
+
   /** Bytes of the branch in `form`, short or long. */
   protected abstract branchSize(form: number, long: boolean): number;
   /** Whether the short form reaches `displacement` (bytes from the start of the branch). */
@@ -388,11 +414,13 @@ abstract class CodeBuffer {
     const long = new Uint8Array(n);
     const sizes = new Uint8Array(n); // each branch's current size in bytes
     const short = new Int32Array(n); // the branches still short, the only ones a pass looks at
+    let shortCount = 0;
     for (let i = 0; i < n; i++) {
+      if (branchForm[i] === ALIGN) continue; // sized in each pass below
       const id = branchLabel[i] as number;
       if (!((labelAt[id] ?? -1) >= 0)) throw new JitError("E_INTERNAL", `branch to ${labelName(id as Label)}, which is never bound`);
       sizes[i] = this.branchSize(branchForm[i] as number, false);
-      short[i] = i;
+      short[shortCount++] = i;
     }
     this.finished = true; // only now: after an error above, binding the label and finishing again works
     const before = new Int32Array(n + 1); // bytes of the branches ahead of branch i (before[n]: all of them)
@@ -400,11 +428,14 @@ abstract class CodeBuffer {
       const id = branchLabel[i] as number;
       return (labelAt[id] as number) + (before[labelBranches[id] as number] as number);
     };
-    let shortCount = n;
     for (;;) {
       let sum = 0;
       for (let i = 0; i < n; i++) {
         before[i] = sum;
+        if (branchForm[i] === ALIGN) {
+          const boundary = branchLabel[i] as number;
+          sizes[i] = -((branchAt[i] as number) + sum) & (boundary - 1);
+        }
         sum += sizes[i] as number;
       }
       before[n] = sum;
@@ -435,7 +466,8 @@ abstract class CodeBuffer {
       to = from;
       // Its gap is free now: what was there has moved up, and what comes below ends where it starts.
       const start = from + (before[i] as number);
-      this.encodeBranch(branchForm[i] as number, target(i) - start, long[i] === 1, bytes, start);
+      if (branchForm[i] === ALIGN) this.nops(bytes, start, sizes[i] as number);
+      else this.encodeBranch(branchForm[i] as number, target(i) - start, long[i] === 1, bytes, start);
     }
     // A copy of just the code for small code (a view of a small typed array costs JavaScriptCore more
     // than a copy: it must give the array a buffer object first; 0.4 µs of a 6 µs expression compile),
@@ -451,28 +483,48 @@ abstract class CodeBuffer {
     const pending = this.withListing ? this.lines : undefined;
     const size = (form: number, isLong: boolean) => this.branchSize(form, isLong);
     const text = (form: number, label: string, isLong: boolean) => this.branchText(form, label, isLong);
+    const nopText = (count: number) => this.nopText(count);
     const arch = this.arch;
+    const nopUnit = arch === "x64" ? 1 : 4;
     let listing: ListingLine[] | undefined;
     const lines = (): ListingLine[] => {
       if (pending === undefined) throw new JitError("E_INTERNAL", "this code was assembled without a listing");
-      return pending.map((line): ListingLine => {
+      const out: ListingLine[] = [];
+      for (const line of pending) {
         const offset = line.at + (before[line.branches] as number);
-        if (line.kind === "label") return { kind: "label", offset, name: line.text };
-        if (line.kind === "note") return { kind: "note", offset, text: line.text };
+        if (line.kind === "label") {
+          out.push({ kind: "label", offset, name: line.text });
+          continue;
+        }
+        if (line.kind === "note") {
+          out.push({ kind: "note", offset, text: line.text });
+          continue;
+        }
         let length = line.size;
         let insnText = line.text;
         if (line.kind === "branch") {
           const i = line.size;
           const form = branchForm[i] as number;
-          const isLong = long[i] === 1;
-          length = size(form, isLong);
-          insnText = text(form, labelName(branchLabel[i] as Label), isLong);
+          if (form === ALIGN) {
+            // One line per no-op (a padding of 15 on one line would widen every line of the listing).
+            const count = sizes[i] as number;
+            const unit = nopUnit;
+            for (let k = 0; k < count; k += unit) {
+              out.push({ kind: "insn", offset: offset + k, bytes: bytes.subarray(offset + k, offset + k + unit), text: nopText(unit) });
+            }
+            continue;
+          } else {
+            const isLong = long[i] === 1;
+            length = size(form, isLong);
+            insnText = text(form, labelName(branchLabel[i] as Label), isLong);
+          }
         }
         const insnBytes = bytes.subarray(offset, offset + length); // a view: one copy of the truth
-        return line.comment === undefined
+        out.push(line.comment === undefined
           ? { kind: "insn", offset, bytes: insnBytes, text: insnText }
-          : { kind: "insn", offset, bytes: insnBytes, text: insnText, comment: line.comment };
-      });
+          : { kind: "insn", offset, bytes: insnBytes, text: insnText, comment: line.comment });
+      }
+      return out;
     };
     return {
       arch,
@@ -496,8 +548,8 @@ export const X64_CONDITIONS = {
 } as const;
 export type X64Cond = keyof typeof X64_CONDITIONS;
 const X64_COND_NAMES: readonly X64Cond[] = (Object.keys(X64_CONDITIONS) as X64Cond[]).sort((a, b) => X64_CONDITIONS[a] - X64_CONDITIONS[b]);
-/** Branch forms (CodeBuffer.branch): jmp, or jcc with its condition code in the bits above. */
-const X64_JMP = 0, X64_JCC = 1;
+/** Branch forms (CodeBuffer.branch), in the low two bits: jmp, jcc (its condition code in the bits above), call. */
+const X64_JMP = 0, X64_JCC = 1, X64_CALL = 2;
 
 /** The opposite condition: x86 condition codes come in pairs that differ only in their lowest bit. */
 export function invertX64(cc: X64Cond): X64Cond {
@@ -822,15 +874,23 @@ export class X64Assembler extends CodeBuffer {
 
   /** 70+cc cb — Jcc rel8; 0F 80+cc cd — Jcc rel32 (chosen at finish()). */
   jcc(cond: X64Cond, label: Label): void {
-    this.branch(X64_JCC | (X64_CONDITIONS[cond] << 1), label);
+    this.branch(X64_JCC | (X64_CONDITIONS[cond] << 2), label);
   }
 
-  // A branch form is a number: X64_JMP, or X64_JCC with the condition code above it.
+  /** E8 cd — CALL rel32: a direct call to a label in the same code (there is no short form). */
+  call(label: Label): void {
+    this.branch(X64_CALL, label);
+  }
+
+  // A branch form is a number: X64_JMP, X64_CALL, or X64_JCC with the condition code above the kind.
   protected branchSize(form: number, long: boolean): number {
-    return long ? ((form & 1) === X64_JMP ? 5 : 6) : 2;
+    const kind = form & 3;
+    if (kind === X64_CALL) return 5;
+    return long ? (kind === X64_JMP ? 5 : 6) : 2;
   }
 
   protected branchFits(form: number, displacement: number): boolean {
+    if ((form & 3) === X64_CALL) return true; // always rel32: "short" is its only form
     // rel8 counts from the end of the two-byte short form.
     const rel = displacement - this.branchSize(form, false);
     return rel >= -128 && rel <= 127;
@@ -838,14 +898,20 @@ export class X64Assembler extends CodeBuffer {
 
   protected encodeBranch(form: number, displacement: number, long: boolean, out: Uint8Array, at: number): void {
     const rel = displacement - this.branchSize(form, long); // x86 displacements count from the end
-    const cc = form >> 1;
+    const kind = form & 3;
+    const cc = form >> 2;
+    if (kind === X64_CALL) {
+      out[at] = 0xe8;
+      putLe32(out, at + 1, sfield(rel, 32, "rel32"));
+      return;
+    }
     if (!long) {
-      out[at] = (form & 1) === X64_JMP ? 0xeb : 0x70 + cc;
+      out[at] = kind === X64_JMP ? 0xeb : 0x70 + cc;
       out[at + 1] = sfield(rel, 8, "rel8");
       return;
     }
     let p = at;
-    if ((form & 1) === X64_JMP) out[p++] = 0xe9;
+    if (kind === X64_JMP) out[p++] = 0xe9;
     else {
       out[p++] = 0x0f;
       out[p++] = 0x80 + cc;
@@ -854,8 +920,70 @@ export class X64Assembler extends CodeBuffer {
   }
 
   protected branchText(form: number, label: string): string {
-    return (form & 1) === X64_JMP ? `jmp ${label}` : `j${X64_COND_NAMES[form >> 1]} ${label}`;
+    const kind = form & 3;
+    return kind === X64_JMP ? `jmp ${label}` : kind === X64_CALL ? `call ${label}` : `j${X64_COND_NAMES[form >> 2]} ${label}`;
   }
+
+  /** 90 — NOP, `count` times (the padding of align()). */
+  protected nops(out: Uint8Array, at: number, count: number): void {
+    out.fill(0x90, at, at + count);
+  }
+  protected nopText(count: number): string {
+    return Array<string>(count).fill("nop").join("; ");
+  }
+
+  /** FF /2 — CALL r/m64 (register indirect). */
+  callR(target: X64Gp): void {
+    x64Reg(target, 64, "call target");
+    this.regInsn(rexFor(false, 2, target), 0xff, modrmReg(2, target), 0, 0, this.withListing && `call ${target.name}`);
+  }
+
+  /** 85 /r — TEST r/m32, r32 (REX.W: r/m64, r64): flags from dst AND src. */
+  testRR(dst: X64Gp, src: X64Gp): void {
+    this.alu(0x85, "test", dst, src);
+  }
+
+  /** 0F 40+cc /r — CMOVcc r32, r/m32 (REX.W: r64, r/m64): dst = src when the condition holds. */
+  cmovccRR(cond: X64Cond, dst: X64Gp, src: X64Gp): void {
+    x64Reg(dst, W32_OR_64, "cmov destination");
+    sameWidth(dst, src);
+    this.rrInsn(0x0f40 + X64_CONDITIONS[cond], dst, src, this.withListing && `cmov${cond} ${dst.name}, ${src.name}`);
+  }
+
+  /** REX.W 2B /r — SUB r64, r/m64 from memory. */
+  subRM(dst: X64Gp, m: X64Mem): void {
+    x64Reg(dst, 64, "sub destination");
+    this.memInsn(0x2b, dst, m, true, 0, 0, this.withListing && `sub ${dst.name}, qword ptr ${memText(m)}`);
+  }
+
+  /** C7 /0 id — MOV r/m32, imm32: a 32-bit constant to memory. */
+  movMI32(m: X64Mem, imm: number): void {
+    this.memInsn(0xc7, 0, m, false, 4, sfield(imm, 32, "imm32"), this.withListing && `mov dword ptr ${memText(m)}, ${imm}`);
+  }
+
+  /** 66 REX.W 0F 6E /r — MOVQ xmm, r/m64: a general register's 64 bits into an SSE register (upper half zeroed). */
+  movqFR(dst: X64Xmm, src: X64Gp): void {
+    x64Reg(src, 64, "movq source");
+    this.regInsn(0x48 | (dst.id >= 8 ? 4 : 0) | (src.id >= 8 ? 1 : 0), 0x660f6e, 0xc0 | ((dst.id & 7) << 3) | (src.id & 7), 0, 0, this.withListing && `movq ${dst.name}, ${src.name}`);
+  }
+
+  /** 66 REX.W 0F 7E /r — MOVQ r/m64, xmm: an SSE register's low 64 bits into a general register. */
+  movqRF(dst: X64Gp, src: X64Xmm): void {
+    x64Reg(dst, 64, "movq destination");
+    this.regInsn(0x48 | (src.id >= 8 ? 4 : 0) | (dst.id >= 8 ? 1 : 0), 0x660f7e, 0xc0 | ((src.id & 7) << 3) | (dst.id & 7), 0, 0, this.withListing && `movq ${dst.name}, ${src.name}`);
+  }
+
+  /** F3 0F 7F /r — MOVDQU m128, xmm: all 128 bits of an SSE register to memory (any alignment). */
+  movdquMF(m: X64Mem, src: X64Xmm): void {
+    // The xmm register's number goes where a general register's would (ModRM.reg, REX.R).
+    this.memInsn(0xf30f7f, x64Gp(src.id, 64), m, false, 0, 0, this.withListing && `movdqu xmmword ptr ${memText(m)}, ${src.name}`);
+  }
+
+  /** F3 0F 6F /r — MOVDQU xmm, m128. */
+  movdquFM(dst: X64Xmm, m: X64Mem): void {
+    this.memInsn(0xf30f6f, x64Gp(dst.id, 64), m, false, 0, 0, this.withListing && `movdqu ${dst.name}, xmmword ptr ${memText(m)}`);
+  }
+
 
   /** D1 /4 — SHL r/m32, 1 when the count is 1 (as assemblers pick); else C1 /4 ib — SHL r/m32, imm8. */
   shlRI(dst: X64Gp, count: number): void {
@@ -1002,7 +1130,7 @@ export const A64_CONDITIONS = {
 export type A64Cond = keyof typeof A64_CONDITIONS;
 const A64_COND_NAMES: readonly A64Cond[] = (Object.keys(A64_CONDITIONS) as A64Cond[]).sort((a, b) => A64_CONDITIONS[a] - A64_CONDITIONS[b]);
 /** Branch forms (CodeBuffer.branch), in the low two bits; the operands above them (see A64Assembler.cbz). */
-const A64_B = 0, A64_BCOND = 1, A64_CBZ = 2;
+const A64_B = 0, A64_BCOND = 1, A64_CBZ = 2, A64_BL = 3;
 
 /** The opposite condition: A64 condition codes (below 14) come in pairs differing in the lowest bit. */
 export function invertA64(cc: A64Cond): A64Cond {
@@ -1325,6 +1453,101 @@ export class A64Assembler extends CodeBuffer {
     this.branch(A64_B, label);
   }
 
+  /** NOP: 1101010100 0 00 011 0010 0000 000 11111, `count / 4` times (the padding of align()). */
+  protected nops(out: Uint8Array, at: number, count: number): void {
+    for (let p = at; p < at + count; p += 4) putLe32(out, p, 0xd503201f);
+  }
+  protected nopText(count: number): string {
+    return Array<string>(count / 4).fill("nop").join("; ");
+  }
+
+  /** BL: 1 00101 imm26 — call: x30 = the return address, PC-relative, ±128 MiB. */
+  bl(label: Label): void {
+    this.branch(A64_BL, label);
+  }
+
+  /** BLR: 1101011 0001 11111 000000 Rn 00000 — call the address in Rn. */
+  blrR(rn: A64Gp): void {
+    if (rn.bits !== 64) throw new JitError("E_RANGE", `blr needs an x register, got ${rn.name}`);
+    const w = 0xd63f0000 | (a64Reg(rn, "blr target") << 5);
+    this.insnWord(w >>> 0, this.withListing && `blr ${rn.name}`);
+  }
+
+  /** STP (64-bit, pre-index): 10 101 0 011 0 imm7 Rt2 Rn Rt — [Xn + imm] = Rt, Rt2, then Xn += imm (a frame record's push). */
+  stpRRMpre(rt: A64Gp, rt2: A64Gp, rn: A64Gp, offset: number): void {
+    this.pair(0xa9800000, "stp", rt, rt2, rn, offset, "pre");
+  }
+  /** LDP (64-bit, post-index): 10 101 0 001 1 imm7 Rt2 Rn Rt — Rt, Rt2 = [Xn], then Xn += imm. */
+  ldpRRMpost(rt: A64Gp, rt2: A64Gp, rn: A64Gp, offset: number): void {
+    this.pair(0xa8c00000, "ldp", rt, rt2, rn, offset, "post");
+  }
+  /** STP (64-bit, signed offset): 10 101 0 010 0 imm7 Rt2 Rn Rt — [Xn + imm] = Rt, Rt2. */
+  stpRRM(rt: A64Gp, rt2: A64Gp, rn: A64Gp, offset = 0): void {
+    this.pair(0xa9000000, "stp", rt, rt2, rn, offset, "offset");
+  }
+  /** LDP (64-bit, signed offset): 10 101 0 010 1 imm7 Rt2 Rn Rt. */
+  ldpRRM(rt: A64Gp, rt2: A64Gp, rn: A64Gp, offset = 0): void {
+    this.pair(0xa9400000, "ldp", rt, rt2, rn, offset, "offset");
+  }
+  /** STP (SIMD&FP, 64-bit, signed offset): 01 101 1 010 0 imm7 Rt2 Rn Rt — two d registers to memory. */
+  stpFFM(dt: A64D, dt2: A64D, rn: A64Gp, offset = 0): void {
+    this.pair(0x6d000000, "stp", dt, dt2, rn, offset, "offset");
+  }
+  /** LDP (SIMD&FP, 64-bit, signed offset): 01 101 1 010 1 imm7 Rt2 Rn Rt. */
+  ldpFFM(dt: A64D, dt2: A64D, rn: A64Gp, offset = 0): void {
+    this.pair(0x6d400000, "ldp", dt, dt2, rn, offset, "offset");
+  }
+
+  private pair(base: number, mnemonic: string, rt: A64Gp | A64D, rt2: A64Gp | A64D, rn: A64Gp, offset: number, mode: "pre" | "post" | "offset"): void {
+    const isD = !("bits" in rt);
+    if (!isD && ((rt as A64Gp).bits !== 64 || (rt2 as A64Gp).bits !== 64)) throw new JitError("E_RANGE", `${mnemonic} needs x registers, got ${rt.name}, ${rt2.name}`);
+    if (rn.bits !== 64) throw new JitError("E_RANGE", `${mnemonic} base must be an x register or sp, got ${rn.name}`);
+    if (offset % 8 !== 0) throw new JitError("E_RANGE", `${mnemonic} offset ${offset} is not a multiple of 8`);
+    const imm7 = sfield(offset / 8, 7, mnemonic, "offset/8");
+    const t = isD ? rt.id : a64Reg(rt as A64Gp, mnemonic, "zr", "register");
+    const t2 = isD ? rt2.id : a64Reg(rt2 as A64Gp, mnemonic, "zr", "register");
+    const n = a64Reg(rn, mnemonic, "sp", "base");
+    const w = base | (imm7 << 15) | (t2 << 10) | (n << 5) | t;
+    const text = this.withListing &&
+      (mode === "pre" ? `${mnemonic} ${rt.name}, ${rt2.name}, [${rn.name}, #${offset}]!`
+        : mode === "post" ? `${mnemonic} ${rt.name}, ${rt2.name}, [${rn.name}], #${offset}`
+        : `${mnemonic} ${rt.name}, ${rt2.name}, [${rn.name}${offset === 0 ? "" : `, #${offset}`}]`);
+    this.insnWord(w >>> 0, text);
+  }
+
+  /** FMOV (general, 64-bit to double): 1 00 11110 01 1 00 111 000000 Rn Rd — Dd = Xn's bits. */
+  fmovFR(dd: A64D, xn: A64Gp): void {
+    if (xn.bits !== 64) throw new JitError("E_RANGE", `fmov needs an x register, got ${xn.name}`);
+    this.insnWord((0x9e670000 | (a64Reg(xn, "fmov source", "zr") << 5) | dd.id) >>> 0, this.withListing && `fmov ${dd.name}, ${xn.name}`);
+  }
+  /** FMOV (general, double to 64-bit): 1 00 11110 01 1 00 110 000000 Rn Rd — Xd = Dn's bits. */
+  fmovRF(xd: A64Gp, dn: A64D): void {
+    if (xd.bits !== 64) throw new JitError("E_RANGE", `fmov needs an x register, got ${xd.name}`);
+    this.insnWord((0x9e660000 | (dn.id << 5) | a64Reg(xd, "fmov destination")) >>> 0, this.withListing && `fmov ${xd.name}, ${dn.name}`);
+  }
+
+  /** CMP (extended register, alias of SUBS XZR, Xn|SP, Xm, UXTX): 1 1 1 01011 00 1 Rm 011 000 Rn 11111 — compares sp. */
+  cmpSpR(rm: A64Gp): void {
+    if (rm.bits !== 64) throw new JitError("E_RANGE", `cmp sp needs an x register, got ${rm.name}`);
+    const w = 0xeb206000 | (a64Reg(rm, "cmp operand", "zr") << 16) | (31 << 5) | 31;
+    this.insnWord(w >>> 0, this.withListing && `cmp sp, ${rm.name}`);
+  }
+
+  /** CSEL: sf 0 0 11010100 Rm cond 00 Rn Rd — Rd = cond ? Rn : Rm. */
+  cselRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp, cond: A64Cond): void {
+    const sf = a64Same(rd, rn, rm);
+    const w = (sf << 31) | (0b0011010100 << 21) | (a64Reg(rm, "csel operand", "zr") << 16) | (A64_CONDITIONS[cond] << 12) | (a64Reg(rn, "csel operand", "zr") << 5) | a64Reg(rd, "csel destination");
+    this.insnWord(w >>> 0, this.withListing && `csel ${rd.name}, ${rn.name}, ${rm.name}, ${cond}`);
+  }
+
+  /** CNEG (alias of CSNEG Rd, Rn, Rn, invert(cond)): sf 1 0 11010100 Rm cond' 01 Rn Rd — Rd = cond ? -Rn : Rn. */
+  cnegRR(rd: A64Gp, rn: A64Gp, cond: A64Cond): void {
+    const sf = a64Same(rd, rn);
+    const n = a64Reg(rn, "cneg operand");
+    const w = (sf << 31) | (0b1011010100 << 21) | (n << 16) | (A64_CONDITIONS[invertA64(cond)] << 12) | (1 << 10) | (n << 5) | a64Reg(rd, "cneg destination");
+    this.insnWord(w >>> 0, this.withListing && `cneg ${rd.name}, ${rn.name}, ${cond}`);
+  }
+
   /** B.cond: 0101010 0 imm19 0 cond — PC-relative, ±1 MiB. */
   bcond(cond: A64Cond, label: Label): void {
     this.branch(A64_BCOND | (A64_CONDITIONS[cond] << 2), label);
@@ -1348,17 +1571,19 @@ export class A64Assembler extends CodeBuffer {
   // Beyond ±1 MiB, a conditional branch becomes the opposite test over an unconditional B (±128 MiB),
   // as assemblers relax it: `b.ne L` becomes `b.eq #8; b L`.
   protected branchSize(form: number, long: boolean): number {
-    return long && (form & 3) !== A64_B ? 8 : 4;
+    const kind = form & 3;
+    return long && kind !== A64_B && kind !== A64_BL ? 8 : 4;
   }
 
   protected branchFits(form: number, displacement: number): boolean {
-    return (form & 3) === A64_B || fitsImm19(displacement);
+    const kind = form & 3;
+    return kind === A64_B || kind === A64_BL || fitsImm19(displacement);
   }
 
   protected encodeBranch(form: number, displacement: number, long: boolean, out: Uint8Array, at: number): void {
     const kind = form & 3;
-    if (kind === A64_B) {
-      putLe32(out, at, bWord(displacement));
+    if (kind === A64_B || kind === A64_BL) {
+      putLe32(out, at, (bWord(displacement) | (kind === A64_BL ? 1 << 31 : 0)) >>> 0);
       return;
     }
     const opposite = form ^ 4; // the inverted condition (B.cond) or CBZ <-> CBNZ: the same bit
@@ -1373,18 +1598,24 @@ export class A64Assembler extends CodeBuffer {
   protected branchText(form: number, label: string, long: boolean): string {
     const kind = form & 3;
     if (kind === A64_B) return `b ${label}`;
+    if (kind === A64_BL) return `bl ${label}`;
     const head = (f: number) =>
       kind === A64_BCOND ? `b.${A64_COND_NAMES[(f >> 2) & 15]}` : `${(f & 4) !== 0 ? "cbnz" : "cbz"} ${(f >> 8) & 1 ? "x" : "w"}${(f >> 3) & 31},`;
     return long ? `${head(form ^ 4)} #8; b ${label}` : `${head(form)} ${label}`;
   }
 
-  /** LDR (immediate, unsigned offset), 64-bit: 11 111 0 01 01 imm12 Rn Rt — Rt = [Xn + imm12*8]. */
+  /**
+   * LDR (immediate, unsigned offset): 1x 111 0 01 01 imm12 Rn Rt — x register: Rt = [Xn + imm12*8]
+   * (size 11); w register: Wt = [Xn + imm12*4] (size 10).
+   */
   ldrRM(rt: A64Gp, rn: A64Gp, offset = 0): void {
-    this.loadStoreUnsigned(0b11, 0b01, "ldr", rt, rn, offset, 8);
+    const x = rt.bits === 64;
+    this.loadStoreUnsigned(x ? 0b11 : 0b10, 0b01, "ldr", rt, rn, offset, x ? 8 : 4);
   }
-  /** STR (immediate, unsigned offset), 64-bit: 11 111 0 01 00 imm12 Rn Rt — [Xn + imm12*8] = Rt. */
+  /** STR (immediate, unsigned offset): 1x 111 0 01 00 imm12 Rn Rt — [Xn + imm12*8] = Xt, or [Xn + imm12*4] = Wt. */
   strRM(rt: A64Gp, rn: A64Gp, offset = 0): void {
-    this.loadStoreUnsigned(0b11, 0b00, "str", rt, rn, offset, 8);
+    const x = rt.bits === 64;
+    this.loadStoreUnsigned(x ? 0b11 : 0b10, 0b00, "str", rt, rn, offset, x ? 8 : 4);
   }
   /** LDRB (immediate, unsigned offset): 00 111 0 01 01 imm12 Rn Rt — Wt = zero-extended byte [Xn + imm12]. */
   ldrbRM(rt: A64Gp, rn: A64Gp, offset = 0): void {
@@ -1395,11 +1626,11 @@ export class A64Assembler extends CodeBuffer {
     this.loadStoreUnsigned(0b00, 0b00, "strb", rt, rn, offset, 1);
   }
 
-  private loadStoreUnsigned(size: number, opc: number, mnemonic: string, rt: A64Gp, rn: A64Gp, offset: number, scale: 1 | 8): void {
+  private loadStoreUnsigned(size: number, opc: number, mnemonic: string, rt: A64Gp, rn: A64Gp, offset: number, scale: 1 | 4 | 8): void {
     if (rt.bits !== (scale === 8 ? 64 : 32)) throw new JitError("E_RANGE", `${mnemonic} needs a ${scale === 8 ? "x" : "w"} register, got ${rt.name}`);
     if (rn.bits !== 64) throw new JitError("E_RANGE", `${mnemonic} base must be an x register or sp, got ${rn.name}`);
     if (offset % scale !== 0) throw new JitError("E_RANGE", `${mnemonic} offset ${offset} is not a multiple of ${scale}`);
-    const imm12 = ufield(offset / scale, 12, mnemonic, scale === 8 ? "offset/8" : "offset/1");
+    const imm12 = ufield(offset / scale, 12, mnemonic, `offset/${scale}`);
     const t = a64Reg(rt, mnemonic, "zr", "register");
     const n = a64Reg(rn, mnemonic, "sp", "base");
     const w = (size << 30) | (0b111001 << 24) | (opc << 22) | (imm12 << 10) | (n << 5) | t;

@@ -135,8 +135,10 @@ export function escapeControls(text: string): string {
   let from = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 0x20 && c !== 0x7f && !(c >= 0x80 && c < 0xa0)) continue;
-    out += text.slice(from, i) + (c === 10 ? "\\n" : c === 9 ? "\\t" : c === 13 ? "\\r" : c === 27 ? "\\e" : `\\x${c.toString(16).padStart(2, "0")}`);
+    if (c >= 0x20 && c !== 0x7f && !(c >= 0x80 && c < 0xa0) && c !== 0x2028 && c !== 0x2029) continue;
+    // U+2028 and U+2029 end a line for JavaScript and many editors: a message must stay one line.
+    const escaped = c > 0xff ? `\\u${c.toString(16)}` : `\\x${c.toString(16).padStart(2, "0")}`;
+    out += text.slice(from, i) + (c === 10 ? "\\n" : c === 9 ? "\\t" : c === 13 ? "\\r" : c === 27 ? "\\e" : escaped);
     from = i + 1;
   }
   return from === 0 ? text : out + text.slice(from);

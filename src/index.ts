@@ -34,6 +34,16 @@ export {
   type PassName,
 } from "./bf/compile.ts";
 export type { BfCode, Site as BrainfuckSite } from "./bf/codegen.ts";
+export {
+  assembleModule,
+  compileModule,
+  type AssembleModuleOptions,
+  type AssembledModule,
+  type JitModule,
+  type ModuleOptions,
+} from "./fn/compile.ts";
+/** The functions chapter's integer type: a module writes `import type { i32 } from "babyjit"`. */
+export type i32 = number;
 export { INT32_MAX, INT32_MIN, parseInt32 } from "./int32.ts";
 export { hostPlatform, platformFor, targetFor, SUPPORTED_PLATFORMS, type Abi, type Platform, type Target } from "./platform.ts";
 

@@ -198,11 +198,14 @@ export class CodeMemory {
    * Copy machine code into executable memory on its own, with no trampoline: for code that gets a
    * bun:ffi function of its own (OsMemory.entry), like a Brainfuck program.
    */
-  installCode(bytes: Uint8Array): CodeSlot {
+  installCode(bytes: Uint8Array, align = UNIT): CodeSlot {
     if (!this.runnable) this.checkTarget();
     if (bytes.length === 0) throw new JitError("E_INTERNAL", "cannot install empty code");
+    if (!(align >= UNIT && align <= 4096 && (align & (align - 1)) === 0)) throw new JitError("E_INTERNAL", `cannot align code to ${align} bytes`);
     const units = Math.ceil(bytes.length / UNIT);
-    const { region, unit } = this.allocate(units);
+    // align: the code's address is a multiple of it (a module whose loops are laid out for 64-byte
+    // fetch boundaries needs its base on one: see fn/codegen.ts loopTops).
+    const { region, unit } = this.allocate(units, align / UNIT);
     region.functions++;
     const address = region.base + unit * UNIT;
     try {
@@ -347,13 +350,13 @@ export class CodeMemory {
    * mapping) otherwise. A listed page too full for this request leaves the list (it rejoins when a
    * function on it is freed), so each page is looked at once per change: O(1) per install, amortized.
    */
-  private allocate(units: number): { region: Region; unit: number } {
+  private allocate(units: number, step = 1): { region: Region; unit: number } {
     const page = this.os.pageSize;
     if (units * UNIT <= page) {
       const open = this.open;
       while (open.length > 0) {
         const region = open[open.length - 1] as Region;
-        const unit = region.mapped && region.free >= units ? findRun(region, units) : -1;
+        const unit = region.mapped && region.free >= units ? findRun(region, units, step) : -1;
         if (unit >= 0) {
           take(region, unit, units);
           if (region.free === 0) this.unlist(region);
@@ -447,12 +450,13 @@ function firstOf(writes: readonly Write[], region: Region): number {
   return -1;
 }
 
-/** The first run of `units` free units in a region, or -1. */
-function findRun(region: Region, units: number): number {
+/** The first run of `units` free units in a region, starting at a multiple of `step` units, or -1. */
+function findRun(region: Region, units: number, step = 1): number {
   const used = region.used;
   let run = 0;
   for (let i = region.low; i < used.length; i++) {
-    run = used[i] === 0 ? run + 1 : 0;
+    if (used[i] !== 0) run = 0;
+    else if (run > 0 || i % step === 0) run++;
     if (run === units) return i - units + 1;
   }
   return -1;

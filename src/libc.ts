@@ -75,13 +75,14 @@ export function bindOs(platform: Platform): OsMemory {
       return CFunction({ ptr: address as Pointer, args: [ptr], returns: i32 }) as unknown as NativeFunction;
     },
   };
-  if (memory.kind === "windows") return { ...bindWindows(memory), ...common };
+  if (memory.kind === "windows") return { ...bindWindows(memory), ...common, stackBounds: windowsStack() };
   const linux = platform.os === "linux";
   const posix = bindPosix(memory, platform.pageSize);
   return {
     ...posix,
     ...common,
     ...(platform.patch === "/proc/self/mem" ? { patch: procSelfMemWriter(memory.libc, posix.pageSize, common.read) } : {}),
+    stackBounds: linux ? pthreadStack(memory.libc) : darwinStack(memory.libc),
     protection(address: number) {
       // maps.ts is loaded on first use: only --trace and the tests ask the kernel, not the common path.
       const perms = linux ? (require("./maps.ts") as typeof import("./maps.ts")).protectionAt(address) : undefined;
@@ -297,4 +298,68 @@ export function bindPerfOs(platform: Platform): PerfOs {
       return Number(address);
     },
   };
+}
+
+/**
+ * The thread's stack through pthread_getattr_np (glibc and musl): the attributes of the running
+ * thread, whose stack address is its lowest byte. For the main thread glibc reports the stack as the
+ * rlimit allows it to grow. Bound on first call, per thread's module instance (a Worker has its own).
+ */
+/**
+ * The calling thread's stack bounds, asked of the OS once per thread: module state is per thread (a
+ * Worker loads its own copy of this file), and a thread's stack does not move. glibc's
+ * pthread_getattr_np reads /proc/self/maps for the main thread on every call, which made each
+ * compileModule cost time growing with the number of mappings (so a loop of compiles was quadratic).
+ */
+let threadStack: { low: number; high: number } | undefined;
+
+function cachedStack(ask: () => { low: number; high: number }): () => { low: number; high: number } {
+  return () => (threadStack ??= Object.freeze(ask()));
+}
+
+function pthreadStack(libcNames: readonly string[]): () => { low: number; high: number } {
+  return cachedStack(() => {
+    const { symbols } = openFirst(libcNames, {
+      pthread_self: { args: [], returns: ptr },
+      pthread_getattr_np: { args: [ptr, ptr], returns: i32 },
+      pthread_attr_getstack: { args: [ptr, ptr, ptr], returns: i32 },
+      pthread_attr_destroy: { args: [ptr], returns: i32 },
+    });
+    const attr = new Uint8Array(256); // pthread_attr_t: 56 bytes on x86-64 glibc, 64 on arm64
+    const where = new BigUint64Array(1);
+    const size = new BigUint64Array(1);
+    if (symbols.pthread_getattr_np(symbols.pthread_self(), attr) !== 0) throw new JitError("E_OS", "pthread_getattr_np failed");
+    try {
+      if (symbols.pthread_attr_getstack(attr, where, size) !== 0) throw new JitError("E_OS", "pthread_attr_getstack failed");
+    } finally {
+      symbols.pthread_attr_destroy(attr);
+    }
+    const low = Number(where[0]);
+    return { low, high: low + Number(size[0]) };
+  });
+}
+
+/** macOS: pthread_get_stackaddr_np gives the top of the stack (it grows down), pthread_get_stacksize_np its size. */
+function darwinStack(libcNames: readonly string[]): () => { low: number; high: number } {
+  return cachedStack(() => {
+    const { symbols } = openFirst(libcNames, {
+      pthread_self: { args: [], returns: ptr },
+      pthread_get_stackaddr_np: { args: [ptr], returns: u64 },
+      pthread_get_stacksize_np: { args: [ptr], returns: u64 },
+    });
+    const self = symbols.pthread_self();
+    const high = Number(symbols.pthread_get_stackaddr_np(self));
+    return { low: high - Number(symbols.pthread_get_stacksize_np(self)), high };
+  });
+}
+
+/** Windows: GetCurrentThreadStackLimits (kernel32, Windows 8 and later) writes the reserved range. */
+function windowsStack(): () => { low: number; high: number } {
+  return cachedStack(() => {
+    const { symbols } = openFirst(["kernel32.dll"], { GetCurrentThreadStackLimits: { args: [ptr, ptr], returns: none } });
+    const low = new BigUint64Array(1);
+    const high = new BigUint64Array(1);
+    symbols.GetCurrentThreadStackLimits(low, high);
+    return { low: Number(low[0]), high: Number(high[0]) };
+  });
 }

@@ -34,6 +34,13 @@ export interface OsMemory {
    */
   callable(address: number, signature: Signature, target: "f64" | "u64"): NativeFunction;
   /**
+   * The calling thread's stack: its lowest usable address and the address just above its top, from
+   * the OS (glibc/musl pthread_getattr_np, macOS pthread_get_stackaddr_np, Windows
+   * GetCurrentThreadStackLimits). Bound on first use. Native code called through bun:ffi runs on
+   * this stack, below the frames JavaScriptCore already uses.
+   */
+  stackBounds?(): { readonly low: number; readonly high: number };
+  /**
    * A JavaScript function calling native code at `address` with one pointer argument, returning an
    * int32: the Brainfuck chapter's entry, which gets the address of its state block.
    */

@@ -58,7 +58,8 @@ export function processIo(): Io {
 export type Source =
   | { readonly kind: "adder"; readonly term: number }
   | { readonly kind: "expr"; readonly text: string }
-  | { readonly kind: "bf"; readonly file: string; readonly tape: number; readonly eof: "unchanged" | 0 | -1 };
+  | { readonly kind: "bf"; readonly file: string; readonly tape: number; readonly eof: "unchanged" | 0 | -1 }
+  | { readonly kind: "fn"; readonly file: string; readonly name: string | undefined; readonly args: readonly string[] };
 
 export interface Plan {
   readonly source: Source;
@@ -90,6 +91,7 @@ export interface CommandArgs {
   readonly positionals: readonly string[];
   readonly expr?: string;
   readonly bf?: string;
+  readonly fn?: string;
   readonly tape?: string;
   readonly eof?: string;
   readonly dump?: boolean;
@@ -125,7 +127,12 @@ export function buildPlan(args: CommandArgs): Plan {
   if (args.bf === undefined && (args.tape !== undefined || args.eof !== undefined)) {
     throw new UsageError(`--${args.tape !== undefined ? "tape" : "eof"} is for Brainfuck programs: use it with --bf FILE`);
   }
-  if (args.bf !== undefined) {
+  if (args.fn !== undefined) {
+    if (args.expr !== undefined || args.bf !== undefined) throw new UsageError(`--fn and --${args.bf !== undefined ? "bf" : "expr"} both name the program to compile: choose one`);
+    // The arguments are parsed by the function's declared types once the module is compiled (fn/command.ts).
+    source = { kind: "fn", file: args.fn, name: rest[0], args: rest.slice(1) };
+    rest = [];
+  } else if (args.bf !== undefined) {
     if (args.expr !== undefined) throw new UsageError("--bf and --expr both name the program to compile: choose one");
     if (rest.length > 0) throw new UsageError(`--bf runs the program with stdin as its input; unexpected argument '${rest[0]}'`);
     source = { kind: "bf", file: args.bf, tape: tapeCells(args.tape), eof: eofMode(args.eof) };
@@ -206,6 +213,7 @@ const FRONT_ENDS: { readonly [K in Source["kind"]]: FrontEnd<Extract<Source, { k
   },
   expr: { generate: expression },
   bf: { command: brainfuck },
+  fn: { command: functions },
 };
 
 function expression(source: Extract<Source, { kind: "expr" }>, target: Target, perf: boolean): { code: Code; signature: Signature; status: boolean; named?: Named } {
@@ -305,6 +313,20 @@ function brainfuck(plan: Plan, source: Extract<Source, { kind: "bf" }>, target: 
   const base = trace === undefined ? os : loadModule("--trace", () => require("./trace.ts") as typeof import("./trace.ts")).tracingOs(os ?? hostOs(), trace, hostPlatform());
   const text = brainfuckCommand(
     { file: source.file, tape: source.tape, eof: source.eof, mode: plan.mode, target, ...(trace === undefined ? {} : { trace }), ...(base === undefined ? {} : { os: base }) },
+    (code) => (plan.mode === "dump" ? hexBytes(code.bytes) : formatListing(code, { color: plan.color ?? io.color })),
+  );
+  if (text !== undefined) io.out(text);
+  return EXIT.OK;
+}
+
+/** `--fn FILE NAME [ARGS...]`: compile a module and call one of its functions (or dump or list it); see fn/command.ts. */
+function functions(plan: Plan, source: Extract<Source, { kind: "fn" }>, target: Target, io: Io, os: OsMemory | undefined): number {
+  const { fnCommand } = loadModule("the functions compiler", () => require("./fn/command.ts") as typeof import("./fn/command.ts"));
+  const { formatListing, hexBytes } = loadModule("the listing printer", () => require("./listing.ts") as typeof import("./listing.ts"));
+  const trace = plan.trace ? (line: string) => io.err(`trace: ${line}`) : undefined;
+  const base = trace === undefined ? os : loadModule("--trace", () => require("./trace.ts") as typeof import("./trace.ts")).tracingOs(os ?? hostOs(), trace, hostPlatform());
+  const text = fnCommand(
+    { file: source.file, name: source.name, args: source.args, mode: plan.mode, target, ...(trace === undefined ? {} : { trace }), ...(base === undefined ? {} : { os: base }) },
     (code) => (plan.mode === "dump" ? hexBytes(code.bytes) : formatListing(code, { color: plan.color ?? io.color })),
   );
   if (text !== undefined) io.out(text);

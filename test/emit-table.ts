@@ -20,6 +20,7 @@ import {
   r9,
   sp,
   wzr,
+  xzr,
   x64Gp,
   x64Mem,
   xmm,
@@ -216,6 +217,84 @@ export const X64_ROWS: readonly Row<X64Assembler>[] = [
   { hex: "49 81 c2 00 10 00 00", asm: "add r10, 4096", emit: (a) => a.addRI(r(10, 64), 4096) },
   { hex: "48 05 00 10 00 00", asm: "add rax, 4096", emit: (a) => a.addRI(rax, 4096) },
   { hex: "41 81 fa 30 75 00 00", asm: "cmp r10d, 30000", emit: (a) => a.cmpRI(r(10, 32), 30000) },
+  // Chapter four: calls, frames, stack-limit checks, and the ABI check stub's SSE moves.
+  { hex: "ff d0", asm: "call rax", emit: (a) => a.callR(rax) },
+  { hex: "41 ff d3", asm: "call r11", emit: (a) => a.callR(r(11, 64)) },
+  { hex: "85 c0", asm: "test eax, eax", emit: (a) => a.testRR(eax, eax) },
+  { hex: "45 85 d1", asm: "test r9d, r10d", emit: (a) => a.testRR(r9d, r(10, 32)) },
+  { hex: "48 85 c0", asm: "test rax, rax", emit: (a) => a.testRR(rax, rax) },
+  { hex: "0f 4c c1", asm: "cmovl eax, ecx", emit: (a) => a.cmovccRR("l", eax, ecx) },
+  { hex: "45 0f 48 c1", asm: "cmovs r8d, r9d", emit: (a) => a.cmovccRR("s", r(8, 32), r9d) },
+  { hex: "48 0f 42 c1", asm: "cmovb rax, rcx", emit: (a) => a.cmovccRR("b", rax, rcx) },
+  { hex: "49 2b 47 10", asm: "sub rax, qword ptr [r15 + 16]", emit: (a) => a.subRM(rax, x64Mem(r(15, 64), 16)) },
+  { hex: "c7 44 24 08 fb ff ff ff", asm: "mov dword ptr [rsp + 8], -5", emit: (a) => a.movMI32(x64Mem(rsp, 8), -5) },
+  { hex: "c7 04 24 a0 86 01 00", asm: "mov dword ptr [rsp], 100000", emit: (a) => a.movMI32(x64Mem(rsp), 100000) },
+  { hex: "66 48 0f 6e f0", asm: "movq xmm6, rax", emit: (a) => a.movqFR(xmm(6), rax) },
+  { hex: "66 4d 0f 6e f9", asm: "movq xmm15, r9", emit: (a) => a.movqFR(xmm(15), r9) },
+  { hex: "66 48 0f 7e f0", asm: "movq rax, xmm6", emit: (a) => a.movqRF(rax, xmm(6)) },
+  { hex: "66 4d 0f 7e e2", asm: "movq r10, xmm12", emit: (a) => a.movqRF(r(10, 64), xmm(12)) },
+  { hex: "f3 0f 7f 74 24 10", asm: "movdqu xmmword ptr [rsp + 16], xmm6", emit: (a) => a.movdquMF(x64Mem(rsp, 16), xmm(6)) },
+  { hex: "f3 44 0f 7f bc 24 a0 00 00 00", asm: "movdqu xmmword ptr [rsp + 160], xmm15", emit: (a) => a.movdquMF(x64Mem(rsp, 160), xmm(15)) },
+  { hex: "f3 0f 6f 74 24 10", asm: "movdqu xmm6, xmmword ptr [rsp + 16]", emit: (a) => a.movdquFM(xmm(6), x64Mem(rsp, 16)) },
+  { hex: "f3 45 0f 6f 30", asm: "movdqu xmm14, xmmword ptr [r8]", emit: (a) => a.movdquFM(xmm(14), x64Mem(r8)) },
+  { hex: "49 8b 67 08", asm: "mov rsp, qword ptr [r15 + 8]", emit: (a) => a.movRM(rsp, x64Mem(r(15, 64), 8)) },
+  { hex: "49 89 67 08", asm: "mov qword ptr [r15 + 8], rsp", emit: (a) => a.movMR(x64Mem(r(15, 64), 8), rsp) },
+  { hex: "49 3b 67 18", asm: "cmp rsp, qword ptr [r15 + 24]", emit: (a) => a.cmpRM(rsp, x64Mem(r(15, 64), 24)) },
+  { hex: "44 89 64 24 04", asm: "mov dword ptr [rsp + 4], r12d", emit: (a) => a.movMR(x64Mem(rsp, 4), r(12, 32)) },
+  { hex: "8b 9c 24 c8 00 00 00", asm: "mov ebx, dword ptr [rsp + 200]", emit: (a) => a.movRM(r(3, 32), x64Mem(rsp, 200)) },
+  { hex: "44 8b 6d 30", asm: "mov r13d, dword ptr [rbp + 48]", emit: (a) => a.movRM(r(13, 32), x64Mem(r(5, 64), 48)) },
+  { hex: "48 83 ec 28", asm: "sub rsp, 40", emit: (a) => a.subRI(rsp, 40) },
+  { hex: "48 81 c4 00 10 00 00", asm: "add rsp, 4096", emit: (a) => a.addRI(rsp, 4096) },
+  {
+    hex: "e8 01 00 00 00 c3",
+    asm: "call .L0\nret\n.L0:",
+    emit: (a) => {
+      const l = a.newLabel();
+      a.call(l);
+      a.ret();
+      a.bind(l);
+    },
+  },
+  {
+    hex: "c3 e8 fa ff ff ff",
+    asm: ".L0:\nret\ncall .L0",
+    emit: (a) => {
+      const l = a.newLabel();
+      a.bind(l);
+      a.ret();
+      a.call(l);
+    },
+  },
+  // align(): no-ops up to the boundary, sized where the code lands (here after a ret, and on a boundary already).
+  {
+    hex: `c3 ${"90 ".repeat(15)}c3`,
+    asm: `ret\n${Array(15).fill("nop").join("\n")}\nret`,
+    emit: (a) => {
+      a.ret();
+      a.align(16);
+      a.ret();
+    },
+  },
+  {
+    hex: "c3",
+    asm: "ret",
+    emit: (a) => {
+      a.align(32);
+      a.ret();
+    },
+  },
+  {
+    hex: `eb 1e c3 ${"90 ".repeat(29)}c3`,
+    asm: `jmp .L0\nret\n${Array(29).fill("nop").join("\n")}\n.L0:\nret`,
+    emit: (a) => {
+      const l = a.newLabel();
+      a.jmp(l);
+      a.ret();
+      a.align(32);
+      a.bind(l);
+      a.ret();
+    },
+  },
 ];
 
 export const A64_ROWS: readonly Row<A64Assembler>[] = [
@@ -345,4 +424,62 @@ export const A64_ROWS: readonly Row<A64Assembler>[] = [
   { hex: "42 14 00 91", asm: "add x2, x2, #5", emit: (a) => a.addRRI(x(2), x(2), 5) },
   { hex: "42 fc 3f d1", asm: "sub x2, x2, #4095", emit: (a) => a.subRRI(x(2), x(2), 4095) },
   { hex: "1f 02 05 eb", asm: "cmp x16, x5", emit: (a) => a.cmpRR(x(16), x(5)) },
+  // Chapter four: calls, frame records, callee-saved pairs, stack-limit checks, min/max/abs.
+  { hex: "00 02 3f d6", asm: "blr x16", emit: (a) => a.blrR(x(16)) },
+  { hex: "20 01 3f d6", asm: "blr x9", emit: (a) => a.blrR(x(9)) },
+  { hex: "fd 7b bf a9", asm: "stp x29, x30, [sp, #-16]!", emit: (a) => a.stpRRMpre(x(29), x(30), sp, -16) },
+  { hex: "fd 7b a0 a9", asm: "stp x29, x30, [sp, #-512]!", emit: (a) => a.stpRRMpre(x(29), x(30), sp, -512) },
+  { hex: "fd 7b c1 a8", asm: "ldp x29, x30, [sp], #16", emit: (a) => a.ldpRRMpost(x(29), x(30), sp, 16) },
+  { hex: "fd 7b c6 a8", asm: "ldp x29, x30, [sp], #96", emit: (a) => a.ldpRRMpost(x(29), x(30), sp, 96) },
+  { hex: "f3 53 01 a9", asm: "stp x19, x20, [sp, #16]", emit: (a) => a.stpRRM(x(19), x(20), sp, 16) },
+  { hex: "fb 73 00 a9", asm: "stp x27, x28, [sp]", emit: (a) => a.stpRRM(x(27), x(28), sp) },
+  { hex: "f3 53 41 a9", asm: "ldp x19, x20, [sp, #16]", emit: (a) => a.ldpRRM(x(19), x(20), sp, 16) },
+  { hex: "35 d9 5f a9", asm: "ldp x21, x22, [x9, #504]", emit: (a) => a.ldpRRM(x(21), x(22), x(9), 504) },
+  { hex: "e8 27 01 6d", asm: "stp d8, d9, [sp, #16]", emit: (a) => a.stpFFM(a64D(8), a64D(9), sp, 16) },
+  { hex: "ee 3f 60 6d", asm: "ldp d14, d15, [sp, #-512]", emit: (a) => a.ldpFFM(a64D(14), a64D(15), sp, -512) },
+  { hex: "28 01 67 9e", asm: "fmov d8, x9", emit: (a) => a.fmovFR(a64D(8), x(9)) },
+  { hex: "ef 03 67 9e", asm: "fmov d15, xzr", emit: (a) => a.fmovFR(a64D(15), xzr) },
+  { hex: "09 01 66 9e", asm: "fmov x9, d8", emit: (a) => a.fmovRF(x(9), a64D(8)) },
+  { hex: "e0 01 66 9e", asm: "fmov x0, d15", emit: (a) => a.fmovRF(x(0), a64D(15)) },
+  { hex: "ff 63 30 eb", asm: "cmp sp, x16", emit: (a) => a.cmpSpR(x(16)) },
+  { hex: "ff 63 21 eb", asm: "cmp sp, x1", emit: (a) => a.cmpSpR(x(1)) },
+  { hex: "20 b0 82 1a", asm: "csel w0, w1, w2, lt", emit: (a) => a.cselRRR(w(0), w(1), w(2), "lt") },
+  { hex: "10 22 91 9a", asm: "csel x16, x16, x17, hs", emit: (a) => a.cselRRR(x(16), x(16), x(17), "hs") },
+  { hex: "20 54 81 5a", asm: "cneg w0, w1, mi", emit: (a) => a.cnegRR(w(0), w(1), "mi") },
+  { hex: "63 a4 83 5a", asm: "cneg w3, w3, lt", emit: (a) => a.cnegRR(w(3), w(3), "lt") },
+  { hex: "80 1b 40 b9", asm: "ldr w0, [x28, #24]", emit: (a) => a.ldrRM(w(0), x(28), 24) },
+  { hex: "e9 03 40 b9", asm: "ldr w9, [sp]", emit: (a) => a.ldrRM(w(9), sp) },
+  { hex: "e9 ff 7f b9", asm: "ldr w9, [sp, #16380]", emit: (a) => a.ldrRM(w(9), sp, 16380) },
+  { hex: "e9 07 00 b9", asm: "str w9, [sp, #4]", emit: (a) => a.strRM(w(9), sp, 4) },
+  { hex: "3f 08 00 b9", asm: "str wzr, [x1, #8]", emit: (a) => a.strRM(wzr, x(1), 8) },
+  {
+    hex: "02 00 00 94 c0 03 5f d6",
+    asm: "bl .L0\nret\n.L0:",
+    emit: (a) => {
+      const l = a.newLabel();
+      a.bl(l);
+      a.ret();
+      a.bind(l);
+    },
+  },
+  {
+    hex: "c0 03 5f d6 ff ff ff 97",
+    asm: ".L0:\nret\nbl .L0",
+    emit: (a) => {
+      const l = a.newLabel();
+      a.bind(l);
+      a.ret();
+      a.bl(l);
+    },
+  },
+  // align(): nop instructions up to the boundary.
+  {
+    hex: "c0 03 5f d6 1f 20 03 d5 1f 20 03 d5 1f 20 03 d5 c0 03 5f d6",
+    asm: "ret\nnop\nnop\nnop\nret",
+    emit: (a) => {
+      a.ret();
+      a.align(16);
+      a.ret();
+    },
+  },
 ];

@@ -59,12 +59,12 @@ export const MAX_PROGRAM_BYTES = 256 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 
 /**
- * The program's text, read in chunks and refused as soon as it passes MAX_PROGRAM_BYTES, so that a
+ * The program's text, read in chunks and refused as soon as it passes `limit` (MAX_PROGRAM_BYTES), so that a
  * file that never ends (/dev/zero, /dev/urandom, a pipe from `yes`) is an error in a fraction of a
  * second, not gigabytes of memory. Decoded as UTF-8, whose decoder drops a byte-order mark (which
  * would otherwise be the first line's first column).
  */
-function readProgram(file: string): string {
+export function readProgram(file: string, limit = MAX_PROGRAM_BYTES, what = "a program"): string {
   let fd: number;
   try {
     fd = openSync(file, "r");
@@ -75,12 +75,12 @@ function readProgram(file: string): string {
   let total = 0;
   try {
     for (;;) {
-      const chunk = new Uint8Array(Math.min(READ_CHUNK, MAX_PROGRAM_BYTES + 1 - total));
+      const chunk = new Uint8Array(Math.min(READ_CHUNK, limit + 1 - total));
       const n = readSome(fd, chunk);
       if (n === 0) break;
       total += n;
-      if (total > MAX_PROGRAM_BYTES) {
-        throw new CommandError(`${fileName(file)}: a program may hold at most ${MAX_PROGRAM_BYTES / (1024 * 1024)} MiB (${MAX_PROGRAM_BYTES} bytes); this one holds more`, EX_DATAERR);
+      if (total > limit) {
+        throw new CommandError(`${fileName(file)}: ${what} may hold at most ${limit / (1024 * 1024)} MiB (${limit} bytes); this one holds more`, EX_DATAERR);
       }
       chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
     }

@@ -41,6 +41,7 @@ export type DiffResult = { ok: true; compared: number; skipped: number } | { ok:
 export const SUITES: Readonly<Record<string, string>> = {
   bf: "./bf-diff.ts",
   expr: "./expr-diff.ts",
+  fn: "./fn-diff.ts",
 };
 
 /** An answer as comparable text; a thrown error becomes "threw <message>". */

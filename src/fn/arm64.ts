@@ -1,0 +1,610 @@
+/**
+ * The functions chapter's arm64 back end (AAPCS64: Linux, macOS and Windows on ARM alike): allocated
+ * IR to machine code (see codegen.ts for the module's layout, the state block and the unwind).
+ *
+ * Registers. x0-x7 carry arguments (the result comes back in w0); x0-x14 are allocatable and
+ * caller-saved, x19-x27 allocatable and callee-saved. x15, x16 and x17 are the back end's scratch
+ * registers (x16/x17 are the intra-procedure-call registers a linker's veneers may clobber anyway).
+ * x28 holds the state block's address in every function. x29 is the frame pointer and x30 the link
+ * register. x18 is the platform register (Windows keeps the thread's TEB there, macOS reserves it):
+ * nothing here ever names it.
+ *
+ * The frame, every function (a frame record first, so a debugger or profiler can walk x29's chain):
+ *
+ *   [x29 + 16 ...]   the caller's frame
+ *   [x29 + 8]        x30, the return address      } the frame record: stp x29, x30, [sp, #-16]!
+ *   [x29]            the caller's x29             }
+ *   ...              caller-saved registers saved around calls (4 bytes each)
+ *   ...              spill slots (4 bytes each)
+ *   [sp ...]         callee-saved registers this function allocated (8 bytes each)
+ *
+ * sp stays 16-byte aligned (the hardware checks it). Eight arguments all travel in registers, so
+ * nothing is passed on the stack.
+ */
+import { A64Assembler, type A64Cond, type A64Gp, type Label, a64D, a64Gp, sp, wzr } from "../emit.ts";
+import { JitError } from "../errors.ts";
+import {
+  CHECK,
+  type GenerateOptions,
+  MAX_FRAME,
+  type ModuleCode,
+  type ModuleInput,
+  REG,
+  STATE,
+  type Site,
+  type TargetRegisters,
+  checkLayout,
+  describeTarget,
+  frameTooBig,
+  functionNote,
+  indexOf,
+  isIdentity,
+  kindOf,
+  lineNote,
+  locOf,
+  parallelMove,
+  quickExit,
+  reg,
+  returnsInPlace,
+  CODE_ALIGN,
+} from "./codegen.ts";
+import type { Allocation, Cond, FnIr, Inst, Loc, Operand, Terminator, VReg } from "./ir.ts";
+
+const W = Array.from({ length: 31 }, (_, i) => a64Gp(i, 32));
+const X = Array.from({ length: 31 }, (_, i) => a64Gp(i, 64));
+const w = (r: number): A64Gp => W[r] as A64Gp;
+const x = (r: number): A64Gp => X[r] as A64Gp;
+const S0 = 15, S1 = 16, S2 = 17, STATE_REG = 28, FP = 29, LR = 30;
+
+/** From the AAPCS64 convention in src/abi.ts (x18 is its reserved register): see the top of this file. */
+export const ARM64_REGISTERS: TargetRegisters = describeTarget(
+  { arch: "arm64", abi: "aapcs64" },
+  [9, 10, 11, 12, 13, 14, 8, 0, 1, 2, 3, 4, 5, 6, 7, 19, 20, 21, 22, 23, 24, 25, 26, 27],
+  [S0, S1, S2],
+  STATE_REG,
+  [FP, LR],
+  Array.from({ length: 31 }, (_, i) => `w${i}`),
+);
+
+const CC: Record<Cond, A64Cond> = { eq: "eq", ne: "ne", lt: "lt", le: "le", gt: "gt", ge: "ge" };
+const INVERT: Record<Cond, Cond> = { eq: "ne", ne: "eq", lt: "ge", ge: "lt", le: "gt", gt: "le" };
+
+export function generateArm64(input: ModuleInput, options: GenerateOptions): ModuleCode {
+  if (options.target.arch !== "arm64") throw new JitError("E_TARGET", "the arm64 back end generates arm64 code");
+  return new Arm64Generator(input, options).run();
+}
+
+class Arm64Generator {
+  private readonly asm: A64Assembler;
+  private readonly fnLabels: Label[];
+  private readonly unwind: Label;
+  private readonly sites: Site[] = [];
+  private fn!: FnIr;
+  private alloc!: Allocation;
+  private slotBase = 0;
+  private saveOffsets = new Map<number, number>();
+  private pushed: number[] = [];
+  private epilogue!: Label;
+  private cold: { label: Label; site: number }[] = [];
+  private line = 0;
+  /** Where each source line's code starts (GenerateOptions.lineTable). */
+  private readonly lineMarks: { label: Label; line: number; col: number }[] = [];
+  /** A block not written (see QuickExit.dead), or -1. */
+  private skip = -1;
+  /** The virtual register being computed into the result register (see returnsInPlace), or -1. */
+  private retarget = -1;
+
+  constructor(private readonly input: ModuleInput, private readonly options: GenerateOptions) {
+    this.asm = new A64Assembler(options.listing);
+    this.fnLabels = input.ir.functions.map(() => this.asm.newLabel());
+    this.unwind = this.asm.newLabel();
+  }
+
+  run(): ModuleCode {
+    const asm = this.asm;
+    const fns = this.input.ir.functions;
+    for (let i = 0; i < fns.length; i++) this.function(i);
+    const entryLabels = fns.map((f, i) => {
+      if (!f.exported) return undefined;
+      const l = asm.newLabel();
+      this.stub(i, l, false);
+      return l;
+    });
+    const checkLabels = this.options.checks ? fns.map((_, i) => {
+      const l = asm.newLabel();
+      this.stub(i, l, true);
+      return l;
+    }) : [];
+    asm.note("unwind: back to the entry stub, whatever the depth");
+    asm.bind(this.unwind);
+    asm.comment("which site stopped the run").strRM(w(S1), x(STATE_REG), STATE.site);
+    asm.ldrRM(x(S1), x(STATE_REG), STATE.savedSp);
+    asm.comment("the stack pointer at the entry stub's call").addRRI(sp, x(S1), 0);
+    asm.comment("the return address into the entry stub").ldrRM(x(LR), x(STATE_REG), STATE.resume);
+    asm.comment("return there, past every frame in between").ret();
+    const code = asm.finish();
+    return {
+      code,
+      functions: this.fnLabels.map((l) => code.labelOffset(l)),
+      entries: entryLabels.map((l) => (l === undefined ? -1 : code.labelOffset(l))),
+      checks: checkLabels.map((l) => code.labelOffset(l)),
+      sites: this.sites,
+      lines: this.lineMarks.map((m) => ({ offset: code.labelOffset(m.label), line: m.line, column: m.col })),
+    };
+  }
+
+  private function(index: number): void {
+    const asm = this.asm;
+    const fn = (this.fn = this.input.ir.functions[index] as FnIr);
+    const alloc = (this.alloc = this.input.allocations[index] as Allocation);
+    const source = this.options.source;
+    if (this.options.listing && source !== undefined) asm.note(functionNote(fn, source.file));
+    this.line = 0;
+    this.cold = [];
+    this.epilogue = asm.newLabel();
+
+    this.pushed = [...alloc.calleeSavedUsed];
+    this.slotBase = 8 * this.pushed.length;
+    let area = this.slotBase + 4 * alloc.slots;
+    this.saveOffsets = new Map();
+    for (const saves of alloc.callSaves) {
+      for (const r of saves) {
+        if (!this.saveOffsets.has(r)) {
+          this.saveOffsets.set(r, area);
+          area += 4;
+        }
+      }
+    }
+    const size = (area + 15) & ~15;
+    if (size > MAX_FRAME) frameTooBig(fn, size);
+
+    asm.align(CODE_ALIGN);
+    asm.bind(this.fnLabels[index] as Label);
+    const overflow = asm.newLabel();
+    this.cold.push({ label: overflow, site: this.site("stack", index, fn.at.line, fn.at.col) });
+    const check = () => {
+      asm.comment("the stack limit").ldrRM(x(S1), x(STATE_REG), STATE.limit);
+      asm.cmpSpR(x(S1));
+      asm.comment("out of stack: unwind").bcond("lo", overflow);
+    };
+    const quick = quickExit(fn, 8);
+    let quickExitLabel: Label | undefined;
+    if (quick !== undefined) {
+      // Checked before the frame exists (its at most 16 KiB stay within the limit's 64 KiB margin).
+      check();
+      if (quick.b.kind === "imm") this.compareImm(quick.a, quick.b.value);
+      else asm.cmpRR(w(quick.a), w(quick.b.index));
+      quickExitLabel = asm.newLabel();
+      asm.comment("returns before it needs a frame").bcond(CC[quick.cond], quickExitLabel);
+    }
+    asm.comment(`${fn.name}: the frame record`).stpRRMpre(x(FP), x(LR), sp, -16);
+    asm.comment("x29 points at it").addRRI(x(FP), sp, 0);
+    for (let left = size; left > 0; left -= Math.min(left, 4080)) asm.subRRI(sp, sp, Math.min(left, 4080));
+    if (quick === undefined) check();
+    // Touch a big frame a page at a time from the top (Windows grows a stack through one guard page).
+    for (let off = size - 4096; off > 0; off -= 4096) asm.strRM(wzr, sp, off);
+    for (let i = 0; i < this.pushed.length; i += 2) {
+      const a = this.pushed[i] as number;
+      const b = this.pushed[i + 1];
+      if (b === undefined) asm.strRM(x(a), sp, 8 * i);
+      else asm.stpRRM(x(a), x(b), sp, 8 * i);
+    }
+
+    const dsts: number[] = [];
+    const srcs: number[] = [];
+    fn.params.forEach((v, i) => {
+      const l = alloc.locs[v];
+      if (l === null || l === undefined) return;
+      dsts.push(locOf(l));
+      srcs.push(reg(i));
+    });
+    if (dsts.length > 0) parallelMove(dsts, srcs, reg(S1), (d, s) => this.move(d, s));
+
+    const labels = fn.blocks.map(() => asm.newLabel());
+    this.skip = quick === undefined ? -1 : quick.dead;
+    const inPlace = returnsInPlace(fn);
+    fn.blocks.forEach((block, bi) => {
+      if (bi === this.skip) return;
+      asm.bind(labels[bi] as Label);
+      const n = block.insts.length;
+      for (let k = 0; k < n; k++) {
+        const inst = block.insts[k] as Inst;
+        if (k === n - 1 && inPlace[bi] === true && "dst" in inst && inst.dst !== null) this.retarget = inst.dst;
+        this.inst(inst, index);
+      }
+      // With a quick exit, the entry's test was made before the frame: what is left is the other way.
+      if (bi === 0 && quick !== undefined) this.term({ op: "jmp", target: quick.other, at: block.term.at }, labels, bi);
+      else this.term(block.term, labels, bi);
+      this.retarget = -1;
+    });
+
+    asm.bind(this.epilogue);
+    for (let i = 0; i < this.pushed.length; i += 2) {
+      const a = this.pushed[i] as number;
+      const b = this.pushed[i + 1];
+      if (b === undefined) asm.ldrRM(x(a), sp, 8 * i);
+      else asm.ldpRRM(x(a), x(b), sp, 8 * i);
+    }
+    if (size > 0) asm.addRRI(sp, x(FP), 0);
+    asm.ldpRRMpost(x(FP), x(LR), sp, 16);
+    asm.ret();
+    if (quick !== undefined && quickExitLabel !== undefined) {
+      asm.bind(quickExitLabel);
+      if (quick.value !== null && quick.value !== 0) asm.movRR(w(0), w(quick.value));
+      asm.ret();
+    }
+    for (const { label, site } of this.cold) {
+      asm.bind(label);
+      const s = this.sites[site] as Site;
+      asm.comment(s.kind === "stack" ? `site ${site}: ${fn.name} is out of stack` : `site ${site}: division by zero at ${s.line}:${s.col}`).movImm32(w(S1), site);
+      asm.b(this.unwind);
+    }
+  }
+
+  private site(kind: Site["kind"], fn: number, line: number, col: number): number {
+    this.sites.push({ kind, fn, line, col });
+    return this.sites.length - 1;
+  }
+
+  private noteLine(line: number, col: number): void {
+    const source = this.options.source;
+    const listing = this.options.listing && source !== undefined;
+    if ((!listing && !this.options.lineTable) || line === this.line) return;
+    this.line = line;
+    if (line <= 0) return;
+    if (listing) this.asm.note(lineNote(source, line));
+    if (this.options.lineTable) {
+      // A label per source line: its offset is final only after finish() sizes the branches.
+      const label = this.asm.newLabel();
+      this.asm.bind(label);
+      this.lineMarks.push({ label, line, col });
+    }
+  }
+
+  private loc(v: VReg): Loc {
+    if (v === this.retarget) return { kind: "reg", reg: 0 }; // computed straight into the result register
+    const l = this.alloc.locs[v];
+    if (l === null || l === undefined) throw new JitError("E_INTERNAL", `v${v} in ${this.fn.name} has no location`);
+    return l;
+  }
+
+  private slotOffset(slot: number): number {
+    return this.slotBase + 4 * slot;
+  }
+
+  private move(d: number, s: number): void {
+    const asm = this.asm;
+    if (kindOf(d) === REG) {
+      if (kindOf(s) === REG) asm.movRR(w(indexOf(d)), w(indexOf(s)));
+      else asm.ldrRM(w(indexOf(d)), sp, this.slotOffset(indexOf(s)));
+    } else if (kindOf(s) === REG) asm.strRM(w(indexOf(s)), sp, this.slotOffset(indexOf(d)));
+    else {
+      asm.ldrRM(w(S1), sp, this.slotOffset(indexOf(s)));
+      asm.strRM(w(S1), sp, this.slotOffset(indexOf(d)));
+    }
+  }
+
+  private load(r: number, v: VReg): void {
+    const l = this.loc(v);
+    if (l.kind === "reg") {
+      if (l.reg !== r) this.asm.movRR(w(r), w(l.reg));
+    } else this.asm.ldrRM(w(r), sp, this.slotOffset(l.slot));
+  }
+
+  private read(v: VReg, scratch: number): number {
+    const l = this.loc(v);
+    if (l.kind === "reg") return l.reg;
+    this.asm.ldrRM(w(scratch), sp, this.slotOffset(l.slot));
+    return scratch;
+  }
+
+  private target(v: VReg): number {
+    const l = this.loc(v);
+    return l.kind === "reg" ? l.reg : S0;
+  }
+
+  private store(v: VReg, r: number): void {
+    const l = this.loc(v);
+    if (l.kind === "slot") this.asm.strRM(w(r), sp, this.slotOffset(l.slot));
+    else if (l.reg !== r) this.asm.movRR(w(l.reg), w(r));
+  }
+
+  /** The right operand in a register: its own, or loaded (a constant into `scratch`). */
+  private operand(b: Operand, scratch: number): number {
+    if (b.kind === "reg") return this.read(b.reg, scratch);
+    this.asm.movImm32(w(scratch), b.value);
+    return scratch;
+  }
+
+  private inst(inst: Inst, fnIndex: number): void {
+    const asm = this.asm;
+    this.noteLine(inst.at.line, inst.at.col);
+    switch (inst.op) {
+      case "const": {
+        const d = this.target(inst.dst);
+        asm.movImm32(w(d), inst.value);
+        this.store(inst.dst, d);
+        return;
+      }
+      case "mov": {
+        const l = this.loc(inst.dst);
+        if (l.kind === "reg") this.load(l.reg, inst.src);
+        else asm.strRM(w(this.read(inst.src, S1)), sp, this.slotOffset(l.slot));
+        return;
+      }
+      case "unary": {
+        const a = this.read(inst.a, S1);
+        const d = this.target(inst.dst);
+        if (inst.un === "neg") asm.negRR(w(d), w(a));
+        else if (inst.un === "not") asm.mvnRR(w(d), w(a));
+        else {
+          asm.cmpRI(w(a), 0);
+          asm.comment("Math.abs (and -2^31 stays -2^31, as | 0 makes it)").cnegRR(w(d), w(a), "lt");
+        }
+        this.store(inst.dst, d);
+        return;
+      }
+      case "binary":
+        return this.binary(inst);
+      case "div":
+      case "rem": {
+        const zero = asm.newLabel();
+        this.cold.push({ label: zero, site: this.site("div", fnIndex, inst.at.line, inst.at.col) });
+        const b = this.read(inst.b, S2);
+        asm.comment("division by zero: unwind").cbzR(w(b), zero);
+        const a = this.read(inst.a, S1);
+        const d = this.target(inst.dst);
+        // sdiv never traps: -2^31 / -1 wraps to -2^31, and msub makes the remainder 0, as JavaScript's | 0 does.
+        if (inst.op === "div") asm.sdivRRR(w(d), w(a), w(b));
+        else {
+          asm.sdivRRR(w(S0), w(a), w(b));
+          asm.msubRRRR(w(d), w(S0), w(b), w(a));
+        }
+        this.store(inst.dst, d);
+        return;
+      }
+      case "cmp": {
+        const a = this.read(inst.a, S1);
+        this.compare(a, inst.b);
+        const d = this.target(inst.dst);
+        asm.csetR(w(d), CC[inst.cond]);
+        this.store(inst.dst, d);
+        return;
+      }
+      case "call":
+        return this.call(inst);
+    }
+  }
+
+  /** cmp with an immediate: the 12-bit field, its negation (cmn), or through a scratch register. */
+  private compareImm(a: number, v: number): void {
+    if (v >= 0 && v <= 4095) this.asm.cmpRI(w(a), v);
+    else if (v < 0 && v >= -4095) this.asm.cmnRI(w(a), -v);
+    else {
+      this.asm.movImm32(w(S2), v);
+      this.asm.cmpRR(w(a), w(S2));
+    }
+  }
+
+  private compare(a: number, b: Operand): void {
+    const asm = this.asm;
+    if (b.kind === "imm" && b.value >= 0 && b.value <= 4095) asm.cmpRI(w(a), b.value);
+    else if (b.kind === "imm" && b.value < 0 && b.value >= -4095) asm.cmnRI(w(a), -b.value);
+    else asm.cmpRR(w(a), w(this.operand(b, S2)));
+  }
+
+  private binary(inst: Extract<Inst, { op: "binary" }>): void {
+    const asm = this.asm;
+    const op = inst.bin;
+    const b = inst.b;
+    if (b.kind === "imm" && isIdentity(op, b.value)) {
+      // x | 0, x + 0, x << 0, ...: what `| 0` in the source becomes; a move (or nothing).
+      const l = this.loc(inst.dst);
+      if (l.kind === "reg") this.load(l.reg, inst.a);
+      else asm.strRM(w(this.read(inst.a, S1)), sp, this.slotOffset(l.slot));
+      return;
+    }
+    const a = this.read(inst.a, S1);
+    const d = this.target(inst.dst);
+    if (b.kind === "imm") {
+      const v = b.value;
+      if (op === "shl" || op === "sar" || op === "shr") {
+        const n = v & 31;
+        if (op === "shl") asm.lslRRI(w(d), w(a), n);
+        else if (op === "sar") asm.asrRRI(w(d), w(a), n);
+        else asm.lsrRRI(w(d), w(a), n);
+        this.store(inst.dst, d);
+        return;
+      }
+      if ((op === "add" || op === "sub") && v >= -4095 && v <= 4095) {
+        const add = (op === "add") === v >= 0;
+        if (add) asm.addRRI(w(d), w(a), Math.abs(v));
+        else asm.subRRI(w(d), w(a), Math.abs(v));
+        this.store(inst.dst, d);
+        return;
+      }
+    }
+    const r = this.operand(b, S2);
+    const A = w(a), B = w(r), D = w(d);
+    switch (op) {
+      case "add": asm.addRRR(D, A, B); break;
+      case "sub": asm.subRRR(D, A, B); break;
+      case "mul": asm.mulRRR(D, A, B); break;
+      case "and": asm.andRRR(D, A, B); break;
+      case "or": asm.orrRRR(D, A, B); break;
+      case "xor": asm.eorRRR(D, A, B); break;
+      case "shl": asm.lslRRR(D, A, B); break;
+      case "sar": asm.asrRRR(D, A, B); break;
+      case "shr": asm.lsrRRR(D, A, B); break;
+      case "min":
+        asm.cmpRR(A, B);
+        asm.cselRRR(D, A, B, "lt");
+        break;
+      case "max":
+        asm.cmpRR(A, B);
+        asm.cselRRR(D, A, B, "gt");
+        break;
+    }
+    this.store(inst.dst, d);
+  }
+
+  private call(inst: Extract<Inst, { op: "call" }>): void {
+    const asm = this.asm;
+    const saves = this.alloc.callSaves[inst.id] ?? [];
+    for (const r of saves) asm.comment(`w${r} lives across the call`).strRM(w(r), sp, this.saveOffsets.get(r) as number);
+    const dsts: number[] = [];
+    const srcs: number[] = [];
+    inst.args.forEach((v, i) => {
+      dsts.push(reg(i));
+      srcs.push(locOf(this.loc(v)));
+    });
+    parallelMove(dsts, srcs, reg(S1), (d, s) => this.move(d, s));
+    const callee = this.input.ir.functions[inst.callee] as FnIr;
+    asm.comment(callee.name).bl(this.fnLabels[inst.callee] as Label);
+    if (inst.dst !== null && this.alloc.locs[inst.dst] != null) this.store(inst.dst, 0);
+    for (const r of saves) asm.ldrRM(w(r), sp, this.saveOffsets.get(r) as number);
+  }
+
+  private term(t: Terminator, labels: readonly Label[], index: number): void {
+    const asm = this.asm;
+    this.noteLine(t.at.line, t.at.col);
+    // The next block written (a quick exit's own block may be left out).
+    const next = index + 1 === this.skip ? index + 2 : index + 1;
+    switch (t.op) {
+      case "jmp": {
+        if (t.target === next) return;
+        // A jump to a block that only tests and branches (a loop's header, from the end of its body)
+        // tests right here instead: one branch per iteration, not two.
+        const header = this.fn.blocks[t.target];
+        if (header !== undefined && header.insts.length === 0 && header.term.op === "br") return this.term(header.term, labels, index);
+        asm.b(labels[t.target] as Label);
+        return;
+      }
+      case "br": {
+        const a = this.read(t.a, S1);
+        if (t.b.kind === "imm" && t.b.value === 0 && (t.cond === "eq" || t.cond === "ne")) {
+          // Compare with zero and branch in one instruction.
+          const jump = (cond: Cond, label: Label) => (cond === "eq" ? asm.cbzR(w(a), label) : asm.cbnzR(w(a), label));
+          if (t.then === next) jump(INVERT[t.cond], labels[t.else] as Label);
+          else {
+            jump(t.cond, labels[t.then] as Label);
+            if (t.else !== next) asm.b(labels[t.else] as Label);
+          }
+          return;
+        }
+        this.compare(a, t.b);
+        if (t.then === next) asm.bcond(CC[INVERT[t.cond]], labels[t.else] as Label);
+        else {
+          asm.bcond(CC[t.cond], labels[t.then] as Label);
+          if (t.else !== next) asm.b(labels[t.else] as Label);
+        }
+        return;
+      }
+      case "ret":
+        if (t.value !== null) this.load(0, t.value);
+        if (next < this.fn.blocks.length) asm.b(this.epilogue);
+        return;
+    }
+  }
+
+  // ---- the entry stub, and the ABI check stub ----
+
+  private stub(index: number, label: Label, check: boolean): void {
+    const asm = this.asm;
+    const fn = this.input.ir.functions[index] as FnIr;
+    const frame = check ? 160 : 96;
+    const inner = check ? asm.newLabel() : label;
+    if (check) this.checkWrapper(label, inner);
+    asm.note(`${check ? "ABI check stub" : "entry stub"} for ${fn.name}: what JavaScript calls, with the state block's address`);
+    asm.bind(inner);
+    asm.stpRRMpre(x(FP), x(LR), sp, -frame);
+    asm.addRRI(x(FP), sp, 0);
+    for (let r = 19; r < 29; r += 2) asm.stpRRM(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
+    if (check) for (let d = 8; d < 16; d += 2) asm.stpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
+    // Under the check wrapper x28 already holds the block.
+    if (!check) asm.comment("the state block, for every function").movRR(x(STATE_REG), x(0));
+    asm.addRRI(x(S1), sp, 0);
+    asm.ldrRM(x(S2), x(STATE_REG), STATE.budget);
+    asm.subRRR(x(S1), x(S1), x(S2));
+    asm.ldrRM(x(S2), x(STATE_REG), STATE.floor);
+    asm.cmpRR(x(S1), x(S2));
+    asm.cselRRR(x(S1), x(S1), x(S2), "hs");
+    asm.comment("the stack limit for this call: max(sp - budget, floor)").strRM(x(S1), x(STATE_REG), STATE.limit);
+    asm.movImm32(w(S1), -1);
+    asm.strRM(w(S1), x(STATE_REG), STATE.site);
+    // Known values again: the stub's own prologue made x29 its frame pointer.
+    if (check) this.fillCheck();
+    if (check) this.recordSp(CHECK.spBefore);
+    for (let i = 0; i < fn.params.length; i++) asm.ldrRM(w(i), x(STATE_REG), STATE.args + 4 * i);
+    const setup = asm.newLabel();
+    asm.comment("records where to unwind to, then branches to the function").bl(setup);
+    asm.strRM(w(0), x(STATE_REG), STATE.result);
+    if (check) this.dumpCheck(CHECK.out, CHECK.spAfter);
+    asm.comment("-1, or the site that stopped the run").ldrRM(w(0), x(STATE_REG), STATE.site);
+    if (check) for (let d = 8; d < 16; d += 2) asm.ldpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
+    for (let r = 19; r < 29; r += 2) asm.ldpRRM(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
+    asm.ldpRRMpost(x(FP), x(LR), sp, frame);
+    asm.ret();
+    asm.bind(setup);
+    asm.comment("x30 returns into the stub").strRM(x(LR), x(STATE_REG), STATE.resume);
+    asm.addRRI(x(S1), sp, 0);
+    asm.strRM(x(S1), x(STATE_REG), STATE.savedSp);
+    asm.b(this.fnLabels[index] as Label);
+  }
+
+  /**
+   * The ABI check stub's outer half (see x64.ts checkWrapper): known values in every callee-saved
+   * register, the entry stub called, and what its caller then sees recorded, after a return or an unwind.
+   */
+  private checkWrapper(label: Label, inner: Label): void {
+    const asm = this.asm;
+    asm.note("ABI check wrapper: known values in, the entry stub called, what comes back out");
+    asm.bind(label);
+    asm.stpRRMpre(x(FP), x(LR), sp, -160);
+    asm.addRRI(x(FP), sp, 0);
+    for (let r = 19; r < 29; r += 2) asm.stpRRM(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
+    for (let d = 8; d < 16; d += 2) asm.stpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
+    asm.movRR(x(STATE_REG), x(0));
+    this.fillCheck();
+    this.recordSp(CHECK.outerSpBefore);
+    asm.bl(inner);
+    this.dumpCheck(CHECK.outer, CHECK.outerSpAfter);
+    for (let d = 8; d < 16; d += 2) asm.ldpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
+    for (let r = 19; r < 29; r += 2) asm.ldpRRM(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
+    asm.ldpRRMpost(x(FP), x(LR), sp, 160);
+    asm.ret();
+  }
+
+  private recordSp(at: number): void {
+    this.asm.ldrRM(x(S1), x(STATE_REG), STATE.aux);
+    this.asm.addRRI(x(S2), sp, 0);
+    this.asm.strRM(x(S2), x(S1), at);
+  }
+
+  private fillCheck(): void {
+    const asm = this.asm;
+    const layout = checkLayout("aapcs64");
+    asm.ldrRM(x(S1), x(STATE_REG), STATE.aux);
+    layout.gp.forEach((name, k) => {
+      const r = Number(name.slice(1));
+      if (r !== STATE_REG) asm.ldrRM(x(r), x(S1), CHECK.in + 8 * k);
+    });
+    layout.vec.forEach((_, k) => {
+      asm.ldrRM(x(S2), x(S1), CHECK.in + 8 * (layout.gp.length + k));
+      asm.fmovFR(a64D(8 + k), x(S2));
+    });
+  }
+
+  private dumpCheck(to: number, spAt: number): void {
+    const asm = this.asm;
+    const layout = checkLayout("aapcs64");
+    asm.ldrRM(x(S1), x(STATE_REG), STATE.aux);
+    asm.addRRI(x(S2), sp, 0);
+    asm.strRM(x(S2), x(S1), spAt);
+    layout.gp.forEach((name, k) => asm.strRM(x(Number(name.slice(1))), x(S1), to + 8 * k));
+    layout.vec.forEach((_, k) => {
+      asm.fmovRF(x(S2), a64D(8 + k));
+      asm.strRM(x(S2), x(S1), to + 8 * (layout.gp.length + k));
+    });
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The functions chapter's intermediate representation: what the front end (lower.ts) hands to the
+ * register allocator (regalloc.ts) and the code generators (x64.ts, arm64.ts).
+ *
+ * Three-address code over virtual registers, in explicit basic blocks (Cranelift's and LuaJIT's
+ * shape, without SSA): a virtual register is a numbered variable that may be assigned more than once
+ * (a source variable is one virtual register for its whole life; a temporary is assigned once).
+ * Every block ends in exactly one terminator, so loops and branches are edges, not nesting.
+ *
+ * Meaning: every value is an int32 (booleans are 0 or 1). Arithmetic wraps (JavaScript's `| 0`);
+ * shifts use the low 5 bits of the count; `div` truncates toward zero and `rem` takes the dividend's
+ * sign, with -2147483648 / -1 = -2147483648 and -2147483648 % -1 = 0 (x86's idiv faults on both: the
+ * back end must not let it); a zero divisor is the run-time error E_DIV_ZERO at `at`.
+ *
+ * Room for later (issue 21): `VType` grows "f64" and "ptr", each virtual register keeps one type for
+ * its life, and the register description gets one register file per class. Nothing here assumes that
+ * an operand is an integer except the opcodes themselves.
+ */
+
+/** A virtual register: an index into FnIr.types, 0 <= v < FnIr.vregs. */
+export type VReg = number;
+
+/** A block's index in FnIr.blocks (which is also its layout order). */
+export type BlockId = number;
+
+/** The type of a virtual register. Only "i32" today. */
+export type VType = "i32";
+
+/** The source position an instruction came from (1-based line and column), for listings and errors. */
+export interface Site {
+  readonly line: number;
+  readonly col: number;
+}
+
+/** A right operand: a virtual register or an int32 immediate. */
+export type Operand =
+  | { readonly kind: "reg"; readonly reg: VReg }
+  | { readonly kind: "imm"; readonly value: number };
+
+/**
+ * Two-operand ALU operations that cannot fail. `mul` is Math.imul (the low 32 bits); shl/sar/shr are
+ * << >> >>> (an immediate count is 0..31); min/max are Math.min/Math.max, signed.
+ */
+export type BinOp = "add" | "sub" | "mul" | "and" | "or" | "xor" | "shl" | "sar" | "shr" | "min" | "max";
+
+/** neg: -a | 0 (wraps at -2^31); not: ~a; abs: Math.abs(a) | 0 (so abs(-2^31) = -2^31). */
+export type UnOp = "neg" | "not" | "abs";
+
+/** Signed comparisons. */
+export type Cond = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+
+/**
+ * Instructions. `dst` is written after every operand is read, and the allocator may give `dst` the
+ * same register as an operand whose life ends at this instruction: a two-address back end (x86) must
+ * handle `dst == b` (for `sub`, shifts, `div`, ...) without clobbering b before it is read.
+ */
+export type Inst =
+  | { readonly op: "const"; readonly dst: VReg; readonly value: number; readonly at: Site }
+  | { readonly op: "mov"; readonly dst: VReg; readonly src: VReg; readonly at: Site }
+  | { readonly op: "unary"; readonly un: UnOp; readonly dst: VReg; readonly a: VReg; readonly at: Site }
+  | { readonly op: "binary"; readonly bin: BinOp; readonly dst: VReg; readonly a: VReg; readonly b: Operand; readonly at: Site }
+  /** dst = a / b or a % b; E_DIV_ZERO at `at` (the operator's position) when b is 0. */
+  | { readonly op: "div" | "rem"; readonly dst: VReg; readonly a: VReg; readonly b: VReg; readonly at: Site }
+  /** dst = (a cond b) ? 1 : 0 */
+  | { readonly op: "cmp"; readonly cond: Cond; readonly dst: VReg; readonly a: VReg; readonly b: Operand; readonly at: Site }
+  /**
+   * dst = functions[callee](...args). `dst` is null for a void callee or an unused result. `id`
+   * numbers the function's calls 0..calls-1 in block order (Allocation.callSaves is indexed by it).
+   */
+  | { readonly op: "call"; readonly id: number; readonly dst: VReg | null; readonly callee: number; readonly args: readonly VReg[]; readonly at: Site };
+
+export type CallInst = Extract<Inst, { op: "call" }>;
+
+export type Terminator =
+  | { readonly op: "jmp"; readonly target: BlockId; readonly at: Site }
+  /** if (a cond b) goto then else goto else */
+  | { readonly op: "br"; readonly cond: Cond; readonly a: VReg; readonly b: Operand; readonly then: BlockId; readonly else: BlockId; readonly at: Site }
+  /** Returns `value` (null in a void function). */
+  | { readonly op: "ret"; readonly value: VReg | null; readonly at: Site };
+
+export interface Block {
+  readonly id: BlockId;
+  readonly insts: readonly Inst[];
+  readonly term: Terminator;
+}
+
+export interface FnIr {
+  readonly name: string;
+  readonly exported: boolean;
+  /** Parameter i arrives in params[i] (distinct registers, defined on entry). */
+  readonly params: readonly VReg[];
+  /** The parameters' names as declared (for the messages of a call from JavaScript). */
+  readonly paramNames: readonly string[];
+  readonly result: "i32" | "void";
+  /**
+   * blocks[0] is the entry and no edge leads back to it; the array order is the layout the allocator
+   * numbered (a back end may lay blocks out differently: the allocation does not depend on the order).
+   * Every block is reachable.
+   */
+  readonly blocks: readonly Block[];
+  /** Number of virtual registers; types[v] for each. */
+  readonly vregs: number;
+  readonly types: readonly VType[];
+  /** Number of call instructions (their ids are 0..calls-1). */
+  readonly calls: number;
+  /** The declaration's position (of the name). */
+  readonly at: Site;
+}
+
+export interface ModuleIr {
+  /** The file name the positions refer to (for messages). */
+  readonly file: string;
+  /** Calls name their callee by index into this array; every name is distinct. */
+  readonly functions: readonly FnIr[];
+}
+
+// ---- Register allocation (regalloc.ts) ----
+
+/**
+ * What a back end tells the allocator about its registers. Registers are the target's own numbers
+ * (as src/abi.ts and emit.ts number them); the allocator only compares and copies them.
+ */
+export interface RegisterDescription {
+  /** Registers the allocator may assign, in order of preference. Never includes `scratch`. */
+  readonly allocatable: readonly number[];
+  /** The allocatable registers a call clobbers (the rest of `allocatable` are callee-saved). */
+  readonly callerSaved: readonly number[];
+  /** The allocatable registers a function must preserve (saved in its prologue if used). */
+  readonly calleeSaved: readonly number[];
+  /** Integer argument registers in order (arguments past the end are on the stack): used as hints. */
+  readonly args: readonly number[];
+  /** Where an i32 result is returned: used as a hint. */
+  readonly result: number;
+  /** Registers the back end keeps for itself (spilled operands, immediates, shuffles); never assigned. */
+  readonly scratch: readonly number[];
+  /** Register names for listings, indexed by register number. */
+  readonly names: readonly string[];
+}
+
+/** Where a virtual register lives for its whole life: a register, or a spill slot in the frame. */
+export type Loc = { readonly kind: "reg"; readonly reg: number } | { readonly kind: "slot"; readonly slot: number };
+
+export interface Allocation {
+  /** locs[v] for every virtual register; null for one no instruction mentions. */
+  readonly locs: readonly (Loc | null)[];
+  /** Spill slots used (each 4 bytes of i32; the back end decides their size and place). */
+  readonly slots: number;
+  /** The callee-saved registers assigned to some virtual register: the prologue saves exactly these. */
+  readonly calleeSavedUsed: readonly number[];
+  /**
+   * callSaves[id]: the caller-saved registers holding a value that lives across call `id` (read
+   * after it). The back end saves exactly these before the call (after nothing else: argument
+   * moves come after the saves) and restores them after it (after moving the result to dst).
+   * A call's own dst and arguments read only by the call are never in the list.
+   */
+  readonly callSaves: readonly (readonly number[])[];
+}
