@@ -455,8 +455,8 @@ describe("docs: the pages' other claims", () => {
       "docs/01-the-adder.md": ["mmap", "mprotect", "W^X"],
       "docs/02-expressions.md": ["calling convention"],
       "docs/03-brainfuck.md": ["Brainfuck"],
-      "docs/04-platforms.md": ["mmap", "mprotect", "W^X", "calling convention"],
-      "docs/06-reference.md": ["mmap", "mprotect", "calling convention"],
+      "docs/05-platforms.md": ["mmap", "mprotect", "W^X", "calling convention"],
+      "docs/07-reference.md": ["mmap", "mprotect", "calling convention"],
     };
     const missing: string[] = [];
     for (const [page, words] of Object.entries(where)) {
