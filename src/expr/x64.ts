@@ -276,23 +276,8 @@ export class X64Backend extends Backend<X64Cond> {
     } else if (right.kind === "param") {
       this.asm.comment(this.name(right));
     }
-    if (right.kind === "num") this.compareImmediate(l, right.value);
+    if (right.kind === "num") this.asm.cmpRI(r32(l), right.value); // imm8, or eax's short form 3D id, as assemblers pick
     else this.asm.cmpRR(r32(l), r32(this.home(right)));
-  }
-
-  /**
-   * cmp r, imm. Assemblers encode `cmp eax, imm32` in the short accumulator form (3D id), which
-   * cmpRI does not write; so that every listing reassembles to the same bytes, such a constant goes
-   * through a register instead.
-   */
-  private compareImmediate(r: number, imm: number): void {
-    if (r !== EAX || (imm >= -128 && imm <= 127)) {
-      this.asm.cmpRI(r32(r), imm);
-      return;
-    }
-    const t = this.take(bit(r));
-    this.asm.movRI32(r32(t), imm);
-    this.asm.cmpRR(r32(r), r32(t));
   }
 
   /** 1 or 0 in d from the flags. */
