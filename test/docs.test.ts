@@ -28,7 +28,8 @@
  * The same file checks the rest of what the pages claim: docs/reading-order.md's line counts (within
  * ±15% of `wc -l`; `BABYJIT_UPDATE_DOCS=1 bun test test/docs.test.ts` writes the current ones into the
  * page), relative links and their #anchors, the README's size and quick start against .ci/run, and
- * where the words a learner looks for appear.
+ * where the words a learner looks for appear. test/docs-claims.test.ts checks the names, paths and
+ * figures the pages state. The pages are README.md, CONTRIBUTING.md and docs/*.md.
  *
  * The examples show this machine's output (x86-64 Linux, System V); on any other host this file skips.
  */
@@ -152,7 +153,7 @@ export function checkExample(example: Example, run: (command: string) => Ran = r
 
 function pages(): string[] {
   const docs = existsSync(join(ROOT, "docs")) ? readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort() : [];
-  return ["README.md", ...docs.map((f) => `docs/${f}`)];
+  return ["README.md", "CONTRIBUTING.md", ...docs.map((f) => `docs/${f}`)].filter((p) => existsSync(join(ROOT, p)));
 }
 
 const read = (page: string) => readFileSync(join(ROOT, page), "utf8");
