@@ -177,10 +177,22 @@ function codeFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** Every name the code defines (declarations, members, object keys) or uses as a quoted code. */
-function definedNames(): { defined: Set<string>; quoted: Set<string> } {
+export interface Known {
+  /** Every name the code defines: declarations, members, object keys. */
+  readonly defined: Set<string>;
+  /** Names the code uses as quoted strings (error codes such as "E_RANGE"). */
+  readonly quoted: Set<string>;
+  /** For each class and interface, the names defined in its body. */
+  readonly members: Map<string, Set<string>>;
+}
+
+const MEMBER = /^[ \t]*(?:(?:export|default|public|private|protected|static|readonly|async|get|set|override|declare|abstract)\s+)*#?([A-Za-z_$][\w$]*)\s*[?!]?\s*[(:=<]/gm;
+
+/** What the code defines (see Known). */
+function definedNames(): Known {
   const defined = new Set<string>();
   const quoted = new Set<string>();
+  const members = new Map<string, Set<string>>();
   const roots = ["src", "bin", "bench", "scripts", "test", "docs/examples", ".ci"].filter((d) => existsSync(join(ROOT, d)));
   for (const file of roots.flatMap((d) => codeFiles(d))) {
     const code = read(file);
@@ -188,7 +200,13 @@ function definedNames(): { defined: Set<string>; quoted: Set<string> } {
       for (const m of code.matchAll(re)) if (m[1] !== undefined) into.add(m[1]);
     };
     add(/\b(?:function\*?|class|interface|type|enum|namespace|const|let|var)\s+([A-Za-z_$][\w$]*)/g);
-    add(/^[ \t]*(?:(?:export|default|public|private|protected|static|readonly|async|get|set|override|declare|abstract)\s+)*#?([A-Za-z_$][\w$]*)\s*[?!]?\s*[(:=<]/gm);
+    add(MEMBER);
+    // A class or interface body runs to the first line that is a lone closing brace (formatted code).
+    for (const m of code.matchAll(/^(?:export\s+)?(?:abstract\s+)?(?:class|interface)\s+([A-Za-z_$][\w$]*)[^\n]*\{\n([\s\S]*?)^\}/gm)) {
+      const own = members.get(m[1] ?? "") ?? new Set<string>();
+      for (const member of (m[2] ?? "").matchAll(MEMBER)) if (member[1] !== undefined) own.add(member[1]);
+      members.set(m[1] ?? "", own);
+    }
     add(/[{,(]\s*(?:readonly\s+)?([A-Za-z_$][\w$]*)\s*[?]?\s*[:(]/g);
     add(/,\s*([A-Z_][A-Z0-9_]*)\s*=/g); // const A = 0, B = 1
     for (const m of code.matchAll(/\b(?:const|let|var)\s*\{([^}]*)\}\s*=/g)) {
@@ -201,7 +219,7 @@ function definedNames(): { defined: Set<string>; quoted: Set<string> } {
     add(/\benv\.([A-Z_][A-Z0-9_]*)/g); // environment variables the code reads
     add(/\b(BABYJIT_[A-Z0-9_]+)/g);
   }
-  return { defined, quoted };
+  return { defined, quoted, members };
 }
 
 export interface Unknown {
@@ -211,12 +229,19 @@ export interface Unknown {
   readonly missing: string;
 }
 
-function unknownNames(page: string, markdown: string, known: { defined: Set<string>; quoted: Set<string> }): Unknown[] {
+function unknownNames(page: string, markdown: string, known: Known): Unknown[] {
   const found: Unknown[] = [];
   for (const { line, text } of prose(markdown)) {
     for (const span of spans(text)) {
       const thing = namedThing(span);
       if (thing === undefined) continue;
+      const [owner, member] = thing.names;
+      const body = member === undefined ? undefined : known.members.get(owner ?? "");
+      if (body !== undefined && member !== undefined) {
+        // `CodeMemory.write`: a member of that class or interface, not merely a name defined somewhere.
+        if (!body.has(member)) found.push({ page, line, span, missing: `${owner}.${member}` });
+        continue;
+      }
       for (const name of thing.names) {
         const exists = known.defined.has(name) || (thing.kind === "constant" && known.quoted.has(name));
         if (!exists) found.push({ page, line, span, missing: name });
@@ -284,9 +309,20 @@ describe("docs claims: the checker checks", () => {
   });
 
   test("a name the code does not define is reported", () => {
-    const known = { defined: new Set(["emitAdder", "CodeMemory", "write"]), quoted: new Set(["E_RANGE"]) };
+    const known: Known = {
+      defined: new Set(["emitAdder", "CodeMemory", "write", "grow"]),
+      quoted: new Set(["E_RANGE"]),
+      members: new Map([["CodeMemory", new Set(["write"])]]),
+    };
     const page = "`emitAdder`, `CodeMemory.write`, `E_RANGE`, `putLe32()`, `CodeMemory.grow`, `SEVEN_FIELDS`.";
-    expect(unknownNames("p.md", page, known).map((u) => u.missing)).toEqual(["putLe32", "grow", "SEVEN_FIELDS"]);
+    expect(unknownNames("p.md", page, known).map((u) => u.missing)).toEqual(["putLe32", "CodeMemory.grow", "SEVEN_FIELDS"]);
+  });
+
+  test("it reads a class's members from its body", () => {
+    const { members } = definedNames();
+    expect(members.get("CodeMemory")?.has("mapRegion")).toBe(true);
+    expect(members.get("CodeMemory")?.has("dead")).toBe(false);
+    expect(members.get("OsMemory")?.has("protect")).toBe(true);
   });
 
   test("it finds figures, and leaves counts and sizes alone", () => {
