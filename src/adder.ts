@@ -38,13 +38,13 @@ export function assembleAdderFor(target: Target, term: number): Code {
   const asm = newAssembler(target.arch);
   if (asm.arch === "x64") {
     const arg = target.abi === "win64" ? rcx : rdi;
-    asm.comment(`rax = ${term}, the term (rax holds the result)`).movRI64(rax, term);
+    asm.comment(`rax = ${term}, the term (rax holds the result)`).movRI(rax, term);
     asm.comment(`${arg.name} holds the argument x (${target.abi === "win64" ? "Win64" : "System V"} ABI)`).addRR(rax, arg);
     asm.comment("return rax (read as int32 by the caller)").ret();
   } else {
     const scratch = a64Gp(9, 32);
     asm.comment(`w9 = ${term}, the term`).movImm32(scratch, term);
-    asm.comment("w0 holds the argument x and, on return, the result").addRR(a64Gp(0, 32), a64Gp(0, 32), scratch);
+    asm.comment("w0 holds the argument x and, on return, the result").addRRR(a64Gp(0, 32), a64Gp(0, 32), scratch);
     asm.comment("return to the address in x30").ret();
   }
   return asm.finish();

@@ -11,6 +11,28 @@
  * code that is only run (a Brainfuck program of megabytes) makes none, and is assembled again, with
  * its text, if someone asks for its listing. Field helpers throw a JitError("E_RANGE") instead of
  * truncating a value that does not fit.
+ *
+ * Naming: one method per instruction form, named by its mnemonic and then one capital letter per
+ * operand, in the order the assembly text writes them:
+ *   R  a general register, of any width (x86-64 r8/r32/r64, arm64 w/x): the width is the register's,
+ *      never the name's, so `addRR(eax, ecx)` and `addRR(rax, rcx)` are one form;
+ *   F  a floating-point register (x86-64 xmm, arm64 d);
+ *   M  a memory operand: an X64Mem on x86-64; on arm64 a base register and a byte offset, two parameters
+ *      ([Xn, #offset]). `Mpre` and `Mpost` are arm64's writeback forms, [Xn, #step]! and [Xn], #step;
+ *   I  an immediate.
+ * The mnemonic is the one the listing writes: arm64's preferred alias where Arm has one (`lslRRR` for
+ * LSLV, `negRR` for SUB Rd, ZR, Rm, `strRMpre` for a push). Where no register gives the width of a
+ * memory operand, the width in bits ends the name (`addMI8`: add byte ptr [m], imm8). A register the
+ * encoding fixes is written by name (`shlRCl`: shl r32, cl); implied ones are not (`cdq`, `idivR`).
+ * Labels and conditions are parameters, not letters: `jcc(cond, label)`, `bcond(cond, label)`,
+ * `setccR(cond, r8)`, `csetR(rd, cond)`. One form may have several encodings, of which it picks the
+ * one an assembler picks (`movRI`: B8+rd for a 32-bit register, REX.W C7 /0 for a 64-bit one).
+ * `movImm32` is the one method that writes a sequence (one or two instructions), and says so.
+ * Aliases and the forms of one encoding group share the group's encoder; each form checks its
+ * operands (their architecture and kind, their width, whether number 31 may be zr or sp).
+ *
+ * Registers come from x64Gp/xmm/a64Gp/a64D by number, each made once; a number that is no register
+ * throws E_RANGE.
  */
 import { JitError } from "./errors.ts";
 
@@ -33,11 +55,16 @@ const X64_NAMES: Record<8 | 32 | 64, readonly string[]> = {
   8: ["al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil", "r8b", "r9b", "r10b", "r11b", "r12b", "r13b", "r14b", "r15b"],
 };
 
-/** The x86-64 general-purpose register `id` (0..15) at the given width. */
+// Every register exists once, made here: code generators look registers up by number (their allocators
+// count in numbers), and a number that is no register is an error, never a silent rax or w0.
+const x64Regs = (bits: 8 | 32 | 64): readonly X64Gp[] => X64_NAMES[bits].map((name, id) => Object.freeze({ arch: "x64", id, bits, name }));
+const X64_GP8 = x64Regs(8), X64_GP32 = x64Regs(32), X64_GP64 = x64Regs(64);
+
+/** The x86-64 general-purpose register `id` (0..15) at the given width; throws for any other number. */
 export function x64Gp(id: number, bits: 8 | 32 | 64): X64Gp {
-  const name = X64_NAMES[bits][id];
-  if (name === undefined) throw new JitError("E_RANGE", `x86-64 register number ${id} is not 0..15`);
-  return Object.freeze({ arch: "x64", id, bits, name });
+  const r = (bits === 32 ? X64_GP32 : bits === 64 ? X64_GP64 : bits === 8 ? X64_GP8 : undefined)?.[id];
+  if (r === undefined) throw new JitError("E_RANGE", `x86-64 register number ${id} is not 0..15`);
+  return r;
 }
 
 export const rax = x64Gp(0, 64), rcx = x64Gp(1, 64), rdx = x64Gp(2, 64), rsp = x64Gp(4, 64);
@@ -51,9 +78,12 @@ export interface X64Xmm {
   readonly name: string;
 }
 
+const X64_XMM: readonly X64Xmm[] = Array.from({ length: 16 }, (_, id) => Object.freeze({ arch: "x64", id, name: `xmm${id}` }));
+
 export function xmm(id: number): X64Xmm {
-  if (!Number.isInteger(id) || id < 0 || id > 15) throw new JitError("E_RANGE", `xmm register number ${id} is not 0..15`);
-  return Object.freeze({ arch: "x64", id, name: `xmm${id}` });
+  const r = X64_XMM[id];
+  if (r === undefined) throw new JitError("E_RANGE", `xmm register number ${id} is not 0..15`);
+  return r;
 }
 
 export interface A64Gp {
@@ -63,10 +93,15 @@ export interface A64Gp {
   readonly name: string;
 }
 
-/** AArch64 register `id` (0..30) as w<id> (32-bit) or x<id> (64-bit). */
+const a64Regs = (bits: 32 | 64): readonly A64Gp[] =>
+  Array.from({ length: 31 }, (_, id) => Object.freeze({ arch: "arm64", id, bits, name: `${bits === 64 ? "x" : "w"}${id}` }));
+const A64_W = a64Regs(32), A64_X = a64Regs(64);
+
+/** AArch64 register `id` (0..30) as w<id> (32-bit) or x<id> (64-bit); throws for any other number. */
 export function a64Gp(id: number, bits: 32 | 64): A64Gp {
-  if (!Number.isInteger(id) || id < 0 || id > 30) throw new JitError("E_RANGE", `arm64 register number ${id} is not 0..30`);
-  return Object.freeze({ arch: "arm64", id, bits, name: `${bits === 64 ? "x" : "w"}${id}` });
+  const r = (bits === 32 ? A64_W : bits === 64 ? A64_X : undefined)?.[id];
+  if (r === undefined) throw new JitError("E_RANGE", `arm64 register number ${id} is not 0..30`);
+  return r;
 }
 export const wzr: A64Gp = Object.freeze({ arch: "arm64", id: 31, bits: 32, name: "wzr" });
 export const xzr: A64Gp = Object.freeze({ arch: "arm64", id: 31, bits: 64, name: "xzr" });
@@ -81,9 +116,12 @@ export interface A64D {
   readonly name: string;
 }
 
+const A64_D: readonly A64D[] = Array.from({ length: 32 }, (_, id) => Object.freeze({ arch: "arm64", id, name: `d${id}` }));
+
 export function a64D(id: number): A64D {
-  if (!Number.isInteger(id) || id < 0 || id > 31) throw new JitError("E_RANGE", `arm64 register number ${id} is not 0..31`);
-  return Object.freeze({ arch: "arm64", id, name: `d${id}` });
+  const r = A64_D[id];
+  if (r === undefined) throw new JitError("E_RANGE", `arm64 register number ${id} is not 0..31`);
+  return r;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -271,14 +309,6 @@ abstract class CodeBuffer {
     return this;
   }
 
-  /** Append an instruction's bytes; `text` is false when the assembler keeps no listing. */
-  protected insn(bytes: readonly number[], text: string | false): void {
-    const n = bytes.length;
-    const at = this.reserve(n);
-    for (let k = 0; k < n; k++) this.stream[at + k] = bytes[k] as number;
-    if (text !== false) this.line("insn", n, text, this.takeComment(), at);
-  }
-
   /** Append one 32-bit little-endian instruction word (every A64 instruction). */
   protected insnWord(w: number, text: string | false): void {
     const at = this.reserve(4);
@@ -287,8 +317,8 @@ abstract class CodeBuffer {
   }
 
   /**
-   * For forms that write straight into the stream (the ones code generators use most, so no byte array
-   * is made per instruction): reserve(n) bytes, write them into `out` from the returned position, then
+   * For forms that write straight into the stream (every x86-64 form, so no byte array is made per
+   * instruction): reserve(n) bytes, write them into `out` from the returned position, then
    * call written(). Validate every field before reserving, so a thrown error leaves nothing half-written.
    */
   protected get out(): Uint8Array {
@@ -479,6 +509,7 @@ function oppositeByCode<C extends string>(table: Readonly<Record<C, number>>, cc
 }
 
 const W32_OR_64: readonly X64Gp["bits"][] = [32, 64];
+const ANY_WIDTH: readonly X64Gp["bits"][] = [8, 32, 64];
 
 function x64Reg(r: X64Gp, bits: X64Gp["bits"] | readonly X64Gp["bits"][], what: string, role?: string): X64Gp {
   // Checked on every instruction, so the common case (one width) allocates nothing.
@@ -490,9 +521,15 @@ function x64Reg(r: X64Gp, bits: X64Gp["bits"] | readonly X64Gp["bits"][], what: 
   return r;
 }
 
+/** An xmm register (a general register has the same shape but for its width, so it is told apart by that). */
+function x64XmmReg(r: X64Xmm, what: string): X64Xmm {
+  if (r.arch !== "x64" || (r as Partial<X64Gp>).bits !== undefined) throw new JitError("E_RANGE", `${what} must be an xmm register, got ${r.name}`);
+  return r;
+}
+
 /** spl, bpl, sil, dil: reachable only with a REX prefix (without one, the same numbers mean ah..bh). */
-function needsRexForByte(r: X64Gp | number): boolean {
-  return typeof r !== "number" && r.bits === 8 && r.id >= 4 && r.id <= 7;
+function needsRexForByte(r: X64Gp | X64Xmm | number): boolean {
+  return typeof r !== "number" && (r as X64Gp).bits === 8 && r.id >= 4 && r.id <= 7;
 }
 
 function sameWidth(a: X64Gp, b: X64Gp): void {
@@ -503,14 +540,14 @@ function sameWidth(a: X64Gp, b: X64Gp): void {
  * REX prefix 0100WRXB: W = 64-bit operand size, R extends ModRM.reg, B extends ModRM.rm. Needed also
  * (with no bits set) to reach spl/bpl/sil/dil instead of ah/ch/dh/bh. Returns 0 when no prefix is needed.
  */
-function rexFor(w: boolean, reg: X64Gp | number, rm: X64Gp): number {
+function rexFor(w: boolean, reg: X64Gp | X64Xmm | number, rm: X64Gp | X64Xmm): number {
   const regId = typeof reg === "number" ? reg : reg.id;
   const value = 0x40 | (w ? 8 : 0) | (regId >= 8 ? 4 : 0) | (rm.id >= 8 ? 1 : 0);
   return value !== 0x40 || needsRexForByte(reg) || needsRexForByte(rm) ? value : 0;
 }
 
 /** ModRM with mod = 11 (register direct): 11 reg rm. */
-function modrmReg(reg: X64Gp | number, rm: X64Gp): number {
+function modrmReg(reg: X64Gp | X64Xmm | number, rm: X64Gp | X64Xmm): number {
   const regId = typeof reg === "number" ? ufield(reg, 3, "ModRM.reg digit") : reg.id;
   return 0xc0 | ((regId & 7) << 3) | (rm.id & 7);
 }
@@ -544,6 +581,23 @@ function memText(m: X64Mem): string {
 
 const PTR = { 8: "byte ptr", 32: "dword ptr", 64: "qword ptr" } as const;
 
+/**
+ * Opcodes are numbers: one byte (0x89), 0F and a byte (0x0faf), or a mandatory prefix, 0F and a byte
+ * (0xf20f2c: F2 0F 2C), whose prefix goes before REX.
+ */
+function opcodeSize(opcode: number): number {
+  return opcode > 0xffff ? 3 : opcode > 0xff ? 2 : 1;
+}
+
+/** The opcode at out[p] with `rexValue` (0: none) in its place; returns the position after it. */
+function putOpcode(out: Uint8Array, p: number, opcode: number, rexValue: number): number {
+  if (opcode > 0xffff) out[p++] = opcode >> 16;
+  if (rexValue !== 0) out[p++] = rexValue;
+  if (opcode > 0xff) out[p++] = (opcode >> 8) & 0xff;
+  out[p++] = opcode & 0xff;
+  return p;
+}
+
 export class X64Assembler extends CodeBuffer {
   readonly arch = "x64" as const;
 
@@ -552,8 +606,8 @@ export class X64Assembler extends CodeBuffer {
    * ModRM.reg. mod = 00 (no displacement) unless the base is rbp/r13, whose 00 form means rip-relative or
    * no base; 01 for a displacement that fits 8 bits; 10 for 32 bits. rm = 100 (a SIB byte follows) when
    * there is an index or the base is rsp/r12, whose rm code is the SIB escape.
-   * Written straight into the stream: the opcode is one byte, or 0F xx given as 0x0fxx; then `immBytes`
-   * (0, 1 or 4) of `imm`, already checked to fit by the caller.
+   * Written straight into the stream: the opcode as a number (see opcodeSize); then `immBytes` (0, 1 or
+   * 4) of `imm`, already checked to fit by the caller.
    */
   private memInsn(opcode: number, reg: X64Gp | number, m: X64Mem, w: boolean, immBytes: 0 | 1 | 4, imm: number, text: string | false): void {
     const regId = typeof reg === "number" ? ufield(reg, 3, "ModRM.reg digit") : reg.id;
@@ -563,12 +617,10 @@ export class X64Assembler extends CodeBuffer {
     const disp = m.disp;
     const mod = disp === 0 && (b & 7) !== 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
     const sib = x >= 0 || (b & 7) === 4;
-    const size = (hasRex ? 1 : 0) + (opcode > 0xff ? 2 : 1) + 1 + (sib ? 1 : 0) + (mod === 1 ? 1 : mod === 2 ? 4 : 0) + immBytes;
+    const size = (hasRex ? 1 : 0) + opcodeSize(opcode) + 1 + (sib ? 1 : 0) + (mod === 1 ? 1 : mod === 2 ? 4 : 0) + immBytes;
     let p = this.reserve(size);
     const at = p, out = this.out;
-    if (hasRex) out[p++] = rexValue;
-    if (opcode > 0xff) out[p++] = opcode >> 8;
-    out[p++] = opcode & 0xff;
+    p = putOpcode(out, p, opcode, hasRex ? rexValue : 0);
     out[p++] = (mod << 6) | ((regId & 7) << 3) | (sib ? 4 : b & 7);
     if (sib) out[p++] = ((x < 0 ? 4 : x & 7) << 3) | (b & 7);
     if (mod === 1) out[p++] = disp & 0xff;
@@ -583,12 +635,10 @@ export class X64Assembler extends CodeBuffer {
    * `modrm` -1 for none (opcode+rd forms), `immBytes` of `imm` (checked by the caller).
    */
   private regInsn(rexValue: number, opcode: number, modrm: number, immBytes: 0 | 1 | 4, imm: number, text: string | false): void {
-    const size = (rexValue !== 0 ? 1 : 0) + (opcode > 0xff ? 2 : 1) + (modrm >= 0 ? 1 : 0) + immBytes;
+    const size = (rexValue !== 0 ? 1 : 0) + opcodeSize(opcode) + (modrm >= 0 ? 1 : 0) + immBytes;
     let p = this.reserve(size);
     const at = p, out = this.out;
-    if (rexValue !== 0) out[p++] = rexValue;
-    if (opcode > 0xff) out[p++] = opcode >> 8;
-    out[p++] = opcode & 0xff;
+    p = putOpcode(out, p, opcode, rexValue);
     if (modrm >= 0) out[p++] = modrm;
     if (immBytes === 1) out[p++] = imm & 0xff;
     else if (immBytes === 4) putLe32(out, p, imm);
@@ -597,22 +647,22 @@ export class X64Assembler extends CodeBuffer {
 
   /**
    * [REX] opcode ModRM with mod = 11: `reg` (a register, or an opcode extension /digit) in ModRM.reg, `rm`
-   * in ModRM.rm, REX.W when `rm` is 64-bit. One byte of opcode, or 0F xx given as 0x0fxx.
+   * in ModRM.rm, REX.W when `rm` is 64-bit (see opcodeSize for the opcode).
    */
   private rrInsn(opcode: number, reg: X64Gp | number, rm: X64Gp, text: string | false): void {
     this.regInsn(rexFor(rm.bits === 64, reg, rm), opcode, modrmReg(reg, rm), 0, 0, text);
   }
 
-  /** REX.W + C7 /0 id — MOV r/m64, imm32 (sign-extended). The article's `mov rax, strict dword imm`. */
-  movRI64(dst: X64Gp, imm: number): void {
-    x64Reg(dst, 64, "mov destination");
-    this.regInsn(rexFor(true, 0, dst), 0xc7, modrmReg(0, dst), 4, sfield(imm, 32, "imm32"), this.withListing && `mov ${dst.name}, ${imm}`);
-  }
-
-  /** B8+rd id — MOV r32, imm32 (upper half of the 64-bit register is zeroed). */
-  movRI32(dst: X64Gp, imm: number): void {
-    x64Reg(dst, 32, "mov destination");
-    this.regInsn(rexFor(false, 0, dst), 0xb8 + (dst.id & 7), -1, 4, sfield(imm, 32, "imm32"), this.withListing && `mov ${dst.name}, ${imm}`);
+  /**
+   * B8+rd id — MOV r32, imm32 (the upper half of the 64-bit register is zeroed); REX.W + C7 /0 id — MOV
+   * r/m64, imm32 (sign-extended), the article's `mov rax, strict dword imm`. The forms assemblers pick.
+   */
+  movRI(dst: X64Gp, imm: number): void {
+    x64Reg(dst, W32_OR_64, "mov destination");
+    const v = sfield(imm, 32, "imm32");
+    const text = this.withListing && `mov ${dst.name}, ${imm}`;
+    if (dst.bits === 64) this.regInsn(rexFor(true, 0, dst), 0xc7, modrmReg(0, dst), 4, v, text);
+    else this.regInsn(rexFor(false, 0, dst), 0xb8 + (dst.id & 7), -1, 4, v, text);
   }
 
   /** REX.W + 63 /r — MOVSXD r64, r/m32: sign-extend a 32-bit result into the whole register. */
@@ -659,20 +709,9 @@ export class X64Assembler extends CodeBuffer {
     this.rrInsn(opcode, src, dst, this.withListing && `${mnemonic} ${dst.name}, ${src.name}`);
   }
 
-  /**
-   * 83 /7 ib — CMP r/m32, imm8 (sign-extended) when it fits; 3D id — CMP EAX, imm32 (one byte shorter);
-   * else 81 /7 id — CMP r/m32, imm32. The same choice assemblers make.
-   */
+  /** 83 /7 ib — CMP r/m32, imm8; 3D id — CMP EAX, imm32; 81 /7 id — CMP r/m32, imm32 (see aluImm): flags from dst - imm. */
   cmpRI(dst: X64Gp, imm: number): void {
-    x64Reg(dst, 32, "cmp operand");
-    const short = Number.isInteger(imm) && imm >= -128 && imm <= 127;
-    const text = this.withListing && `cmp ${dst.name}, ${imm}`;
-    if (short) this.regInsn(rexFor(false, 7, dst), 0x83, modrmReg(7, dst), 1, sfield(imm, 8, "imm8"), text);
-    else {
-      const v = sfield(imm, 32, "imm32");
-      if (dst.id === 0) this.regInsn(0, 0x3d, -1, 4, v, text);
-      else this.regInsn(rexFor(false, 7, dst), 0x81, modrmReg(7, dst), 4, v, text);
-    }
+    this.aluImm(7, 0x3d, "cmp", dst, imm);
   }
 
   /** 0F AF /r — IMUL r32, r/m32 (low 32 bits of the product: wraps like Math.imul). */
@@ -755,18 +794,17 @@ export class X64Assembler extends CodeBuffer {
     this.regInsn(rexFor(false, 4, target), 0xff, modrmReg(4, target), 0, 0, this.withListing && `jmp ${target.name}`);
   }
 
-  /** F2 REX.W 0F 2C /r — CVTTSD2SI r64, xmm: the double in xmm, truncated to a 64-bit integer. */
-  cvttsd2siRX(dst: X64Gp, src: X64Xmm): void {
+  /** F2 REX.W 0F 2C /r — CVTTSD2SI r64, xmm1/m64: the double in xmm, truncated to a 64-bit integer. */
+  cvttsd2siRF(dst: X64Gp, src: X64Xmm): void {
     x64Reg(dst, 64, "cvttsd2si destination");
-    const rexByte = 0x48 | (dst.id >= 8 ? 4 : 0) | (src.id >= 8 ? 1 : 0);
-    this.insn([0xf2, rexByte, 0x0f, 0x2c, 0xc0 | ((dst.id & 7) << 3) | (src.id & 7)], this.withListing && `cvttsd2si ${dst.name}, ${src.name}`);
+    x64XmmReg(src, "cvttsd2si source");
+    this.regInsn(rexFor(true, dst, src), 0xf20f2c, modrmReg(dst, src), 0, 0, this.withListing && `cvttsd2si ${dst.name}, ${src.name}`);
   }
 
-  /** F2 REX.W 0F 2C /r, ModRM mod=01 rm=SIB(base=rsp) disp8 — CVTTSD2SI r64, qword ptr [rsp + disp8]. */
-  cvttsd2siRMRsp(dst: X64Gp, disp: number): void {
+  /** F2 REX.W 0F 2C /r — CVTTSD2SI r64, xmm1/m64, from memory: the double at [m], truncated. */
+  cvttsd2siRM(dst: X64Gp, m: X64Mem): void {
     x64Reg(dst, 64, "cvttsd2si destination");
-    const rexByte = 0x48 | (dst.id >= 8 ? 4 : 0);
-    this.insn([0xf2, rexByte, 0x0f, 0x2c, 0x44 | ((dst.id & 7) << 3), 0x24, sfield(disp, 8, "disp8")], this.withListing && `cvttsd2si ${dst.name}, qword ptr [rsp + ${disp}]`);
+    this.memInsn(0xf20f2c, dst, m, true, 0, 0, this.withListing && `cvttsd2si ${dst.name}, qword ptr ${memText(m)}`);
   }
 
   /** C3 — RET (near). */
@@ -893,6 +931,7 @@ export class X64Assembler extends CodeBuffer {
 
   /** 88 /r — MOV r/m8, r8; 89 /r — MOV r/m32, r32 (REX.W: r/m64, r64): a register to memory. */
   movMR(m: X64Mem, src: X64Gp): void {
+    x64Reg(src, ANY_WIDTH, "mov source");
     this.memInsn(src.bits === 8 ? 0x88 : 0x89, src, m, src.bits === 64, 0, 0, this.withListing && `mov ${PTR[src.bits]} ${memText(m)}, ${src.name}`);
   }
 
@@ -914,12 +953,12 @@ export class X64Assembler extends CodeBuffer {
   }
 
   /** 00 /r — ADD r/m8, r8. */
-  addMR8(m: X64Mem, src: X64Gp): void {
+  addMR(m: X64Mem, src: X64Gp): void {
     x64Reg(src, 8, "add source");
     this.memInsn(0x00, src, m, false, 0, 0, this.withListing && `add byte ptr ${memText(m)}, ${src.name}`);
   }
   /** 28 /r — SUB r/m8, r8. */
-  subMR8(m: X64Mem, src: X64Gp): void {
+  subMR(m: X64Mem, src: X64Gp): void {
     x64Reg(src, 8, "sub source");
     this.memInsn(0x28, src, m, false, 0, 0, this.withListing && `sub byte ptr ${memText(m)}, ${src.name}`);
   }
@@ -993,19 +1032,58 @@ function hex(v: number): string {
   return `#0x${v.toString(16)}`;
 }
 
+/** A double-precision register (a general register has the same shape but for its width). */
+function a64DReg(r: A64D, what: string): number {
+  if (r.arch !== "arm64" || (r as Partial<A64Gp>).bits !== undefined) throw new JitError("E_RANGE", `${what} must be a d register, got ${r.name}`);
+  return r.id;
+}
+
+/** The zero register of a width: the first operand of the aliases that read zero (neg, mvn, mov). */
+function zr(bits: 32 | 64): A64Gp {
+  return bits === 64 ? xzr : wzr;
+}
+
+// Each encoding group below packs its bits in one place; its forms and their aliases check the operands
+// (which registers may be 31, and as what) and call it.
+
+/** Logical and add/subtract (shifted register), shift 0: sf opc S 01010/01011 00 N Rm 000000 Rn Rd. */
+function dataRegWord(sf: number, opcode: number, invert: number, m: number, n: number, d: number): number {
+  return ((sf << 31) | (opcode << 24) | (invert << 21) | (m << 16) | (n << 5) | d) >>> 0;
+}
+
+/** Data-processing (2 source): sf 0 0 11010110 Rm opcode Rn Rd. */
+function twoSourceWord(sf: number, opcode: number, m: number, n: number, d: number): number {
+  return ((sf << 31) | (0b0011010110 << 21) | (m << 16) | (opcode << 10) | (n << 5) | d) >>> 0;
+}
+
+/** Data-processing (3 source), MADD/MSUB: sf 00 11011 000 Rm o0 Ra Rn Rd. */
+function threeSourceWord(sf: number, o0: number, m: number, a: number, n: number, d: number): number {
+  return ((sf << 31) | (0b0011011 << 24) | (m << 16) | (o0 << 15) | (a << 10) | (n << 5) | d) >>> 0;
+}
+
+/** Add/subtract (immediate): sf op S 100010 0 imm12 Rn Rd. */
+function addSubImmWord(sf: number, op: number, s: number, imm12: number, n: number, d: number): number {
+  return ((sf << 31) | (op << 30) | (s << 29) | (0b100010 << 23) | (imm12 << 10) | (n << 5) | d) >>> 0;
+}
+
+/** Load/store register, 9-bit signed immediate: size 111 0 00 opc 0 imm9 mode Rn Rt (mode 00 unscaled, 01 post-, 11 pre-index). */
+function imm9Word(size: number, opc: number, imm9: number, mode: number, n: number, t: number): number {
+  return ((size << 30) | (0b111000 << 24) | (opc << 22) | (imm9 << 12) | (mode << 10) | (n << 5) | t) >>> 0;
+}
+
 export class A64Assembler extends CodeBuffer {
   readonly arch = "arm64" as const;
 
   /** MOVZ: sf 10 100101 hw imm16 Rd — Rd = imm16 << (hw*16), other bits zero. */
-  movz(rd: A64Gp, imm16: number, shift = 0): void {
+  movzRI(rd: A64Gp, imm16: number, shift = 0): void {
     this.moveWide(0b10, "movz", rd, imm16, shift);
   }
   /** MOVN: sf 00 100101 hw imm16 Rd — Rd = ~(imm16 << (hw*16)). */
-  movn(rd: A64Gp, imm16: number, shift = 0): void {
+  movnRI(rd: A64Gp, imm16: number, shift = 0): void {
     this.moveWide(0b00, "movn", rd, imm16, shift);
   }
   /** MOVK: sf 11 100101 hw imm16 Rd — replace one 16-bit field of Rd, keep the rest. */
-  movk(rd: A64Gp, imm16: number, shift = 0): void {
+  movkRI(rd: A64Gp, imm16: number, shift = 0): void {
     this.moveWide(0b11, "movk", rd, imm16, shift);
   }
 
@@ -1021,165 +1099,215 @@ export class A64Assembler extends CodeBuffer {
   }
 
   /**
-   * Load any 32-bit value into a w register with the fewest instructions: one MOVZ or MOVN when one
-   * half is all zeros or all ones, otherwise MOVZ + MOVK.
+   * A sequence, not one form: any 32-bit value into a w register with the fewest instructions, one
+   * MOVZ or MOVN when one half is all zeros or all ones, otherwise MOVZ + MOVK.
    */
   movImm32(rd: A64Gp, value: number): void {
     if (rd.bits !== 32) throw new JitError("E_RANGE", `movImm32 needs a w register, got ${rd.name}`);
     const v = sfield(value, 32, "imm32");
     const lo = v & 0xffff;
     const hi = v >>> 16;
-    if (hi === 0) this.movz(rd, lo);
-    else if (hi === 0xffff) this.movn(rd, ~lo & 0xffff);
-    else if (lo === 0) this.movz(rd, hi, 16);
-    else if (lo === 0xffff) this.movn(rd, ~hi & 0xffff, 16);
+    if (hi === 0) this.movzRI(rd, lo);
+    else if (hi === 0xffff) this.movnRI(rd, ~lo & 0xffff);
+    else if (lo === 0) this.movzRI(rd, hi, 16);
+    else if (lo === 0xffff) this.movnRI(rd, ~hi & 0xffff, 16);
     else {
-      this.movz(rd, lo);
-      this.movk(rd, hi, 16);
+      this.movzRI(rd, lo);
+      this.movkRI(rd, hi, 16);
     }
   }
 
   /** ADD (shifted register): sf 0 0 01011 shift 0 Rm imm6 Rn Rd, with no shift. */
-  addRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+  addRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
     this.dataReg(0b0001011, "add", rd, rn, rm);
   }
   /** SUB (shifted register): sf 1 0 01011 shift 0 Rm imm6 Rn Rd. */
-  subRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+  subRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
     this.dataReg(0b1001011, "sub", rd, rn, rm);
   }
   /** AND (shifted register): sf 00 01010 shift 0 Rm imm6 Rn Rd. */
-  andRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+  andRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
     this.dataReg(0b0001010, "and", rd, rn, rm);
   }
   /** ORR (shifted register): sf 01 01010 shift 0 Rm imm6 Rn Rd. */
-  orrRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+  orrRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
     this.dataReg(0b0101010, "orr", rd, rn, rm);
   }
   /** EOR (shifted register): sf 10 01010 shift 0 Rm imm6 Rn Rd. */
-  eorRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+  eorRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
     this.dataReg(0b1001010, "eor", rd, rn, rm);
   }
 
-  /** Shared layout of the shifted-register group (shift amount 0): sf op S 0101x 00 0 Rm 000000 Rn Rd. */
   private dataReg(opcode: number, mnemonic: string, rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
     const sf = a64Same(rd, rn, rm);
     const d = a64Reg(rd, mnemonic, "none", "destination");
     const n = a64Reg(rn, mnemonic, "zr", "first operand");
     const m = a64Reg(rm, mnemonic, "zr", "second operand");
-    const w = (sf << 31) | (opcode << 24) | (m << 16) | (n << 5) | d;
-    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, ${rm.name}`);
+    this.insnWord(dataRegWord(sf, opcode, 0, m, n, d), this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, ${rm.name}`);
   }
 
   /** NEG (alias of SUB Rd, ZR, Rm): sf 1 0 01011 00 0 Rm 000000 11111 Rd. */
-  negR(rd: A64Gp, rm: A64Gp): void {
-    const sf = a64Same(rd, rm);
-    const w = (sf << 31) | (0b1001011 << 24) | (a64Reg(rm, "neg operand", "zr") << 16) | (31 << 5) | a64Reg(rd, "neg destination");
-    this.insnWord(w >>> 0, this.withListing && `neg ${rd.name}, ${rm.name}`);
+  negRR(rd: A64Gp, rm: A64Gp): void {
+    this.dataRegFromZero(0b1001011, 0, "neg", rd, rm);
   }
-
   /** MVN (alias of ORN Rd, ZR, Rm): sf 01 01010 00 1 Rm 000000 11111 Rd. */
-  mvnR(rd: A64Gp, rm: A64Gp): void {
-    const sf = a64Same(rd, rm);
-    const w = (sf << 31) | (0b0101010 << 24) | (1 << 21) | (a64Reg(rm, "mvn operand", "zr") << 16) | (31 << 5) | a64Reg(rd, "mvn destination");
-    this.insnWord(w >>> 0, this.withListing && `mvn ${rd.name}, ${rm.name}`);
+  mvnRR(rd: A64Gp, rm: A64Gp): void {
+    this.dataRegFromZero(0b0101010, 1, "mvn", rd, rm);
   }
-
   /** MOV (register, alias of ORR Rd, ZR, Rm): sf 01 01010 00 0 Rm 000000 11111 Rd. */
   movRR(rd: A64Gp, rm: A64Gp): void {
+    this.dataRegFromZero(0b0101010, 0, "mov", rd, rm);
+  }
+
+  /** The aliases `op Rd, ZR, Rm` of the shifted-register group, written `mnemonic Rd, Rm`. */
+  private dataRegFromZero(opcode: number, invert: number, mnemonic: string, rd: A64Gp, rm: A64Gp): void {
     const sf = a64Same(rd, rm);
-    const w = (sf << 31) | (0b0101010 << 24) | (a64Reg(rm, "mov source", "zr") << 16) | (31 << 5) | a64Reg(rd, "mov destination");
-    this.insnWord(w >>> 0, this.withListing && `mov ${rd.name}, ${rm.name}`);
+    const d = a64Reg(rd, mnemonic, "none", "destination");
+    const m = a64Reg(rm, mnemonic, "zr", "operand");
+    this.insnWord(dataRegWord(sf, opcode, invert, m, zr(rd.bits).id, d), this.withListing && `${mnemonic} ${rd.name}, ${rm.name}`);
   }
 
   /** CMP (alias of SUBS ZR, Rn, Rm): sf 1 1 01011 00 0 Rm 000000 Rn 11111. */
   cmpRR(rn: A64Gp, rm: A64Gp): void {
     const sf = a64Same(rn, rm);
-    const w = (sf << 31) | (0b1101011 << 24) | (a64Reg(rm, "cmp operand", "zr") << 16) | (a64Reg(rn, "cmp operand", "zr") << 5) | 31;
-    this.insnWord(w >>> 0, this.withListing && `cmp ${rn.name}, ${rm.name}`);
+    const n = a64Reg(rn, "cmp", "zr", "first operand");
+    const m = a64Reg(rm, "cmp", "zr", "second operand");
+    this.insnWord(dataRegWord(sf, 0b1101011, 0, m, n, zr(rn.bits).id), this.withListing && `cmp ${rn.name}, ${rm.name}`);
   }
 
-  /** CMN (immediate, alias of ADDS ZR, Rn, #imm12): sf 0 1 100010 0 imm12 Rn 11111. Here: cmn Rn, #1. */
+  /** CMN (immediate, alias of ADDS ZR, Rn, #imm12): sf 0 1 100010 0 imm12 Rn 11111. */
   cmnRI(rn: A64Gp, imm12: number): void {
+    this.compareImm(0, "cmn", rn, imm12);
+  }
+  /** CMP (immediate, alias of SUBS ZR, Rn, #imm12): sf 1 1 100010 0 imm12 Rn 11111 — flags from Rn - imm12. */
+  cmpRI(rn: A64Gp, imm12: number): void {
+    this.compareImm(1, "cmp", rn, imm12);
+  }
+
+  private compareImm(op: number, mnemonic: string, rn: A64Gp, imm12: number): void {
     const sf = rn.bits === 64 ? 1 : 0;
-    const w = (sf << 31) | (0b0110001 << 24) | (ufield(imm12, 12, "cmn imm12") << 10) | (a64Reg(rn, "cmn operand", "sp") << 5) | 31;
-    this.insnWord(w >>> 0, this.withListing && `cmn ${rn.name}, #${imm12}`);
+    const imm = ufield(imm12, 12, mnemonic, "imm12");
+    const n = a64Reg(rn, mnemonic, "sp", "operand");
+    this.insnWord(addSubImmWord(sf, op, 1, imm, n, 31), this.withListing && `${mnemonic} ${rn.name}, #${imm12}`);
   }
 
-  /** MADD: sf 00 11011 000 Rm 0 Ra Rn Rd — Rd = Ra + Rn*Rm; MUL is MADD with Ra = ZR. */
-  mulRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+  /** ADD (immediate): sf 0 0 100010 0 imm12 Rn Rd — Rd = Rn + imm12. */
+  addRRI(rd: A64Gp, rn: A64Gp, imm12: number): void {
+    this.addSubImm(0, "add", rd, rn, imm12);
+  }
+  /** SUB (immediate): sf 1 0 100010 0 imm12 Rn Rd — Rd = Rn - imm12. */
+  subRRI(rd: A64Gp, rn: A64Gp, imm12: number): void {
+    this.addSubImm(1, "sub", rd, rn, imm12);
+  }
+
+  private addSubImm(op: number, mnemonic: string, rd: A64Gp, rn: A64Gp, imm12: number): void {
+    const sf = a64Same(rd, rn);
+    const d = a64Reg(rd, mnemonic, "sp", "destination");
+    const n = a64Reg(rn, mnemonic, "sp", "operand");
+    const imm = ufield(imm12, 12, mnemonic, "imm12");
+    this.insnWord(addSubImmWord(sf, op, 0, imm, n, d), this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, #${imm12}`);
+  }
+
+  /** MUL (alias of MADD Rd, Rn, Rm, ZR): sf 00 11011 000 Rm 0 11111 Rn Rd — Rd = Rn*Rm. */
+  mulRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
     const sf = a64Same(rd, rn, rm);
-    const w = (sf << 31) | (0b0011011 << 24) | (a64Reg(rm, "mul operand") << 16) | (31 << 10) | (a64Reg(rn, "mul operand") << 5) | a64Reg(rd, "mul destination");
-    this.insnWord(w >>> 0, this.withListing && `mul ${rd.name}, ${rn.name}, ${rm.name}`);
+    const w = threeSourceWord(sf, 0, a64Reg(rm, "mul operand"), 31, a64Reg(rn, "mul operand"), a64Reg(rd, "mul destination"));
+    this.insnWord(w, this.withListing && `mul ${rd.name}, ${rn.name}, ${rm.name}`);
+  }
+  /** MADD: sf 00 11011 000 Rm 0 Ra Rn Rd — Rd = Ra + Rn*Rm. */
+  maddRRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp, ra: A64Gp): void {
+    this.threeSource(0, "madd", rd, rn, rm, ra);
+  }
+  /** MSUB: sf 00 11011 000 Rm 1 Ra Rn Rd — Rd = Ra - Rn*Rm (remainder after SDIV). */
+  msubRRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp, ra: A64Gp): void {
+    this.threeSource(1, "msub", rd, rn, rm, ra);
   }
 
-  /** MSUB: sf 00 11011 000 Rm 1 Ra Rn Rd — Rd = Ra - Rn*Rm (remainder after SDIV). */
-  msubRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp, ra: A64Gp): void {
+  private threeSource(o0: number, mnemonic: string, rd: A64Gp, rn: A64Gp, rm: A64Gp, ra: A64Gp): void {
     const sf = a64Same(rd, rn, rm, ra);
-    const w = (sf << 31) | (0b0011011 << 24) | (a64Reg(rm, "msub operand") << 16) | (1 << 15) | (a64Reg(ra, "msub addend") << 10) | (a64Reg(rn, "msub operand") << 5) | a64Reg(rd, "msub destination");
-    this.insnWord(w >>> 0, this.withListing && `msub ${rd.name}, ${rn.name}, ${rm.name}, ${ra.name}`);
+    const w = threeSourceWord(sf, o0, a64Reg(rm, mnemonic, "none", "operand"), a64Reg(ra, mnemonic, "none", "addend"), a64Reg(rn, mnemonic, "none", "operand"), a64Reg(rd, mnemonic, "none", "destination"));
+    this.insnWord(w, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, ${rm.name}, ${ra.name}`);
   }
 
   /** SDIV: sf 0 0 11010110 Rm 00001 1 Rn Rd — truncates toward zero; never traps (x/0 = 0). */
-  sdivRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
-    this.dataTwoSource(0b000011, "sdiv", rd, rn, rm);
+  sdivRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    this.twoSource(0b000011, "sdiv", rd, rn, rm);
   }
-  /** LSLV: sf 0 0 11010110 Rm 0010 00 Rn Rd — shift count taken modulo the width, as JavaScript does. */
-  lslvRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
-    this.dataTwoSource(0b001000, "lsl", rd, rn, rm);
+  /** LSL (register, alias of LSLV): sf 0 0 11010110 Rm 0010 00 Rn Rd — count taken modulo the width, as JavaScript does. */
+  lslRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    this.twoSource(0b001000, "lsl", rd, rn, rm);
   }
-  /** LSRV: sf 0 0 11010110 Rm 0010 01 Rn Rd. */
-  lsrvRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
-    this.dataTwoSource(0b001001, "lsr", rd, rn, rm);
+  /** LSR (register, alias of LSRV): sf 0 0 11010110 Rm 0010 01 Rn Rd. */
+  lsrRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    this.twoSource(0b001001, "lsr", rd, rn, rm);
   }
-  /** ASRV: sf 0 0 11010110 Rm 0010 10 Rn Rd. */
-  asrvRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
-    this.dataTwoSource(0b001010, "asr", rd, rn, rm);
+  /** ASR (register, alias of ASRV): sf 0 0 11010110 Rm 0010 10 Rn Rd. */
+  asrRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+    this.twoSource(0b001010, "asr", rd, rn, rm);
   }
 
-  private dataTwoSource(opcode: number, mnemonic: string, rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
+  private twoSource(opcode: number, mnemonic: string, rd: A64Gp, rn: A64Gp, rm: A64Gp): void {
     const sf = a64Same(rd, rn, rm);
-    const w = (sf << 31) | (0b0011010110 << 21) | (a64Reg(rm, mnemonic, "none", "operand") << 16) | (opcode << 10) | (a64Reg(rn, mnemonic, "none", "operand") << 5) | a64Reg(rd, mnemonic, "none", "destination");
-    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, ${rm.name}`);
+    const w = twoSourceWord(sf, opcode, a64Reg(rm, mnemonic, "none", "operand"), a64Reg(rn, mnemonic, "none", "operand"), a64Reg(rd, mnemonic, "none", "destination"));
+    this.insnWord(w, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, ${rm.name}`);
+  }
+
+  /** LSL (immediate, alias of UBFM Rd, Rn, #(-shift mod width), #(width-1-shift)): sf 10 100110 N immr imms Rn Rd. */
+  lslRRI(rd: A64Gp, rn: A64Gp, shift: number): void {
+    const width = rd.bits;
+    const s = this.shiftAmount("lsl", rd, rn, shift);
+    this.bitfield(0b10, "lsl", rd, rn, (width - s) % width, width - 1 - s, `#${s}`);
+  }
+  /** LSR (immediate, alias of UBFM Rd, Rn, #shift, #(width-1)): sf 10 100110 N immr imms Rn Rd. */
+  lsrRRI(rd: A64Gp, rn: A64Gp, shift: number): void {
+    const s = this.shiftAmount("lsr", rd, rn, shift);
+    this.bitfield(0b10, "lsr", rd, rn, s, rd.bits - 1, `#${s}`);
+  }
+  /** ASR (immediate, alias of SBFM Rd, Rn, #shift, #(width-1)): sf 00 100110 N immr imms Rn Rd. */
+  asrRRI(rd: A64Gp, rn: A64Gp, shift: number): void {
+    const s = this.shiftAmount("asr", rd, rn, shift);
+    this.bitfield(0b00, "asr", rd, rn, s, rd.bits - 1, `#${s}`);
+  }
+
+  private shiftAmount(mnemonic: string, rd: A64Gp, rn: A64Gp, shift: number): number {
+    a64Same(rd, rn);
+    return ufield(shift, rd.bits === 64 ? 6 : 5, mnemonic, "shift");
   }
 
   /** SXTW (alias of SBFM Xd, Xn, #0, #31): 1 00 100110 1 000000 011111 Rn Rd — sign-extend w to x. */
-  sxtw(rd: A64Gp, rn: A64Gp): void {
+  sxtwRR(rd: A64Gp, rn: A64Gp): void {
     if (rd.bits !== 64 || rn.bits !== 32) throw new JitError("E_RANGE", `sxtw needs (x, w) registers, got ${rd.name}, ${rn.name}`);
-    const w = 0x93407c00 | (a64Reg(rn, "sxtw source") << 5) | a64Reg(rd, "sxtw destination");
-    this.insnWord(w >>> 0, this.withListing && `sxtw ${rd.name}, ${rn.name}`);
+    // SBFM reads Xn: the same register number, named at the destination's width.
+    this.bitfield(0b00, "sxtw", rd, rn, 0, 31, undefined);
+  }
+
+  /**
+   * The bitfield-move group (SBFM opc=00, UBFM opc=10): sf opc 100110 N immr imms Rn Rd, N equal to sf
+   * (the destination's width); `operand` is the listing's immediate operand, if the alias has one.
+   */
+  private bitfield(opc: number, mnemonic: string, rd: A64Gp, rn: A64Gp, immr: number, imms: number, operand: string | undefined): void {
+    const sf = rd.bits === 64 ? 1 : 0;
+    const w = (sf << 31) | (opc << 29) | (0b100110 << 23) | (sf << 22) | (immr << 16) | (imms << 10) | (a64Reg(rn, mnemonic, "none", "operand") << 5) | a64Reg(rd, mnemonic, "none", "destination");
+    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}${operand === undefined ? "" : `, ${operand}`}`);
   }
 
   /** CSET (alias of CSINC Rd, ZR, ZR, invert(cond)): sf 0 0 11010100 11111 cond' 0 1 11111 Rd. */
-  cset(rd: A64Gp, cond: A64Cond): void {
+  csetR(rd: A64Gp, cond: A64Cond): void {
     const sf = rd.bits === 64 ? 1 : 0;
     const inverted = A64_CONDITIONS[invertA64(cond)];
     const w = (sf << 31) | (0b0011010100 << 21) | (31 << 16) | (inverted << 12) | (1 << 10) | (31 << 5) | a64Reg(rd, "cset destination");
     this.insnWord(w >>> 0, this.withListing && `cset ${rd.name}, ${cond}`);
   }
 
-  /** STR (immediate, pre-index): 1x 111 0 00 00 0 imm9 11 Rn Rt — push: str x, [sp, #-16]! keeps sp 16-aligned. */
-  pushX(rt: A64Gp): void {
-    if (rt.bits !== 64) throw new JitError("E_RANGE", `pushX needs an x register, got ${rt.name}`);
-    const w = (0b11111000000 << 21) | (sfield(-16, 9, "imm9") << 12) | (0b11 << 10) | (31 << 5) | a64Reg(rt, "str source", "zr");
-    this.insnWord(w >>> 0, this.withListing && `str ${rt.name}, [sp, #-16]!`);
-  }
-
-  /** LDR (immediate, post-index): 1x 111 0 00 01 0 imm9 01 Rn Rt — pop: ldr x, [sp], #16. */
-  popX(rt: A64Gp): void {
-    if (rt.bits !== 64) throw new JitError("E_RANGE", `popX needs an x register, got ${rt.name}`);
-    const w = (0b11111000010 << 21) | (16 << 12) | (0b01 << 10) | (31 << 5) | a64Reg(rt, "ldr destination");
-    this.insnWord(w >>> 0, this.withListing && `ldr ${rt.name}, [sp], #16`);
-  }
-
   /** FCVTZU (scalar, to 64-bit integer, from double): 1 00 11110 01 1 11 001 000000 Rn Rd. */
-  fcvtzuXD(rd: A64Gp, dn: A64D): void {
+  fcvtzuRF(rd: A64Gp, dn: A64D): void {
     if (rd.bits !== 64) throw new JitError("E_RANGE", `fcvtzu needs an x register, got ${rd.name}`);
-    const w = 0x9e790000 | (dn.id << 5) | a64Reg(rd, "fcvtzu destination");
+    const w = 0x9e790000 | (a64DReg(dn, "fcvtzu source") << 5) | a64Reg(rd, "fcvtzu destination");
     this.insnWord(w >>> 0, this.withListing && `fcvtzu ${rd.name}, ${dn.name}`);
   }
 
   /** BR: 1101011 0000 11111 000000 Rn 00000 — jump to the address in Rn. */
-  br(rn: A64Gp): void {
+  brR(rn: A64Gp): void {
     const w = 0xd61f0000 | (a64Reg(rn, "br target") << 5);
     this.insnWord(w >>> 0, this.withListing && `br ${rn.name}`);
   }
@@ -1199,10 +1327,18 @@ export class A64Assembler extends CodeBuffer {
     this.branch(A64_BCOND | (A64_CONDITIONS[cond] << 2), label);
   }
 
-  /** CBZ: sf 011010 0 imm19 Rt; CBNZ: sf 011010 1 imm19 Rt — compare with zero and branch, ±1 MiB. */
-  cbz(rt: A64Gp, label: Label, nonZero = false): void {
-    const t = a64Reg(rt, "cbz operand");
-    this.branch(A64_CBZ | ((nonZero ? 1 : 0) << 2) | (t << 3) | ((rt.bits === 64 ? 1 : 0) << 8), label);
+  /** CBZ: sf 011010 0 imm19 Rt — branch if Rt is zero, ±1 MiB. */
+  cbzR(rt: A64Gp, label: Label): void {
+    this.compareBranch(0, "cbz", rt, label);
+  }
+  /** CBNZ: sf 011010 1 imm19 Rt — branch if Rt is not zero, ±1 MiB. */
+  cbnzR(rt: A64Gp, label: Label): void {
+    this.compareBranch(1, "cbnz", rt, label);
+  }
+
+  private compareBranch(op: number, mnemonic: string, rt: A64Gp, label: Label): void {
+    const t = a64Reg(rt, mnemonic, "none", "operand");
+    this.branch(A64_CBZ | (op << 2) | (t << 3) | ((rt.bits === 64 ? 1 : 0) << 8), label);
   }
 
   // A branch form is a number: A64_B; A64_BCOND with the condition above; A64_CBZ with nonzero, Rt, sf.
@@ -1239,80 +1375,20 @@ export class A64Assembler extends CodeBuffer {
     return long ? `${head(form ^ 4)} #8; b ${label}` : `${head(form)} ${label}`;
   }
 
-  /** CMP (immediate, alias of SUBS ZR, Rn, #imm12): sf 1 1 100010 0 imm12 Rn 11111 — flags from Rn - imm12. */
-  cmpRI(rn: A64Gp, imm12: number): void {
-    const sf = rn.bits === 64 ? 1 : 0;
-    const w = (sf << 31) | (0b1110001 << 24) | (ufield(imm12, 12, "cmp imm12") << 10) | (a64Reg(rn, "cmp operand", "sp") << 5) | 31;
-    this.insnWord(w >>> 0, this.withListing && `cmp ${rn.name}, #${imm12}`);
-  }
-
-  /** ADD (immediate): sf 0 0 100010 0 imm12 Rn Rd — Rd = Rn + imm12. */
-  addRI(rd: A64Gp, rn: A64Gp, imm12: number): void {
-    this.addSubImm(0, "add", rd, rn, imm12);
-  }
-  /** SUB (immediate): sf 1 0 100010 0 imm12 Rn Rd — Rd = Rn - imm12. */
-  subRI(rd: A64Gp, rn: A64Gp, imm12: number): void {
-    this.addSubImm(1, "sub", rd, rn, imm12);
-  }
-
-  private addSubImm(op: number, mnemonic: string, rd: A64Gp, rn: A64Gp, imm12: number): void {
-    const sf = a64Same(rd, rn);
-    const d = a64Reg(rd, mnemonic, "sp", "destination");
-    const n = a64Reg(rn, mnemonic, "sp", "operand");
-    const w = (sf << 31) | (op << 30) | (0b100010 << 23) | (ufield(imm12, 12, mnemonic, "imm12") << 10) | (n << 5) | d;
-    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, #${imm12}`);
-  }
-
-  /** LSL (immediate, alias of UBFM Rd, Rn, #(-shift mod width), #(width-1-shift)): sf 10 100110 N immr imms Rn Rd. */
-  lslRI(rd: A64Gp, rn: A64Gp, shift: number): void {
-    const width = rd.bits;
-    const s = this.shiftAmount("lsl", rd, rn, shift);
-    this.bitfield(0b10, "lsl", rd, rn, (width - s) % width, width - 1 - s, s);
-  }
-  /** LSR (immediate, alias of UBFM Rd, Rn, #shift, #(width-1)): sf 10 100110 N immr imms Rn Rd. */
-  lsrRI(rd: A64Gp, rn: A64Gp, shift: number): void {
-    const s = this.shiftAmount("lsr", rd, rn, shift);
-    this.bitfield(0b10, "lsr", rd, rn, s, rd.bits - 1, s);
-  }
-  /** ASR (immediate, alias of SBFM Rd, Rn, #shift, #(width-1)): sf 00 100110 N immr imms Rn Rd. */
-  asrRI(rd: A64Gp, rn: A64Gp, shift: number): void {
-    const s = this.shiftAmount("asr", rd, rn, shift);
-    this.bitfield(0b00, "asr", rd, rn, s, rd.bits - 1, s);
-  }
-
-  private shiftAmount(mnemonic: string, rd: A64Gp, rn: A64Gp, shift: number): number {
-    a64Same(rd, rn);
-    return ufield(shift, rd.bits === 64 ? 6 : 5, mnemonic, "shift");
-  }
-
-  /** The bitfield-move group (SBFM opc=00, UBFM opc=10); N equals sf. */
-  private bitfield(opc: number, mnemonic: string, rd: A64Gp, rn: A64Gp, immr: number, imms: number, shift: number): void {
-    const sf = rd.bits === 64 ? 1 : 0;
-    const w = (sf << 31) | (opc << 29) | (0b100110 << 23) | (sf << 22) | (immr << 16) | (imms << 10) | (a64Reg(rn, mnemonic, "none", "operand") << 5) | a64Reg(rd, mnemonic, "none", "destination");
-    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${rd.name}, ${rn.name}, #${shift}`);
-  }
-
-  /** MADD: sf 00 11011 000 Rm 0 Ra Rn Rd — Rd = Ra + Rn*Rm. */
-  maddRRRR(rd: A64Gp, rn: A64Gp, rm: A64Gp, ra: A64Gp): void {
-    const sf = a64Same(rd, rn, rm, ra);
-    const w = (sf << 31) | (0b0011011 << 24) | (a64Reg(rm, "madd operand") << 16) | (a64Reg(ra, "madd addend") << 10) | (a64Reg(rn, "madd operand") << 5) | a64Reg(rd, "madd destination");
-    this.insnWord(w >>> 0, this.withListing && `madd ${rd.name}, ${rn.name}, ${rm.name}, ${ra.name}`);
-  }
-
   /** LDR (immediate, unsigned offset), 64-bit: 11 111 0 01 01 imm12 Rn Rt — Rt = [Xn + imm12*8]. */
-  ldrXUI(rt: A64Gp, rn: A64Gp, offset = 0): void {
+  ldrRM(rt: A64Gp, rn: A64Gp, offset = 0): void {
     this.loadStoreUnsigned(0b11, 0b01, "ldr", rt, rn, offset, 8);
   }
   /** STR (immediate, unsigned offset), 64-bit: 11 111 0 01 00 imm12 Rn Rt — [Xn + imm12*8] = Rt. */
-  strXUI(rt: A64Gp, rn: A64Gp, offset = 0): void {
+  strRM(rt: A64Gp, rn: A64Gp, offset = 0): void {
     this.loadStoreUnsigned(0b11, 0b00, "str", rt, rn, offset, 8);
   }
   /** LDRB (immediate, unsigned offset): 00 111 0 01 01 imm12 Rn Rt — Wt = zero-extended byte [Xn + imm12]. */
-  ldrbUI(rt: A64Gp, rn: A64Gp, offset = 0): void {
+  ldrbRM(rt: A64Gp, rn: A64Gp, offset = 0): void {
     this.loadStoreUnsigned(0b00, 0b01, "ldrb", rt, rn, offset, 1);
   }
   /** STRB (immediate, unsigned offset): 00 111 0 01 00 imm12 Rn Rt — byte [Xn + imm12] = low 8 bits of Wt. */
-  strbUI(rt: A64Gp, rn: A64Gp, offset = 0): void {
+  strbRM(rt: A64Gp, rn: A64Gp, offset = 0): void {
     this.loadStoreUnsigned(0b00, 0b00, "strb", rt, rn, offset, 1);
   }
 
@@ -1328,31 +1404,41 @@ export class A64Assembler extends CodeBuffer {
   }
 
   /** LDURB: 00 111 0 00 01 0 imm9 00 Rn Rt — Wt = byte [Xn + simm9] (a negative offset). */
-  ldurb(rt: A64Gp, rn: A64Gp, offset: number): void {
-    this.byteImm9(0b01, 0b00, "ldurb", rt, rn, offset);
+  ldurbRM(rt: A64Gp, rn: A64Gp, offset: number): void {
+    this.loadStoreImm9(0b00, 0b01, 0b00, "ldurb", rt, rn, offset);
   }
   /** STURB: 00 111 0 00 00 0 imm9 00 Rn Rt — byte [Xn + simm9] = Wt. */
-  sturb(rt: A64Gp, rn: A64Gp, offset: number): void {
-    this.byteImm9(0b00, 0b00, "sturb", rt, rn, offset);
+  sturbRM(rt: A64Gp, rn: A64Gp, offset: number): void {
+    this.loadStoreImm9(0b00, 0b00, 0b00, "sturb", rt, rn, offset);
   }
   /** LDRB (immediate, post-index): 00 111 0 00 01 0 imm9 01 Rn Rt — Wt = byte [Xn], then Xn += simm9. */
-  ldrbPost(rt: A64Gp, rn: A64Gp, step: number): void {
-    this.byteImm9(0b01, 0b01, "ldrb", rt, rn, step);
+  ldrbRMpost(rt: A64Gp, rn: A64Gp, step: number): void {
+    this.loadStoreImm9(0b00, 0b01, 0b01, "ldrb", rt, rn, step);
   }
   /** STRB (immediate, post-index): 00 111 0 00 00 0 imm9 01 Rn Rt — byte [Xn] = Wt, then Xn += simm9. */
-  strbPost(rt: A64Gp, rn: A64Gp, step: number): void {
-    this.byteImm9(0b00, 0b01, "strb", rt, rn, step);
+  strbRMpost(rt: A64Gp, rn: A64Gp, step: number): void {
+    this.loadStoreImm9(0b00, 0b00, 0b01, "strb", rt, rn, step);
+  }
+  /** LDR (immediate, post-index), 64-bit: 11 111 0 00 01 0 imm9 01 Rn Rt — Xt = [Xn], then Xn += simm9 (pop: ldr x, [sp], #16). */
+  ldrRMpost(rt: A64Gp, rn: A64Gp, step: number): void {
+    this.loadStoreImm9(0b11, 0b01, 0b01, "ldr", rt, rn, step);
+  }
+  /** STR (immediate, pre-index), 64-bit: 11 111 0 00 00 0 imm9 11 Rn Rt — Xn += simm9, then [Xn] = Xt (push: str x, [sp, #-16]! keeps sp 16-aligned). */
+  strRMpre(rt: A64Gp, rn: A64Gp, step: number): void {
+    this.loadStoreImm9(0b11, 0b00, 0b11, "str", rt, rn, step);
   }
 
-  private byteImm9(opc: number, mode: number, mnemonic: string, rt: A64Gp, rn: A64Gp, offset: number): void {
-    if (rt.bits !== 32) throw new JitError("E_RANGE", `${mnemonic} needs a w register, got ${rt.name}`);
+  /** Loads and stores with a signed 9-bit byte offset: unscaled (mode 00), post-index (01), pre-index (11). */
+  private loadStoreImm9(size: number, opc: number, mode: number, mnemonic: string, rt: A64Gp, rn: A64Gp, offset: number): void {
+    if (rt.bits !== (size === 0b11 ? 64 : 32)) throw new JitError("E_RANGE", `${mnemonic} needs a ${size === 0b11 ? "x" : "w"} register, got ${rt.name}`);
     if (rn.bits !== 64) throw new JitError("E_RANGE", `${mnemonic} base must be an x register or sp, got ${rn.name}`);
     const imm9 = sfield(offset, 9, mnemonic, "offset");
     const t = a64Reg(rt, mnemonic, "zr", "register");
     const n = a64Reg(rn, mnemonic, "sp", "base");
-    const w = (0b00111000 << 24) | (opc << 22) | (imm9 << 12) | (mode << 10) | (n << 5) | t;
-    const text = this.withListing && (mode === 0b01 ? `${mnemonic} ${rt.name}, [${rn.name}], #${offset}` : `${mnemonic} ${rt.name}, [${rn.name}, #${offset}]`);
-    this.insnWord(w >>> 0, text);
+    const text =
+      this.withListing &&
+      (mode === 0b00 ? `${mnemonic} ${rt.name}, [${rn.name}, #${offset}]` : mode === 0b01 ? `${mnemonic} ${rt.name}, [${rn.name}], #${offset}` : `${mnemonic} ${rt.name}, [${rn.name}, #${offset}]!`);
+    this.insnWord(imm9Word(size, opc, imm9, mode, n, t), text);
   }
 }
 

@@ -44,24 +44,24 @@ function checkArity(target: Target, arity: number): void {
 /** The trampoline from the assembler, with its listing. */
 export function assembleTrampoline(target: Target, arity: number): Code {
   checkArity(target, arity);
-  const { a64D, a64Gp, newAssembler, rax, xmm } = emitter();
+  const { a64D, a64Gp, newAssembler, rax, rsp, x64Mem, xmm } = emitter();
   const asm: Assembler = newAssembler(target.arch);
   if (asm.arch === "arm64") {
     // AAPCS64 counts floating-point arguments apart from integer ones: the address is always in d0.
     // x16 is the intra-procedure-call scratch register, there for veneers like this one.
     const x16 = a64Gp(16, 64);
-    asm.comment("d0 holds the JIT'd function's address, as a double").fcvtzuXD(x16, a64D(0));
-    asm.br(x16);
+    asm.comment("d0 holds the JIT'd function's address, as a double").fcvtzuRF(x16, a64D(0));
+    asm.brR(x16);
   } else {
     if (target.abi === "sysv") {
       // System V also counts floating-point arguments apart: the address is always in xmm0.
-      asm.comment("xmm0 holds the JIT'd function's address, as a double").cvttsd2siRX(rax, xmm(0));
+      asm.comment("xmm0 holds the JIT'd function's address, as a double").cvttsd2siRF(rax, xmm(0));
     } else if (arity < 4) {
       // Win64 numbers arguments by position: argument `arity` (0-based) is in xmm<arity>.
-      asm.comment(`xmm${arity} holds the JIT'd function's address, as a double`).cvttsd2siRX(rax, xmm(arity));
+      asm.comment(`xmm${arity} holds the JIT'd function's address, as a double`).cvttsd2siRF(rax, xmm(arity));
     } else {
       // Win64's fifth argument lives above the return address and the 32-byte shadow space.
-      asm.comment("the fifth argument (the address, a double) is on the stack").cvttsd2siRMRsp(rax, 40);
+      asm.comment("the fifth argument (the address, a double) is on the stack").cvttsd2siRM(rax, x64Mem(rsp, 40));
     }
     asm.jmpR(rax);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { A64Assembler, type Arch, X64Assembler, invertA64, invertX64, a64Gp, rax, eax, sp, x64Gp, wzr } from "../src/emit.ts";
+import { A64Assembler, type Arch, X64Assembler, a64D, a64Gp, eax, invertA64, invertX64, rax, sp, wzr, x64Gp, x64Mem, xmm } from "../src/emit.ts";
 import { JitError } from "../src/errors.ts";
 import { hexBytes } from "../src/listing.ts";
 import { A64_ROWS, type Row, X64_ROWS } from "./emit-table.ts";
@@ -43,17 +43,26 @@ test("every condition has its opposite, pairwise (flipping the code's lowest bit
 
 describe("field helpers refuse what does not fit", () => {
   const cases: [string, () => void, string][] = [
-    ["imm32 too large", () => new X64Assembler().movRI64(rax, 2 ** 31), "imm32 2147483648 does not fit in 32 signed bits"],
-    ["imm32 fraction", () => new X64Assembler().movRI32(eax, 1.5), "imm32 1.5 does not fit in 32 signed bits"],
+    ["imm32 too large", () => new X64Assembler().movRI(rax, 2 ** 31), "imm32 2147483648 does not fit in 32 signed bits"],
+    ["imm32 fraction", () => new X64Assembler().movRI(eax, 1.5), "imm32 1.5 does not fit in 32 signed bits"],
     ["mixed widths", () => new X64Assembler().addRR(rax, eax), "operand widths differ: rax, eax"],
-    ["wrong width", () => new X64Assembler().movRI64(eax, 1), "mov destination must be a 64-bit x86-64 register, got eax"],
+    ["wrong width", () => new X64Assembler().movRI(x64Gp(0, 8), 1), "mov destination must be a 32/64-bit x86-64 register, got al"],
+    ["wrong width, memory destination", () => new X64Assembler().cmpRM(eax, x64Mem(rax)), "cmp operand must be a 64-bit x86-64 register, got eax"],
+    ["an arm64 register in x86 code", () => new X64Assembler().movMR(x64Mem(rax), a64Gp(0, 64) as never), "mov source must be a 8/32/64-bit x86-64 register, got x0"],
+    ["a general register for an xmm one", () => new X64Assembler().cvttsd2siRF(rax, rax), "cvttsd2si source must be an xmm register, got rax"],
+    ["a general register for a d one", () => new A64Assembler().fcvtzuRF(a64Gp(0, 64), a64Gp(1, 64)), "fcvtzu source must be a d register, got x1"],
     ["x86 register 16", () => x64Gp(16, 64), "x86-64 register number 16 is not 0..15"],
+    ["x86 register -1", () => x64Gp(-1, 32), "x86-64 register number -1 is not 0..15"],
+    ["x86 register 1.5", () => x64Gp(1.5, 8), "x86-64 register number 1.5 is not 0..15"],
+    ["xmm register 16", () => xmm(16), "xmm register number 16 is not 0..15"],
     ["arm64 register 31", () => a64Gp(31, 32), "arm64 register number 31 is not 0..30"],
-    ["imm16 too large", () => new A64Assembler().movz(a64Gp(9, 32), 0x10000), "movz imm16 65536 does not fit in 16 unsigned bits"],
-    ["bad shift", () => new A64Assembler().movz(a64Gp(9, 32), 1, 32), "movz shift 32 is not a multiple of 16 below 32"],
-    ["sp as data operand", () => new A64Assembler().addRR(a64Gp(0, 64), sp, a64Gp(1, 64)), "add first operand cannot be sp"],
-    ["zr as destination", () => new A64Assembler().addRR(wzr, a64Gp(0, 32), a64Gp(1, 32)), "add destination cannot be wzr"],
-    ["disp8", () => new X64Assembler().cvttsd2siRMRsp(rax, 128), "disp8 128 does not fit in 8 signed bits"],
+    ["arm64 register 2.5", () => a64Gp(2.5, 64), "arm64 register number 2.5 is not 0..30"],
+    ["arm64 d register 32", () => a64D(32), "arm64 register number 32 is not 0..31"],
+    ["imm16 too large", () => new A64Assembler().movzRI(a64Gp(9, 32), 0x10000), "movz imm16 65536 does not fit in 16 unsigned bits"],
+    ["bad shift", () => new A64Assembler().movzRI(a64Gp(9, 32), 1, 32), "movz shift 32 is not a multiple of 16 below 32"],
+    ["sp as data operand", () => new A64Assembler().addRRR(a64Gp(0, 64), sp, a64Gp(1, 64)), "add first operand cannot be sp"],
+    ["zr as destination", () => new A64Assembler().addRRR(wzr, a64Gp(0, 32), a64Gp(1, 32)), "add destination cannot be wzr"],
+    ["disp32", () => x64Mem(rax, 2 ** 31), "displacement 2147483648 does not fit in 32 signed bits"],
   ];
   test.each(cases)("%s", (_name, fn, message) => {
     expect(fn).toThrow(new JitError("E_RANGE", message));
@@ -92,7 +101,7 @@ describe("field helpers refuse what does not fit", () => {
   });
 
   test("arm64 width errors name every operand given", () => {
-    expect(() => new A64Assembler().addRI(a64Gp(17, 32), sp, 1)).toThrow("operand widths differ: w17, sp");
+    expect(() => new A64Assembler().addRRI(a64Gp(17, 32), sp, 1)).toThrow("operand widths differ: w17, sp");
     expect(() => new A64Assembler().maddRRRR(a64Gp(1, 64), a64Gp(2, 64), a64Gp(3, 64), a64Gp(4, 32))).toThrow("operand widths differ: x1, x2, x3, w4");
   });
 });

@@ -19,21 +19,21 @@ const w0 = w(0), w3 = w(3), w4 = w(4), w9 = w(9), w16 = w(16), w17 = w(17);
 export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOptions): BfBackend {
   /** rd = rn + value for any 32-bit value (add/sub #imm12 when it fits, else through w16). */
   const addConst = (rd: A64Gp, rn: A64Gp, value: number) => {
-    if (value >= 0 && value <= 4095) asm.addRI(rd, rn, value);
-    else if (value < 0 && value >= -4095) asm.subRI(rd, rn, -value);
+    if (value >= 0 && value <= 4095) asm.addRRI(rd, rn, value);
+    else if (value < 0 && value >= -4095) asm.subRRI(rd, rn, -value);
     else {
       asm.movImm32(w16, value);
-      asm.sxtw(x16, w16);
-      asm.addRR(rd, rn, x16);
+      asm.sxtwRR(x16, w16);
+      asm.addRRR(rd, rn, x16);
     }
   };
   /** Byte load/store of cell[at]: the unsigned-offset form, the unscaled one for small negative offsets, else via x16. */
   const cellAccess = (load: boolean, rt: A64Gp, at: number) => {
-    if (at >= 0 && at <= 4095) (load ? asm.ldrbUI(rt, x2, at) : asm.strbUI(rt, x2, at));
-    else if (at >= -256 && at < 0) (load ? asm.ldurb(rt, x2, at) : asm.sturb(rt, x2, at));
+    if (at >= 0 && at <= 4095) (load ? asm.ldrbRM(rt, x2, at) : asm.strbRM(rt, x2, at));
+    else if (at >= -256 && at < 0) (load ? asm.ldurbRM(rt, x2, at) : asm.sturbRM(rt, x2, at));
     else {
       addConst(x16, x2, at);
-      load ? asm.ldrbUI(rt, x16) : asm.strbUI(rt, x16);
+      load ? asm.ldrbRM(rt, x16) : asm.strbRM(rt, x16);
     }
   };
   const load = (rt: A64Gp, at: number) => cellAccess(true, rt, at);
@@ -61,20 +61,20 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
   return {
     asm,
     entry() {
-      asm.comment("cell 0").ldrXUI(x1, x0, STATE.tape);
-      asm.comment("the pointer, as a cell index").ldrXUI(x16, x0, STATE.pointer);
-      asm.comment("... as an address").addRR(x2, x1, x16);
-      asm.ldrXUI(x16, x0, STATE.tapeSize);
-      asm.comment("one past the last cell").addRR(x5, x1, x16);
-      asm.comment("the next output byte").ldrXUI(x6, x0, STATE.outNext);
-      asm.comment("the output buffer's end").ldrXUI(x7, x0, STATE.outEnd);
-      asm.comment("start, or continue where the last call stopped").ldrXUI(x16, x0, STATE.resume);
-      asm.br(x16);
+      asm.comment("cell 0").ldrRM(x1, x0, STATE.tape);
+      asm.comment("the pointer, as a cell index").ldrRM(x16, x0, STATE.pointer);
+      asm.comment("... as an address").addRRR(x2, x1, x16);
+      asm.ldrRM(x16, x0, STATE.tapeSize);
+      asm.comment("one past the last cell").addRRR(x5, x1, x16);
+      asm.comment("the next output byte").ldrRM(x6, x0, STATE.outNext);
+      asm.comment("the output buffer's end").ldrRM(x7, x0, STATE.outEnd);
+      asm.comment("start, or continue where the last call stopped").ldrRM(x16, x0, STATE.resume);
+      asm.brR(x16);
     },
     exit() {
-      asm.subRR(x16, x2, x1);
-      asm.comment("save the pointer as a cell index").strXUI(x16, x0, STATE.pointer);
-      asm.comment("save the output position").strXUI(x6, x0, STATE.outNext);
+      asm.subRRR(x16, x2, x1);
+      asm.comment("save the pointer as a cell index").strRM(x16, x0, STATE.pointer);
+      asm.comment("save the output position").strRM(x6, x0, STATE.outNext);
       asm.movRR(w0, w17);
       asm.comment("return the site number in w0").ret();
     },
@@ -84,13 +84,13 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
     },
     add(at, delta) {
       load(w3, at);
-      asm.addRI(w3, w3, delta); // strb keeps the low 8 bits: the cell wraps modulo 256
+      asm.addRRI(w3, w3, delta); // strb keeps the low 8 bits: the cell wraps modulo 256
       store(w3, at);
     },
     set(at, value) {
       if (value === 0) store(wzr, at);
       else {
-        asm.movz(w3, value);
+        asm.movzRI(w3, value);
         store(w3, at);
       }
     },
@@ -101,24 +101,24 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
       asm.comment("output buffer full?").cmpRR(x6, x7);
       asm.bcond("hs", full);
       load(w3, at);
-      asm.strbPost(w3, x6, 1);
+      asm.strbRMpost(w3, x6, 1);
     },
     input(at, empty) {
-      asm.comment("the next input byte").ldrXUI(x16, x0, STATE.inNext);
-      asm.ldrXUI(x17, x0, STATE.inEnd);
+      asm.comment("the next input byte").ldrRM(x16, x0, STATE.inNext);
+      asm.ldrRM(x17, x0, STATE.inEnd);
       asm.comment("input buffer empty?").cmpRR(x16, x17);
       asm.bcond("hs", empty);
-      asm.ldrbPost(w3, x16, 1);
+      asm.ldrbRMpost(w3, x16, 1);
       store(w3, at);
-      asm.strXUI(x16, x0, STATE.inNext);
+      asm.strRM(x16, x0, STATE.inNext);
     },
     jumpIfZero(at, target) {
       load(w3, at);
-      asm.cbz(w3, target);
+      asm.cbzR(w3, target);
     },
     jumpIfNonZero(at, target) {
       load(w3, at);
-      asm.cbz(w3, target, true);
+      asm.cbnzR(w3, target);
     },
     jump(target) {
       asm.b(target);
@@ -130,12 +130,12 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
       const loop = asm.newLabel();
       const done = asm.newLabel();
       load(w3, at);
-      asm.cbz(w3, done);
+      asm.cbzR(w3, done);
       asm.bind(loop);
       addConst(x2, x2, step);
       if (!stopCells) inRange(at, at, fail, step < 0, step > 0);
       load(w3, at);
-      asm.cbz(w3, loop, true);
+      asm.cbnzR(w3, loop);
       if (stopCells) inRange(at, at, fail, step < 0, step > 0); // a 0 of the tape, or a stop cell beyond it
       asm.bind(done);
     },
@@ -145,10 +145,10 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
       if (check !== undefined) inRange(at + lo, at + hi, check, lo < 0, hi > 0);
       for (const term of terms) {
         load(w4, at + term.at);
-        if (term.factor === 1) asm.addRR(w4, w4, w3);
-        else if (term.factor === 255) asm.subRR(w4, w4, w3);
+        if (term.factor === 1) asm.addRRR(w4, w4, w3);
+        else if (term.factor === 255) asm.subRRR(w4, w4, w3);
         else {
-          asm.movz(w9, term.factor);
+          asm.movzRI(w9, term.factor);
           asm.maddRRRR(w4, w3, w9, w4);
         }
         store(w4, at + term.at);

@@ -72,7 +72,7 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
       asm.comment("return the site number in eax").ret();
     },
     stub(site, exit) {
-      asm.movRI32(eax, site);
+      asm.movRI(eax, site);
       asm.jmp(exit);
     },
     add(at, delta) {
@@ -132,11 +132,11 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
       asm.comment("the loop cell: how many times the loop would run").movzxRM8(eax, cell(at));
       if (check !== undefined) inRange(at + lo, size - (hi - lo), check, ecx);
       for (const term of terms) {
-        if (term.factor === 1) asm.addMR8(cell(at + term.at), al);
-        else if (term.factor === 255) asm.subMR8(cell(at + term.at), al);
+        if (term.factor === 1) asm.addMR(cell(at + term.at), al);
+        else if (term.factor === 255) asm.subMR(cell(at + term.at), al);
         else {
           asm.imulRRI(ecx, eax, term.factor > 127 ? term.factor - 256 : term.factor);
-          asm.addMR8(cell(at + term.at), cl);
+          asm.addMR(cell(at + term.at), cl);
         }
       }
       asm.movMI8(cell(at), 0);

@@ -5,15 +5,13 @@
  * in w0. While parameter 0 is live in w0, only the last instruction of the tree may write w0, and w16
  * holds the quotient inside a remainder sequence.
  */
-import { A64Assembler, type A64Cond, type A64Gp, type Code, type Label, a64Gp, invertA64 } from "../emit.ts";
+import { A64Assembler, type A64Cond, type A64Gp, type Code, type Label, a64Gp, invertA64, sp } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { BinaryOp, Expr } from "./ast.ts";
 import { Backend, type Binary, type Cond, type Facts, type Frame, type Logical, type Param, NONE, bit, comparison, isComparison, isShift, swapped } from "./backend.ts";
 
-const W = Array.from({ length: 31 }, (_, i) => a64Gp(i, 32));
-const X = Array.from({ length: 31 }, (_, i) => a64Gp(i, 64));
-const w = (r: number): A64Gp => W[r] ?? W[0]!;
-const x = (r: number): A64Gp => X[r] ?? X[0]!;
+const w = (r: number): A64Gp => a64Gp(r, 32);
+const x = (r: number): A64Gp => a64Gp(r, 64);
 
 /** Caller-saved registers that are not argument registers (x16 is our scratch, x17 unused, x18 the OS's). */
 const A64_TEMPS = [9, 10, 11, 12, 13, 14, 15, 4, 5, 6, 7, 8];
@@ -38,13 +36,13 @@ export class A64Backend extends Backend<A64Cond> {
     // w0 is the result; while parameter 0 lives there it may be written only by the last instruction.
     if (!this.uses(0)) this.busy = bit(0);
     this.gen(tree, 0);
-    if (this.facts.divides) asm.comment("sign-extend the result: an int32 in x0 means success").sxtw(x(0), w(0));
+    if (this.facts.divides) asm.comment("sign-extend the result: an int32 in x0 means success").sxtwRR(x(0), w(0));
     asm.comment("the result is in w0").ret();
     if (this.zero.length > 0) {
       for (let k = this.zero.length - 1; k > 0; k--) {
         const label = this.zero[k];
         if (label !== undefined) asm.bind(label);
-        asm.comment("drop a value the spills pushed").popX(x(9));
+        asm.comment("drop a value the spills pushed").ldrRMpost(x(9), sp, 16);
       }
       const label = this.zero[0];
       if (label !== undefined) asm.bind(label);
@@ -59,11 +57,11 @@ export class A64Backend extends Backend<A64Cond> {
     return this.asm.newLabel();
   }
   protected push(r: number): void {
-    this.asm.comment(`out of registers: save x${r} on the stack`).pushX(x(r));
+    this.asm.comment(`out of registers: save x${r} on the stack`).strRMpre(x(r), sp, -16);
     this.depth++;
   }
   protected pop(r: number): void {
-    this.asm.comment(`restore x${r}`).popX(x(r));
+    this.asm.comment(`restore x${r}`).ldrRMpost(x(r), sp, 16);
     this.depth--;
   }
 
@@ -109,11 +107,11 @@ export class A64Backend extends Backend<A64Cond> {
         const mark = this.mark();
         if (e.op === "lnot") {
           const cc = this.truth(e.arg, this.scratch(d));
-          asm.cset(w(d), invertA64(cc));
+          asm.csetR(w(d), invertA64(cc));
         } else {
           const a = this.operand(e.arg, d, 0);
-          if (e.op === "neg") asm.negR(w(d), w(a));
-          else asm.mvnR(w(d), w(a));
+          if (e.op === "neg") asm.negRR(w(d), w(a));
+          else asm.mvnRR(w(d), w(a));
         }
         this.releaseTo(mark);
         return;
@@ -173,7 +171,7 @@ export class A64Backend extends Backend<A64Cond> {
     if (isComparison(op)) {
       this.leaveCompare(f);
       this.releaseTo(f.mark);
-      asm.cset(w(d), this.condition(e));
+      asm.csetR(w(d), this.condition(e));
       return;
     }
     const swap = swapped(e);
@@ -183,13 +181,13 @@ export class A64Backend extends Backend<A64Cond> {
       const v = right.value;
       if (op === "add" || op === "sub") {
         // x + -5 is x - 5: the immediate field holds only 0..4095.
-        if ((op === "add") === (v >= 0)) asm.addRI(w(d), w(l), Math.abs(v));
-        else asm.subRI(w(d), w(l), Math.abs(v));
+        if ((op === "add") === (v >= 0)) asm.addRRI(w(d), w(l), Math.abs(v));
+        else asm.subRRI(w(d), w(l), Math.abs(v));
       } else {
         const count = v & 31;
-        if (op === "shl" && count !== 0) asm.lslRI(w(d), w(l), count);
-        else if (op === "sar" && count !== 0) asm.asrRI(w(d), w(l), count);
-        else if (count !== 0) asm.lsrRI(w(d), w(l), count);
+        if (op === "shl" && count !== 0) asm.lslRRI(w(d), w(l), count);
+        else if (op === "sar" && count !== 0) asm.asrRRI(w(d), w(l), count);
+        else if (count !== 0) asm.lsrRRI(w(d), w(l), count);
       }
       this.releaseTo(f.mark);
       return;
@@ -197,16 +195,16 @@ export class A64Backend extends Backend<A64Cond> {
     const r = f.other !== NONE ? f.other : this.operand(right, d, bit(l));
     const rd = w(d), rn = w(l), rm = w(r);
     switch (op) {
-      case "add": asm.addRR(rd, rn, rm); break;
-      case "sub": asm.subRR(rd, rn, rm); break;
-      case "mul": asm.mulRR(rd, rn, rm); break;
-      case "and": asm.andRR(rd, rn, rm); break;
-      case "or": asm.orrRR(rd, rn, rm); break;
-      case "xor": asm.eorRR(rd, rn, rm); break;
+      case "add": asm.addRRR(rd, rn, rm); break;
+      case "sub": asm.subRRR(rd, rn, rm); break;
+      case "mul": asm.mulRRR(rd, rn, rm); break;
+      case "and": asm.andRRR(rd, rn, rm); break;
+      case "or": asm.orrRRR(rd, rn, rm); break;
+      case "xor": asm.eorRRR(rd, rn, rm); break;
       // The 32-bit shifts use the count modulo 32, as JavaScript does.
-      case "shl": asm.lslvRR(rd, rn, rm); break;
-      case "sar": asm.asrvRR(rd, rn, rm); break;
-      case "shr": asm.lsrvRR(rd, rn, rm); break;
+      case "shl": asm.lslRRR(rd, rn, rm); break;
+      case "sar": asm.asrRRR(rd, rn, rm); break;
+      case "shr": asm.lsrRRR(rd, rn, rm); break;
       case "div":
       case "mod":
         this.divide(op === "mod", right, d, l, r);
@@ -224,16 +222,16 @@ export class A64Backend extends Backend<A64Cond> {
   private divide(mod: boolean, right: Expr, d: number, l: number, r: number): void {
     const asm = this.asm;
     if (right.kind !== "num") {
-      asm.comment(`report division by zero${right.kind === "param" ? ` (divisor ${this.name(right)})` : ""}`).cbz(w(r), this.zeroLabel());
+      asm.comment(`report division by zero${right.kind === "param" ? ` (divisor ${this.name(right)})` : ""}`).cbzR(w(r), this.zeroLabel());
     }
     if (!mod) {
-      asm.sdivRR(w(d), w(l), w(r));
+      asm.sdivRRR(w(d), w(l), w(r));
       return;
     }
     // msub reads dividend, divisor and quotient at once, so the quotient goes in w16, a scratch
     // register that nothing else here uses (AAPCS64's IP0: free between calls, and we make none).
-    asm.comment("w16 = quotient").sdivRR(w(SCRATCH), w(l), w(r));
-    asm.comment("remainder = dividend - quotient * divisor").msubRRR(w(d), w(SCRATCH), w(r), w(l));
+    asm.comment("w16 = quotient").sdivRRR(w(SCRATCH), w(l), w(r));
+    asm.comment("remainder = dividend - quotient * divisor").msubRRRR(w(d), w(SCRATCH), w(r), w(l));
   }
 
   /** The condition that holds when comparison e is true. */
@@ -300,7 +298,7 @@ export class A64Backend extends Backend<A64Cond> {
     const mark = this.mark();
     this.logicalFlags(e, this.scratch(d));
     this.releaseTo(mark);
-    this.asm.comment("1 if the last cmp saw nonzero").cset(w(d), "ne");
+    this.asm.comment("1 if the last cmp saw nonzero").csetR(w(d), "ne");
   }
 
   private cond(e: Cond, d: number): void {

@@ -14,12 +14,9 @@ import type { BinaryOp, Expr } from "./ast.ts";
 import { Backend, type Binary, type Cond, type Facts, type Frame, type Logical, type Param, NONE, bit, comparison, isComparison, isShift, swapped } from "./backend.ts";
 
 const EAX = 0, ECX = 1, EDX = 2, ESI = 6, EDI = 7;
-const R8 = Array.from({ length: 16 }, (_, i) => x64Gp(i, 8));
-const R32 = Array.from({ length: 16 }, (_, i) => x64Gp(i, 32));
-const R64 = Array.from({ length: 16 }, (_, i) => x64Gp(i, 64));
-const r8 = (r: number): X64Gp => R8[r] ?? R8[0]!;
-const r32 = (r: number): X64Gp => R32[r] ?? R32[0]!;
-const r64 = (r: number): X64Gp => R64[r] ?? R64[0]!;
+const r8 = (r: number): X64Gp => x64Gp(r, 8);
+const r32 = (r: number): X64Gp => x64Gp(r, 32);
+const r64 = (r: number): X64Gp => x64Gp(r, 64);
 
 const X64_ABI = {
   // Argument registers; caller-saved registers other than eax, ecx, edx; callee-saved fallbacks.
@@ -95,7 +92,7 @@ export class X64Backend extends Backend<X64Cond> {
       }
       const label = this.zero[0];
       if (label !== undefined) asm.bind(label);
-      asm.comment("division by zero: 0x00000000ffffffff is no int32").movRI32(r32(EAX), -1);
+      asm.comment("division by zero: 0x00000000ffffffff is no int32").movRI(r32(EAX), -1);
       this.restoreSaved();
       asm.ret();
     }
@@ -127,7 +124,7 @@ export class X64Backend extends Backend<X64Cond> {
     const asm = this.asm;
     switch (e.kind) {
       case "num":
-        asm.movRI32(r32(d), e.value);
+        asm.movRI(r32(d), e.value);
         return;
       case "param":
         asm.comment(this.name(e)).movRR(r32(d), r32(this.home(e)));
@@ -373,7 +370,7 @@ export class X64Backend extends Backend<X64Cond> {
     const mod = e.op === "mod";
     const right = e.right;
     if (right.kind === "num" && right.value === -1) {
-      if (mod) asm.comment("n % -1 is 0").movRI32(r32(d), 0);
+      if (mod) asm.comment("n % -1 is 0").movRI(r32(d), 0);
       else asm.comment("n / -1 is -n (idiv would trap on -2147483648 / -1)").negR(r32(d));
       return;
     }
