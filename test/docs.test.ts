@@ -418,6 +418,23 @@ describe("docs: the pages' other claims", () => {
     expect(current).toEqual([]);
   });
 
+  test("each file the reading order lists under a chapter is named in that chapter", () => {
+    const chapters = pages().filter((p) => /^docs\/\d\d-/.test(p));
+    let chapter: string | undefined;
+    const unexplained: string[] = [];
+    for (const line of read("docs/reading-order.md").split("\n")) {
+      const heading = /^## Chapter (\d+)/.exec(line);
+      if (heading !== null) chapter = chapters.find((p) => p.startsWith(`docs/${heading[1]?.padStart(2, "0")}-`));
+      else if (line.startsWith("## ")) chapter = undefined;
+      const path = ROW.exec(line)?.[2];
+      if (chapter === undefined || path === undefined) continue;
+      const text = read(chapter);
+      // By its path, or by its name where the chapter has just said which folder it is in.
+      if (!text.includes(path) && !text.includes(`\`${path.split("/").pop()}\``)) unexplained.push(`${chapter}: ${path}`);
+    }
+    expect(unexplained).toEqual([]);
+  });
+
   test("relative links point at files that exist, and #anchors at headings of the page they name", () => {
     const broken: string[] = [];
     for (const page of pages()) {
