@@ -4,21 +4,12 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { BIN, EXE, ROOT, buildExecutable } from "./support/cli.ts";
+import { BIN, ROOT, buildExecutable, sh as shell } from "./support/cli.ts";
 
 const F = (name: string) => join("test", "fixtures", "bf", name);
 const linux = process.platform === "linux";
 
-function sh(command: string, stdin?: string): { stdout: string; stderr: string; exitCode: number } {
-  const p = Bun.spawnSync(["bash", "-c", command], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", BJ: `${process.execPath} ${BIN}`, BJEXE: EXE },
-    stdin: stdin === undefined ? "ignore" : Buffer.from(stdin),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  return { stdout: p.stdout.toString(), stderr: p.stderr.toString(), exitCode: p.exitCode ?? -1 };
-}
+const sh = (command: string, stdin?: string) => shell(command, stdin === undefined ? {} : { stdin });
 
 const HINT = "Try 'babyjit --help' for more information.\n";
 const CASES: [string, string, string | undefined, { stdout: string; stderr: string; exitCode: number }][] = [

@@ -8,9 +8,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, ROOT } from "./support/cli.ts";
 import { type RunResult, describeOnEmu, runArm64, runWinArm64, runWindows, tempDir } from "./support/emu.ts";
+import { SEED } from "./support/random.ts";
 
-const DIFF = join(import.meta.dir, "fixtures", "bf-diff.ts");
-const SEED = process.env.BABYJIT_SEED ?? String(Date.now() % 1_000_000);
+const DIFF = join(import.meta.dir, "support", "differential.ts");
 const F = (name: string) => join("test", "fixtures", "bf", name);
 const tmp = tempDir("babyjit-bf-platforms-");
 afterAll(() => tmp.cleanup());
@@ -27,7 +27,7 @@ const platforms: [Parameters<typeof describeOnEmu>[0], string, (args: string[], 
 for (const [kind, name, run, count] of platforms) {
   describeOnEmu(kind, `Brainfuck on ${name}`, () => {
     test(`${count} random programs agree with the reference (seed ${SEED})`, () => {
-      const r = run([DIFF, SEED, String(count)], { cwd: ROOT });
+      const r = run([DIFF, "bf", String(SEED), String(count)], { cwd: ROOT });
       expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stdout: `ok ${count}\n`, stderr: "", exitCode: 0 });
     });
     test("babyjit --bf: hello world, cat, and a pointer off the tape", () => {

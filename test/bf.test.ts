@@ -17,43 +17,46 @@ import {
 import { hostOs } from "../src/jit.ts";
 import { readMaps } from "../src/maps.ts";
 import type { OsMemory } from "../src/os.ts";
-import { type Outcome, differential, runJit, runReference, win64OnSysv } from "./fixtures/bf-diff.ts";
+import { type Outcome, bfDifferential, runJit, runReference } from "./support/bf-diff.ts";
 import { scanEdgeCases } from "./support/bfgen.ts";
 import { interpret } from "./support/bfref.ts";
+import { differential, expectAgreement } from "./support/differential.ts";
 import { listingSource, llvmAssemble } from "./support/llvm.ts";
+import { SEED } from "./support/random.ts";
+import { ARM64, NAMED_TARGETS, NATIVE_SYSV, SYSV, WIN64 } from "./support/targets.ts";
 import { wxCheckingOs } from "./support/wx.ts";
 
-const linuxX64 = process.platform === "linux" && process.arch === "x64";
-// A fresh sample every run (printed on failure), unless BABYJIT_SEED pins it.
-const SEED = Number(process.env.BABYJIT_SEED ?? Date.now() % 1_000_000);
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const run = (source: string, input = "", options: { tape?: number; eof?: 0 | -1 | "unchanged" } = {}) => {
   using program = compileBrainfuck(source, options);
   return text(program.run(input));
 };
 
-function expectAgreement(seed: number, count: number, runner?: Parameters<typeof differential>[2]) {
-  const result = differential(seed, count, runner);
-  if (!result.ok) throw new Error(`${result.report}\n  rerun with BABYJIT_SEED=${seed}`);
-  expect(result.compared).toBe(count);
-}
-
 describe("differential: random programs against the reference interpreter", () => {
-  test(`20,000 programs, all passes (seed ${SEED})`, () => expectAgreement(SEED, 20_000));
+  test(`20,000 programs, all passes (seed ${SEED})`, () => expectAgreement(bfDifferential(), SEED, 20_000));
+  // Each compiles and runs its programs with that pass alone (and the bounds checks, always placed).
   test.each(PASSES.map((p) => [p] as const))(`2,000 programs with only %s (seed ${SEED + 1})`, (pass: PassName) => {
-    expectAgreement(SEED + 1, 2_000, (c) => {
-      using program = compileBrainfuck(c.source, { tape: c.tape, eof: c.eof, passes: [pass] });
-      void program;
-      return runJit(c);
-    });
+    expectAgreement(bfDifferential({ passes: [pass] }), SEED + 1, 2_000);
   });
-  test.if(linuxX64)(`5,000 programs as Win64 code, through a calling-convention shim (seed ${SEED + 2})`, () => {
-    expectAgreement(SEED + 2, 5_000, (c) => runJit(c, win64OnSysv));
+  test(`2,000 programs with no optional pass (seed ${SEED + 1})`, () => expectAgreement(bfDifferential({ passes: [] }), SEED + 1, 2_000));
+  test.if(NATIVE_SYSV)(`5,000 programs as Win64 code, through a calling-convention shim (seed ${SEED + 2})`, () => {
+    expectAgreement(bfDifferential({ win64: true }), SEED + 2, 5_000);
   });
   test("the differential catches a wrong answer and shrinks it", () => {
-    const result = differential(3, 100, (c) => ({ ...runJit(c), output: "00" }));
+    const wrong = { ...bfDifferential(), actual: (c: Parameters<typeof runJit>[0]) => ({ ...runJit(c), output: "00" }) };
+    const result = differential(wrong, 3, 100);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.report).toContain("shrunk");
+    if (!result.ok) {
+      expect(result.report).toContain("shrunk");
+      expect(result.report).toContain("rerun with BABYJIT_SEED=3");
+    }
+  });
+  test("a single-pass run is the program compiled with that pass: the pass's rewrite is in its code", () => {
+    // The pass alone turns [-] into a set; without it the loop stays a loop (a branch back).
+    const loops = (passes: readonly PassName[]) =>
+      assembleBrainfuck("+[-].", { target: SYSV, passes }).code.listing.filter((l) => l.kind === "insn" && /^j(ne|e) /.test(l.text)).length;
+    expect([loops(["clearLoops"]), loops([])]).toEqual([0, 2]);
+    expect(runJit({ source: "+++[-]++.", input: new Uint8Array(), tape: 4, eof: 0 }, { passes: ["clearLoops"] })).toEqual({ output: "02" });
   });
 });
 
@@ -346,12 +349,7 @@ describe("memory", () => {
 
 describe("listings", () => {
   const programs = [HELLO, CAT, "+[->+>+++<<]>>.", "+[>>]<<[<]", "+>+<[>[-<+>]<-]", `${">".repeat(5000)}+.${"<".repeat(5000)}`];
-  const targets = [
-    { arch: "x64", abi: "sysv" },
-    { arch: "x64", abi: "win64" },
-    { arch: "arm64", abi: "aapcs64" },
-  ] as const;
-  test.each(targets.map((t) => [`${t.arch}/${t.abi}`, t] as const))("llvm-mc reassembles the %s listing to the same bytes", (_name, target) => {
+  test.each(NAMED_TARGETS)("llvm-mc reassembles the %s listing to the same bytes", (_name, target) => {
     for (const source of programs) {
       const { code } = assembleBrainfuck(source, { target, eof: 0 });
       expect(Buffer.from(llvmAssemble(target.arch, listingSource(code.listing))).toString("hex")).toBe(Buffer.from(code.bytes).toString("hex"));
@@ -359,7 +357,7 @@ describe("listings", () => {
   });
   test("arm64: a loop and its exits more than 1 MiB away use the long forms (b.cond/cbz over a b), and llvm-mc agrees", () => {
     const source = `+[${">+".repeat(100_000)}${"<".repeat(100_000)}.-]<`;
-    const { code } = assembleBrainfuck(source, { target: { arch: "arm64", abi: "aapcs64" } });
+    const { code } = assembleBrainfuck(source, { target: ARM64 });
     expect(code.bytes.length).toBeGreaterThan(1 << 20);
     const texts = code.listing.flatMap((l) => (l.kind === "insn" ? [l.text] : []));
     expect(texts.some((t) => /^cbnz w3, #8; b \.L\d+$/.test(t))).toBe(true); // the loop's ] jumping back over 1 MiB
@@ -368,11 +366,11 @@ describe("listings", () => {
   });
   test("arm64 code never names x18 (the platform register) and x86-64 code touches no callee-saved register or the stack", () => {
     for (const source of programs) {
-      const arm = assembleBrainfuck(source, { target: { arch: "arm64", abi: "aapcs64" } }).code.listing;
+      const arm = assembleBrainfuck(source, { target: ARM64 }).code.listing;
       expect(arm.filter((l) => l.kind === "insn" && /\b[wx]18\b/.test(l.text))).toEqual([]);
-      for (const abi of ["sysv", "win64"] as const) {
-        const x86 = assembleBrainfuck(source, { target: { arch: "x64", abi } }).code.listing;
-        const forbidden = abi === "win64" ? /\b(rbx|rbp|rsp|rsi|rdi|r12|r13|r14|r15|push|pop|call)\b/ : /\b(rbx|rbp|rsp|r12|r13|r14|r15|push|pop|call)\b/;
+      for (const target of [SYSV, WIN64]) {
+        const x86 = assembleBrainfuck(source, { target }).code.listing;
+        const forbidden = target.abi === "win64" ? /\b(rbx|rbp|rsp|rsi|rdi|r12|r13|r14|r15|push|pop|call)\b/ : /\b(rbx|rbp|rsp|r12|r13|r14|r15|push|pop|call)\b/;
         expect(x86.filter((l) => l.kind === "insn" && forbidden.test(l.text))).toEqual([]);
       }
     }

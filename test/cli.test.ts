@@ -7,7 +7,7 @@ import { hostOs } from "../src/jit.ts";
 import { main } from "../src/main.ts";
 import type { Io } from "../src/program.ts";
 import { CLI_CASES, type CliCase, caseName, hostCases } from "./cli-cases.ts";
-import { BIN, EXE, type Result, buildExecutable, run, runExe, runSource } from "./support/cli.ts";
+import { BIN, type Result, buildExecutable, run, runExe, runSource, sh as shell } from "./support/cli.ts";
 
 const onLinuxX64 = process.platform === "linux" && process.arch === "x64";
 const cases: CliCase[] = [...CLI_CASES, ...(onLinuxX64 ? hostCases("x64-sysv") : [])];
@@ -97,11 +97,7 @@ describe.if(process.platform === "linux")("output errors", () => {
   beforeAll(() => buildExecutable());
   const tmp = mkdtempSync(join(tmpdir(), "babyjit-output-"));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-  const sh = (command: string) => {
-    const env = { ...process.env, BJ: `${process.execPath} ${BIN}`, BJEXE: EXE, TMPDIR_BJ: tmp, NO_COLOR: "1" };
-    const r = Bun.spawnSync(["bash", "-c", command], { env, stdout: "pipe", stderr: "pipe" });
-    return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exitCode: r.exitCode };
-  };
+  const sh = (command: string) => shell(command, { env: { TMPDIR_BJ: tmp } });
   const FULL = { stdout: "", stderr: "babyjit: cannot write the output: No space left on device\n", exitCode: 74 };
   const runs = [["bun bin/babyjit.js", "$BJ"], ["the compiled executable", '"$BJEXE"']] as const;
   test.each(runs.flatMap(([who, bj]) => ["-4", "--expr 'x * 2' 3", "--listing -4", "--dump -4", "--help", "--version"].map((args) => [who, args, bj] as const)))(

@@ -227,6 +227,10 @@ export const A64_ROWS: readonly Row<A64Assembler>[] = [
   { hex: "89 46 a2 72", asm: "movk w9, #0x1234, lsl #16", emit: (a) => a.movkRI(w(9), 0x1234, 16) },
   { hex: "e1 ff df f2", asm: "movk x1, #0xffff, lsl #32", emit: (a) => a.movkRI(x(1), 0xffff, 32) },
   { hex: "21 00 e0 d2", asm: "movz x1, #0x1, lsl #48", emit: (a) => a.movzRI(x(1), 1, 48) },
+  // movImm32, the one sequence: one movz or movn when a half is all zeros or all ones, else movz + movk.
+  { hex: "69 00 80 12", asm: "movn w9, #0x3", emit: (a) => a.movImm32(w(9), -4) },
+  { hex: "29 00 a0 52", asm: "movz w9, #0x1, lsl #16", emit: (a) => a.movImm32(w(9), 0x10000) },
+  { hex: "09 cf 8a 52 89 46 a2 72", asm: "movz w9, #0x5678\nmovk w9, #0x1234, lsl #16", emit: (a) => a.movImm32(w(9), 0x12345678) },
   { hex: "20 01 00 0b", asm: "add w0, w9, w0", emit: (a) => a.addRRR(w(0), w(9), w(0)) },
   { hex: "00 00 09 0b", asm: "add w0, w0, w9", emit: (a) => a.addRRR(w(0), w(0), w(9)) },
   { hex: "20 00 02 8b", asm: "add x0, x1, x2", emit: (a) => a.addRRR(x(0), x(1), x(2)) },

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { A64Assembler, type Arch, X64Assembler, a64D, a64Gp, eax, invertA64, invertX64, rax, sp, wzr, x64Gp, x64Mem, xmm } from "../src/emit.ts";
 import { JitError } from "../src/errors.ts";
 import { hexBytes } from "../src/listing.ts";
@@ -35,6 +37,68 @@ for (const { arch, rows, make } of tables) {
     });
   });
 }
+
+/**
+ * The forms each assembler class exports: the methods on its prototype, less the buffer's own (labels,
+ * notes, finish) and the helpers emit.ts declares private or protected. Derived from the module, so a
+ * form added without rows fails below.
+ */
+function formsOf(cls: typeof X64Assembler | typeof A64Assembler): string[] {
+  const source = readFileSync(join(import.meta.dir, "..", "src", "emit.ts"), "utf8");
+  const hidden = new Set([...source.matchAll(/^\s*(?:private|protected)\s+(?:abstract\s+)?(?:get\s+)?(\w+)/gm)].map((m) => m[1]));
+  const buffer = new Set(Object.getOwnPropertyNames(Object.getPrototypeOf(cls.prototype)));
+  return Object.getOwnPropertyNames(cls.prototype).filter((name) => name !== "constructor" && !hidden.has(name) && !buffer.has(name)).sort();
+}
+
+/** The forms the rows call themselves (not those a form calls in turn, as movImm32 calls movzRI). */
+function formsCalledByRows(cls: typeof X64Assembler | typeof A64Assembler, forms: readonly string[], rows: readonly Row<never>[], make: () => X64Assembler | A64Assembler): string[] {
+  const proto = cls.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const originals = new Map(forms.map((name) => [name, proto[name] as (...args: unknown[]) => unknown]));
+  const called = new Set<string>();
+  let depth = 0;
+  try {
+    for (const [name, original] of originals) {
+      proto[name] = function (this: unknown, ...args: unknown[]) {
+        if (depth === 0) called.add(name);
+        depth++;
+        try {
+          return original.apply(this, args);
+        } finally {
+          depth--;
+        }
+      };
+    }
+    for (const row of rows) emitRow(make, row as Row<X64Assembler | A64Assembler>);
+  } finally {
+    for (const [name, original] of originals) proto[name] = original;
+  }
+  return [...called].sort();
+}
+
+describe("coverage: every instruction form has golden-hex rows, which llvm-mc reassembles", () => {
+  const classes = [
+    { arch: "x64", cls: X64Assembler, rows: X64_ROWS as readonly Row<never>[], make: () => new X64Assembler() },
+    { arch: "arm64", cls: A64Assembler, rows: A64_ROWS as readonly Row<never>[], make: () => new A64Assembler() },
+  ] as const;
+  test.each(classes.map((c) => [c.arch, c] as const))("%s", (_arch, { cls, rows, make }) => {
+    const forms = formsOf(cls);
+    expect(forms.length).toBeGreaterThan(30);
+    // Every row is checked against its hex and by llvm-mc (above): a form a row calls is in both tables.
+    expect(forms.filter((f) => !formsCalledByRows(cls, forms, rows, make).includes(f))).toEqual([]);
+  });
+  test("the list is the module's: a public method added to a class is a form that needs rows", () => {
+    const proto = X64Assembler.prototype as unknown as Record<string, unknown>;
+    proto.fakeRR = function fakeRR() {};
+    try {
+      expect(formsOf(X64Assembler)).toContain("fakeRR");
+      expect(formsCalledByRows(X64Assembler, formsOf(X64Assembler), X64_ROWS as readonly Row<never>[], () => new X64Assembler())).not.toContain("fakeRR");
+    } finally {
+      delete proto.fakeRR;
+    }
+    expect(formsOf(X64Assembler)).not.toContain("memInsn"); // helpers are not forms
+    expect(formsOf(A64Assembler)).toContain("movImm32");
+  });
+});
 
 test("every condition has its opposite, pairwise (flipping the code's lowest bit)", () => {
   expect(["e", "ne", "l", "ge", "le", "g", "b", "ae"].map((c) => invertX64(c as never))).toEqual(["ne", "e", "ge", "l", "g", "le", "ae", "b"]);

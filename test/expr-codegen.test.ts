@@ -3,10 +3,11 @@
  * x86-64 host, for System V and, through a small calling-convention shim, Win64 code), listing round
  * trips through llvm-mc for all three targets, golden listings, and edge cases.
  *
- * BABYJIT_SEED=<n> changes the random seed; a failure prints the seed and a shrunk expression.
+ * The seed is fresh every run (in the tests' names; BABYJIT_SEED=<n> replays one, test/support/random.ts);
+ * a failure prints it and a shrunk expression.
  */
 import { describe, expect, test } from "bun:test";
-import { type Code, X64Assembler, r8, r9, rcx, rdi, rdx, rsi } from "../src/emit.ts";
+import type { Code } from "../src/emit.ts";
 import { JitError } from "../src/errors.ts";
 import { generate } from "../src/expr/codegen.ts";
 import { assembleExpression, compileExpression } from "../src/expr/compile.ts";
@@ -15,22 +16,18 @@ import { parse } from "../src/expr/parse.ts";
 import { evaluate } from "../src/expr/reference.ts";
 import { hexBytes } from "../src/listing.ts";
 import type { Target } from "../src/platform.ts";
-import { type Compiler, customCompiler, differential } from "./fixtures/expr-diff.ts";
+import { expectAgreement } from "./support/differential.ts";
+import { type Compiler, customCompiler, exprDifferential } from "./support/expr-diff.ts";
+import { randomExpr } from "./support/exprgen.ts";
 import { listingSource, llvmAssemble } from "./support/llvm.ts";
-import { makeRng, randomExpr } from "./support/exprgen.ts";
-
-const SEED = process.env.BABYJIT_SEED === undefined ? 20250611 : Number(process.env.BABYJIT_SEED);
-if (!Number.isSafeInteger(SEED)) throw new Error(`BABYJIT_SEED must be an integer, got ${process.env.BABYJIT_SEED}`);
-
-const SYSV: Target = { arch: "x64", abi: "sysv" };
-const WIN64: Target = { arch: "x64", abi: "win64" };
-const ARM64: Target = { arch: "arm64", abi: "aapcs64" };
-const TARGETS = [SYSV, WIN64, ARM64] as const;
+import { SEED, makeRng } from "./support/random.ts";
+import { ARM64, NATIVE_SYSV, SYSV, TARGETS, WIN64, targetName } from "./support/targets.ts";
+import { win64OnSysv } from "./support/win64.ts";
 const MIN = -2147483648;
 const MAX = 2147483647;
 const SLOW = { timeout: 60_000 };
 
-const nativeX64 = process.arch === "x64" && process.platform !== "win32";
+const nativeX64 = NATIVE_SYSV;
 
 /** The reference answer, or the error code. */
 function reference(source: string, params: readonly string[], args: readonly number[]): number | string {
@@ -71,28 +68,8 @@ function thrown(f: () => unknown): JitError {
   throw new Error("expected a JitError");
 }
 
-/**
- * Win64 code, run natively on System V: a prefix moves the arguments from rdi, rsi, rdx, rcx to
- * rcx, rdx, r8, r9 (fourth first, so nothing is overwritten before it is read). The generated code
- * makes no calls and touches no stack but its own pushes, so nothing else differs.
- */
-function win64OnSysv(code: Code): Code {
-  const shim = new X64Assembler();
-  shim.movRR(r9, rcx);
-  shim.movRR(r8, rdx);
-  shim.movRR(rdx, rsi);
-  shim.movRR(rcx, rdi);
-  const prefix = shim.finish().bytes;
-  const bytes = new Uint8Array(prefix.length + code.bytes.length);
-  bytes.set(prefix);
-  bytes.set(code.bytes, prefix.length);
-  return { arch: "x64", bytes, listing: code.listing, labelOffset: (label) => prefix.length + code.labelOffset(label) };
-}
-
 function expectDifferential(seed: number, count: number, compile?: Compiler): void {
-  const result = differential(seed, count, compile);
-  if (!result.ok) throw new Error(`${result.report}\n  rerun with BABYJIT_SEED=${SEED}`);
-  expect(result.count).toBe(count);
+  expectAgreement(exprDifferential(compile), seed, count);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -105,21 +82,21 @@ describe.skipIf(!nativeX64)("differential, native x86-64 System V (compileExpres
 });
 
 describe.skipIf(!nativeX64)("differential under register pressure and other conventions, native", () => {
-  test("System V limited to 2 registers: nearly everything spills", () => {
+  test(`System V limited to 2 registers: nearly everything spills (seed ${SEED + 100})`, () => {
     expectDifferential(SEED + 100, 5000, customCompiler({ registers: 2 }));
   }, SLOW);
-  test("System V limited to 3 registers", () => {
+  test(`System V limited to 3 registers (seed ${SEED + 101})`, () => {
     expectDifferential(SEED + 101, 3000, customCompiler({ registers: 3 }));
   }, SLOW);
-  test("Win64 code through an argument shim", () => {
+  test(`Win64 code through an argument shim (seed ${SEED + 102})`, () => {
     expectDifferential(SEED + 102, 10000, customCompiler({ target: WIN64, adapt: win64OnSysv }));
   }, SLOW);
-  test("Win64 code limited to 2 registers, through the shim", () => {
+  test(`Win64 code limited to 2 registers, through the shim (seed ${SEED + 103})`, () => {
     expectDifferential(SEED + 103, 5000, customCompiler({ target: WIN64, adapt: win64OnSysv, registers: 2 }));
   }, SLOW);
-  test("the emulator script runs as a process and prints ok <n>", () => {
+  test(`the emulator script runs as a process and prints ok <n> (seed ${SEED + 200})`, () => {
     for (const extra of [[], ["2"]]) {
-      const p = Bun.spawnSync([process.execPath, "test/fixtures/expr-diff.ts", String(SEED + 200), "500", ...extra], {
+      const p = Bun.spawnSync([process.execPath, "test/support/differential.ts", "expr", String(SEED + 200), "500", ...extra], {
         cwd: `${import.meta.dir}/..`,
         stderr: "pipe",
       });
@@ -206,13 +183,13 @@ function expectRoundTrip(target: Target, codes: readonly Code[]): void {
 
 describe("listing round trip: llvm-mc assembles every listing to the same bytes", () => {
   for (const target of TARGETS) {
-    test(`${target.arch}/${target.abi}: table`, () => {
+    test(`${targetName(target)}: table`, () => {
       expectRoundTrip(target, ROUND_TRIP_TABLE.map(([src, params]) => assembleExpression(src, { params, target }).code));
     }, SLOW);
-    test(`${target.arch}/${target.abi}: 300 random expressions`, () => {
+    test(`${targetName(target)}: 300 random expressions (seed ${SEED + 300})`, () => {
       expectRoundTrip(target, randomSources(SEED + 300, 300).map(([src, params]) => assembleExpression(src, { params, target }).code));
     }, SLOW);
-    test(`${target.arch}/${target.abi}: 100 random expressions with 2 registers (spills)`, () => {
+    test(`${targetName(target)}: 100 random expressions with 2 registers (spills) (seed ${SEED + 301})`, () => {
       const codes = randomSources(SEED + 301, 100).map(
         ([src, params]) => generate(fold(parse(src, params)), { target, params, registers: 2 }).code,
       );

@@ -5,7 +5,8 @@ import { fold } from "../src/expr/fold.ts";
 import { MAX_DEPTH, parse, validateParams } from "../src/expr/parse.ts";
 import { print } from "../src/expr/print.ts";
 import { evalBinary, evalUnary, evaluate } from "../src/expr/reference.ts";
-import { makeRng, randomExpr, randomInputs, shrink } from "./support/exprgen.ts";
+import { randomExpr, randomInputs, shrinkExpression } from "./support/exprgen.ts";
+import { SEED, makeRng, replayHint } from "./support/random.ts";
 
 const P = ["a", "b", "c", "d"];
 const MIN = -2147483648;
@@ -209,9 +210,13 @@ describe("syntax errors", () => {
     expect({ code: err?.code, message: err?.message }).toEqual({ code: "E_SYNTAX", message });
   });
 
-  test("validateParams accepts good lists", () => {
-    expect(() => validateParams([])).not.toThrow();
-    expect(() => validateParams(["_", "x1", "Abc_9", "y"])).not.toThrow();
+  test("validateParams accepts good lists, and expressions over them parse and evaluate", () => {
+    expect(validateParams([])).toBeUndefined();
+    expect(evaluate(parse("6 * 7", []), [])).toBe(42);
+    const names = ["_", "x1", "Abc_9", "y"];
+    expect(validateParams(names)).toBeUndefined();
+    // Each name is its own parameter: 1 + 2 * 3 - 4.
+    expect(evaluate(parse("_ + x1 * Abc_9 - y", names), [1, 2, 3, 4])).toBe(3);
   });
 });
 
@@ -246,13 +251,28 @@ describe("nesting limit", () => {
   ])("%s is accepted at the limit", (_name, src, depth) => {
     const e = parse(src, P);
     expect(depthOf(e)).toBe(depth);
-    // The rest of the pipeline recurses over the tree and must cope with the deepest one.
-    expect(() => evaluate(fold(e), [1, 2, 3, 4])).not.toThrow();
     expect(sameTree(parse(print(e, P), P), e)).toBe(true);
   });
 
-  test("random deep inputs never overflow the stack and stay within the limit", () => {
-    const rng = makeRng(7);
+  // The rest of the pipeline walks the deepest trees too, and computes what the text says, with
+  // a = 1, b = 2, c = 3, d = 4 (each value worked out by hand from the shape of the text).
+  test.each([
+    ["1000 parentheses", parens(MAX_DEPTH, "a"), 1],
+    ["999 prefix minus (odd: -a)", "-".repeat(MAX_DEPTH - 1) + "a", -1],
+    ["100k-term - chain: a - a - ... = 1 - 99,999", chain(N - 1, "-"), 1 - (N - 1)],
+    ["100k-term && chain", chain(N - 1, " && "), 1],
+    ["100k-term chain of mixed precedence: a + (a * a) + ... = 100,000", chain(N - 1, " + a * "), N],
+    ["999 nested parentheses, each holding a 100-term chain", parens(MAX_DEPTH - 1, chain(99, "+")), 100],
+    ["999 nested ?: (a is true: b)", "a?b:".repeat(MAX_DEPTH - 1) + "c", 2],
+    ["1000 parentheses around 999 minus", parens(MAX_DEPTH, "-".repeat(MAX_DEPTH - 1) + "a"), -1],
+  ])("%s evaluates, folded and not, to %p", (_name, src, value) => {
+    const e = parse(src, P);
+    expect(evaluate(e, [1, 2, 3, 4])).toBe(value);
+    expect(evaluate(fold(e), [1, 2, 3, 4])).toBe(value);
+  });
+
+  test(`random deep inputs never overflow the stack and stay within the limit (seed ${SEED})`, () => {
+    const rng = makeRng(SEED);
     const pieces = ["(", "(", "-", "~", "a", "a+", "a*(", "a?", "b:", ")", "a||", "!("];
     for (let i = 0; i < 200; i++) {
       let src = "";
@@ -365,8 +385,8 @@ describe("reference semantics", () => {
     },
   );
 
-  test("evalUnary / evalBinary agree with JS int32 arithmetic", () => {
-    const rng = makeRng(3);
+  test(`evalUnary / evalBinary agree with JS int32 arithmetic (seed ${SEED + 1})`, () => {
+    const rng = makeRng(SEED + 1);
     for (let i = 0; i < 2000; i++) {
       const [a, b] = randomInputs(rng, 2) as [number, number];
       expect(evalBinary("add", a, b)).toBe((a + b) | 0);
@@ -381,14 +401,14 @@ describe("reference semantics", () => {
 });
 
 describe("random expressions", () => {
-  test("20,000: print round-trips and folding preserves meaning", () => {
-    const rng = makeRng(0xbab1);
+  test(`20,000: print round-trips and folding preserves meaning (seed ${SEED + 2})`, () => {
+    const rng = makeRng(SEED + 2);
     for (let i = 0; i < 20_000; i++) {
       const params = P.slice(0, i % 5);
       const src = randomExpr(rng, { maxDepth: 1 + (i % 8), params });
       const tree = parse(src, params);
       const printed = print(tree, params);
-      if (!sameTree(parse(printed, params), tree)) throw new Error(`round trip changed ${JSON.stringify(src)}`);
+      if (!sameTree(parse(printed, params), tree)) throw new Error(`round trip changed ${JSON.stringify(src)}; ${replayHint()}`);
       const folded = fold(tree);
       for (let k = 0; k < 3; k++) {
         const args = randomInputs(rng, params.length);
@@ -397,14 +417,14 @@ describe("random expressions", () => {
             const t = parse(s, params);
             return outcome(fold(t), args) !== outcome(t, args);
           };
-          throw new Error(`fold changed ${shrink(src, fails, params)} at ${args.join(", ")}`);
+          throw new Error(`fold changed ${shrinkExpression(src, fails, params)} at ${args.join(", ")}; ${replayHint()}`);
         }
       }
     }
   });
 
-  test("the generator covers every operator, edge literal and division by zero", () => {
-    const rng = makeRng(1);
+  test(`the generator covers every operator, edge literal and division by zero (seed ${SEED + 3})`, () => {
+    const rng = makeRng(SEED + 3);
     const seen = new Set<string>();
     let divZero = 0;
     const visit = (e: Expr): void => {
@@ -437,7 +457,7 @@ describe("random expressions", () => {
 
   test("shrink reduces a failing expression", () => {
     const divides = (s: string) => outcome(parse(s, P), [1, 0, 3, 4]) === "E_DIV_ZERO";
-    expect(shrink("(a + 1) * (c - b / (b & 1)) + d", divides)).toBe("(0 / 0)");
-    expect(shrink("a + b", () => false)).toBe("a + b");
+    expect(shrinkExpression("(a + 1) * (c - b / (b & 1)) + d", divides)).toBe("(0 / 0)");
+    expect(shrinkExpression("a + b", () => false)).toBe("a + b");
   });
 });

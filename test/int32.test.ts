@@ -1,7 +1,7 @@
 /** The CLI's number parser against an independent reference, on 100,000 random strings. */
 import { expect, test } from "bun:test";
 import { JitError, parseInt32 } from "../src/index.ts";
-import { makeRng } from "./support/exprgen.ts";
+import { SEED, makeRng, replayHint } from "./support/random.ts";
 
 /** Reference: C-like strict decimal via BigInt, written differently from the parser under test. */
 function reference(text: string): number | undefined {
@@ -25,8 +25,8 @@ function reference(text: string): number | undefined {
 
 const ALPHABET = ["0", "1", "2", "7", "9", "-", "+", " ", "x", "e", ".", "a", "\t", "٣", "²", "_", "0x", "2147483647", "2147483648", "-2147483648", "4294967296", "00000000000"];
 
-test("100,000 random strings: the parser agrees with the reference or rejects with a message", () => {
-  const seed = Number(process.env.BABYJIT_SEED ?? 20261124);
+test(`100,000 random strings: the parser agrees with the reference or rejects with a message (seed ${SEED})`, () => {
+  const seed = SEED;
   const rng = makeRng(seed);
   let accepted = 0;
   for (let n = 0; n < 100_000; n++) {
@@ -42,10 +42,10 @@ test("100,000 random strings: the parser agrees with the reference or rejects wi
     }
     if (want === undefined) {
       if (!(got instanceof JitError) || got.code !== "E_RANGE" || !got.message.includes(`'${text}'`)) {
-        throw new Error(`seed ${seed}: '${text}' should be rejected with a message, got ${String(got)}`);
+        throw new Error(`seed ${seed}: '${text}' should be rejected with a message, got ${String(got)}; ${replayHint(seed)}`);
       }
     } else {
-      if (got !== want || Object.is(got, -0)) throw new Error(`seed ${seed}: '${text}' should parse to ${want}, got ${String(got)}`);
+      if (got !== want || Object.is(got, -0)) throw new Error(`seed ${seed}: '${text}' should parse to ${want}, got ${String(got)}; ${replayHint(seed)}`);
       accepted++;
     }
   }

@@ -3,16 +3,11 @@
  * must reassemble to exactly the bytes that --dump prints.
  */
 import { describe, expect, test } from "bun:test";
-import { assembleAdder, formatListing, hexBytes, type Target } from "../src/index.ts";
+import { assembleAdder, formatListing, hexBytes } from "../src/index.ts";
 import { emitTrampoline } from "../src/trampoline.ts";
 import { listingSource, llvmAssemble } from "./support/llvm.ts";
 import { run, runSource } from "./support/cli.ts";
-
-const TARGETS: Target[] = [
-  { arch: "x64", abi: "sysv" },
-  { arch: "x64", abi: "win64" },
-  { arch: "arm64", abi: "aapcs64" },
-];
+import { TARGETS } from "./support/targets.ts";
 
 // The boundaries of each encoding choice: one movz, one movn, movz/movn with lsl 16, movz+movk.
 const TERMS: [number, string][] = [

@@ -11,7 +11,9 @@ import { parse } from "../src/expr/parse.ts";
 import { hexBytes } from "../src/listing.ts";
 import { MAX_ARITY, assembleTrampoline, emitTrampoline } from "../src/trampoline.ts";
 import { BIN, run } from "./support/cli.ts";
-import { makeRng, randomExpr } from "./support/exprgen.ts";
+import { randomExpr } from "./support/exprgen.ts";
+import { SEED, makeRng } from "./support/random.ts";
+import { ARM64, NAMED_TARGETS } from "./support/targets.ts";
 
 const rows = [
   // os, arch, abi, memory kind, libc/kernel32 names, MAP_ANON, icache flush, adder bytes
@@ -57,14 +59,8 @@ test.each([
 
 // The adder (x86-64) and the trampolines are copied from templates (src/template.ts): the assembler
 // must make the very same bytes, and the listing read from a template's code is the assembler's.
-const TEMPLATE_TARGETS = [
-  { arch: "x64", abi: "sysv" },
-  { arch: "x64", abi: "win64" },
-  { arch: "arm64", abi: "aapcs64" },
-] as const;
-
-test.each(TEMPLATE_TARGETS)("$arch $abi: the adder's and trampolines' templates are the assembler's bytes and listing", (target) => {
-  const rng = makeRng(3);
+test.each(NAMED_TARGETS)(`%s: the adder's and trampolines' templates are the assembler's bytes and listing (seed ${SEED})`, (_name, target) => {
+  const rng = makeRng(SEED);
   const terms = [0, 1, -1, -4, 2, 127, 128, -128, -129, 255, 256, 4095, 65535, 65536, -65536, 0x12345678, 2147483647, -2147483648];
   for (let i = 0; i < 200; i++) terms.push((rng() * 2 ** 32) | 0);
   for (const term of terms) {
@@ -129,12 +125,12 @@ test("Windows on ARM64 is arm64 code with the Windows memory API, flushed with F
  * emitter's own listing and llvm-mc's disassembly of the bytes are searched, and llvm-mc must decode
  * every instruction.
  */
-test("no arm64 code babyjit generates reads or writes x18 (the OS's platform register)", () => {
-  const arm64 = { arch: "arm64", abi: "aapcs64" } as const;
+test(`no arm64 code babyjit generates reads or writes x18 (the OS's platform register) (seed ${SEED + 1})`, () => {
+  const arm64 = ARM64;
   const codes: Code[] = [];
   for (const term of [0, 1, -1, -4, 4095, 65535, 65536, -65536, 0x12345678, 2147483647, -2147483648]) codes.push(emitAdder(arm64, term));
   for (let arity = 0; arity <= MAX_ARITY; arity++) codes.push(emitTrampoline(arm64, arity));
-  const rng = makeRng(18);
+  const rng = makeRng(SEED + 1);
   const paramSets = [[], ["x"], ["x", "y"], ["a", "b", "c"], ["p", "q", "r", "s"]];
   for (let i = 0; i < 400; i++) {
     const params = paramSets[i % paramSets.length] ?? ["x"];

@@ -18,12 +18,11 @@ import { buildFlags } from "../scripts/build-flags.ts";
 import { CLI_CASES, type CliCase, caseName } from "./cli-cases.ts";
 import { BIN, ROOT } from "./support/cli.ts";
 import { type RunResult, compileExe, describeOnEmu, runWinArm64, runWinArm64Many, tempDir, winPath } from "./support/emu.ts";
+import { SEED } from "./support/random.ts";
 
 const FIXTURES = join(import.meta.dir, "fixtures");
 const LIBRARY_CHECK = join(FIXTURES, "library-check.ts");
-const EXPR_DIFF = join(FIXTURES, "expr-diff.ts");
-// A fresh sample every run (printed in the test's name), unless BABYJIT_SEED pins it.
-const SEED = process.env.BABYJIT_SEED ?? String(Date.now() % 1_000_000);
+const DIFF = join(import.meta.dir, "support", "differential.ts");
 // The same flags as `bun run build`, so the cross-compiled executable is the shipped one.
 const { flags, entry: EXE_ENTRY } = buildFlags();
 const BUILD_FLAGS = flags.filter((f) => f !== "--compile");
@@ -95,7 +94,7 @@ describeOnEmu("winarm64", "Windows on ARM64 under arm64 Wine under qemu-aarch64"
     const jobs: [string, string | null, string[]][] = [
       ["smoke", null, [join(FIXTURES, "emu-winarm64.ts")]],
       ["library", null, [LIBRARY_CHECK]],
-      ...EXPRESSION_RUNS.map(([count, registers]): [string, null, string[]] => [`expr ${count}`, null, [EXPR_DIFF, SEED, count, ...registers]]),
+      ...EXPRESSION_RUNS.map(([count, registers]): [string, null, string[]] => [`expr ${count}`, null, [DIFF, "expr", String(SEED), count, ...registers]]),
       ["trace", null, [BIN, "-4", "--trace"]],
       ["trace expr", null, [BIN, "-e", "100 / x", "--trace", "4", "0"]],
       ["bf abc", null, [BIN, "--bf", bfFile("abc")]],

@@ -19,11 +19,10 @@ import {
   runWindowsExe,
   tempDir,
 } from "./support/emu.ts";
+import { SEED } from "./support/random.ts";
 
 const LIBRARY_CHECK = join(import.meta.dir, "fixtures", "library-check.ts");
-const EXPR_DIFF = join(import.meta.dir, "fixtures", "expr-diff.ts");
-// A fresh sample every CI run (printed on failure), unless BABYJIT_SEED pins it.
-const SEED = process.env.BABYJIT_SEED ?? String(Date.now() % 1_000_000);
+const DIFF = join(import.meta.dir, "support", "differential.ts");
 // The same flags as `bun run build`, so the cross-compiled executables are the shipped ones.
 const { flags, entry: EXE_ENTRY } = buildFlags();
 const BUILD_FLAGS = flags.filter((f) => f !== "--compile");
@@ -44,10 +43,10 @@ function expectLibrary(r: RunResult, platform: string, target: { arch: string; a
 
 const EXPRESSIONS = `expressions: 3,000 random ones and 1,000 spilling ones against the reference (seed ${SEED})`;
 
-/** test/fixtures/expr-diff.ts on the emulated platform: random expressions, then forced spills. */
+/** The expression differential on the emulated platform: random expressions, then forced spills. */
 function expectExpressionsAgree(run: (args: string[], opts: { cwd: string }) => RunResult) {
   for (const [count, registers] of [["3000", []], ["1000", ["2"]]] as const) {
-    const r = run([EXPR_DIFF, SEED, count, ...registers], { cwd: ROOT });
+    const r = run([DIFF, "expr", String(SEED), count, ...registers], { cwd: ROOT });
     expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stdout: `ok ${count}\n`, stderr: "", exitCode: 0 });
   }
 }

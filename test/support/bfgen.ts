@@ -1,21 +1,11 @@
 /**
  * Random Brainfuck programs for the differential test, biased toward what the optimizer rewrites:
  * clear loops, scans, multiply loops (balanced and not), long moves that become offsets, I/O inside
- * loops, and walks to the tape's edges (the tapes are small). Seeded, and every program ends or is cut
- * off by the reference's step limit (such programs are skipped). A failing program is shrunk.
+ * loops, and walks to the tape's edges (the tapes are small). Every program ends or is cut off by the
+ * reference's step limit (such programs are skipped). `smallerSources` lists the cuts the shrinker
+ * (test/support/shrink.ts) tries on a failing one.
  */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    // xorshift32
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
+import type { Rng } from "./random.ts";
 
 export interface Case {
   readonly source: string;
@@ -26,7 +16,7 @@ export interface Case {
 
 const EOFS = ["unchanged", 0, -1] as const;
 
-export function randomCase(random: () => number): Case {
+export function randomCase(random: Rng): Case {
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
   const run = (c: string, max: number) => c.repeat(1 + int(max));
@@ -96,25 +86,15 @@ export function scanEdgeCases(): Case[] {
   return cases;
 }
 
-/** Remove pieces of a failing program while it still fails (brackets removed in matching pairs). */
-export function shrink(c: Case, fails: (c: Case) => boolean): Case {
-  let best = c;
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let size = Math.max(1, best.source.length >> 1); size >= 1; size >>= 1) {
-      for (let i = 0; i + size <= best.source.length; i++) {
-        const cut = best.source.slice(0, i) + best.source.slice(i + size);
-        if (!balanced(cut)) continue;
-        const candidate = { ...best, source: cut };
-        if (fails(candidate)) {
-          best = candidate;
-          changed = true;
-        }
-      }
+/** The case with a piece of its program cut out, biggest cuts first; brackets go only in matching pairs. */
+export function* smallerSources(c: Case): Generator<Case> {
+  const source = c.source;
+  for (let size = Math.max(1, source.length >> 1); size >= 1; size >>= 1) {
+    for (let i = 0; i + size <= source.length; i++) {
+      const cut = source.slice(0, i) + source.slice(i + size);
+      if (balanced(cut)) yield { ...c, source: cut };
     }
   }
-  return best;
 }
 
 function balanced(s: string): boolean {

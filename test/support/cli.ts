@@ -1,4 +1,10 @@
-/** Run the real CLI: from source through bin/babyjit.js, or the executable made by `bun run build`. */
+/**
+ * Run the real CLI: from source through bin/babyjit.js, or the executable made by `bun run build`.
+ *
+ *   runSource(["-4"])                         // bun bin/babyjit.js -4
+ *   runExe(["-4"])                            // dist/babyjit -4 (after buildExecutable())
+ *   sh(`printf '+.' | $BJ --bf /dev/stdin`)   // a bash command line: pipes, redirections, files
+ */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
@@ -16,6 +22,22 @@ const ENV = { ...process.env, NO_COLOR: "1" };
 
 export function run(cmd: string[], env: Record<string, string | undefined> = ENV): Result {
   const p = Bun.spawnSync(cmd, { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  return { stdout: p.stdout.toString(), stderr: p.stderr.toString(), exitCode: p.exitCode ?? -1 };
+}
+
+/**
+ * A bash command line, run from the repository root, with $BJ (the CLI from source: bun and
+ * bin/babyjit.js) and $BJEXE (the built executable) in its environment, plus `env`; `stdin` is its
+ * input (none by default).
+ */
+export function sh(command: string, options: { stdin?: string; env?: Record<string, string> } = {}): Result {
+  const p = Bun.spawnSync(["bash", "-c", command], {
+    cwd: ROOT,
+    env: { ...ENV, BJ: `${process.execPath} ${BIN}`, BJEXE: EXE, ...options.env },
+    stdin: options.stdin === undefined ? "ignore" : Buffer.from(options.stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   return { stdout: p.stdout.toString(), stderr: p.stderr.toString(), exitCode: p.exitCode ?? -1 };
 }
 

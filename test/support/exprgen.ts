@@ -1,27 +1,12 @@
 /**
  * Seeded random expressions and inputs for differential tests (compiled code vs. the reference
- * evaluator), plus a shrinker that reduces a failing expression to a small one.
+ * evaluator), and the smaller variants of an expression that the shrinker (shrink.ts) tries.
  */
 import type { Expr } from "../../src/expr/ast.ts";
 import { parse } from "../../src/expr/parse.ts";
 import { print } from "../../src/expr/print.ts";
-
-/** A PRNG like Math.random: each call gives a float in [0, 1). */
-export type Rng = () => number;
-
-/** mulberry32: tiny, fast and good enough for test generation; the same seed gives the same stream. */
-export function makeRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const below = (rng: Rng, n: number): number => Math.floor(rng() * n);
-const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[below(rng, xs.length)]!;
+import { type Rng, below, pick } from "./random.ts";
+import { shrink } from "./shrink.ts";
 
 /** Values where int32 arithmetic goes wrong most often. */
 const EDGE_INTS = [0, 0, 1, -1, 2, -2, 31, 32, 33, 2147483647, -2147483648, 2147483646, -2147483647, 65536, 0xffff];
@@ -111,29 +96,25 @@ function space(rng: Rng, chance = 0.7): string {
 }
 
 /**
- * Greedily shrinks a failing expression: repeatedly tries replacing one subtree by one of its
- * children or by a literal 0 / 1, keeping the first candidate for which `stillFails` holds.
- * `params` defaults to the identifiers in `source`, in order of appearance.
+ * `source` with one subtree replaced by one of its children or by a literal 0 / 1, biggest cuts first,
+ * printed over `params` (nothing when `source` does not parse).
  */
-export function shrink(source: string, stillFails: (src: string) => boolean, params = namesIn(source)): string {
-  let best: Expr;
+export function* smallerExpressions(source: string, params: readonly string[]): Generator<string> {
+  let tree: Expr;
   try {
-    best = parse(source, params);
+    tree = parse(source, params);
   } catch {
-    return source;
+    return;
   }
-  let bestText = source;
-  for (let improved = true; improved; ) {
-    improved = false;
-    for (const candidate of smaller(best)) {
-      const text = print(candidate, params);
-      if (stillFails(text)) {
-        [best, bestText, improved] = [candidate, text, true];
-        break;
-      }
-    }
-  }
-  return bestText;
+  for (const candidate of smaller(tree)) yield print(candidate, params);
+}
+
+/**
+ * A failing expression shrunk while `stillFails` holds. `params` defaults to the identifiers in
+ * `source`, in order of appearance.
+ */
+export function shrinkExpression(source: string, stillFails: (src: string) => boolean, params: readonly string[] = namesIn(source)): string {
+  return shrink(source, (s) => smallerExpressions(s, params), stillFails);
 }
 
 function namesIn(source: string): string[] {
