@@ -21,9 +21,10 @@
  *      ([Xn, #offset]). `Mpre` and `Mpost` are arm64's writeback forms, [Xn, #step]! and [Xn], #step;
  *   I  an immediate.
  * The mnemonic is the one the listing writes: arm64's preferred alias where Arm has one (`lslRRR` for
- * LSLV, `negRR` for SUB Rd, ZR, Rm, `strRMpre` for a push). Where no register gives the width of a
- * memory operand, the width in bits ends the name (`addMI8`: add byte ptr [m], imm8). A register the
- * encoding fixes is written by name (`shlRCl`: shl r32, cl); implied ones are not (`cdq`, `idivR`).
+ * LSLV, `negRR` for SUB Rd, ZR, Rm), never a made-up one (a push is `strRMpre(x, sp, -16)`). Where
+ * no register gives the width of a memory operand, the width in bits ends the name (`addMI8`: add byte
+ * ptr [m], imm8). A register the encoding fixes is written by name (`shlRCl`: shl r32, cl); implied
+ * ones are not (`cdq`, `idivR`).
  * Labels and conditions are parameters, not letters: `jcc(cond, label)`, `bcond(cond, label)`,
  * `setccR(cond, r8)`, `csetR(rd, cond)`. One form may have several encodings, of which it picks the
  * one an assembler picks (`movRI`: B8+rd for a 32-bit register, REX.W C7 /0 for a 64-bit one).
@@ -32,7 +33,9 @@
  * operands (their architecture and kind, their width, whether number 31 may be zr or sp).
  *
  * Registers come from x64Gp/xmm/a64Gp/a64D by number, each made once; a number that is no register
- * throws E_RANGE.
+ * throws E_RANGE. Every public method of the two assembler classes is a form, and test/emit.test.ts
+ * reads that list from this module: each needs golden-hex rows in test/emit-table.ts, which llvm-mc
+ * reassembles.
  */
 import { JitError } from "./errors.ts";
 

@@ -128,6 +128,8 @@ const EXTERNAL: Record<string, string> = {
   BigInt: "JavaScript",
   FinalizationRegistry: "JavaScript",
   TextDecoder: "JavaScript",
+  Worker: "JavaScript (web workers)",
+  transfer: "JavaScript (ArrayBuffer.prototype.transfer)",
   Map: "JavaScript",
   Set: "JavaScript",
   Bun: "Bun",
@@ -156,7 +158,7 @@ export function namedThing(span: string): { names: string[]; kind: "function" | 
   const called = m[2] !== undefined;
   const last = parts[parts.length - 1] ?? "";
   const first = parts[0] ?? "";
-  if (EXTERNAL[first] !== undefined) return undefined;
+  if (EXTERNAL[first] !== undefined || EXTERNAL[last] !== undefined) return undefined;
   if (parts.length > 1 && /^(ts|js|md|b|c|sh|json|jsc)$/.test(last)) return undefined; // a file name
   // The receiver of a method is a variable of the example (`ops.kind(i)`), unless it is a class or constant.
   const names = parts.length > 1 && (isPascal(first) || isUpper(first)) ? [first, last] : [last];
@@ -255,7 +257,7 @@ function unknownNames(page: string, markdown: string, known: Known): Unknown[] {
 // Figures
 
 /** A measured figure: a time, a throughput, a size per function, or a ratio such as 1.31×. */
-const FIGURE = /(?<![\w.])\d[\d,]*(?:\.\d+)?(?:[–-]\d[\d,]*(?:\.\d+)?)?(?:\s?(?:ns|µs|us|ms|MB\/s)\b|×)/g;
+const FIGURE = /(?<![\w.])\d[\d,]*(?:\.\d+)?(?:[–-]\d[\d,]*(?:\.\d+)?)?(?:\s?(?:ns|µs|us|ms|s|MB\/s)\b|×)/g;
 
 export function figures(text: string): string[] {
   return [...text.matchAll(FIGURE)].map((m) => m[0]);
@@ -326,7 +328,7 @@ describe("docs claims: the checker checks", () => {
   });
 
   test("it finds figures, and leaves counts and sizes alone", () => {
-    expect(figures("2.08 ns, 844 ns: 0.62×, 1.11–1.18×, 14.0 MB/s, 5.38 ms, 1.5–3 µs")).toEqual([
+    expect(figures("2.08 ns, 844 ns: 0.62×, 1.11–1.18×, 14.0 MB/s, 5.38 ms, 1.5–3 µs, 2.4 s")).toEqual([
       "2.08 ns",
       "844 ns",
       "0.62×",
@@ -334,6 +336,7 @@ describe("docs claims: the checker checks", () => {
       "14.0 MB/s",
       "5.38 ms",
       "1.5–3 µs",
+      "2.4 s",
     ]);
     expect(figures("64 KiB, 30,000 cells, 2 × 64 KiB, 16 bytes, 4096 bytes, 2^30")).toEqual([]);
   });
