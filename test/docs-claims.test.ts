@@ -269,11 +269,11 @@ function unknownNames(page: string, markdown: string, known: Known): Unknown[] {
 // ---------------------------------------------------------------------------------------------------
 // Figures
 
-/** A measured figure: a time, a throughput, a size per function, or a ratio such as 1.31×. */
-const FIGURE = /(?<![\w.])\d[\d,]*(?:\.\d+)?(?:[–-]\d[\d,]*(?:\.\d+)?)?(?:\s?(?:ns|µs|us|ms|s|MB\/s)\b|×)/g;
+/** A measured figure: a time, a throughput, or a ratio such as 1.31× (or 1.5x); not the hex prefix 0x. */
+const FIGURE = /(?<![\w.])\d[\d,]*(?:\.\d+)?(?:[–-]\d[\d,]*(?:\.\d+)?)?(?:\s?(?:ns|µs|us|ms|s|MB\/s)\b|×|x(?![\w.]))/g;
 
 export function figures(text: string): string[] {
-  return [...text.matchAll(FIGURE)].map((m) => m[0]);
+  return [...text.matchAll(FIGURE)].map((m) => m[0]).filter((f) => f !== "0x");
 }
 
 const BEGIN = "<!-- results: begin (made from bench/RESULTS.md by test/docs-claims.test.ts) -->";
@@ -351,7 +351,8 @@ describe("docs claims: the checker checks", () => {
       "1.5–3 µs",
       "2.4 s",
     ]);
-    expect(figures("64 KiB, 30,000 cells, 2 × 64 KiB, 16 bytes, 4096 bytes, 2^30")).toEqual([]);
+    expect(figures("64 KiB, 30,000 cells, 2 × 64 KiB, 16 bytes, 4096 bytes, 2^30, `0x` hex, 0x10, x86")).toEqual([]);
+    expect(figures("within 1.5x of cc, 2x apart")).toEqual(["1.5x", "2x"]);
   });
 });
 
@@ -404,7 +405,7 @@ describe("docs claims: each measured figure is stated once", () => {
         const joined = lines.map((l) => l.text).join(" ");
         let at = 0;
         const starts = lines.map((l) => ((at += l.text.length + 1), at - l.text.length - 1));
-        return [...joined.matchAll(FIGURE)].map((m) => {
+        return [...joined.matchAll(FIGURE)].filter((m) => m[0] !== "0x").map((m) => {
           const i = starts.findLastIndex((s) => s <= (m.index ?? 0));
           return `${page}:${lines[i]?.line}: ${m[0]}`;
         });
