@@ -13,6 +13,7 @@ import { latencySection } from "./latency.ts";
 import { describeMachine } from "./machine.ts";
 import { longExpressionRows } from "./long.ts";
 import { codeMemorySection, liveFunctionsSection } from "./memory.ts";
+import { perfSection } from "./perf.ts";
 import { type Row, markdownTable, textTable, verdictLines, verdictOf } from "./report.ts";
 import { startupSection } from "./startup.ts";
 
@@ -48,6 +49,7 @@ const SECTIONS: readonly (readonly [string, string, () => Row[] | Promise<Row[]>
   ["5 memory", "a million live functions", () => liveFunctionsSection()],
   ["4 start", "start-up and peak RSS (builds three executables, packs and installs the package)", () => startupSection()],
   ["6 bf compile", "Brainfuck: compile, run, whole processes next to C (builds an executable and C programs)", () => brainfuckSection()],
+  ["7 perf", "profiling: compiles with perf maps and jitdump off and on", () => perfSection()],
 ];
 
 const measured: Row[][] = [];

@@ -20,6 +20,7 @@ const args = {
   arch: { type: "string", valueHint: "x64|arm64", description: "target for --dump/--listing (default: this machine)" },
   abi: { type: "string", valueHint: "sysv|win64|aapcs64", description: "calling convention for --dump/--listing" },
   color: { type: "boolean", description: "colour the listing (default: on a terminal without NO_COLOR)" },
+  perf: { type: "string", valueHint: "map|jitdump", description: "name the JIT'd code for Linux perf: /tmp/perf-PID.map, or jit-PID.dump for perf inject --jit (also BABYJIT_PERF)" },
 } as const satisfies ArgsDef;
 
 export const command = defineCommand({
@@ -38,6 +39,7 @@ export const command = defineCommand({
       arch: parsed.arch,
       abi: parsed.abi,
       color: parsed.color,
+      perf: parsed.perf,
     }),
 });
 
@@ -49,6 +51,8 @@ const EPILOGUE = `EXAMPLES
   babyjit --expr 'x * x - 3' 1 2   -2 1
   babyjit -4 --dump --arch arm64   the arm64 bytes, from any machine
   babyjit --bf hello.b             compile a Brainfuck program and run it
+  perf record -k mono -- babyjit --perf=jitdump --bf hello.b
+                                   profile it, named down to the source line
 
 EXIT CODES
 

@@ -85,6 +85,7 @@ export function load(
   source: string,
   options: { tape: number; eof: EofMode },
   listing: () => string,
+  installed?: (address: number) => void,
 ): BrainfuckProgram {
   const os = memory.os;
   const page = os.pageSize;
@@ -104,6 +105,7 @@ export function load(
     dataAddress = os.map(dataBytes, "the state block and the I/O buffers");
     slot = memory.installCode(bf.code.bytes);
     entry = os.entry(slot.address);
+    installed?.(slot.address); // profilers name the code (perf.ts)
   } catch (error) {
     // Whatever was taken so far is given back: a failed load leaves nothing mapped or installed.
     slot?.free();
@@ -139,10 +141,12 @@ export function load(
   };
 
   const stream = (io: BrainfuckIo): void => {
-    if (life === "disposed") throw disposedError();
-    if (life === "running") throw new JitError("E_BUSY", "this Brainfuck program is already running (stream() or run() was called from one of its own callbacks); a program runs once at a time");
+    // The callbacks are read first: reading them may run the caller's code (a getter, a Proxy), which
+    // may dispose the program or run it; the state is checked after that, just before running.
     const { read, write, trace } = checkedIo(io);
     const lent = (io as { [LEND_CHUNKS]?: unknown })[LEND_CHUNKS] === true;
+    if (life === "disposed" || releaseAfterRun) throw disposedError();
+    if (life === "running") throw new JitError("E_BUSY", "this Brainfuck program is already running (stream() or run() was called from one of its own callbacks); a program runs once at a time");
     life = "running";
     try {
       runLoop(lent, read, write, trace);
