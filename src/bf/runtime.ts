@@ -323,7 +323,10 @@ function inputChunk(chunk: unknown): Uint8Array | null {
   if (chunk === null || chunk === undefined) return null;
   if (!isUint8Array(chunk)) throw new JitError("E_RANGE", `stream(io): io.read() must return a Uint8Array, or null at the end of input, not ${describeValue(chunk)}`);
   // A view of the caller's bytes under our own prototype, so that its length and subarray are the real ones.
-  return new Uint8Array(typedArrayBuffer.call(chunk), typedArrayOffset.call(chunk), typedArrayLength.call(chunk));
+  // A detached array has length 0 but its buffer refuses any view (a raw TypeError): it is an empty chunk.
+  const length = typedArrayLength.call(chunk);
+  if (length === 0) return new Uint8Array(0);
+  return new Uint8Array(typedArrayBuffer.call(chunk), typedArrayOffset.call(chunk), length);
 }
 
 /** The callbacks of a stream() call, checked once before anything runs. */
