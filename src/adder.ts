@@ -18,7 +18,7 @@ import { emitter, templateCode } from "./template.ts";
  */
 export function emitAdder(target: Target, term: number): Code {
   const c = conventionOf(target); // the target check
-  if (target.arch !== "x64" || (term | 0) !== term) return assembleAdder(target, term); // the assembler's errors for a bad term
+  if (target.arch !== "x64" || (term | 0) !== term) return assembleAdderFor(target, term); // the assembler's errors for a bad term
   const bytes = new Uint8Array(11);
   bytes[0] = 0x48;
   bytes[1] = 0xc7;
@@ -31,11 +31,11 @@ export function emitAdder(target: Target, term: number): Code {
   bytes[8] = 0x01;
   bytes[9] = 0xc0 | ((c.intArgs[0] as number) << 3); // ModRM: reg = the first argument's register, rm = rax
   bytes[10] = 0xc3;
-  return templateCode("x64", bytes, () => assembleAdder(target, term));
+  return templateCode("x64", bytes, () => assembleAdderFor(target, term));
 }
 
-/** The adder from the assembler, with its listing. */
-export function assembleAdder(target: Target, term: number): Code {
+/** The adder from the assembler, with its listing (the library's assembleAdder(term, target?) checks the term, then calls emitAdder). */
+export function assembleAdderFor(target: Target, term: number): Code {
   const c = conventionOf(target);
   const { a64Gp, newAssembler, x64Gp } = emitter();
   const asm = newAssembler(target.arch);

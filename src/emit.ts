@@ -1137,7 +1137,7 @@ export function invertA64(cc: A64Cond): A64Cond {
   return oppositeByCode(A64_CONDITIONS, cc);
 }
 
-/** A general register operand; `zr` says whether number 31 (wzr/xzr) is acceptable here. */
+/** A general register operand; `allow31` says whether number 31 is acceptable here, and as what: "zr" (wzr/xzr), "sp" or "none". */
 function a64Reg(r: A64Gp, what: string, allow31: "zr" | "sp" | "none" = "none", role?: string): number {
   if (r.arch !== "arm64") throw new JitError("E_RANGE", `${named(what, role)} must be an arm64 register, got ${r.name}`);
   if (r.id === 31) {

@@ -247,8 +247,9 @@ export class CodeMemory {
   }
 
   /**
-   * Unmap the home page once no function is left (the CLI does this on exit, so --trace shows every
-   * mapping go). Throws if functions are still installed: their callers would jump into unmapped memory.
+   * Unmap the home page once no function is left (the CLI does this before it exits when it runs on a
+   * CodeMemory of its own, as with --trace, so the trace shows every mapping go; otherwise the process's
+   * exit does it). Throws if functions are still installed: their callers would jump into unmapped memory.
    */
   close(): void {
     for (const region of this.regions) {

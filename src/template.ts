@@ -4,8 +4,8 @@
  * adder and every call trampoline are made this way; the assembler (emit.ts) makes the same bytes,
  * which test/platform.test.ts checks for every target, arity and a spread of terms.
  *
- * Why: the assembler is a thousand lines that JavaScriptCore decodes and runs for the first time on
- * every start-up. Evaluating emit.ts and encoding the adder and one trampoline measured about 0.35 ms
+ * Why: the assembler (emit.ts) is babyjit's largest module, and JavaScriptCore would decode and run it
+ * for the first time on every start-up. Evaluating emit.ts and encoding the adder and one trampoline measured about 0.35 ms
  * of the compiled `babyjit 2` (5.5 ms); without them it went from 1.28-1.29x the compiled
  * bench/minimal-jit.js to 1.19x (fresh builds of both, 300 paired runs three times; page faults 1,031
  * -> 972, minimal-jit 820). So the assembler is loaded only when someone reads a listing.

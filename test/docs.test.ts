@@ -28,7 +28,8 @@
  * The same file checks the rest of what the pages claim: docs/reading-order.md's line counts (within
  * ±15% of `wc -l`; `BABYJIT_UPDATE_DOCS=1 bun test test/docs.test.ts` writes the current ones into the
  * page), relative links and their #anchors, the README's size and quick start against .ci/run, and
- * where the words a learner looks for appear.
+ * where the words a learner looks for appear. test/docs-claims.test.ts checks the names, paths and
+ * figures the pages state. The pages are README.md, CONTRIBUTING.md and docs/*.md.
  *
  * The examples show this machine's output (x86-64 Linux, System V); on any other host this file skips.
  */
@@ -152,7 +153,7 @@ export function checkExample(example: Example, run: (command: string) => Ran = r
 
 function pages(): string[] {
   const docs = existsSync(join(ROOT, "docs")) ? readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort() : [];
-  return ["README.md", ...docs.map((f) => `docs/${f}`)];
+  return ["README.md", "CONTRIBUTING.md", ...docs.map((f) => `docs/${f}`)].filter((p) => existsSync(join(ROOT, p)));
 }
 
 const read = (page: string) => readFileSync(join(ROOT, page), "utf8");
@@ -417,6 +418,23 @@ describe("docs: the pages' other claims", () => {
     expect(current).toEqual([]);
   });
 
+  test("each file the reading order lists under a chapter is named in that chapter", () => {
+    const chapters = pages().filter((p) => /^docs\/\d\d-/.test(p));
+    let chapter: string | undefined;
+    const unexplained: string[] = [];
+    for (const line of read("docs/reading-order.md").split("\n")) {
+      const heading = /^## Chapter (\d+)/.exec(line);
+      if (heading !== null) chapter = chapters.find((p) => p.startsWith(`docs/${heading[1]?.padStart(2, "0")}-`));
+      else if (line.startsWith("## ")) chapter = undefined;
+      const path = ROW.exec(line)?.[2];
+      if (chapter === undefined || path === undefined) continue;
+      const text = read(chapter);
+      // By its path, or by its name where the chapter has just said which folder it is in.
+      if (!text.includes(path) && !text.includes(`\`${path.split("/").pop()}\``)) unexplained.push(`${chapter}: ${path}`);
+    }
+    expect(unexplained).toEqual([]);
+  });
+
   test("relative links point at files that exist, and #anchors at headings of the page they name", () => {
     const broken: string[] = [];
     for (const page of pages()) {
@@ -455,8 +473,8 @@ describe("docs: the pages' other claims", () => {
       "docs/01-the-adder.md": ["mmap", "mprotect", "W^X"],
       "docs/02-expressions.md": ["calling convention"],
       "docs/03-brainfuck.md": ["Brainfuck"],
-      "docs/04-platforms.md": ["mmap", "mprotect", "W^X", "calling convention"],
-      "docs/06-reference.md": ["mmap", "mprotect", "calling convention"],
+      "docs/05-platforms.md": ["mmap", "mprotect", "W^X", "calling convention"],
+      "docs/07-reference.md": ["mmap", "mprotect", "calling convention"],
     };
     const missing: string[] = [];
     for (const [page, words] of Object.entries(where)) {

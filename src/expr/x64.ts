@@ -9,7 +9,6 @@
  * rdi are saved on entry and restored on exit.
  */
 import { type Location, type ParamKind, argumentLocations, conventionOf } from "../abi.ts";
-import { x64Imm8 } from "../legalize.ts";
 import { type Code, type Label, X64Assembler, type X64Cond, type X64Gp, invertX64, x64Gp, x64Mem } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { BinaryOp, Expr } from "./ast.ts";
@@ -315,23 +314,8 @@ export class X64Backend extends Backend<X64Cond> {
     } else if (right.kind === "param") {
       this.asm.comment(this.name(right));
     }
-    if (right.kind === "num") this.compareImmediate(l, right.value);
+    if (right.kind === "num") this.asm.cmpRI(r32(l), right.value); // imm8, or eax's short form 3D id, as assemblers pick
     else this.asm.cmpRR(r32(l), r32(this.home(right)));
-  }
-
-  /**
-   * cmp r, imm. Assemblers encode `cmp eax, imm32` in the short accumulator form (3D id), which
-   * cmpRI does not write; so that every listing reassembles to the same bytes, such a constant goes
-   * through a register instead.
-   */
-  private compareImmediate(r: number, imm: number): void {
-    if (r !== EAX || x64Imm8(imm)) {
-      this.asm.cmpRI(r32(r), imm);
-      return;
-    }
-    const t = this.take(bit(r));
-    this.asm.movRI(r32(t), imm);
-    this.asm.cmpRR(r32(r), r32(t));
   }
 
   /** 1 or 0 in d from the flags. */
