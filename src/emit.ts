@@ -807,6 +807,73 @@ export class X64Assembler extends CodeBuffer {
     this.memInsn(0xf20f2c, dst, m, true, 0, 0, this.withListing && `cvttsd2si ${dst.name}, qword ptr ${memText(m)}`);
   }
 
+  // ---- SSE2 scalar doubles (the functions chapter's f64): xmm in ModRM.reg or .rm as a general register's number would be ----
+
+  /** F2 0F 10 /r — MOVSD xmm1, xmm2: the low 64 bits (the upper half of xmm1 is kept). */
+  movsdFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0xf20f10, "movsd", dst, src);
+  }
+  /** F2 0F 10 /r — MOVSD xmm1, m64 (the upper half is zeroed). */
+  movsdFM(dst: X64Xmm, m: X64Mem): void {
+    x64XmmReg(dst, "movsd destination");
+    this.memInsn(0xf20f10, x64Gp(dst.id, 64), m, false, 0, 0, this.withListing && `movsd ${dst.name}, qword ptr ${memText(m)}`);
+  }
+  /** F2 0F 11 /r — MOVSD m64, xmm1. */
+  movsdMF(m: X64Mem, src: X64Xmm): void {
+    x64XmmReg(src, "movsd source");
+    this.memInsn(0xf20f11, x64Gp(src.id, 64), m, false, 0, 0, this.withListing && `movsd qword ptr ${memText(m)}, ${src.name}`);
+  }
+  /** F2 0F 58 /r — ADDSD xmm1, xmm2. */
+  addsdFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0xf20f58, "addsd", dst, src);
+  }
+  /** F2 0F 5C /r — SUBSD xmm1, xmm2. */
+  subsdFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0xf20f5c, "subsd", dst, src);
+  }
+  /** F2 0F 59 /r — MULSD xmm1, xmm2. */
+  mulsdFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0xf20f59, "mulsd", dst, src);
+  }
+  /** F2 0F 5E /r — DIVSD xmm1, xmm2. */
+  divsdFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0xf20f5e, "divsd", dst, src);
+  }
+  /** 66 0F 2E /r — UCOMISD xmm1, xmm2: unordered (a NaN) sets ZF, PF and CF; a < b sets CF; equal sets ZF. */
+  ucomisdFF(a: X64Xmm, b: X64Xmm): void {
+    this.sseRR(0x660f2e, "ucomisd", a, b);
+  }
+  /** F2 0F 2A /r — CVTSI2SD xmm1, r/m32: an int32 to the double that equals it (always exact). */
+  cvtsi2sdFR(dst: X64Xmm, src: X64Gp): void {
+    x64XmmReg(dst, "cvtsi2sd destination");
+    x64Reg(src, 32, "cvtsi2sd source");
+    this.regInsn(rexFor(false, dst, src), 0xf20f2a, modrmReg(dst, src), 0, 0, this.withListing && `cvtsi2sd ${dst.name}, ${src.name}`);
+  }
+  /** REX.W B8+rd io — MOV r64, imm64 (movabs): a double's bits, or any 64-bit constant. */
+  movabsRI(dst: X64Gp, imm: bigint): void {
+    x64Reg(dst, 64, "movabs destination");
+    const v = BigInt.asUintN(64, imm);
+    if (v !== imm && BigInt.asIntN(64, imm) !== imm) throw new JitError("E_RANGE", `imm64 ${imm} does not fit 64 bits`);
+    let p = this.reserve(10);
+    const at = p, out = this.out;
+    out[p++] = 0x48 | (dst.id >= 8 ? 1 : 0);
+    out[p++] = 0xb8 + (dst.id & 7);
+    for (let i = 0n; i < 8n; i++) out[p++] = Number((v >> (8n * i)) & 0xffn);
+    this.written(at, this.withListing && `movabs ${dst.name}, ${BigInt.asIntN(64, v)}`);
+  }
+  /** REX.W C1 /5 ib — SHR r/m64, imm8 (a double's high bits down: its sign and exponent). */
+  shrRI64(dst: X64Gp, count: number): void {
+    x64Reg(dst, 64, "shr", "operand");
+    const imm = ufield(count, 6, "shr", "count");
+    this.regInsn(rexFor(true, 5, dst), 0xc1, modrmReg(5, dst), 1, imm, this.withListing && `shr ${dst.name}, ${imm}`);
+  }
+
+  private sseRR(opcode: number, mnemonic: string, dst: X64Xmm, src: X64Xmm): void {
+    x64XmmReg(dst, `${mnemonic} destination`);
+    x64XmmReg(src, `${mnemonic} source`);
+    this.regInsn(rexFor(false, dst, src), opcode, modrmReg(dst, src), 0, 0, this.withListing && `${mnemonic} ${dst.name}, ${src.name}`);
+  }
+
   /** C3 — RET (near). */
   ret(): void {
     this.regInsn(0, 0xc3, -1, 0, 0, "ret");

@@ -13,11 +13,14 @@ import type { Site } from "./ir.ts";
 export type { BinaryOp };
 
 /** i32, or the boolean a comparison gives (TypeScript's `boolean`, held as 0 or 1). */
-export type ValueType = "i32" | "bool";
+export type ValueType = "i32" | "bool" | "f64";
 export type MathFn = "imul" | "abs" | "min" | "max";
 
 export type Expr =
-  | { kind: "num"; value: number; at: Site; type?: ValueType }
+  /** `float`: written with a `.` or an exponent, so an f64 (else an i32). */
+  | { kind: "num"; value: number; float?: boolean; at: Site; type?: ValueType }
+  /** i32(x) (ToInt32, as `x | 0`) and f64(i) (exact), the conversions babyjit exports. */
+  | { kind: "convert"; to: "i32" | "f64"; arg: Expr; at: Site; type?: ValueType }
   | { kind: "bool"; value: boolean; at: Site; type?: ValueType }
   | { kind: "name"; name: string; at: Site; type?: ValueType; sym?: number }
   /** neg -x, not ~x, lnot !x, plus +x (the identity on an i32) */
@@ -63,6 +66,7 @@ export type Stmt =
 export interface Param {
   name: string;
   at: Site;
+  type: "i32" | "f64";
   sym?: number;
 }
 
@@ -72,7 +76,7 @@ export interface FunctionDecl {
   at: Site;
   exported: boolean;
   params: Param[];
-  result: "i32" | "void";
+  result: "i32" | "f64" | "void";
   body: Stmt[];
   /** The closing brace, where a missing `return` is reported. */
   end: Site;

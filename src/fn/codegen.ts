@@ -36,7 +36,9 @@ export const STATE = {
   result: 44, // int32: the function's result
   args: 48, // int32 x 8: the arguments
   aux: 80, // the ABI check stub's buffer (tests only)
-  bytes: 88,
+  fargs: 88, // f64 x 8: the arguments of type f64 (argument i at fargs + 8i; the i32 ones stay in args)
+  fresult: 152, // f64: an f64 function's result
+  bytes: 160,
 } as const;
 
 /** The most parameters a function may take. */

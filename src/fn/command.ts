@@ -2,7 +2,8 @@
  * `babyjit --fn FILE NAME [ARGS...]`: read a module, compile it, call one exported function with the
  * arguments parsed by its declared types, and print the result (or dump or list the module's code).
  * Every failure becomes a CommandError with its sysexits code: 64 for a call the module cannot make
- * (an unknown function, a wrong number of arguments, an argument that is no i32), 65 for a module
+ * (an unknown function, a wrong number of arguments, an argument that is no i32 or, for an f64
+ * parameter, no JavaScript number), 65 for a module
  * that does not compile or a run that stops (division by zero, out of stack), 66 for a file that
  * cannot be read.
  */
@@ -72,7 +73,10 @@ function run(source: string, cmd: FnCommand): string | undefined {
     }
     let args: number[];
     try {
-      args = cmd.args.map((a, i) => parseInt32(a, `argument ${i + 1} of ${cmd.name}`));
+      args = cmd.args.map((a, i) => {
+        const what = `argument ${i + 1} of ${cmd.name}`;
+        return decl.types[decl.params[i]!] === "f64" ? parseF64(a, what) : parseInt32(a, what);
+      });
     } catch (error) {
       throw new CommandError(`${cmd.file}: ${error instanceof Error ? error.message : String(error)}`, EX_USAGE);
     }
@@ -85,4 +89,16 @@ function run(source: string, cmd: FnCommand): string | undefined {
     mod.dispose();
     if (own) memory.close();
   }
+}
+
+/**
+ * An f64 argument: JavaScript's number syntax as Number() reads it (1.5, -2e-3, 0x10, Infinity, NaN),
+ * but not the empty string or surrounding spaces, which Number() quietly takes for 0 or trims.
+ */
+export function parseF64(text: string, what: string): number {
+  const value = Number(text);
+  if (text === "" || text.trim() !== text || (Number.isNaN(value) && text !== "NaN")) {
+    throw new JitError("E_RANGE", `${what} '${text}' is not a number`);
+  }
+  return value;
 }

@@ -24,7 +24,7 @@ export type VReg = number;
 export type BlockId = number;
 
 /** The type of a virtual register. Only "i32" today. */
-export type VType = "i32";
+export type VType = "i32" | "f64";
 
 /** The source position an instruction came from (1-based line and column), for listings and errors. */
 export interface Site {
@@ -67,7 +67,21 @@ export type Inst =
    * dst = functions[callee](...args). `dst` is null for a void callee or an unused result. `id`
    * numbers the function's calls 0..calls-1 in block order (Allocation.callSaves is indexed by it).
    */
+  /** f64 (issue 21): dst = the double `value`. */
+  | { readonly op: "fconst"; readonly dst: VReg; readonly value: number; readonly at: Site }
+  /** dst = a op b on doubles (IEEE 754, round to nearest: JavaScript's + - * /). */
+  | { readonly op: "fbinary"; readonly fbin: FBinOp; readonly dst: VReg; readonly a: VReg; readonly b: VReg; readonly at: Site }
+  /** dst = -a (the sign bit flipped: -0.0 from 0.0, NaN stays NaN). */
+  | { readonly op: "fneg"; readonly dst: VReg; readonly a: VReg; readonly at: Site }
+  /** dst (i32) = (a cond b) ? 1 : 0 on doubles; every comparison with NaN is false but `ne`. */
+  | { readonly op: "fcmp"; readonly cond: Cond; readonly dst: VReg; readonly a: VReg; readonly b: VReg; readonly at: Site }
+  /** dst (f64) = the i32 a, exactly. */
+  | { readonly op: "i2f"; readonly dst: VReg; readonly a: VReg; readonly at: Site }
+  /** dst (i32) = ToInt32(a): truncated, modulo 2^32; NaN and the infinities give 0. */
+  | { readonly op: "f2i"; readonly dst: VReg; readonly a: VReg; readonly at: Site }
   | { readonly op: "call"; readonly id: number; readonly dst: VReg | null; readonly callee: number; readonly args: readonly VReg[]; readonly at: Site };
+
+export type FBinOp = "add" | "sub" | "mul" | "div";
 
 export type CallInst = Extract<Inst, { op: "call" }>;
 
@@ -75,6 +89,8 @@ export type Terminator =
   | { readonly op: "jmp"; readonly target: BlockId; readonly at: Site }
   /** if (a cond b) goto then else goto else */
   | { readonly op: "br"; readonly cond: Cond; readonly a: VReg; readonly b: Operand; readonly then: BlockId; readonly else: BlockId; readonly at: Site }
+  /** if (a cond b) goto then else goto else, on doubles (NaN: only `ne` holds) */
+  | { readonly op: "fbr"; readonly cond: Cond; readonly a: VReg; readonly b: VReg; readonly then: BlockId; readonly else: BlockId; readonly at: Site }
   /** Returns `value` (null in a void function). */
   | { readonly op: "ret"; readonly value: VReg | null; readonly at: Site };
 
@@ -89,7 +105,7 @@ export interface FnIr {
   readonly exported: boolean;
   /** Parameter i arrives in params[i] (distinct registers, defined on entry). */
   readonly params: readonly VReg[];
-  readonly result: "i32" | "void";
+  readonly result: "i32" | "f64" | "void";
   /**
    * blocks[0] is the entry and no edge leads back to it; the array order is the layout the allocator
    * numbered (a back end may lay blocks out differently: the allocation does not depend on the order).
@@ -133,6 +149,8 @@ export interface RegisterDescription {
   readonly scratch: readonly number[];
   /** Register names for listings, indexed by register number. */
   readonly names: readonly string[];
+  /** The floating-point registers (f64 values), described the same way; absent where f64 is not generated yet. */
+  readonly fp?: RegisterDescription;
 }
 
 /** Where a virtual register lives for its whole life: a register, or a spill slot in the frame. */
@@ -152,4 +170,11 @@ export interface Allocation {
    * A call's own dst and arguments read only by the call are never in the list.
    */
   readonly callSaves: readonly (readonly number[])[];
+  /**
+   * The same three for the f64 registers (the second register class: xmm / d registers), whose
+   * numbers are their own (xmm0 is 0): f64 values have slots of their own, 8 bytes each.
+   */
+  readonly fslots: number;
+  readonly fcalleeSavedUsed: readonly number[];
+  readonly fcallSaves: readonly (readonly number[])[];
 }

@@ -11,7 +11,7 @@
 import { evalBinary, evalUnary, trapsAt } from "../expr/reference.ts";
 import type { BinaryExpr, BinaryOp, CallExpr, Expr, FunctionDecl, LogicalExpr, Module, Stmt } from "./ast.ts";
 import { check } from "./check.ts";
-import type { BinOp, Block, Cond, FnIr, Inst, ModuleIr, Operand, Site, Terminator, VReg, VType } from "./ir.ts";
+import type { BinOp, Block, FBinOp, Cond, FnIr, Inst, ModuleIr, Operand, Site, Terminator, VReg, VType } from "./ir.ts";
 import { sourceError } from "./lex.ts";
 import { parse } from "./parse.ts";
 
@@ -36,6 +36,7 @@ interface BBlock {
 type BTerm =
   | { op: "jmp"; target: BBlock; at: Site }
   | { op: "br"; cond: Cond; a: VReg; b: Operand; then: BBlock; else: BBlock; at: Site }
+  | { op: "fbr"; cond: Cond; a: VReg; b: VReg; then: BBlock; else: BBlock; at: Site }
   | { op: "ret"; value: VReg | null; at: Site }
   | { op: "missing"; at: Site };
 
@@ -56,12 +57,15 @@ class FunctionLowering {
   private readonly known = new Map<number, number>();
   /** Innermost loop last: where `break` and `continue` go. */
   private readonly loops: { brk: BBlock; cont: BBlock }[] = [];
+  /** The f64 virtual registers (every other one is an i32). */
+  private readonly doubles = new Set<VReg>();
 
   constructor(
     private readonly mod: Module,
     private readonly f: FunctionDecl,
   ) {
     this.vregs = f.symbols ?? f.params.length;
+    for (const p of f.params) if (p.type === "f64") this.doubles.add(p.sym!);
     this.cur = this.block();
     this.place(this.cur);
   }
@@ -100,8 +104,10 @@ class FunctionLowering {
     this.terminate({ op: "jmp", target, at });
   }
 
-  private temp(): VReg {
-    return this.vregs++;
+  private temp(type: VType = "i32"): VReg {
+    const v = this.vregs++;
+    if (type === "f64") this.doubles.add(v);
+    return v;
   }
 
   private emit(inst: Inst): void {
@@ -118,7 +124,7 @@ class FunctionLowering {
     while (stack.length > 0) {
       const b = stack.pop()!;
       const t = b.term!;
-      const targets = t.op === "jmp" ? [t.target] : t.op === "br" ? [t.then, t.else] : [];
+      const targets = t.op === "jmp" ? [t.target] : t.op === "br" || t.op === "fbr" ? [t.then, t.else] : [];
       for (const s of targets) {
         if (reachable[s.order] === 0) {
           reachable[s.order] = 1;
@@ -134,6 +140,7 @@ class FunctionLowering {
       return { id: b.id, insts: b.insts, term: this.terminator(b.term!) };
     });
     const types: VType[] = new Array<VType>(this.vregs).fill("i32");
+    for (const v of this.doubles) types[v] = "f64";
     return {
       name: this.f.name,
       exported: this.f.exported,
@@ -168,7 +175,7 @@ class FunctionLowering {
     for (const b of this.placed) {
       const t = b.term!;
       if (t.op === "jmp") t.target = resolve(t.target);
-      else if (t.op === "br") {
+      else if (t.op === "br" || t.op === "fbr") {
         t.then = resolve(t.then);
         t.else = resolve(t.else);
       }
@@ -179,6 +186,7 @@ class FunctionLowering {
     switch (t.op) {
       case "jmp": return { op: "jmp", target: t.target.id, at: t.at };
       case "br": return { op: "br", cond: t.cond, a: t.a, b: t.b, then: t.then.id, else: t.else.id, at: t.at };
+      case "fbr": return { op: "fbr", cond: t.cond, a: t.a, b: t.b, then: t.then.id, else: t.else.id, at: t.at };
       case "ret": return t;
       case "missing":
         throw sourceError(this.mod.file, t.at, `function '${this.f.name}' can reach its end without returning a value`);
@@ -197,6 +205,7 @@ class FunctionLowering {
         return this.statements(s.body);
       case "let":
         for (const d of s.decls) {
+          if (d.init.type === "f64") this.doubles.add(d.sym!);
           if (!s.constant) {
             this.valueInto(d.init, d.sym!);
             continue;
@@ -209,6 +218,11 @@ class FunctionLowering {
         return;
       case "assign":
         if (s.op === null) return this.valueInto(s.value, s.sym!);
+        if (this.doubles.has(s.sym!)) {
+          const b = this.reg(s.value);
+          this.emit({ op: "fbinary", fbin: s.op as FBinOp, dst: s.sym!, a: s.sym!, b, at: s.at });
+          return;
+        }
         return this.operate(s.op, s.sym!, reg(s.sym!), this.value(s.value), s.at);
       case "update":
         this.emit({ op: "binary", bin: "add", dst: s.sym!, a: s.sym!, b: imm(s.delta), at: s.at });
@@ -311,6 +325,11 @@ class FunctionLowering {
     if (e.kind === "logical") return this.logicalCond(e, t, f);
     if (e.kind === "binary") {
       const cond = COMPARE[e.op];
+      if (cond !== undefined && e.left.type === "f64") {
+        const a = this.reg(e.left);
+        const b = this.reg(e.right);
+        return this.terminate({ op: "fbr", cond, a, b, then: t, else: f, at: e.at });
+      }
       if (cond !== undefined) {
         let a = this.value(e.left);
         let b = this.value(e.right);
@@ -393,6 +412,7 @@ class FunctionLowering {
   }
 
   private binary(e: BinaryExpr, left: Operand, want: VReg | null): Operand {
+    if (e.left.type === "f64") return this.fbinary(e, left, want);
     const right = this.value(e.right);
     if (left.kind === "imm" && right.kind === "imm" && !trapsAt(e.op, right.value)) return imm(evalBinary(e.op, left.value, right.value));
     const cond = COMPARE[e.op];
@@ -411,6 +431,26 @@ class FunctionLowering {
     }
     const dst = want ?? this.temp();
     this.operate(e.op, dst, left, right, e.at);
+    return reg(dst);
+  }
+
+  /** An operator with f64 operands: arithmetic, a comparison, or `x | 0` (ToInt32). Never folded. */
+  private fbinary(e: BinaryExpr, left: Operand, want: VReg | null): Operand {
+    const a = this.materialize(left, e.at);
+    if (e.op === "or") {
+      const dst = want ?? this.temp();
+      this.emit({ op: "f2i", dst, a, at: e.at });
+      return reg(dst);
+    }
+    const b = this.reg(e.right);
+    const cond = COMPARE[e.op];
+    if (cond !== undefined) {
+      const dst = want ?? this.temp();
+      this.emit({ op: "fcmp", cond, dst, a, b, at: e.at });
+      return reg(dst);
+    }
+    const dst = want ?? this.temp("f64");
+    this.emit({ op: "fbinary", fbin: e.op as FBinOp, dst, a, b, at: e.at });
     return reg(dst);
   }
 
@@ -456,8 +496,26 @@ class FunctionLowering {
 
   private other(e: Expr, want: VReg | null): Operand {
     switch (e.kind) {
-      case "num":
-        return imm(e.value);
+      case "num": {
+        if (e.float !== true) return imm(e.value);
+        const dst = want ?? this.temp("f64");
+        this.emit({ op: "fconst", dst, value: e.value, at: e.at });
+        return reg(dst);
+      }
+      case "convert": {
+        const arg = this.value(e.arg);
+        const from = e.arg.type;
+        if (from === e.to) return arg;
+        if (e.to === "f64") {
+          const dst = want ?? this.temp("f64");
+          if (arg.kind === "imm") this.emit({ op: "fconst", dst, value: arg.value, at: e.at });
+          else this.emit({ op: "i2f", dst, a: arg.reg, at: e.at });
+          return reg(dst);
+        }
+        const dst = want ?? this.temp();
+        this.emit({ op: "f2i", dst, a: this.materialize(arg, e.at), at: e.at });
+        return reg(dst);
+      }
       case "bool":
         return imm(e.value ? 1 : 0);
       case "name": {
@@ -467,6 +525,11 @@ class FunctionLowering {
       case "unary": {
         const arg = this.value(e.arg);
         if (e.op === "plus") return arg;
+        if (e.type === "f64") {
+          const dst = want ?? this.temp("f64");
+          this.emit({ op: "fneg", dst, a: (arg as { reg: VReg }).reg, at: e.at });
+          return reg(dst);
+        }
         if (e.op === "lnot") {
           if (arg.kind === "imm") return imm(arg.value === 0 ? 1 : 0);
           const dst = want ?? this.temp();
@@ -485,7 +548,7 @@ class FunctionLowering {
         const then = this.block();
         const otherwise = this.block();
         const join = this.block();
-        const dst = this.temp();
+        const dst = this.temp(e.type === "f64" ? "f64" : "i32");
         this.cond(e.test, then, otherwise);
         this.place(then);
         this.valueInto(e.then, dst);
@@ -527,7 +590,7 @@ class FunctionLowering {
   private call(e: CallExpr, used: boolean, want: VReg | null = null): VReg | null {
     const args = e.args.map((a) => this.reg(a));
     const callee = this.mod.functions[e.fn!]!;
-    const dst = used && callee.result === "i32" ? (want ?? this.temp()) : null;
+    const dst = used && callee.result !== "void" ? (want ?? this.temp(callee.result)) : null;
     const inst: MutableCall = { op: "call", id: -1, dst, callee: e.fn!, args, at: e.at };
     this.emit(inst);
     return dst;

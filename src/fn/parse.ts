@@ -214,7 +214,25 @@ class Parser {
   private skipImportType(): void {
     const at = this.site();
     this.advance();
-    if (!this.isWord("type")) throw this.error("only 'import type' lines are supported (a babyjit module imports nothing)", at);
+    // `import { f64, i32 } from "babyjit"` too: the conversions are functions in Bun, built in here.
+    if (!this.isWord("type")) {
+      if (!this.isPunct("{")) throw this.error("only 'import type' lines and 'import { f64, i32 } from \"babyjit\"' are supported", at);
+      this.advance();
+      while (!this.isPunct("}")) {
+        if (this.kind() !== Tok.Name || !(["f64", "i32", "type"].includes(this.text()))) {
+          throw this.error(`only the types and conversions i32 and f64 can be imported, not ${this.describe()}`);
+        }
+        this.advance();
+        if (this.isPunct(",")) this.advance();
+      }
+      this.advance();
+      if (!this.isWord("from")) throw this.error("expected 'from \"babyjit\"' after the imported names");
+      this.advance();
+      if (this.kind() !== Tok.Str || this.text().slice(1, -1) !== "babyjit") throw this.error("i32 and f64 come from \"babyjit\"");
+      this.advance();
+      if (this.isPunct(";")) this.advance();
+      return;
+    }
     // Up to the module's name (a string), over as many lines as the braces take; then an optional ';'.
     while (this.kind() !== Tok.Str) {
       if (this.kind() === Tok.End) throw this.error("expected the module name (a string) to end 'import type'");
@@ -240,8 +258,8 @@ class Parser {
       if (!this.isPunct(":")) throw this.error(`parameter '${p.name}' needs a type: write '${p.name}: i32'`);
       this.advance();
       const type = this.parseType("parameter");
-      if (type !== "i32") throw this.error(`parameter '${p.name}' has type '${type}': parameters are i32`, p.at);
-      params.push(p);
+      if (type !== "i32" && type !== "f64") throw this.error(`parameter '${p.name}' has type '${type === "bool" ? "boolean" : type}': parameters are i32 or f64`, p.at);
+      params.push({ ...p, type });
       if (params.length > MAX_PARAMS) throw this.error(`too many parameters (at most ${MAX_PARAMS})`, p.at);
       if (!this.isPunct(")")) this.expect(",", "',' or ')'");
     }
@@ -257,20 +275,21 @@ class Parser {
   }
 
   /** i32 | boolean | void; anything else is named in the error. */
-  private parseType(what: "parameter" | "result" | "variable"): "i32" | "bool" | "void" {
+  private parseType(what: "parameter" | "result" | "variable"): "i32" | "f64" | "bool" | "void" {
     const at = this.site();
     if (this.kind() !== Tok.Name) throw this.error(`expected a type, found ${this.describe()}`);
     const word = this.text();
     this.advance();
     if (this.isPunct("[") || this.isPunct("|") || this.isPunct("<") || this.isPunct("&") || this.isPunct(".")) {
-      throw this.error(`type '${word}${this.text()}...' is not supported (the types are i32, boolean and void)`, at);
+      throw this.error(`type '${word}${this.text()}...' is not supported (the types are i32, f64, boolean and void)`, at);
     }
     if (word === "i32") return "i32";
+    if (word === "f64") return "f64";
     if (word === "boolean") return "bool";
     if (word === "void" && what === "result") return "void";
     if (word === "number") throw this.error("type 'number' is not supported: write i32 (import type { i32 } from \"babyjit\")", at);
-    if (word === "any") throw this.error("type 'any' is not supported (the types are i32, boolean and void)", at);
-    throw this.error(`type '${abbreviate(word)}' is not supported (the types are i32, boolean and void)`, at);
+    if (word === "any") throw this.error("type 'any' is not supported (the types are i32, f64, boolean and void)", at);
+    throw this.error(`type '${abbreviate(word)}' is not supported (the types are i32, f64, boolean and void)`, at);
   }
 
   // ---- statements ----
@@ -611,6 +630,11 @@ class Parser {
         this.advance();
         return { kind: "num", value, at };
       }
+      case Tok.Float: {
+        const value = this.t.values[this.i]!;
+        this.advance();
+        return { kind: "num", value, float: true, at };
+      }
       case Tok.Str:
         throw this.error("strings are not supported (values are i32)");
       case Tok.End:
@@ -673,6 +697,11 @@ class Parser {
     if (this.isPunct(".")) {
       if (word === "Math") throw this.error("expected a Math function after 'Math.'", this.site(1));
       throw this.error("property access is not supported (objects are not part of the language)");
+    }
+    if ((word === "i32" || word === "f64") && this.isPunct("(")) {
+      const args = this.parseArguments(word);
+      if (args.length !== 1) throw this.error(`${word}(...) takes 1 argument, not ${args.length}`, at);
+      return { kind: "convert", to: word, arg: args[0]!, at };
     }
     if (this.isPunct("(")) return { kind: "call", callee: word, args: this.parseArguments(`'${word}'`), at };
     return { kind: "name", name: word, at };
