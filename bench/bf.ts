@@ -1,5 +1,5 @@
 /**
- * Sections 6-8: the Brainfuck chapter (src/bf/).
+ * Sections 6-9: the Brainfuck chapter (src/bf/).
  *
  *   6 bf compile  compileBrainfuck + dispose for a small and a large program (next to compileAdder +
  *                 dispose), and the throughput on a generated multi-megabyte program (target: at
@@ -16,7 +16,12 @@
  * The public programs (mandelbrot.bf, factor.bf, sierpinski.bf) are not part of the project: they
  * are read from ../shared/bf/ when that folder exists, and their rows are skipped (said so) when not.
  *
+ *   9 bf tritium  the compiled executable next to tritium (`tritium -b8 -B -E1 -q`, built from
+ *                 ../shared/bf/peers when it and a C compiler exist), program by program: programs of
+ *                 the public corpora's families written here (bf-programs.ts) and the public ones.
+ *
  *   bun bench/bf.ts                    # these sections alone, table on stdout (RESULTS.md untouched)
+ *   bun bench/bf.ts --tritium          # section 9 alone
  *   BENCH_BF_SLOW=1 bun run bench      # also the interpreter on mandelbrot and factor.in (minutes)
  */
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -559,6 +564,122 @@ async function processRows(names: readonly string[]): Promise<Row[]> {
   }
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Section 9: whole processes next to tritium, the strongest public Brainfuck optimizer.
+
+/** Where tritium's source and build script are (../shared/bf/peers), and where it is built (outside any repository). */
+const PEERS = join(SHARED, "peers");
+const TRITIUM_DIR = join(tmpdir(), "babyjit-bench-tritium");
+
+/** tritium built with its own script (about 30 s, once; kept in the temporary folder), or why not. */
+function buildTritium(): { path: string } | { problem: string } {
+  const script = join(PEERS, "build-tritium.sh");
+  if (!existsSync(script)) return { problem: `skipped: ${PEERS} not found (tritium's source is not part of the project)` };
+  if (Bun.spawnSync({ cmd: ["sh", "-c", "command -v cc || command -v gcc"], stdout: "pipe" }).exitCode !== 0) return { problem: "skipped: no C compiler on this machine" };
+  const r = Bun.spawnSync({ cmd: ["bash", script, TRITIUM_DIR], stdout: "pipe", stderr: "pipe" });
+  const path = join(TRITIUM_DIR, "tritium");
+  return r.exitCode === 0 && existsSync(path) ? { path } : { problem: `skipped: tritium did not build: ${r.stderr.toString().trim().slice(0, 200)}` };
+}
+
+/** The programs of the tritium table: the families of the public corpora, written here (bf-programs.ts), and the public ones when present. */
+async function tritiumPrograms(shared: boolean): Promise<{ name: string; source: string; input?: string }[]> {
+  const p = await import("./bf-programs.ts");
+  const list: { name: string; source: string; input?: string }[] = [
+    { name: "empty program", source: "" },
+    { name: "primes up to 255, trial division by divmod", source: p.primes(255) },
+    { name: "primes up to 255, remainders by counting", source: p.primesCounting(255) },
+    { name: "counter, 7 digits, 12.5 million steps", source: p.counter(7, 250) },
+    { name: "Collatz lengths of 1..650, 16-bit", source: p.collatz(650) },
+    { name: "powers of two to 2^255 in decimal", source: p.powersOfTwo(255) },
+    { name: "Life, 8x8 torus, 400 generations", source: p.life(8, 400) },
+    { name: "Hanoi, 16 disks", source: p.hanoi(16) },
+  ];
+  if (shared) {
+    for (const n of PUBLIC) {
+      const input = join(SHARED, `${n}.in`);
+      list.push({ name: `${n}.bf (../shared/bf)`, source: readFileSync(join(SHARED, `${n}.bf`), "utf8"), ...(existsSync(input) ? { input } : {}) });
+    }
+  }
+  return list;
+}
+
+/**
+ * babyjit's compiled executable and `tritium -b8 -B -E1 -q` (its DynASM JIT, its fastest mode: 8-bit
+ * cells, EOF leaves the cell, bytes unchanged), whole processes, interleaved rounds, medians. The
+ * targets: faster than tritium where tritium takes over 50 ms; on shorter programs, babyjit's time
+ * beyond its own empty program's no more than tritium's whole time; a geometric mean of at most 0.8x.
+ */
+async function tritiumRows(shared: boolean): Promise<Row[]> {
+  const section = "9 bf tritium";
+  const tritium = buildTritium();
+  if ("problem" in tritium) return [{ section, name: "babyjit next to tritium", value: undefined, unit: "ns", note: tritium.problem }];
+  const dir = mkdtempSync(join(tmpdir(), "babyjit-bench-bf-tritium-"));
+  try {
+    const exe = await buildExecutable(dir);
+    if (exe.problem !== undefined) return [{ section, name: "babyjit next to tritium", value: undefined, unit: "ns", note: exe.problem }];
+    const programs = await tritiumPrograms(shared);
+    const rounds = Math.max(3, Math.round(5 * SCALE));
+    const results: { name: string; babyjit: number[]; tritium: number[]; problem?: string }[] = [];
+    for (const [k, p] of programs.entries()) {
+      const file = join(dir, `p${k}.b`);
+      writeFileSync(file, p.source);
+      const cmds = { babyjit: [exe.path, "--bf", file], tritium: [tritium.path, "-b8", "-B", "-E1", "-q", file] };
+      const a = spawnOnce(cmds.babyjit, p.input, true), b = spawnOnce(cmds.tritium, p.input, true);
+      const problem = !a.ok ? `babyjit failed: ${a.err}` : !b.ok ? `tritium failed: ${b.err}` : !same(a.out ?? new Uint8Array(), b.out ?? new Uint8Array()) ? "outputs differ" : undefined;
+      const r = { name: p.name, babyjit: [] as number[], tritium: [] as number[], ...(problem === undefined ? {} : { problem }) };
+      for (let round = 0; round < rounds; round++) {
+        for (const who of round % 2 === 0 ? (["babyjit", "tritium"] as const) : (["tritium", "babyjit"] as const)) {
+          const t = spawnOnce(cmds[who], p.input, false);
+          r[who].push(t.ok ? t.ms : Number.NaN);
+        }
+      }
+      results.push(r);
+    }
+    const empty = results[0] as (typeof results)[number];
+    const emptyMs = median(empty.babyjit);
+    const rows: Row[] = [];
+    const ratios: number[] = [];
+    for (const r of results) {
+      const b = median(r.babyjit), t = median(r.tritium);
+      const range = (xs: number[]) => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)} ms`;
+      const heavy = t > 50;
+      const isEmpty = r === empty;
+      if (!isEmpty) ratios.push(b / t);
+      rows.push({
+        section,
+        name: `${r.name}: tritium -q`,
+        value: t * 1e6,
+        unit: "ns",
+        detail: `range ${range(r.tritium)}, n=${r.tritium.length}${r.problem === undefined ? "; same output as babyjit" : `; ${r.problem}`}`,
+      });
+      rows.push({
+        section,
+        name: `${r.name}: babyjit${heavy || isEmpty ? "" : ", beyond its empty program's start-up"}`,
+        value: (heavy || isEmpty ? b : b - emptyMs) * 1e6,
+        unit: "ns",
+        detail: `whole ${b.toFixed(1)} ms, range ${range(r.babyjit)}; ${(b / t).toFixed(2)}x tritium's whole time`,
+        ref: { name: "tritium -q", value: t * 1e6, kind: "floor" },
+        ...(isEmpty ? {} : { budget: 1 }),
+        ...(r.problem === undefined ? {} : { note: r.problem }),
+      });
+    }
+    const geo = Math.exp(ratios.reduce((s, x) => s + Math.log(x), 0) / Math.max(1, ratios.length));
+    rows.push({
+      section,
+      name: `geometric mean of babyjit / tritium (whole processes, ${ratios.length} programs)`,
+      value: Number(geo.toFixed(3)),
+      unit: "count",
+      detail: `programs: ${results.slice(1).map((r) => `${(median(r.babyjit) / median(r.tritium)).toFixed(2)}`).join(", ")}`,
+      ref: { name: "0.8", value: 0.8, kind: "limit" },
+      ratio: geo / 0.8,
+      budget: 1,
+    });
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const skipped = (section: string, name: string): Row => ({
   section,
   name,
@@ -596,10 +717,15 @@ export async function brainfuckSection(): Promise<Row[]> {
 
   log("whole processes next to C (builds an executable and the C programs)");
   const proc = shared ? await processRows(PUBLIC) : [skipped("8 bf process", "mandelbrot.bf, factor.bf, sierpinski.bf next to C")];
-  return [...compile, ...run, ...proc];
+  log("whole processes next to tritium (builds tritium once, into the temporary folder)");
+  const peers = await tritiumRows(shared);
+  return [...compile, ...run, ...proc, ...peers];
 }
 
 if (import.meta.main) {
   const { textTable } = await import("./report.ts");
-  console.log(textTable(await brainfuckSection()));
+  // --tritium: that section alone.
+  const only = process.argv.includes("--tritium");
+  const shared = existsSync(SHARED) && PUBLIC.every((n) => existsSync(join(SHARED, `${n}.bf`)));
+  console.log(textTable(only ? await tritiumRows(shared) : await brainfuckSection()));
 }

@@ -19,9 +19,9 @@ if (typeof Bun === "undefined") {
 } else {
   // `require`, not `import()`: Bun's ES module loader adds milliseconds to start-up. main.ts itself
   // loads the citty CLI only for a command that is not just integers.
-  const { main } = require("../src/main.ts");
+  const { main, commandArgs } = require("../src/main.ts");
   if (process.env.BABYJIT_DEBUG_LOADER) console.error("babyjit: loaded the sources");
-  main(process.argv.slice(2)).then((code) => {
+  main(commandArgs()).then((code) => {
     process.exitCode = code;
   });
 }

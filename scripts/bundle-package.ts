@@ -87,7 +87,7 @@ if (process.env.BABYJIT_DEBUG_LOADER) {
   const bytecode = made === running ? "its bytecode made by this Bun (" + made + ")" : "its bytecode made by " + made + ", not this Bun (" + running + "), which uses it only if its JavaScriptCore can read it, and parses the JavaScript otherwise";
   console.error("babyjit: loaded the packed bin " + require.resolve(${JSON.stringify(SELF)}) + (common ? "" : ", which required the whole program, " + require.resolve(${JSON.stringify(MAIN_FROM_BIN)})) + "; " + bytecode);
 }
-program.main(argv).then((code) => {
+program.main(common ? argv : program.commandArgs()).then((code) => {
   process.exitCode = code;
 });
 `,

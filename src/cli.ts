@@ -66,7 +66,7 @@ EXIT CODES
  * citty accepts any flag silently.
  */
 export function normalizeArgv(argv: readonly string[]): string[] | "help" | "version" {
-  const options: string[] = [];
+  const given = new Map<string, string>(); // option name -> its last spelling
   const positionals: string[] = [];
   const byName = new Map<string, { name: string; type: string }>();
   for (const [name, def] of Object.entries(args)) {
@@ -89,21 +89,26 @@ export function normalizeArgv(argv: readonly string[]): string[] | "help" | "ver
     const key = arg.replace(/^--?/, "").slice(0, eq < 0 ? undefined : eq - (arg.startsWith("--") ? 2 : 1));
     if (key === "help" || key === "h") return "help";
     if (key === "version" || key === "v") return "version";
-    const negated = arg.startsWith("--no-") ? byName.get(key.slice(3)) : undefined;
+    // --no-X exists only for a switch, by its long name: --no-expr, --no-e or --no-arch is unknown
+    // (each used to be read as the option itself, taking the next argument as its value).
+    const negatable = arg.startsWith("--no-") ? byName.get(key.slice(3)) : undefined;
+    const negated = negatable !== undefined && negatable.type === "boolean" && negatable.name === key.slice(3) ? negatable : undefined;
     const option = byName.get(key) ?? negated;
     if (option === undefined || (arg.startsWith("--") ? key.length === 1 : key.length !== 1)) {
       throw new UsageError(`unknown option '${arg}'`);
     }
     if (option.type === "boolean") {
       if (eq >= 0) throw new UsageError(`option '--${option.name}' takes no value`);
-      options.push(negated === option ? `--no-${option.name}` : `--${option.name}`);
+      given.set(option.name, negated === option ? `--no-${option.name}` : `--${option.name}`);
       continue;
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new UsageError(`option '${arg}' needs a value`);
-    options.push(`--${option.name}=${value}`);
+    given.set(option.name, `--${option.name}=${value}`);
   }
-  return [...options, "--", ...positionals];
+  // One rule for an option given more than once, either way: the last one wins (`--no-listing
+  // --listing` lists, `--listing --no-listing` runs, `-e x -e x*2` compiles x*2), as in most Unix tools.
+  return [...given.values(), "--", ...positionals];
 }
 
 /** The command line through citty. `io` is main()'s, which flushes it (see processIo). */

@@ -21,9 +21,10 @@
  *      ([Xn, #offset]). `Mpre` and `Mpost` are arm64's writeback forms, [Xn, #step]! and [Xn], #step;
  *   I  an immediate.
  * The mnemonic is the one the listing writes: arm64's preferred alias where Arm has one (`lslRRR` for
- * LSLV, `negRR` for SUB Rd, ZR, Rm, `strRMpre` for a push). Where no register gives the width of a
- * memory operand, the width in bits ends the name (`addMI8`: add byte ptr [m], imm8). A register the
- * encoding fixes is written by name (`shlRCl`: shl r32, cl); implied ones are not (`cdq`, `idivR`).
+ * LSLV, `negRR` for SUB Rd, ZR, Rm), never a made-up one (a push is `strRMpre(x, sp, -16)`). Where
+ * no register gives the width of a memory operand, the width in bits ends the name (`addMI8`: add byte
+ * ptr [m], imm8). A register the encoding fixes is written by name (`shlRCl`: shl r32, cl); implied
+ * ones are not (`cdq`, `idivR`).
  * Labels and conditions are parameters, not letters: `jcc(cond, label)`, `bcond(cond, label)`,
  * `setccR(cond, r8)`, `csetR(rd, cond)`. One form may have several encodings, of which it picks the
  * one an assembler picks (`movRI`: B8+rd for a 32-bit register, REX.W C7 /0 for a 64-bit one).
@@ -32,7 +33,9 @@
  * operands (their architecture and kind, their width, whether number 31 may be zr or sp).
  *
  * Registers come from x64Gp/xmm/a64Gp/a64D by number, each made once; a number that is no register
- * throws E_RANGE.
+ * throws E_RANGE. Every public method of the two assembler classes is a form, and test/emit.test.ts
+ * reads that list from this module: each needs golden-hex rows in test/emit-table.ts, which llvm-mc
+ * reassembles.
  */
 import { JitError } from "./errors.ts";
 
@@ -225,6 +228,8 @@ interface PendingLine {
 }
 
 const NO_INTS = new Int32Array(0);
+/** The branch form of an alignment (CodeBuffer.align): no architecture's branch forms are negative. */
+const ALIGN = -1;
 const NO_BYTES = new Uint8Array(0);
 
 function grown(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
@@ -343,6 +348,30 @@ abstract class CodeBuffer {
     if (this.withListing) this.line("branch", i, "", this.takeComment(), this.streamSize, i);
   }
 
+  /**
+   * Pad with no-ops to the next multiple of `bytes` (a power of two), so that the code after it (a
+   * function's entry) starts there. Its size is known only at finish(),
+   * where it is laid out like a branch whose size depends on where it lands.
+   */
+  align(bytes: number): void {
+    if (!(bytes >= 1 && bytes <= 64 && (bytes & (bytes - 1)) === 0)) throw new JitError("E_INTERNAL", `cannot align to ${bytes} bytes`);
+    const i = this.branchCount++;
+    if (i >= this.branchAt.length) {
+      this.branchAt = grown(this.branchAt, i + 1);
+      this.branchLabel = grown(this.branchLabel, i + 1);
+      this.branchForm = grown(this.branchForm, i + 1);
+    }
+    this.branchAt[i] = this.streamSize;
+    this.branchLabel[i] = bytes; // an alignment has no label: the field holds the boundary
+    this.branchForm[i] = ALIGN;
+    if (this.withListing) this.line("branch", i, "", undefined, this.streamSize, i);
+  }
+
+  /** Write `count` bytes of no-ops at out[at] (a multiple of the instruction size on arm64). */
+  protected abstract nops(out: Uint8Array, at: number, count: number): void;
+  /** The assembly text of `count` bytes of no-ops. */
+  protected abstract nopText(count: number): string;
+
   /** Bytes of the branch in `form`, short or long. */
   protected abstract branchSize(form: number, long: boolean): number;
   /** Whether the short form reaches `displacement` (bytes from the start of the branch). */
@@ -385,11 +414,13 @@ abstract class CodeBuffer {
     const long = new Uint8Array(n);
     const sizes = new Uint8Array(n); // each branch's current size in bytes
     const short = new Int32Array(n); // the branches still short, the only ones a pass looks at
+    let shortCount = 0;
     for (let i = 0; i < n; i++) {
+      if (branchForm[i] === ALIGN) continue; // sized in each pass below
       const id = branchLabel[i] as number;
       if (!((labelAt[id] ?? -1) >= 0)) throw new JitError("E_INTERNAL", `branch to ${labelName(id as Label)}, which is never bound`);
       sizes[i] = this.branchSize(branchForm[i] as number, false);
-      short[i] = i;
+      short[shortCount++] = i;
     }
     this.finished = true; // only now: after an error above, binding the label and finishing again works
     const before = new Int32Array(n + 1); // bytes of the branches ahead of branch i (before[n]: all of them)
@@ -397,11 +428,14 @@ abstract class CodeBuffer {
       const id = branchLabel[i] as number;
       return (labelAt[id] as number) + (before[labelBranches[id] as number] as number);
     };
-    let shortCount = n;
     for (;;) {
       let sum = 0;
       for (let i = 0; i < n; i++) {
         before[i] = sum;
+        if (branchForm[i] === ALIGN) {
+          const boundary = branchLabel[i] as number;
+          sizes[i] = -((branchAt[i] as number) + sum) & (boundary - 1);
+        }
         sum += sizes[i] as number;
       }
       before[n] = sum;
@@ -432,7 +466,8 @@ abstract class CodeBuffer {
       to = from;
       // Its gap is free now: what was there has moved up, and what comes below ends where it starts.
       const start = from + (before[i] as number);
-      this.encodeBranch(branchForm[i] as number, target(i) - start, long[i] === 1, bytes, start);
+      if (branchForm[i] === ALIGN) this.nops(bytes, start, sizes[i] as number);
+      else this.encodeBranch(branchForm[i] as number, target(i) - start, long[i] === 1, bytes, start);
     }
     // A copy of just the code for small code (a view of a small typed array costs JavaScriptCore more
     // than a copy: it must give the array a buffer object first; 0.4 µs of a 6 µs expression compile),
@@ -448,28 +483,48 @@ abstract class CodeBuffer {
     const pending = this.withListing ? this.lines : undefined;
     const size = (form: number, isLong: boolean) => this.branchSize(form, isLong);
     const text = (form: number, label: string, isLong: boolean) => this.branchText(form, label, isLong);
+    const nopText = (count: number) => this.nopText(count);
     const arch = this.arch;
+    const nopUnit = arch === "x64" ? 1 : 4;
     let listing: ListingLine[] | undefined;
     const lines = (): ListingLine[] => {
       if (pending === undefined) throw new JitError("E_INTERNAL", "this code was assembled without a listing");
-      return pending.map((line): ListingLine => {
+      const out: ListingLine[] = [];
+      for (const line of pending) {
         const offset = line.at + (before[line.branches] as number);
-        if (line.kind === "label") return { kind: "label", offset, name: line.text };
-        if (line.kind === "note") return { kind: "note", offset, text: line.text };
+        if (line.kind === "label") {
+          out.push({ kind: "label", offset, name: line.text });
+          continue;
+        }
+        if (line.kind === "note") {
+          out.push({ kind: "note", offset, text: line.text });
+          continue;
+        }
         let length = line.size;
         let insnText = line.text;
         if (line.kind === "branch") {
           const i = line.size;
           const form = branchForm[i] as number;
-          const isLong = long[i] === 1;
-          length = size(form, isLong);
-          insnText = text(form, labelName(branchLabel[i] as Label), isLong);
+          if (form === ALIGN) {
+            // One line per no-op (a padding of 15 on one line would widen every line of the listing).
+            const count = sizes[i] as number;
+            const unit = nopUnit;
+            for (let k = 0; k < count; k += unit) {
+              out.push({ kind: "insn", offset: offset + k, bytes: bytes.subarray(offset + k, offset + k + unit), text: nopText(unit) });
+            }
+            continue;
+          } else {
+            const isLong = long[i] === 1;
+            length = size(form, isLong);
+            insnText = text(form, labelName(branchLabel[i] as Label), isLong);
+          }
         }
         const insnBytes = bytes.subarray(offset, offset + length); // a view: one copy of the truth
-        return line.comment === undefined
+        out.push(line.comment === undefined
           ? { kind: "insn", offset, bytes: insnBytes, text: insnText }
-          : { kind: "insn", offset, bytes: insnBytes, text: insnText, comment: line.comment };
-      });
+          : { kind: "insn", offset, bytes: insnBytes, text: insnText, comment: line.comment });
+      }
+      return out;
     };
     return {
       arch,
@@ -934,6 +989,14 @@ export class X64Assembler extends CodeBuffer {
   protected branchText(form: number, label: string): string {
     const kind = form & 3;
     return kind === X64_JMP ? `jmp ${label}` : kind === X64_CALL ? `call ${label}` : `j${X64_COND_NAMES[form >> 2]} ${label}`;
+  }
+
+  /** 90 — NOP, `count` times (the padding of align()). */
+  protected nops(out: Uint8Array, at: number, count: number): void {
+    out.fill(0x90, at, at + count);
+  }
+  protected nopText(count: number): string {
+    return Array<string>(count).fill("nop").join("; ");
   }
 
   /** FF /2 — CALL r/m64 (register indirect). */
@@ -1455,6 +1518,14 @@ export class A64Assembler extends CodeBuffer {
   /** B: 0 00101 imm26 — PC-relative, ±128 MiB. */
   b(label: Label): void {
     this.branch(A64_B, label);
+  }
+
+  /** NOP: 1101010100 0 00 011 0010 0000 000 11111, `count / 4` times (the padding of align()). */
+  protected nops(out: Uint8Array, at: number, count: number): void {
+    for (let p = at; p < at + count; p += 4) putLe32(out, p, 0xd503201f);
+  }
+  protected nopText(count: number): string {
+    return Array<string>(count / 4).fill("nop").join("; ");
   }
 
   /** BL: 1 00101 imm26 — call: x30 = the return address, PC-relative, ±128 MiB. */

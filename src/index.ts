@@ -7,7 +7,8 @@
 import { emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
 import { checkInt32 } from "./int32.ts";
-import { type CodeMemory, type JitFunction, hostMemory, install } from "./jit.ts";
+import { checkOptions } from "./errors.ts";
+import { type CodeMemory, type JitFunction, install, memoryOption } from "./jit.ts";
 import { type Target, hostPlatform } from "./platform.ts";
 
 export { JitError, OsError, type JitErrorCode } from "./errors.ts";
@@ -67,9 +68,9 @@ export function assembleAdder(term: number, target: Target = hostPlatform().targ
 }
 
 /** The article's JIT: a native function returning `x + term`, wrapping like C's int32_t. */
-export function compileAdder(term: number, options: CompileOptions = {}): JitFunction {
+export function compileAdder(term: number, options?: CompileOptions): JitFunction {
   checkInt32(term, "term");
-  const memory = options.memory ?? hostMemory();
+  const memory = memoryOption(checkOptions(options, "compileAdder(term, options): options").memory, "compileAdder");
   // The function keeps its term, not its code: the listing and bytes are made again when read.
   return install(memory, emitAdder(memory.target, term), { arity: 1, checked: false, recipe: adderRecipe, input: term });
 }

@@ -1,5 +1,5 @@
 /** Strict decimal int32 parsing for the CLI: what C's strtol would accept, minus its silent surprises. */
-import { JitError } from "./errors.ts";
+import { JitError, describeValue } from "./errors.ts";
 
 export const INT32_MIN = -2147483648;
 export const INT32_MAX = 2147483647;
@@ -40,7 +40,7 @@ export function parseInt32(text: string, what: string): number {
 /** Library-side check: a number that is an int32 (no fractions, NaN or out-of-range values). */
 export function checkInt32(value: unknown, what: string): number {
   if (typeof value !== "number" || (value | 0) !== value) {
-    throw new JitError("E_RANGE", `${what} must be a 32-bit integer (${INT32_RANGE}), got ${String(value)}`);
+    throw new JitError("E_RANGE", `${what} must be a 32-bit integer (${INT32_RANGE}), got ${describeValue(value)}`);
   }
   return value;
 }

@@ -34,13 +34,23 @@ const WINDOWS_SYMBOLS = {
 /** dlopen the first library in `candidates` that loads; the error names all of them. */
 function openFirst<S extends Record<string, FFIFunction>>(candidates: readonly string[], symbols: S) {
   const failures: string[] = [];
+  const missing: string[] = [];
   for (const name of candidates) {
     try {
       return dlopen(name, symbols);
     } catch (error) {
-      failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      const message = error instanceof Error ? error.message : String(error);
+      // Not a missing library but bun:ffi itself: it compiles its calls with JavaScriptCore's JIT, which
+      // is off when the process could not reserve address space for JIT code (ulimit -v). Say so, alone.
+      if (message.includes("requires the JIT")) {
+        throw new JitError("E_UNSUPPORTED", "bun:ffi is unavailable: JavaScriptCore's JIT is off, most likely because it could not reserve address space (is `ulimit -v` set?)");
+      }
+      if (message.includes("No such file")) missing.push(name);
+      else failures.push(`${name}: ${message}`);
     }
   }
+  // A library that is not there is one word; a library that failed to load says why.
+  if (missing.length > 0) failures.push(`${missing.length === candidates.length ? "none of" : "no"} ${missing.join(", ")}`);
   throw new JitError("E_UNSUPPORTED", `cannot load the system library (${failures.join("; ")})`);
 }
 

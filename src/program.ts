@@ -5,7 +5,7 @@
  */
 import { emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
-import { CommandError, JitError, OsError } from "./errors.ts";
+import { CommandError, JitError, OsError, escapeControls, loadModule } from "./errors.ts";
 import { CodeMemory, hostMemory, hostOs, install } from "./jit.ts";
 import type { OsMemory } from "./os.ts";
 import { parseInt32 } from "./int32.ts";
@@ -46,7 +46,9 @@ export function processIo(): Io {
     },
     err: (text) => console.error(text),
     get color() {
-      return process.stdout.isTTY === true && process.env.NO_COLOR === undefined && process.env.TERM !== "dumb";
+      // NO_COLOR counts when set and non-empty (no-color.org): NO_COLOR= leaves colour on.
+      const noColor = process.env.NO_COLOR;
+      return process.stdout.isTTY === true && (noColor === undefined || noColor === "") && process.env.TERM !== "dumb";
     },
   };
 }
@@ -176,7 +178,7 @@ function eofMode(text: string | undefined): "unchanged" | 0 | -1 {
 function generate(source: Source, target: Target): { code: Code; checked: boolean; arity: number } {
   if (source.kind === "bf" || source.kind === "fn") throw new JitError("E_INTERNAL", `${source.kind === "bf" ? "Brainfuck programs" : "modules"} are compiled by ${source.kind}/command.ts`);
   if (source.kind === "adder") return { code: emitAdder(target, source.term), checked: false, arity: 1 };
-  const { assembleExpression } = require("./expr/compile.ts") as typeof import("./expr/compile.ts");
+  const { assembleExpression } = loadModule("the expression compiler", () => require("./expr/compile.ts") as typeof import("./expr/compile.ts"));
   try {
     return assembleExpression(source.text, { target });
   } catch (error) {
@@ -214,7 +216,7 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   const { code, checked, arity } = generate(plan.source, target);
   if (plan.mode !== "run") {
     // Loaded only when asked for, like trace.ts below: start-up pays for what the common path uses.
-    const { formatListing, hexBytes } = require("./listing.ts") as typeof import("./listing.ts");
+    const { formatListing, hexBytes } = loadModule("the listing printer", () => require("./listing.ts") as typeof import("./listing.ts"));
     io.out(plan.mode === "dump" ? hexBytes(code.bytes) : formatListing(code, { color: plan.color ?? io.color }));
     return EXIT.OK;
   }
@@ -224,7 +226,7 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   const own = trace !== undefined || os !== undefined;
   const base = os ?? hostOs();
   const traced = (log: (line: string) => void) =>
-    (require("./trace.ts") as typeof import("./trace.ts")).tracingOs(base, log, hostPlatform());
+    loadModule("--trace", () => require("./trace.ts") as typeof import("./trace.ts")).tracingOs(base, log, hostPlatform());
   const memory = own ? new CodeMemory(trace ? traced(trace) : base, target) : hostMemory();
   const fn = install(memory, code, { arity, checked });
   let results: number[];
@@ -255,10 +257,10 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
 
 /** `--bf FILE`: compile and run (or dump or list) a Brainfuck program; see bf/command.ts. */
 function brainfuck(plan: Plan, source: Extract<Source, { kind: "bf" }>, target: Target, io: Io, os: OsMemory | undefined): number {
-  const { brainfuckCommand } = require("./bf/command.ts") as typeof import("./bf/command.ts");
-  const { formatListing, hexBytes } = require("./listing.ts") as typeof import("./listing.ts");
+  const { brainfuckCommand } = loadModule("the Brainfuck compiler", () => require("./bf/command.ts") as typeof import("./bf/command.ts"));
+  const { formatListing, hexBytes } = loadModule("the listing printer", () => require("./listing.ts") as typeof import("./listing.ts"));
   const trace = plan.trace ? (line: string) => io.err(`trace: ${line}`) : undefined;
-  const base = trace === undefined ? os : (require("./trace.ts") as typeof import("./trace.ts")).tracingOs(os ?? hostOs(), trace, hostPlatform());
+  const base = trace === undefined ? os : loadModule("--trace", () => require("./trace.ts") as typeof import("./trace.ts")).tracingOs(os ?? hostOs(), trace, hostPlatform());
   const text = brainfuckCommand(
     { file: source.file, tape: source.tape, eof: source.eof, mode: plan.mode, target, ...(trace === undefined ? {} : { trace }), ...(base === undefined ? {} : { os: base }) },
     (code) => (plan.mode === "dump" ? hexBytes(code.bytes) : formatListing(code, { color: plan.color ?? io.color })),
@@ -298,7 +300,9 @@ const CARET_WIDTH = 60;
 
 /** The part of a long expression around `column` (1-based), with … where it was cut; tabs and newlines as spaces. */
 function caretWindow(source: string, column: number): { text: string; column: number } {
-  const flat = source.replace(/[\t\n\r]/g, " ");
+  // Whitespace as spaces, and other control characters as '?', one column each: the caret stays
+  // under its character, and the line cannot drive the terminal (the message above names the character).
+  const flat = source.replace(/[\t\n\r]/g, " ").replace(/[\x00-\x1f\x7f-\x9f]/g, "?");
   if (flat.length <= CARET_WIDTH) return { text: flat, column };
   const start = Math.max(0, Math.min(column - 1 - CARET_WIDTH / 2, flat.length - CARET_WIDTH));
   const end = start + CARET_WIDTH;
@@ -309,8 +313,11 @@ function caretWindow(source: string, column: number): { text: string; column: nu
 
 /** One line on stderr (two for a usage error: the problem, then where to look) and the exit code. */
 export function report(error: unknown, io: Io): number {
+  // Every message passes through here: a control character from argv or a file name is shown escaped,
+  // so a message stays one line and cannot drive the terminal.
+  const say = (text: string) => io.err(escapeControls(text));
   if (error instanceof UsageError) {
-    io.err(`babyjit: ${error.message}`);
+    say(`babyjit: ${error.message}`);
     if (error.caret !== undefined) {
       const { text, column } = caretWindow(error.caret.text, error.caret.column);
       io.err(`  ${text}`);
@@ -320,11 +327,11 @@ export function report(error: unknown, io: Io): number {
     return EXIT.USAGE;
   }
   if (error instanceof CommandError) {
-    io.err(`babyjit: ${error.message}`);
+    say(`babyjit: ${error.message}`);
     return error.exitCode;
   }
   if (error instanceof OsError) {
-    io.err(`babyjit: ${error.syscall}: ${error.strerror}`);
+    say(`babyjit: ${error.syscall}: ${error.strerror}`);
     return EXIT.OSERR;
   }
   if (error instanceof JitError) {
@@ -334,16 +341,16 @@ export function report(error: unknown, io: Io): number {
         return report(new UsageError(error.message), io);
       case "E_DIV_ZERO":
       case "E_STACK":
-        io.err(`babyjit: ${error.message}`);
+        say(`babyjit: ${error.message}`);
         return EXIT.DATAERR;
       case "E_UNSUPPORTED":
-        io.err(`babyjit: ${error.message}`);
+        say(`babyjit: ${error.message}`);
         return EXIT.UNAVAILABLE;
       default:
-        io.err(`babyjit: internal error: ${error.message}`);
+        say(`babyjit: internal error: ${error.message}`);
         return EXIT.SOFTWARE;
     }
   }
-  io.err(`babyjit: internal error: ${error instanceof Error ? error.message : String(error)}`);
+  say(`babyjit: internal error: ${error instanceof Error ? error.message : String(error)}`);
   return EXIT.SOFTWARE;
 }

@@ -22,6 +22,8 @@ export function tracingOs(os: OsMemory, log: (line: string) => void, platform: P
   log(`page size: ${os.pageSize} bytes`);
   return {
     pageSize: os.pageSize,
+    // Asked once per compiled module; passed through untraced (the --fn trace states the limit it gives).
+    ...(os.stackBounds === undefined ? {} : { stackBounds: () => (os.stackBounds as NonNullable<OsMemory["stackBounds"]>)() }),
     map(size, purpose) {
       const address = os.map(size, purpose);
       const why = purpose === undefined ? "" : ` for ${purpose}`;

@@ -12,7 +12,8 @@ const linux = process.platform === "linux";
 const sh = (command: string, stdin?: string) => shell(command, stdin === undefined ? {} : { stdin });
 
 const HINT = "Try 'babyjit --help' for more information.\n";
-const CASES: [string, string, string | undefined, { stdout: string; stderr: string; exitCode: number }][] = [
+type Case = [string, string, string | undefined, { stdout: string; stderr: string; exitCode: number }];
+const CASES: Case[] = [
   ["hello world", `--bf ${F("hello.b")}`, undefined, { stdout: "Hello World!\n", stderr: "", exitCode: 0 }],
   ["cat", `--bf ${F("cat.b")}`, "one\ntwo\n", { stdout: "one\ntwo\n", stderr: "", exitCode: 0 }],
   ["unmatched [", `--bf ${F("open.b")}`, undefined, { stdout: "", stderr: `babyjit: ${F("open.b")}:2:2: unmatched '['\n`, exitCode: 65 }],
@@ -33,15 +34,38 @@ const CASES: [string, string, string | undefined, { stdout: string; stderr: stri
   ["--tape without --bf", "--tape 5 -4", undefined, { stdout: "", stderr: `babyjit: --tape is for Brainfuck programs: use it with --bf FILE\n${HINT}`, exitCode: 64 }],
   ["--eof=-1 stores 255", `--bf ${F("eof.b")} --eof=-1 --tape 16777216 | od -An -tx1`, "ab", { stdout: " 61 62 ff\n", stderr: "", exitCode: 0 }],
   ["--eof 0 stores 0", `--bf ${F("eof.b")} --eof 0 | od -An -tx1`, "ab", { stdout: " 61 62 00\n", stderr: "", exitCode: 0 }],
+  // Issue 19: names a person can read, a byte-order mark that is not a column, the largest tape.
+  ["an empty file name", "--bf ''", undefined, { stdout: "", stderr: "babyjit: '' (an empty file name): No such file or directory\n", exitCode: 66 }],
+  ["control characters in a file name are escaped", "--bf $'x\\e[31m\\n'", undefined, { stdout: "", stderr: "babyjit: x\\e[31m\\n: No such file or directory\n", exitCode: 66 }],
+  ["a UTF-8 byte-order mark is not a column", `--bf ${F("bom.b")}`, undefined, { stdout: "", stderr: `babyjit: ${F("bom.b")}:1:1: unmatched '['\n`, exitCode: 65 }],
+  [
+    "past the last cell of the largest tape: no hint to raise it",
+    `--bf ${F("right.b")} --tape 1073741824`,
+    undefined,
+    { stdout: "", stderr: `babyjit: ${F("right.b")}:1:3: the pointer left the tape (cell 1073741824, past the last cell 1073741823); the tape is at its largest (1073741824 cells)\n`, exitCode: 65 },
+  ],
+  ...(linux
+    ? ([
+        // Files that never end are refused once they pass the limit, in a fraction of a second.
+        ...["/dev/zero", "/dev/full", "/dev/urandom"].map((file) => [
+          `${file} is too large a program`,
+          `--bf ${file}`,
+          undefined,
+          { stdout: "", stderr: `babyjit: ${file}: a program may hold at most 256 MiB (268435456 bytes); this one holds more\n`, exitCode: 65 },
+        ]),
+        // setsid: a session with no controlling terminal, where opening /dev/tty fails with ENXIO.
+        ["/dev/tty without a terminal", "--bf /dev/tty", undefined, { stdout: "", stderr: "babyjit: /dev/tty: No such device or address\n", exitCode: 66 }],
+      ] as Case[])
+    : []),
 ];
 
 describe("babyjit --bf, from source", () => {
-  test.each(CASES)("%s", (_name, args, stdin, want) => expect(sh(`$BJ ${args}`, stdin)).toEqual(want));
+  test.each(CASES)("%s", (_name, args, stdin, want) => expect(sh(`${args.includes("/dev/tty") ? "setsid -w " : ""}$BJ ${args}`, stdin)).toEqual(want));
 });
 
 describe("babyjit --bf, the compiled executable", () => {
   beforeAll(() => buildExecutable(), 120_000);
-  test.each(CASES)("%s", (_name, args, stdin, want) => expect(sh(`"$BJEXE" ${args}`, stdin)).toEqual(want));
+  test.each(CASES)("%s", (_name, args, stdin, want) => expect(sh(`${args.includes("/dev/tty") ? "setsid -w " : ""}"$BJEXE" ${args}`, stdin)).toEqual(want));
 });
 
 describe("babyjit --bf and pipes", () => {
@@ -87,6 +111,21 @@ describe("babyjit --bf and pipes", () => {
       expect(dump.stdout).toMatch(/^([0-9a-f]{2} )+[0-9a-f]{2}\n$/);
       const listing = sh(`$BJ --bf ${F("hello.b")} --listing ${target}`);
       expect(listing.stdout).toContain(target.includes("arm64") ? "// 1:1 ++++++++" : "# 1:1 ++++++++");
+    }
+  });
+});
+
+describe.if(linux)("babyjit --bf and files that are not files", () => {
+  test("a Unix socket: strerror's words, exit 66", async () => {
+    const { createServer } = await import("node:net");
+    const { tmpdir } = await import("node:os");
+    const path = join(tmpdir(), `babyjit-socket-${process.pid}`);
+    const server = createServer().listen(path);
+    await new Promise((resolve) => server.once("listening", resolve));
+    try {
+      expect(sh(`$BJ --bf ${path}`)).toEqual({ stdout: "", stderr: `babyjit: ${path}: No such device or address\n`, exitCode: 66 });
+    } finally {
+      server.close();
     }
   });
 });

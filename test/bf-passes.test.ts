@@ -1,6 +1,6 @@
 /**
- * The optimizer's fused walks (src/bf/optimize.ts: readProgram, optimize and optimizeRead run eight
- * passes in four walks) against the plain composition of the same passes, each run alone in order,
+ * The optimizer's fused walks (src/bf/optimize.ts: readProgram, optimize and optimizeRead run ten
+ * passes in six walks) against the plain composition of the same passes, each run alone in order,
  * on random programs and random sets of passes: the tables must be the same, op for op. Written
  * against the passes' public functions, so it keeps its meaning while the walks change.
  */
@@ -13,6 +13,8 @@ import {
   combineSets,
   deadLoops,
   deferMoves,
+  ifLoops,
+  knownValues,
   mulLoops,
   onceLoops,
   optimize,
@@ -26,17 +28,19 @@ import { randomCase } from "./support/bfgen.ts";
 import { type Rng, SEED, below, makeRng, replayHint } from "./support/random.ts";
 import { shrink } from "./support/shrink.ts";
 
-/** Each optional pass alone, by name; placeChecks (always run) comes after combineSets, before deferMoves. */
+/** Each optional pass alone, by name; placeChecks (always run) comes after ifLoops, before deferMoves. */
 const ALONE: Readonly<Record<PassName, (ops: OpTable) => OpTable>> = {
   clearLoops,
   scanLoops,
   mulLoops,
   deadLoops,
   combineSets,
+  ifLoops,
   deferMoves: (ops) => deferMoves(ops),
   onceLoops,
+  knownValues,
 };
-const BEFORE_CHECKS: readonly PassName[] = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets"];
+const BEFORE_CHECKS: readonly PassName[] = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "ifLoops"];
 
 /** The passes one after another, each a walk of its own. */
 function composed(source: string, passes: readonly PassName[]): OpTable {

@@ -17,6 +17,7 @@ import {
 import { hostOs } from "../src/jit.ts";
 import { readMaps } from "../src/maps.ts";
 import type { OsMemory } from "../src/os.ts";
+import { tableFor } from "../src/bf/parse.ts";
 import { type Outcome, bfDifferential, runJit, runReference } from "./support/bf-diff.ts";
 import { scanEdgeCases } from "./support/bfgen.ts";
 import { interpret } from "./support/bfref.ts";
@@ -223,6 +224,9 @@ describe("size and depth", () => {
   test("100,000 unclosed loops are a syntax error, not a stack overflow", () => {
     expect(() => compileBrainfuck("[".repeat(100_000))).toThrow("1:100000: unmatched '['");
   });
+  test("a file of comments makes no table: tables grow with the ops read, not with the source", () => {
+    expect(tableFor("a comment, not code. ".repeat(1_000_000)).data.length).toBeLessThanOrEqual((1 << 16) * 7);
+  });
   test("a multi-megabyte program compiles and runs", () => {
     const block = "++++++++[>++++++++<-]>+.[-]<>+<[->+<]>[-]<\n"; // writes "A"
     const source = block.repeat(Math.ceil((3 * 1024 * 1024) / block.length));
@@ -232,6 +236,35 @@ describe("size and depth", () => {
     expect(out.length).toBe(source.length / block.length);
     expect(out.every((b) => b === 65)).toBe(true);
   });
+});
+
+describe("every pass is linear in its input", () => {
+  // Compile time at n and 4n: about 4x when every pass is linear, 16x when one is quadratic (mulLoops
+  // was: one multiply loop of 300 KB took 2.3 s, 1.2 MB 37 s). CPU time, not wall time (waiting for a
+  // core on a shared machine is not work), the best of three each, and a bound of 10x, so that a loaded
+  // machine does not fail it and a quadratic pass does.
+  const best = (source: string) => {
+    let us = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < 3; k++) {
+      const t0 = process.cpuUsage();
+      compileBrainfuck(source).dispose();
+      const t = process.cpuUsage(t0);
+      us = Math.min(us, t.user + t.system);
+    }
+    return us;
+  };
+  test.each([
+    ["one multiply loop touching n cells (mulLoops)", (n: number) => `+[-${">+".repeat(n)}${"<".repeat(n)}]`],
+    ["one counted loop setting n cells (ifLoops)", (n: number) => `+[-${">[-]+".repeat(n)}${"<".repeat(n)}]`],
+    ["one counted loop setting and adding to n cells each (ifLoops)", (n: number) => `+[-${">[-]+>+".repeat(n)}${"<<".repeat(n)}]`],
+    ["n loops inside each other", (n: number) => `+${"[>+".repeat(n >> 1)}-${"<]".repeat(n >> 1)}`],
+    ["n small loops one after another", (n: number) => `+${"[->+<]>+[>>[-]<<-]>[>]<".repeat(n >> 3)}`],
+  ] as const)("%s", (_name, make) => {
+    const n = 60_000;
+    best(make(n)); // warm
+    const ratio = best(make(4 * n)) / best(make(n));
+    expect(ratio).toBeLessThan(10);
+  }, 60_000);
 });
 
 describe("errors", () => {
@@ -267,6 +300,7 @@ describe("errors", () => {
 });
 
 describe("the optimizer's rewrites", () => {
+  const ALL_BUT_KNOWN = PASSES.filter((p) => p !== "knownValues");
   const shape = (source: string, passes?: readonly PassName[]) =>
     brainfuckIr(source, passes).map((op) => {
       switch (op.kind) {
@@ -277,9 +311,11 @@ describe("the optimizer's rewrites", () => {
         case "move":
           return `move ${op.delta}`;
         case "mul":
-          return `mul[${op.at}] ${op.terms.map((t) => `${t.at}*${t.factor}`).join(" ")}${op.check ? " checked" : ""}`;
+          return `mul[${op.at}] ${op.terms.map((t) => `${t.at}*${t.factor}`).join(" ")}${op.check ? " checked" : ""}${op.keep ? " keep" : ""}`;
         case "scan":
           return `scan[${op.at}] ${op.step}`;
+        case "out":
+          return op.value === undefined ? `out[${op.at}]` : `out ${op.value}`;
         case "check":
           return `check[${op.at}] ${op.range.lo}..${op.range.hi}`;
         case "open":
@@ -289,18 +325,25 @@ describe("the optimizer's rewrites", () => {
       }
     });
   test.each([
-    ["runs fold", "+++--.", undefined, ["add[0] 1", "out[0]"]],
+    ["runs fold", ",+++--.", undefined, ["in[0]", "add[0] 1", "out[0]"]],
     ["clear loops", "+[-].", ["clearLoops"], ["add[0] 1", "set[0] 0", "out[0]"]],
     ["odd steps clear too; even ones may not end", "+[---]+[--]", ["clearLoops"], ["add[0] 1", "set[0] 0", "add[0] 1", "open[0]", "add[0] 254", "close[0]"]],
-    ["scans", "+[>>]", undefined, ["add[0] 1", "scan[0] 2"]],
-    ["multiply loops: the cells beyond the loop cell are checked only when it runs", "+[->+>+++<<]", undefined, ["add[0] 1", "mul[0] 1*1 2*3 checked"]],
-    ["a multiply loop whose cell steps by 3: factors times -1/(-3) = 171 mod 256", "+[--->+<]", undefined, ["add[0] 1", "mul[0] 1*171 checked"]],
-    ["a multiply loop inside a checked stretch needs no check of its own", ">>+<<+[->>+<<]", undefined, ["check[0] 0..2", "add[2] 1", "add[0] 1", "mul[0] 2*1"]],
+    ["scans", ",[>>]", undefined, ["in[0]", "scan[0] 2"]],
+    ["multiply loops: the cells beyond the loop cell are checked only when it runs", ",[->+>+++<<]", undefined, ["in[0]", "mul[0] 1*1 2*3 checked"]],
+    ["a multiply loop whose cell steps by 3: factors times -1/(-3) = 171 mod 256", ",[--->+<]", undefined, ["in[0]", "mul[0] 1*171 checked"]],
+    ["a multiply loop inside a checked stretch needs no check of its own", ">>,<<,[->>+<<]", undefined, ["check[0] 0..2", "in[2]", "in[0]", "mul[0] 2*1"]],
+    ["a counted loop that only sets other cells is an if (ifLoops)", ">>+<<,[>>[-]<<-]", undefined, ["check[0] 0..2", "set[2] 1", "in[0]", "open[0]", "set[2] 0", "set[0] 0", "close[0]"]],
+    ["an if's add-only cells become a multiply, its set cells are set once", ",[>>[-]+<+<-]", undefined, ["in[0]", "open[0] entry 0..2", "set[2] 1", "mul[0] 1*1", "close[0]"]],
+    ["an even step may never reach 0: the loop stays", ",[>>[-]<<--]", undefined, ["in[0]", "open[0] entry 0..2", "add[0] 254", "close[0]"]],
+    ["known values: the tape starts zeroed, so a program's set-up is constants", "++++++++[->++++++++<]>+.", undefined, ["check[0] 0..1", "out 65"]],
+    ["known values: a multiply loop on a known cell is adds; an if on one runs or goes", ",>++[->+++<]>[-<<+>>]<<[>[-]<[-]]>.", undefined, ["in[0]", "check[0] 0..2", "add[0] 6", "open[0]", "set[0] 0", "close[0]", "out 0"]],
+    ["known values: a copy through a temporary known to be 0 is one mul that keeps its cell", ",[->+>+<<]>>[-<<+>>]<.", undefined, ["in[0]", "check[0] 0..2", "mul[0] 1*1 keep", "out[1]"]],
+    ["known values: cells a loop leaves at 0 are 0 at every pass's start", ",[>[-]<,]", undefined, ["in[0]", "open[0] entry 0..1", "in[0]", "close[0]"]],
     ["dead loops: at the start, and right after a ]", "[.]+[.-][.]", ["deadLoops"], ["add[0] 1", "open[0]", "out[0]", "add[0] 255", "close[0]"]],
-    ["sets combine", "+[-]+++.", undefined, ["set[0] 3", "out[0]"]],
-    ["moves become offsets", "+>+>+<<.", undefined, ["check[0] 0..2", "add[0] 1", "add[1] 1", "add[2] 1", "out[0]"]],
-    ["a balanced loop with output checks once, on entry", "+[>.<-]", undefined, ["add[0] 1", "open[0] entry 0..1", "out[1]", "add[0] 255", "close[0]"]],
-    ["an unbalanced loop moves its pointer before the ]", "+[>+]", undefined, ["add[0] 1", "open[0]", "check[0] 0..1", "add[1] 1", "move 1", "close[0]"]],
+    ["sets combine", "+[-]+++.", ALL_BUT_KNOWN, ["set[0] 3", "out[0]"]],
+    ["moves become offsets", ",>+>+<<.", ALL_BUT_KNOWN, ["in[0]", "check[0] 0..2", "add[1] 1", "add[2] 1", "out[0]"]],
+    ["a balanced loop with output checks once, on entry", ",[>,.<-]", undefined, ["in[0]", "open[0] entry 0..1", "in[1]", "out[1]", "add[0] 255", "close[0]"]],
+    ["an unbalanced loop moves its pointer before the ]", ",[>+]", undefined, ["in[0]", "open[0]", "check[0] 0..1", "add[1] 1", "move 1", "close[0]"]],
   ] as const)("%s", (_name, source, passes, want) => expect(shape(source, passes)).toEqual([...want]));
   test("with no passes, only runs are folded and checks placed (a balanced loop still checks on entry)", () => {
     expect(shape("+[->+<]", [])).toEqual(["add[0] 1", "open[0] entry 0..1", "add[0] 255", "move 1", "add[0] 1", "move -1", "close[0]"]);
@@ -376,9 +419,9 @@ describe("listings", () => {
     }
   });
   test("each group of instructions stands under the Brainfuck it came from", () => {
-    using program = compileBrainfuck("+[->+<]\n>.");
-    expect(program.listing).toContain("# 1:1 +\n");
-    expect(program.listing).toContain("# 1:2 [->+<]  (multiply: [1] += [0]*1)");
+    using program = compileBrainfuck(",+[->+<]\n>.");
+    expect(program.listing).toContain("# 1:2 +\n");
+    expect(program.listing).toContain("# 1:3 [->+<]  (multiply: [1] += [0]*1)");
     expect(program.listing).toContain("# 2:2 .\n");
   });
 });

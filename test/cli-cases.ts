@@ -86,6 +86,16 @@ export const CLI_CASES: readonly CliCase[] = [
   { args: ["1", "99999999999999999999"], ...usage("input '99999999999999999999' is out of range: expected -2147483648..2147483647") },
   { args: ["--frobnicate"], ...usage("unknown option '--frobnicate'") },
   { args: ["-4", "-x"], ...usage("unknown option '-x'") },
+  // --no-X is only for switches (issue 19: --no-expr 1 printed 1 1 1, --no-e 'x*2' 21 printed 42).
+  ...["--no-expr", "--no-e", "--no-bf", "--no-arch", "--no-abi", "--no-tape", "--no-eof", "--no-x"].map((flag) => ({ args: [flag, "1"], ...usage(`unknown option '${flag}'`) })),
+  // An option given twice, either way: the last one wins.
+  { args: ["--no-dump", "--dump", "--arch", "arm64", "1"], stdout: "29 00 80 52 00 00 09 0b c0 03 5f d6\n", exitCode: 0 },
+  { args: ["--dump", "--no-dump", "1"], stdout: "2 3 4\n", exitCode: 0 },
+  { args: ["--listing", "--no-listing", "-4"], stdout: "-3 -2 -1\n", exitCode: 0 },
+  { args: ["-e", "x", "--expr", "x * 2", "21"], stdout: "42\n", exitCode: 0 },
+  // Control characters in an argument are escaped in the message: it stays one line.
+  { args: ["1\n"], ...usage(`invalid term '1\\n': ${RANGE}`) },
+  { args: ["1", "\u001b[2J"], ...usage(`invalid input '\\e[2J': ${RANGE}`) },
   { args: ["-4", "--dump=yes"], ...usage("option '--dump' takes no value") },
   { args: ["-4", "--arch"], ...usage("option '--arch' needs a value") },
   { args: ["-4", "--arch", "mips"], ...usage("invalid --arch 'mips': expected x64 or arm64") },

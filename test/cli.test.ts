@@ -178,3 +178,43 @@ describe("a platform babyjit does not support", () => {
     expect(dump.stdout).toBe("48 c7 c0 fc ff ff ff 48 01 f8 c3\n");
   });
 });
+
+// Issue 19: Bun drops a `--` right after the script's name, so through bin/babyjit.js `babyjit -- 5 -- 6`
+// printed 11 and `babyjit -- -- 1` printed 2 3 4, while the compiled executable said 64. The same
+// arguments must mean the same through every entry (the installed package: test/package.test.ts).
+describe.if(process.platform === "linux")("the first `--` means the same through every entry", () => {
+  beforeAll(() => buildExecutable());
+  const HINT = "Try 'babyjit --help' for more information.\n";
+  const RANGE = "expected a decimal 32-bit integer (-2147483648..2147483647)";
+  const cases = [
+    [["--", "5", "--", "6"], { stdout: "", stderr: `babyjit: invalid input '--': ${RANGE}\n${HINT}`, exitCode: 64 }],
+    [["--", "--", "1"], { stdout: "", stderr: `babyjit: invalid term '--': ${RANGE}\n${HINT}`, exitCode: 64 }],
+    [["--", "--listing", "1"], { stdout: "", stderr: `babyjit: invalid term '--listing': ${RANGE}\n${HINT}`, exitCode: 64 }],
+    [["--", "-4", "1"], { stdout: "-3\n", stderr: "", exitCode: 0 }],
+    [["5", "--", "6"], { stdout: "11\n", stderr: "", exitCode: 0 }],
+  ] as const;
+  test.each(cases.flatMap(([args, want]) => [["bun bin/babyjit.js", args, want], ["the compiled executable", args, want]] as const))("%s %p", (who, args, want) => {
+    expect(who === "bun bin/babyjit.js" ? runSource([...args]) : runExe([...args])).toEqual(want);
+  });
+});
+
+// Issue 19: resource limits give one line with the cause and a sysexits code, not Bun's messages.
+describe.if(process.platform === "linux")("resource limits", () => {
+  beforeAll(() => buildExecutable());
+  const limited = (limit: string, command: string) => shell(`${limit}; ${command}`);
+  test.each(["$BJ", '"$BJEXE"'])("ulimit -v 2000000, %s 1: the JIT is off, said in one line, exit 69", (bj) => {
+    expect(limited("ulimit -v 2000000", `${bj} 1`)).toEqual({
+      stdout: "",
+      stderr: "babyjit: bun:ffi is unavailable: JavaScriptCore's JIT is off, most likely because it could not reserve address space (is `ulimit -v` set?)\n",
+      exitCode: 69,
+    });
+  });
+  test("ulimit -n 7, the source bin with --expr: the command-line parser cannot be loaded, exit 71", () => {
+    const r = limited("ulimit -n 7", "$BJ --expr x 1");
+    // Bun's resolver also logs the files it could not open; babyjit's own line comes first.
+    expect([r.stdout, r.stderr.split("\n")[0], r.exitCode]).toEqual(["", "babyjit: cannot load the command-line parser: Too many open files (ulimit -n)", 71]);
+  });
+  test("ulimit -n 8 is enough for --expr and --bf from source", () => {
+    expect(limited("ulimit -n 8", "$BJ --expr 'x * 2' 21 && $BJ --bf test/fixtures/bf/hello.b")).toEqual({ stdout: "42\nHello World!\n", stderr: "", exitCode: 0 });
+  });
+});

@@ -346,7 +346,7 @@ describe("docs: chapter 3's IR listings are what docs/examples/ir.ts prints", ()
       [2, "docs/examples/ir.ts '+'", ["add  [0] 1"], false],
       [5, "docs/examples/ir.ts '+.' none", ["add  [0] 1"], true],
     ]);
-    expect(checkIrExample({ page: "p.md", line: 1, command: "docs/examples/ir.ts '+-+'", output: ["add  [0] 2"], prefix: false })).toContain("--- it prints:\nadd  [0] 1");
+    expect(checkIrExample({ page: "p.md", line: 1, command: "docs/examples/ir.ts '+-+' none", output: ["add  [0] 2"], prefix: false })).toContain("--- it prints:\nadd  [0] 1");
   });
 
   const examples = extractIrExamples("docs/03-brainfuck.md", read("docs/03-brainfuck.md"));

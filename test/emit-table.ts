@@ -287,6 +287,36 @@ export const X64_ROWS: readonly Row<X64Assembler>[] = [
       a.call(l);
     },
   },
+  // align(): no-ops up to the boundary, sized where the code lands (here after a ret, and on a boundary already).
+  {
+    hex: `c3 ${"90 ".repeat(15)}c3`,
+    asm: `ret\n${Array(15).fill("nop").join("\n")}\nret`,
+    emit: (a) => {
+      a.ret();
+      a.align(16);
+      a.ret();
+    },
+  },
+  {
+    hex: "c3",
+    asm: "ret",
+    emit: (a) => {
+      a.align(32);
+      a.ret();
+    },
+  },
+  {
+    hex: `eb 1e c3 ${"90 ".repeat(29)}c3`,
+    asm: `jmp .L0\nret\n${Array(29).fill("nop").join("\n")}\n.L0:\nret`,
+    emit: (a) => {
+      const l = a.newLabel();
+      a.jmp(l);
+      a.ret();
+      a.align(32);
+      a.bind(l);
+      a.ret();
+    },
+  },
 ];
 
 export const A64_ROWS: readonly Row<A64Assembler>[] = [
@@ -462,6 +492,16 @@ export const A64_ROWS: readonly Row<A64Assembler>[] = [
       a.bind(l);
       a.ret();
       a.bl(l);
+    },
+  },
+  // align(): nop instructions up to the boundary.
+  {
+    hex: "c0 03 5f d6 1f 20 03 d5 1f 20 03 d5 1f 20 03 d5 c0 03 5f d6",
+    asm: "ret\nnop\nnop\nnop\nret",
+    emit: (a) => {
+      a.ret();
+      a.align(16);
+      a.ret();
     },
   },
 ];

@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { JitError } from "../src/errors.ts";
+import { parallelMove, reg, slotLoc } from "../src/fn/codegen.ts";
 import { assembleModule, compileModule, registersFor } from "../src/fn/compile.ts";
 import { hostOs } from "../src/jit.ts";
 import { protectionAt } from "../src/maps.ts";
@@ -206,6 +207,36 @@ describe("the ABI check stub", () => {
   }, 60_000);
 });
 
+describe("the parallel move", () => {
+  test(`any permutation of registers, with memory on either side, equals moving everything at once (seed ${SEED + 40})`, () => {
+    const rng = makeRng(SEED + 40);
+    for (let n = 0; n < 2000; n++) {
+      // Locations: registers 0..7 and memory 0..5 (parallelMove's packed numbers), one scratch register 9.
+      const regs = 2 + Math.floor(rng() * 7);
+      const dsts: number[] = [];
+      const srcs: number[] = [];
+      const taken = new Set<number>();
+      const moves = 1 + Math.floor(rng() * regs);
+      for (let k = 0; k < moves; k++) {
+        let d: number;
+        do d = rng() < 0.8 ? reg(Math.floor(rng() * regs)) : slotLoc(Math.floor(rng() * 6));
+        while (taken.has(d));
+        taken.add(d);
+        // A memory destination is never a source; sources are registers or memory no move writes.
+        const s = rng() < 0.75 ? reg(Math.floor(rng() * regs)) : slotLoc(10 + Math.floor(rng() * 4));
+        dsts.push(d);
+        srcs.push(s);
+      }
+      const state = new Map<number, number>();
+      const value = (l: number) => state.get(l) ?? l * 1000 + 7;
+      const want = new Map<number, number>(dsts.map((d, k) => [d, value(srcs[k] as number)]));
+      const before = dsts.map((d) => d);
+      parallelMove(dsts.slice(), srcs.slice(), reg(9), (d, s2) => state.set(d, value(s2)));
+      for (const d of before) expect([n, d, value(d)]).toEqual([n, d, want.get(d) as number]);
+    }
+  });
+});
+
 describe("big frames", () => {
   const wide = (n: number) => {
     const lines = ["export function wide(x: i32): i32 {"];
@@ -237,6 +268,15 @@ describe("memory", () => {
     using mod = compileModule(SOURCE);
     expect(protectionAt(mod.internals.codeAddress)).toBe("r-xp");
     expect(protectionAt(mod.internals.stateAddress)).toBe("rw-p");
+  });
+
+  test("a module's code starts on a 64-byte boundary and each function on a 16-byte one", () => {
+    const mods = [compileModule(SOURCE), compileModule("export function f(x: i32): i32 { return x; }"), compileModule(SOURCE)];
+    for (const m of mods) {
+      expect(m.internals.codeAddress % 64).toBe(0);
+      for (const offset of Object.values(m.internals.assembled.offsets)) expect(offset % 16).toBe(0);
+      m.dispose();
+    }
   });
 
   test("dispose unmaps the state block", () => {

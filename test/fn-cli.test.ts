@@ -33,6 +33,7 @@ const CASES: [string, string, ReturnType<typeof ok>][] = [
   ["a type error", `--fn ${F}type.txt f 1`, err(`${F}type.txt:2:13: strings are not supported (values are i32)`, 65)],
   ["a missing file", `--fn ${F}missing.ts f 1`, err(`${F}missing.ts: No such file or directory`, 66)],
   ["a directory", `--fn ${F} f 1`, err(`${F}: Is a directory`, 66)],
+  ["a file that never ends", "--fn /dev/zero f 1", err("/dev/zero: a program may hold at most 256 MiB (268435456 bytes); this one holds more", 65)],
   ["an unknown function", `--fn ${F}fib.ts nope`, err(`${F}fib.ts has no function 'nope' (${EXPORTED})`, 64)],
   ["a function that is not exported", `--fn ${F}fib.ts helper 1`, err(`${F}fib.ts does not export 'helper' (${EXPORTED})`, 64)],
   ["no function named", `--fn ${F}fib.ts`, err(`--fn ${F}fib.ts needs the name of a function to call (${EXPORTED})`, 64)],
@@ -76,6 +77,7 @@ describe("babyjit --fn", () => {
     expect(r.stdout).toBe("12\n");
     if (process.platform !== "linux") return;
     expect(r.stderr).toMatch(/trace: mmap\(4096 bytes, PROT_READ\|PROT_WRITE\) = 0x[0-9a-f]+ for the module's state block/);
+    expect(r.stderr).toMatch(/trace: stack: each call from JavaScript may go down to max\(sp - \d+ KiB, 0x[0-9a-f]+\), the thread's stack bottom \+ 64 KiB\n/);
     expect(r.stderr).toMatch(/trace: call gcd\(84, 36\) at 0x[0-9a-f]+ = 12\n/);
     expect(r.stderr).toMatch(/trace: munmap\(/);
   });

@@ -141,3 +141,10 @@ test("the library imports from the installed package", () => {
   const p = Bun.spawnSync([process.execPath, "use.ts"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
   expect([p.stdout.toString(), p.stderr.toString(), p.exitCode]).toEqual(["42\n", "", 0]);
 });
+
+test.if(process.platform === "linux")("the installed bin reads the first `--` as the source bin and the executable do (issue 19)", () => {
+  const hint = "Try 'babyjit --help' for more information.\n";
+  expect(bunx(["--", "5", "--", "6"])).toEqual({ stdout: "", stderr: `babyjit: invalid input '--': expected a decimal 32-bit integer (-2147483648..2147483647)\n${hint}`, exitCode: 64 });
+  expect(bunx(["--", "-4", "1"])).toEqual({ stdout: "-3\n", stderr: "", exitCode: 0 });
+  expect(bunx(["5", "--", "6"])).toEqual({ stdout: "11\n", stderr: "", exitCode: 0 });
+});

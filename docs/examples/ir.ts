@@ -28,7 +28,7 @@ function show(op: Op): string {
     case "move":
       return `move ${op.delta}`;
     case "out":
-      return `out  ${cell(op.at)}`;
+      return op.value === undefined ? `out  ${cell(op.at)}` : `out  ${op.value}  (known: ${cell(op.at)} is not read)`;
     case "in":
       return `in   ${cell(op.at)}`;
     case "open":
@@ -39,7 +39,7 @@ function show(op: Op): string {
       return `scan ${cell(op.at)} by ${op.step}`;
     case "mul": {
       const terms = op.terms.map((t) => `${cell(op.at + t.at)} += ${cell(op.at)}*${t.factor}`).join(", ");
-      return `mul  ${terms}; ${cell(op.at)} = 0${op.check === undefined ? "" : `  (if it runs: check ${cells(op.at, op.check.range)})`}`;
+      return `mul  ${terms}; ${op.keep === true ? `${cell(op.at)} kept` : `${cell(op.at)} = 0`}${op.check === undefined ? "" : `  (if it runs: check ${cells(op.at, op.check.range)})`}`;
     }
     case "check":
       return `check ${cells(op.at, op.range)}`;

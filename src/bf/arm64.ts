@@ -103,6 +103,15 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
       load(w3, at);
       asm.strbRMpost(w3, x6, 1);
     },
+    outputConstant(value, full) {
+      asm.comment("output buffer full?").cmpRR(x6, x7);
+      asm.bcond("hs", full);
+      if (value === 0) asm.strbRMpost(wzr, x6, 1);
+      else {
+        asm.movzRI(w3, value);
+        asm.strbRMpost(w3, x6, 1);
+      }
+    },
     input(at, empty) {
       asm.comment("the next input byte").ldrRM(x16, x0, STATE.inNext);
       asm.ldrRM(x17, x0, STATE.inEnd);
@@ -139,7 +148,7 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
       if (stopCells) inRange(at, at, fail, step < 0, step > 0); // a 0 of the tape, or a stop cell beyond it
       asm.bind(done);
     },
-    mul(at, terms: readonly Term[], check, lo, hi) {
+    mul(at, terms: readonly Term[], check, lo, hi, keep) {
       asm.comment("the loop cell: how many times the loop would run");
       load(w3, at);
       if (check !== undefined) inRange(at + lo, at + hi, check, lo < 0, hi > 0);
@@ -153,7 +162,7 @@ export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOpt
         }
         store(w4, at + term.at);
       }
-      store(wzr, at);
+      if (keep !== true) store(wzr, at);
     },
   };
 }

@@ -14,7 +14,7 @@ import { type Assembler, type Code, type Label, newAssembler } from "../emit.ts"
 import { JitError } from "../errors.ts";
 import type { Target } from "../platform.ts";
 import { type Op, Span, type Term } from "./ir.ts";
-import { ADD, CHECK, CHECKED, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, type OpTable, SCAN, SET, toOp, withRoom } from "./table.ts";
+import { ADD, CHECK, CHECKED, CLOSE, CONSTANT, IN, KEEP, MOVE, MUL, ONCE, OPEN, OUT, type OpTable, SCAN, SET, toOp, withRoom } from "./table.ts";
 
 /** The state block: 8-byte fields shared by the generated code and the runtime (runtime.ts). */
 export const STATE = {
@@ -46,6 +46,8 @@ export interface BfBackend {
   move(delta: number): void;
   /** Write cell[at]; branch to `full` when the output buffer is full. */
   output(at: number, full: Label): void;
+  /** Write the byte `value` (known while compiling); branch to `full` when the output buffer is full. */
+  outputConstant(value: number, full: Label): void;
   /** Read into cell[at]; branch to `empty` when no input is buffered. */
   input(at: number, empty: Label): void;
   jumpIfZero(at: number, target: Label): void;
@@ -63,8 +65,9 @@ export interface BfBackend {
    * The multiply loop. With `check` (a label), its cells at+lo .. at+hi are checked first and `check`
    * taken when they are not all on the tape; the code there (cold) tests the loop cell and comes back past the loop when it is 0.
    * (Testing the cell first would put a badly predicted branch in front of every multiply.)
+   * `keep`: the loop cell keeps its value (a copy, knownValues), rather than being cleared.
    */
-  mul(at: number, terms: readonly Term[], check: Label | undefined, lo: number, hi: number): void;
+  mul(at: number, terms: readonly Term[], check: Label | undefined, lo: number, hi: number, keep?: boolean): void;
 }
 
 export interface BfOptions {
@@ -191,7 +194,8 @@ export function generate(
         const stub = asm.newLabel();
         sites.add(FLUSH, stub, at, retry, 0, 0, 0);
         asm.bind(retry);
-        be.output(at, stub);
+        if ((ops.flags(i) & CONSTANT) !== 0) be.outputConstant(ops.a(i), stub);
+        else be.output(at, stub);
         break;
       }
       case IN: {
@@ -235,13 +239,14 @@ export function generate(
           term.factor = ops.extras.termFactor[first + k] as number;
         }
         terms.length = count;
+        const keep = (ops.flags(i) & KEEP) !== 0;
         if ((ops.flags(i) & CHECKED) === 0) {
-          be.mul(at, terms, undefined, 0, 0);
+          be.mul(at, terms, undefined, 0, 0, keep);
           break;
         }
         // The cold code of a failed check comes back past the loop when the loop cell is 0.
         const skip = asm.newLabel();
-        be.mul(at, terms, tapeSite(ops.checkStart(i), ops.checkEnd(i), at, 0, skip), ops.checkLo(i), ops.checkHi(i));
+        be.mul(at, terms, tapeSite(ops.checkStart(i), ops.checkEnd(i), at, 0, skip), ops.checkLo(i), ops.checkHi(i), keep);
         asm.bind(skip);
         break;
       }
@@ -313,7 +318,7 @@ function describe(op: Op, source: string): string {
     case "move":
       return `${where} ] moves the pointer by ${op.delta}`;
     case "mul":
-      return `${where} ${text}  (multiply: ${op.terms.map((t) => `[${op.at + t.at}] += [${op.at}]*${t.factor}`).join(", ") || "clear"})`;
+      return `${where} ${text}  (${op.keep === true ? "copy" : "multiply"}: ${op.terms.map((t) => `[${op.at + t.at}] += [${op.at}]*${t.factor}`).join(", ") || "clear"})`;
     case "scan":
       return `${where} ${text}  (scan by ${op.step})`;
     case "open":

@@ -6,8 +6,8 @@
  *   hello.run(); // Uint8Array [65]: "A"
  */
 import type { Assembler } from "../emit.ts";
-import { JitError } from "../errors.ts";
-import { type CodeMemory, hostMemory } from "../jit.ts";
+import { JitError, checkOptions, checkString, describeValue } from "../errors.ts";
+import { type CodeMemory, memoryOption } from "../jit.ts";
 import { formatListing } from "../listing.ts";
 import { type Target, hostPlatform } from "../platform.ts";
 import { arm64Backend } from "./arm64.ts";
@@ -44,14 +44,15 @@ export interface CompileOptions extends BrainfuckOptions {
 function checkedOptions(options: BrainfuckOptions): BfOptions {
   const tape = options.tape ?? DEFAULT_TAPE;
   if (!Number.isInteger(tape) || tape < 1 || tape > MAX_TAPE) {
-    throw new JitError("E_RANGE", `the tape must have 1 to ${MAX_TAPE} cells, not ${String(tape)}`);
+    throw new JitError("E_RANGE", `the tape must have 1 to ${MAX_TAPE} cells, not ${describeValue(tape)}`);
   }
   const eof = options.eof ?? "unchanged";
   if (eof !== "unchanged" && eof !== 0 && eof !== -1) {
-    throw new JitError("E_RANGE", `eof must be "unchanged", 0 or -1, not ${String(eof)}`);
+    throw new JitError("E_RANGE", `eof must be "unchanged", 0 or -1, not ${describeValue(eof)}`);
   }
+  if (options.passes !== undefined && !Array.isArray(options.passes)) throw new JitError("E_RANGE", `passes must be an array of pass names, not ${describeValue(options.passes)}`);
   for (const pass of options.passes ?? []) {
-    if (!(PASSES as readonly string[]).includes(pass)) throw new JitError("E_RANGE", `no optimizer pass named ${String(pass)}; there are ${PASSES.join(", ")}`);
+    if (!(PASSES as readonly string[]).includes(pass)) throw new JitError("E_RANGE", `no optimizer pass named ${describeValue(pass)}; there are ${PASSES.join(", ")}`);
   }
   return { tape, eof };
 }
@@ -69,6 +70,8 @@ const optimizeSource = (source: string, passes?: readonly PassName[]): OpTable =
 
 /** Parse and optimize: the IR a program compiles to, as Op objects (for tests and the book's before/after listings). */
 export function brainfuckIr(source: string, passes?: readonly PassName[]): Op[] {
+  checkString(source, "brainfuckIr(source)");
+  checkedOptions({ ...(passes === undefined ? {} : { passes }) });
   return toOps(optimizeSource(source, passes));
 }
 
@@ -86,15 +89,19 @@ function assemble(source: string, ops: OpTable, target: Target, options: BfOptio
 }
 
 /** Brainfuck to machine code for any target (nothing is mapped): for --dump and --listing. */
-export function assembleBrainfuck(source: string, options: AssembleOptions = {}): BfCode {
+export function assembleBrainfuck(source: string, given?: AssembleOptions): BfCode {
+  checkString(source, "assembleBrainfuck(source)");
+  const options: AssembleOptions = checkOptions(given, "assembleBrainfuck(source, options): options");
   const checked = checkedOptions(options);
   return assemble(source, optimizeSource(source, options.passes), options.target ?? hostPlatform().target, checked, true);
 }
 
 /** Compile for this host and load: a program to run (many times) and dispose. */
-export function compileBrainfuck(source: string, options: CompileOptions = {}): BrainfuckProgram {
+export function compileBrainfuck(source: string, given?: CompileOptions): BrainfuckProgram {
+  checkString(source, "compileBrainfuck(source)");
+  const options: CompileOptions = checkOptions(given, "compileBrainfuck(source, options): options");
   const checked = checkedOptions(options);
-  const memory = options.memory ?? hostMemory();
+  const memory = memoryOption(options.memory, "compileBrainfuck");
   const host = memory.target;
   const bf = assemble(source, optimizeSource(source, options.passes), host, checked, false);
   // The listing compiles the source again, with notes: keeping the IR for it would keep megabytes.

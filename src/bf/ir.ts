@@ -37,8 +37,8 @@ export type Op =
   | { readonly kind: "set"; readonly at: number; readonly value: number; readonly span: Span }
   /** P += delta; on the way the pointer visited `visits` (relative to where it started). */
   | { readonly kind: "move"; readonly at: number; readonly delta: number; readonly visits: Range; readonly span: Span }
-  /** Write cell[at]. */
-  | { readonly kind: "out"; readonly at: number; readonly span: Span }
+  /** Write cell[at]; with `value`, that byte, known while compiling (knownValues), without reading the cell. */
+  | { readonly kind: "out"; readonly at: number; readonly span: Span; readonly value?: number }
   /** Read a byte into cell[at] (at end of input: the EOF rule). */
   | { readonly kind: "in"; readonly at: number; readonly span: Span }
   /** while (cell[at] != 0) { ... } — `entryCheck`: a bounds check run once on entry, for the whole loop. */
@@ -50,10 +50,11 @@ export type Op =
   /**
    * if (cell[at] != 0) { for each term: cell[at + term.at] += cell[at] * term.factor; cell[at] = 0 } —
    * a loop like `[->+>++<<]`. `visits` is every cell the loop touched; `check`, when the cells beyond
-   * the loop cell are not already known to be on the tape.
+   * the loop cell are not already known to be on the tape. `keep`: the loop cell is left as it is (a
+   * copy: a multiply and the one that moved the value back, made one by knownValues).
    */
   | { readonly kind: "mul"; readonly at: number; readonly terms: readonly Term[]; readonly visits: Range;
-      readonly span: Span; readonly check?: Check }
+      readonly span: Span; readonly check?: Check; readonly keep?: true }
   /** Stop with E_TAPE unless cells [at + lo, at + hi] are all on the tape. */
   | { readonly kind: "check"; readonly at: number; readonly range: Range; readonly replay: Span };
 

@@ -8,16 +8,16 @@
  */
 import { JitError } from "../errors.ts";
 import { type RowSink, parse, tableFor } from "./parse.ts";
-import { ADD, CLOSE, IN, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET, pushTerm } from "./table.ts";
+import { ADD, CHECK, CHECKED, CLOSE, CONSTANT, IN, KEEP, MOVE, MUL, ONCE, OPEN, OUT, OpTable, SCAN, SET, pushTerm } from "./table.ts";
 
-/** The optional passes, in the order they run; placeChecks always runs (after combineSets, before deferMoves). */
-export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "deferMoves", "onceLoops"] as const;
+/** The optional passes, in the order they run; placeChecks always runs (after ifLoops, before deferMoves). */
+export const PASSES = ["clearLoops", "scanLoops", "mulLoops", "deadLoops", "combineSets", "ifLoops", "deferMoves", "onceLoops", "knownValues"] as const;
 export type PassName = (typeof PASSES)[number];
 
 /**
  * Run the chosen passes (all by default) and place the bounds checks. The table given is used up.
  *
- * Four walks for eight passes. The three loop rewrites look for the same thing, an innermost loop of
+ * Six walks for ten passes (ifLoops and knownValues walk alone). The three loop rewrites look for the same thing, an innermost loop of
  * adds and moves, and what one makes of a loop the others never match, so one walk tries them in
  * turn; deadLoops and combineSets, which only look at the op written before, are steps of the Writer
  * that walk writes through. onceLoops is the same for deferMoves. Each table is the one the passes
@@ -41,13 +41,14 @@ export function readProgram(source: string, passes: readonly PassName[] = PASSES
   return parse(source, new ReadingWalk(tableFor(source), first.rules, first.steps));
 }
 
-/** The walks after the first: placeChecks, then deferMoves (with onceLoops) or onceLoops alone. */
+/** The walks after the first: ifLoops, placeChecks, then deferMoves (with onceLoops) or onceLoops alone. */
 export function optimizeRead(ops: OpTable, passes: readonly PassName[] = PASSES): OpTable {
   const on = new Set(passes);
-  let out = placeChecks(ops);
+  let out = placeChecks(on.has("ifLoops") ? ifLoops(ops) : ops);
   const once = { onceLoops: on.has("onceLoops") };
   if (on.has("deferMoves")) out = deferMoves(out, new Writer(out, out.length, once, "over"));
   else if (once.onceLoops) out = onceLoops(out);
+  if (on.has("knownValues")) out = knownValues(out);
   return out;
 }
 
@@ -290,27 +291,39 @@ function inverse256(odd: number): number {
  * each target += v * factor, then the loop cell = 0; with `visits`, every cell the loop passed over.
  */
 export const mulLoops = (ops: OpTable): OpTable => rewriteLoops(ops, [mulLoop], new Writer(ops, ops.length, {}));
-const cells: number[] = [], sums: number[] = []; // mulLoop's scratch: the cells the body adds to, in order, and what
+let sumAt = new Int32Array(64), touched = new Uint8Array(64); // mulLoop's scratch, by cell - lo: what the body adds, and whether it adds
 function mulLoop(ops: OpTable, open: number, close: number, out: Writer): boolean {
-  cells.length = sums.length = 0;
+  // Two walks over the body, so that the cells can be kept by position in arrays the size of the
+  // range it visits (no longer than the body's source): linear, where a sorted list was quadratic.
   let position = 0, lo = 0, hi = 0;
   for (let j = open + 1; j < close; j++) {
+    if (ops.kind(j) !== MOVE) continue;
+    lo = Math.min(lo, position + (ops.lo(j) as number));
+    hi = Math.max(hi, position + (ops.hi(j) as number));
+    position += ops.a(j) as number;
+  }
+  if (position !== 0) return false;
+  const width = hi - lo + 1;
+  if (sumAt.length < width) {
+    sumAt = new Int32Array(Math.max(width, sumAt.length * 2));
+    touched = new Uint8Array(sumAt.length);
+  }
+  sumAt.fill(0, 0, width);
+  touched.fill(0, 0, width);
+  for (let j = open + 1; j < close; j++) {
     if (ops.kind(j) === ADD) {
-      let k = 0;
-      while (k < cells.length && (cells[k] as number) < position) k++;
-      if (cells[k] === position) sums[k] = ((sums[k] as number) + (ops.a(j) as number)) & 0xff;
-      else {
-        cells.splice(k, 0, position);
-        sums.splice(k, 0, ops.a(j) as number);
-      }
-    } else {
-      lo = Math.min(lo, position + (ops.lo(j) as number));
-      hi = Math.max(hi, position + (ops.hi(j) as number));
-      position += ops.a(j) as number;
-    }
+      sumAt[position - lo] = ((sumAt[position - lo] as number) + (ops.a(j) as number)) & 0xff;
+      touched[position - lo] = 1;
+    } else position += ops.a(j) as number;
+  }
+  const cells: number[] = [], sums: number[] = [];
+  for (let k = 0; k < width; k++) {
+    if (touched[k] === 0) continue;
+    cells.push(k + lo);
+    sums.push(sumAt[k] as number);
   }
   const own = sums[cells.indexOf(0)] ?? 0;
-  if (position !== 0 || own % 2 === 0) return false;
+  if (own % 2 === 0) return false;
   const scale = (256 - inverse256(own)) & 0xff; // -1/d
   const terms = ops.extras, first = terms.terms;
   for (let k = 0; k < cells.length; k++) {
@@ -331,6 +344,93 @@ function mulLoop(ops: OpTable, open: number, close: number, out: Writer): boolea
     t.setRange(row, lo, hi);
     t.setTerms(row, first, count);
   }
+  return true;
+}
+
+/**
+ * ifLoops: a balanced loop of adds, moves and sets whose own cell only steps by an odd amount and
+ * that sets some other cell, like `t[f[-]t-]` ("if t then f = 0", written as a count). It runs n
+ * times, as a multiply loop does; but every pass after the first leaves a cell it sets just as the
+ * first pass did, and a cell it only adds to gains n times the add. So it is a conditional: the body
+ * once, without the adds to its own cell and to the add-only cells, then a `mul` that makes those
+ * adds n times over and clears the loop cell (a `set 0` when there are none). onceLoops then takes
+ * the test out of its `]`, so the loop is an `if`.
+ */
+export function ifLoops(ops: OpTable): OpTable {
+  const out = new Writer(ops, ops.length, {}, "over");
+  for (let i = 0; i < ops.length; i++) {
+    const end = ops.kind(i) === OPEN ? storeLoopEnd(ops, i) : -1;
+    if (end >= 0 && ifLoop(ops, i, end, out)) i = end;
+    else out.write(ops, i);
+  }
+  return out.out;
+}
+
+/** The innermost loop starting at row i (an open) when its body holds only adds, moves and sets: the row of its close, or -1. */
+function storeLoopEnd(ops: OpTable, i: number): number {
+  for (let j = i + 1; j < ops.length; j++) {
+    const kind = ops.kind(j);
+    if (kind === CLOSE) return j;
+    if (kind !== ADD && kind !== MOVE && kind !== SET) return -1;
+  }
+  return -1;
+}
+
+let setAt = new Uint8Array(64); // ifLoop's scratch, by cell - lo: whether the body sets the cell
+function ifLoop(ops: OpTable, open: number, close: number, out: Writer): boolean {
+  let position = 0, lo = 0, hi = 0, sets = 0;
+  for (let j = open + 1; j < close; j++) {
+    const kind = ops.kind(j);
+    if (kind === SET) sets++;
+    if (kind !== MOVE) continue;
+    lo = Math.min(lo, position + (ops.lo(j) as number));
+    hi = Math.max(hi, position + (ops.hi(j) as number));
+    position += ops.a(j) as number;
+  }
+  if (position !== 0 || sets === 0) return false;
+  const width = hi - lo + 1;
+  if (sumAt.length < width) {
+    sumAt = new Int32Array(Math.max(width, sumAt.length * 2));
+    touched = new Uint8Array(sumAt.length);
+  }
+  if (setAt.length < width) setAt = new Uint8Array(sumAt.length);
+  sumAt.fill(0, 0, width);
+  touched.fill(0, 0, width);
+  setAt.fill(0, 0, width);
+  for (let j = open + 1; j < close; j++) {
+    const kind = ops.kind(j), k = position - lo;
+    if (kind === MOVE) position += ops.a(j) as number;
+    else if (kind === SET) setAt[k] = 1;
+    else {
+      sumAt[k] = ((sumAt[k] as number) + (ops.a(j) as number)) & 0xff;
+      touched[k] = 1;
+    }
+  }
+  const own = sumAt[-lo] as number;
+  if (setAt[-lo] === 1 || own % 2 === 0) return false;
+  const scale = (256 - inverse256(own)) & 0xff; // -1/d
+  const terms = ops.extras, first = terms.terms;
+  for (let k = 0; k < width; k++) {
+    const factor = ((sumAt[k] as number) * scale) & 0xff;
+    if (touched[k] === 1 && setAt[k] === 0 && k !== -lo && factor !== 0) pushTerm(terms, k + lo, factor);
+  }
+  const count = terms.terms - first;
+  // Everything read is in the scratch arrays and the rows are written no further on than they are read.
+  out.write(ops, open);
+  for (let j = open + 1; j < close; j++) {
+    const kind = ops.kind(j), k = position - lo;
+    if (kind === MOVE) position += ops.a(j) as number;
+    if (kind === MOVE || kind === SET || (kind === ADD && setAt[k] === 1)) out.write(ops, j);
+  }
+  const at = ops.at(close), start = ops.start(close), end = ops.end(close);
+  if (count === 0) out.write(SCRATCH, made(SET, at, 0, start, end));
+  else {
+    out.write(SCRATCH, made(MUL, at, 0, start, end));
+    const t = out.out, row = t.length - 1;
+    t.setRange(row, lo, hi);
+    t.setTerms(row, first, count);
+  }
+  out.write(ops, close);
   return true;
 }
 
@@ -518,3 +618,282 @@ export function deferMoves(ops: OpTable, out = new Writer(ops, ops.length, {})):
 
 /** onceLoops alone (see Writer). */
 export const onceLoops = (ops: OpTable): OpTable => new Writer(ops, ops.length, { onceLoops: true }).writeAll(ops);
+
+/**
+ * knownValues: what each cell holds, where the compiler can know it, carried through straight code
+ * and into and out of `if`s (loops whose `]` has no test, onceLoops), and used:
+ *   - the tape starts zeroed: until the pointer first moves by an amount not known (a scan, a loop
+ *     that moves it), every cell not written is 0;
+ *   - an `add` to a known cell is a `set`; a `set` to the value the cell has is dropped;
+ *   - a `mul` whose loop cell is known becomes adds (or sets) of constants, and is dropped when that
+ *     is 0; a loop (or an `if`) whose cell is known to be 0 is dropped whole;
+ *   - an `if` whose cell is known not to be 0 is its body alone;
+ *   - an `out` of a known cell writes the byte as a constant, without reading the cell;
+ *   - after a loop, its cell is 0; a `mul` leaves its cell at 0; after an `if`, a cell is known when
+ *     it is known the same both ways (the body run or skipped);
+ *   - a copy through a temporary, `[->+>+<<]>>[-<<+>>]` (a multiply into a cell known to be 0, then
+ *     a multiply of that cell straight back), is one `mul` that keeps its loop cell (`keep`);
+ *   - cells a loop leaves at 0: at a loop that goes round (and does not move the pointer), the cells
+ *     known to be 0 before it are assumed 0 at the start of its body too, and the body is worked
+ *     through on that assumption; if the body's end leaves them at 0, the assumption holds for every
+ *     pass (by induction), otherwise the body is worked through again without it. A budget of rows
+ *     (four times the program's) bounds the work; past it, loops are worked through once.
+ * The stores of known values wait: a cell's `set` is written only when something reads the cell
+ * from memory (input at end of input, a loop's test, a multiply, a check's replay) or the pointer
+ * moves, so a run of stores to one cell leaves one, and one that nothing reads, none.
+ * The offsets are the ones deferMoves left: the known values are forgotten wherever the pointer moves.
+ * A dropped `mul` or `if` had a check of its own only if it could run; when it is made straight code,
+ * its check stays, as a `check` row. At most 64 cells are remembered, so each `if` costs a bounded copy.
+ */
+const NOTHING: ReadonlyMap<number, number> = new Map(); // known: nothing (shared, never written)
+export function knownValues(ops: OpTable): OpTable {
+  const out = new Writer(ops, ops.length, {});
+  let known = new Map<number, number>(); // cell -> value (-1: written, value not known)
+  let zeroed = true; // every cell not in `known` is 0
+  // Cells whose known value is not in memory yet: the row that made it, and what memory holds.
+  const pending = new Map<number, { row: number; was: number | undefined }>();
+  // The `if`s open here, innermost last: what was known at the `[` (the cell is 0 when it is skipped),
+  // whether the pointer moved inside, and whether its `[` and `]` were dropped (the cell was known not 0).
+  const frames: { known: ReadonlyMap<number, number>; zeroed: boolean; moved: boolean; bare: boolean }[] = [];
+  const value = (at: number): number | undefined => known.get(at) ?? (zeroed ? 0 : undefined);
+  const emit = (kind: number, at: number, a: number, start: number, end: number) => out.write(SCRATCH, made(kind, at, a, start, end));
+  // (Map.clear() is dear in JavaScriptCore: the maps are cleared only when they hold something.)
+  const flush = () => {
+    if (pending.size === 0) return;
+    for (const [c, { row }] of pending) emit(SET, c, known.get(c) ?? 0, ops.start(row), ops.end(row));
+    pending.clear();
+  };
+  const forget = () => {
+    flush();
+    if (known.size > 0) known = new Map();
+    zeroed = false;
+    for (let f = frames.length - 1; f >= 0 && !(frames[f] as (typeof frames)[number]).moved; f--) (frames[f] as (typeof frames)[number]).moved = true;
+  };
+  const unknown = (at: number) => {
+    pending.delete(at);
+    if (zeroed) known.set(at, -1);
+    else known.delete(at);
+    if (known.size > 64) forget();
+  };
+  const store = (at: number, v: number, row: number) => {
+    const p = pending.get(at);
+    if (p === undefined) {
+      const now = value(at); // in memory too, as nothing is pending
+      if (now === v) return;
+      pending.set(at, { row, was: now === -1 ? undefined : now });
+    } else if (p.was === v) pending.delete(at); // back to what memory holds
+    else p.row = row;
+    known.set(at, v);
+    if (known.size > 64) forget();
+  };
+  // The loops that go round open here, innermost last: where the body starts (input row, output
+  // length), and what was assumed at its start (undefined: nothing, it is being worked through again).
+  const loops: { row: number; outLength: number; terms: number; assumed: Map<number, number> | undefined; zeroed: boolean }[] = [];
+  let budget = 4 * ops.length + 64;
+  // For each loop (by the row of its open): whether the pointer moves inside it (a move or a scan at
+  // any depth). Such a body forgets everything, so assuming anything at its start is bound to fail.
+  const moving = new Uint8Array(ops.length);
+  const openRows: number[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const kind = ops.kind(i);
+    if (kind === OPEN) openRows.push(i);
+    else if (kind === CLOSE) {
+      const row = openRows.pop() as number;
+      if (moving[row] === 1 && openRows.length > 0) moving[openRows[openRows.length - 1] as number] = 1;
+    } else if ((kind === MOVE || kind === SCAN) && openRows.length > 0) moving[openRows[openRows.length - 1] as number] = 1;
+  }
+  const emitCheck = (row: number) => {
+    flush(); // its replay reads the tape
+    out.write(SCRATCH, made(CHECK, ops.at(row), 0, ops.checkStart(row), ops.checkEnd(row)));
+    out.out.setRange(out.out.length - 1, ops.checkLo(row), ops.checkHi(row));
+  };
+  /** Whether the state now implies `assumed`: every cell assumed 0 is 0. */
+  const holds = (assumed: Map<number, number>, assumedZeroed: boolean): boolean => {
+    if (assumedZeroed && !zeroed) return false;
+    for (const [c, w] of assumed) if (w === 0 && value(c) !== 0) return false;
+    if (assumedZeroed) for (const [c, w] of known) if (w !== 0 && !assumed.has(c)) return false;
+    return true;
+  };
+  /** For a mul at row i: the cell it copies through, when the next row multiplies that cell straight back. */
+  const copyBack = (i: number): number | undefined => {
+    const j = i + 1;
+    if (j >= ops.length || ops.kind(j) !== MUL || (ops.flags(i) & KEEP) !== 0) return undefined;
+    const at = ops.at(i), u = ops.at(j), x = ops.extras;
+    if (u === at || value(u) !== 0 || ops.termCount(j) !== 1) return undefined;
+    const back = ops.termStart(j);
+    if (u + (x.termAt[back] as number) !== at || x.termFactor[back] !== 1) return undefined;
+    // The mul back must visit no cell the first does not (its check, if it has one, goes with it).
+    if (u + ops.lo(j) < at + ops.lo(i) || u + ops.hi(j) > at + ops.hi(i)) return undefined;
+    for (let k = ops.termStart(i); k < ops.termStart(i) + ops.termCount(i); k++) if (at + (x.termAt[k] as number) === u) return x.termFactor[k] === 1 ? u : undefined;
+    return undefined;
+  };
+  for (let i = 0; i < ops.length; i++) {
+    budget--;
+    const kind = ops.kind(i), at = ops.at(i), a = ops.a(i);
+    const v = value(at);
+    const cell = v === -1 ? undefined : v; // -1: written, not known
+    switch (kind) {
+      case ADD:
+        if (cell !== undefined) store(at, (cell + a) & 0xff, i);
+        else out.write(ops, i);
+        continue;
+      case SET:
+        store(at, a, i);
+        continue;
+      case MUL: {
+        if (cell === 0) continue;
+        const first = ops.termStart(i), count = ops.termCount(i), x = ops.extras;
+        if (cell === undefined) {
+          flush();
+          const back = copyBack(i);
+          out.write(ops, i);
+          for (let k = first; k < first + count; k++) unknown(at + (x.termAt[k] as number));
+          if (back === undefined) {
+            known.set(at, 0); // in memory: the mul stores it
+            continue;
+          }
+          // A copy: this mul without the temporary, keeping its cell; the next row (the mul back) goes.
+          const t = out.out, row = t.length - 1, kept = x.terms;
+          for (let k = first; k < first + count; k++) if (at + (x.termAt[k] as number) !== back) pushTerm(x, x.termAt[k] as number, x.termFactor[k] as number);
+          t.setTerms(row, kept, x.terms - kept);
+          t.addFlags(row, KEEP);
+          t.setSpan(row, ops.start(i), ops.end(i + 1));
+          known.delete(at); // as it was: not known
+          if (zeroed) known.set(at, -1);
+          known.set(back, 0); // never written
+          i++;
+          continue;
+        }
+        // The loop runs: its check (if it has one of its own) is taken, then constants are added.
+        if ((ops.flags(i) & CHECKED) !== 0) emitCheck(i);
+        for (let k = first; k < first + count; k++) {
+          const target = at + (x.termAt[k] as number), add = (cell * (x.termFactor[k] as number)) & 0xff;
+          const t = value(target);
+          if (t !== undefined && t !== -1) store(target, (t + add) & 0xff, i);
+          else if (add !== 0) {
+            emit(ADD, target, add, ops.start(i), ops.end(i));
+            unknown(target);
+          }
+        }
+        store(at, 0, i);
+        continue;
+      }
+      case IN:
+        flush(); // at end of input the cell may be left as it is
+        out.write(ops, i);
+        unknown(at);
+        continue;
+      case OUT:
+        // Reads only its cell: a known one is written as a constant, and nothing need be stored first.
+        out.write(ops, i);
+        if (cell !== undefined) {
+          out.out.setA(out.out.length - 1, cell);
+          out.out.addFlags(out.out.length - 1, CONSTANT);
+        }
+        continue;
+      case CHECK:
+        flush(); // its replay reads the tape
+        out.write(ops, i);
+        continue;
+      case MOVE:
+      case SCAN:
+        forget();
+        out.write(ops, i);
+        continue;
+      case OPEN: {
+        if (cell === 0) {
+          // Never runs: dropped, body and all.
+          for (let depth = 0; ; i++) {
+            const k = ops.kind(i);
+            if (k === OPEN) depth++;
+            else if (k === CLOSE && --depth === 0) break;
+          }
+          continue;
+        }
+        if ((ops.flags(i) & ONCE) === 0) {
+          flush();
+          for (const f of frames) f.moved = true; // an if around a loop: forget at its ]
+          // What is assumed at the start of the body: the cells known to be 0 here.
+          let assumed: Map<number, number> | undefined;
+          if (budget > 0 && moving[i] === 0) {
+            assumed = new Map();
+            for (const [c, w] of known) assumed.set(c, w === 0 ? 0 : -1);
+          }
+          loops.push({ row: i, outLength: out.out.length, terms: ops.extras.terms, assumed, zeroed: assumed !== undefined && zeroed });
+          out.write(ops, i);
+          known = assumed === undefined ? new Map() : new Map(assumed);
+          zeroed = assumed !== undefined && zeroed;
+          continue;
+        }
+        const bare = cell !== undefined; // runs for certain: the body alone
+        if (bare && (ops.flags(i) & CHECKED) !== 0) emitCheck(i);
+        if (!bare) {
+          flush();
+          out.write(ops, i);
+        }
+        frames.push({ known: known.size === 0 ? NOTHING : new Map(known), zeroed, moved: false, bare });
+        continue;
+      }
+      case CLOSE: {
+        if ((ops.flags(i) & ONCE) === 0) {
+          flush();
+          const loop = loops.pop();
+          if (loop === undefined) throw new JitError("E_INTERNAL", "knownValues: a ] without its [");
+          if (loop.assumed !== undefined && !holds(loop.assumed, loop.zeroed)) {
+            // The body does not leave the cells it was assumed to start with at 0: again, assuming nothing.
+            out.out.length = loop.outLength;
+            pending.clear();
+            known = new Map();
+            zeroed = false;
+            loops.push({ ...loop, assumed: undefined, zeroed: false });
+            out.write(ops, loop.row);
+            i = loop.row;
+            continue;
+          }
+          for (const f of frames) f.moved = true;
+          // After the loop: what was assumed at every pass's start, and the loop cell at 0.
+          known = loop.assumed === undefined ? new Map() : new Map(loop.assumed);
+          zeroed = loop.zeroed;
+          out.write(ops, i);
+          known.set(at, 0);
+          continue;
+        }
+        const f = frames.pop();
+        if (f === undefined) throw new JitError("E_INTERNAL", "knownValues: an if's ] without its [");
+        if (!f.bare) {
+          flush();
+          out.write(ops, i);
+          if (f.moved) forget();
+          else {
+            // Known after the if: what both ways agree on (skipped, the state at the `[`; run, the state now).
+            const both: boolean = f.zeroed && zeroed;
+            if (!both && (f.known.size === 0 || known.size === 0)) {
+              if (known.size > 0) known = new Map();
+              zeroed = false;
+              if (value(at) !== 0) known.set(at, 0);
+              continue;
+            }
+            const before = (c: number) => f.known.get(c) ?? (f.zeroed ? 0 : undefined);
+            const merged = new Map<number, number>();
+            const agree = (c: number) => {
+              const w = before(c), n = value(c);
+              if (w !== undefined && w !== -1 && w === n) merged.set(c, w);
+              else if (both) merged.set(c, -1); // written one way or the other: no longer the zero it started as
+            };
+            for (const c of f.known.keys()) agree(c);
+            for (const c of known.keys()) if (!f.known.has(c)) agree(c);
+            known = merged;
+            zeroed = both;
+          }
+        }
+        if (f.moved) {
+          forget();
+          for (const g of frames) g.moved = true;
+        }
+        if (value(at) !== 0) known.set(at, 0); // the body left it at 0, in memory
+        continue;
+      }
+    }
+  }
+  return out.out;
+}

@@ -27,8 +27,12 @@ export interface RowSink {
   appended(row: number): void;
 }
 
-/** The table a program's rows go into: room enough to rarely grow (untouched pages cost nothing). */
-export const tableFor = (source: string): OpTable => OpTable.fresh(source.length >> 1, new Lines(source));
+/**
+ * The table a program's rows go into: room for a small program's rows, growing (by doubling) with
+ * what is read, so that a file of comments costs no table and the limit a big program meets is
+ * OpTable's documented one (MAX_ROWS), not the memory a table sized from the source length would ask.
+ */
+export const tableFor = (source: string): OpTable => OpTable.fresh(Math.min(source.length >> 1, 1 << 16), new Lines(source));
 
 /** Parse a program. Throws JitError E_SYNTAX (with line and column) on an unmatched bracket. */
 export function parse(source: string, sink?: RowSink): OpTable {

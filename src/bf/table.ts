@@ -9,9 +9,10 @@
  *   every op   kind, at, start..end (its span; a check's is the source it guards)
  *   add        a = delta            set   a = value          scan  a = step
  *   move       a = delta, lo..hi = visits
- *   mul        lo..hi = visits; terms and, when CHECKED, its check, in its extra entry
+ *   mul        lo..hi = visits; terms and, when CHECKED, its check, in its extra entry; KEEP: a copy
  *   open       CHECKED: an entry check, in its extra entry; ONCE: its close has no test
  *   close      ONCE: no test
+ *   out        CONSTANT: the byte is a, known while compiling (the cell is not read)
  *   check      lo..hi = range
  * The few ops with a check of their own or multiply terms keep them in a side store shared by every
  * table of one program (`Extras`), so a row stays seven fields.
@@ -20,8 +21,10 @@ import { JitError } from "../errors.ts";
 import { type Check, type LineTable, type Op, type Range, Span, type Term } from "./ir.ts";
 
 export const ADD = 0, SET = 1, MOVE = 2, OUT = 3, IN = 4, OPEN = 5, CLOSE = 6, SCAN = 7, MUL = 8, CHECK = 9;
-/** flags: the open or mul carries a check; the close has no test. */
-export const CHECKED = 1, ONCE = 2;
+/** flags: the open or mul carries a check; the open's close has no test; the mul keeps its loop cell (a copy). */
+export const CHECKED = 1, ONCE = 2, KEEP = 2;
+/** flags of an out: the byte is known while compiling (knownValues), and is `a`. */
+export const CONSTANT = 2;
 
 const KIND_NAMES = ["add", "set", "move", "out", "in", "open", "close", "scan", "mul", "check"] as const;
 
@@ -60,6 +63,12 @@ export function pushTerm(x: Extras, at: number, factor: number): void {
   x.termFactor[x.terms] = factor;
   x.terms++;
 }
+
+/**
+ * The most rows a table holds: 2^24 ops (a 470 MB table; the programs people write have thousands).
+ * Past it, compiling stops with E_RANGE and says so, rather than asking for memory it may not get.
+ */
+export const MAX_ROWS = 2 ** 24;
 
 export class OpTable {
   length = 0;
@@ -243,7 +252,11 @@ export class OpTable {
   }
 
   private grow(): void {
-    this.data = withRoom(this.data, this.data.length + 1);
+    const rows = this.data.length / STRIDE;
+    if (rows >= MAX_ROWS) throw new JitError("E_RANGE", `the program has more than ${MAX_ROWS.toLocaleString("en-US")} operations after runs are folded (babyjit's limit)`);
+    const bigger = new Int32Array(Math.min(2 * rows, MAX_ROWS) * STRIDE);
+    bigger.set(this.data);
+    this.data = bigger;
   }
 }
 
@@ -269,6 +282,7 @@ export function toOp(t: OpTable, i: number): Op {
     case "move":
       return { kind, at, delta: a, visits: range(), span };
     case "out":
+      return (t.flags(i) & CONSTANT) !== 0 ? { kind, at, span, value: a } : { kind, at, span };
     case "in":
       return { kind, at, span };
     case "open":
@@ -281,7 +295,8 @@ export function toOp(t: OpTable, i: number): Op {
       const terms: Term[] = [];
       const first = t.termStart(i);
       for (let k = first; k < first + t.termCount(i); k++) terms.push({ at: t.extras.termAt[k] as number, factor: t.extras.termFactor[k] as number });
-      return checked ? { kind, at, terms, visits: range(), span, check: check() } : { kind, at, terms, visits: range(), span };
+      const keep = (t.flags(i) & KEEP) !== 0 ? { keep: true as const } : {};
+      return checked ? { kind, at, terms, visits: range(), span, check: check(), ...keep } : { kind, at, terms, visits: range(), span, ...keep };
     }
     case "check":
       return { kind, at, range: range(), replay: span };

@@ -92,6 +92,12 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
       asm.movMR(x64Mem(r11), al);
       asm.incR(r11);
     },
+    outputConstant(value, full) {
+      asm.comment("output buffer full?").cmpRM(r11, field(STATE.outEnd));
+      asm.jcc("ae", full);
+      asm.movMI8(x64Mem(r11), value);
+      asm.incR(r11);
+    },
     input(at, empty) {
       asm.comment("the next input byte").movRM(rax, field(STATE.inNext));
       asm.comment("input buffer empty?").cmpRM(rax, field(STATE.inEnd));
@@ -128,7 +134,7 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
       if (stopCells) inRange(at, size, fail); // stopped on a 0 of the tape, or on a stop cell beyond it
       asm.bind(done);
     },
-    mul(at, terms: readonly Term[], check, lo, hi) {
+    mul(at, terms: readonly Term[], check, lo, hi, keep) {
       asm.comment("the loop cell: how many times the loop would run").movzxRM8(eax, cell(at));
       if (check !== undefined) inRange(at + lo, size - (hi - lo), check, ecx);
       for (const term of terms) {
@@ -139,7 +145,7 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
           asm.addMR(cell(at + term.at), cl);
         }
       }
-      asm.movMI8(cell(at), 0);
+      if (keep !== true) asm.movMI8(cell(at), 0);
     },
   };
 }

@@ -5,8 +5,8 @@
  *   f(5); // 12
  */
 import type { Code } from "../emit.ts";
-import { JitError } from "../errors.ts";
-import { type CodeMemory, type JitFunction, hostMemory, install } from "../jit.ts";
+import { JitError, checkOptions, checkString } from "../errors.ts";
+import { type CodeMemory, type JitFunction, install, memoryOption } from "../jit.ts";
 import { type Target, hostPlatform, sameTarget } from "../platform.ts";
 import { generate } from "./codegen.ts";
 import { fold } from "./fold.ts";
@@ -26,9 +26,9 @@ const DEFAULT_PARAMS: readonly string[] = ["x"];
 /** Parse, fold and generate code for any target (no memory mapped): for --dump/--listing. */
 export function assembleExpression(
   source: string,
-  options: { params?: readonly string[]; target?: Target } = {},
+  options?: { params?: readonly string[]; target?: Target },
 ): { code: Code; checked: boolean; arity: number } {
-  return assemble(source, options, true);
+  return assemble(checkString(source, "assembleExpression(source)"), checkOptions(options, "assembleExpression(source, options): options"), true);
 }
 
 function assemble(
@@ -45,9 +45,12 @@ function assemble(
 }
 
 /** Compile for this host and install: a JitFunction taking params.length int32 arguments. */
-export function compileExpression(source: string, options: ExpressionOptions = {}): JitFunction {
+export function compileExpression(source: string, given?: ExpressionOptions): JitFunction {
+  checkString(source, "compileExpression(source)");
+  const options: ExpressionOptions = checkOptions(given, "compileExpression(source, options): options");
+  const memory = memoryOption(options.memory, "compileExpression");
   // The target is checked before anything is parsed or mapped: foreign code can only be listed.
-  const runs = options.memory?.target ?? hostPlatform().target;
+  const runs = memory.target;
   const wanted = options.target ?? runs;
   if (!sameTarget(wanted, runs)) {
     throw new JitError(
@@ -61,7 +64,7 @@ export function compileExpression(source: string, options: ExpressionOptions = {
   // Assembled without listing text: the function keeps its text, not its code, and the listing and
   // bytes are compiled again (with the text) when read.
   const { code, checked, arity } = assemble(source, { params: input.params, target: runs }, false);
-  return install(options.memory ?? hostMemory(), code, { arity, checked, recipe: expressionRecipe, input });
+  return install(memory, code, { arity, checked, recipe: expressionRecipe, input });
 }
 
 interface ExpressionInput {

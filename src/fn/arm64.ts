@@ -45,6 +45,7 @@ import {
   quickExit,
   reg,
   returnsInPlace,
+  CODE_ALIGN,
 } from "./codegen.ts";
 import type { Allocation, Cond, FnIr, Inst, Loc, Operand, Terminator, VReg } from "./ir.ts";
 
@@ -154,6 +155,7 @@ class Arm64Generator {
     const size = (area + 15) & ~15;
     if (size > MAX_FRAME) frameTooBig(fn, size);
 
+    asm.align(CODE_ALIGN);
     asm.bind(this.fnLabels[index] as Label);
     const overflow = asm.newLabel();
     this.cold.push({ label: overflow, site: this.site("stack", index, fn.at.line, fn.at.col) });

@@ -7,16 +7,16 @@
  * that does not compile or a run that stops (division by zero, out of stack), 66 for a file that
  * cannot be read.
  */
-import { readFileSync } from "node:fs";
 import type { Code } from "../emit.ts";
-import { CommandError, JitError, describeIoError } from "../errors.ts";
+import { readProgram } from "../bf/command.ts";
+import { CommandError, JitError } from "../errors.ts";
 import { parseInt32 } from "../int32.ts";
 import { CodeMemory, hostMemory } from "../jit.ts";
 import type { OsMemory } from "../os.ts";
 import type { Target } from "../platform.ts";
 import { assembleModule, compileModule } from "./compile.ts";
 
-const EX_USAGE = 64, EX_DATAERR = 65, EX_NOINPUT = 66;
+const EX_USAGE = 64, EX_DATAERR = 65;
 
 export interface FnCommand {
   readonly file: string;
@@ -31,12 +31,8 @@ export interface FnCommand {
 
 /** Returns the text to print: the result (nothing for a void function), or the dump or listing. */
 export function fnCommand(cmd: FnCommand, format: (code: Code) => string): string | undefined {
-  let source: string;
-  try {
-    source = readFileSync(cmd.file, "utf8");
-  } catch (error) {
-    throw new CommandError(`${cmd.file}: ${describeIoError(error)}`, EX_NOINPUT);
-  }
+  // Read as --bf reads its program: in chunks, refused past 256 MiB (/dev/zero is an error, not a hang).
+  const source = readProgram(cmd.file);
   try {
     if (cmd.mode !== "run") {
       // The whole module, whatever function the command line names (`babyjit --fn fib.ts fib 30 --listing`).
@@ -57,6 +53,8 @@ function run(source: string, cmd: FnCommand): string | undefined {
   const memory = own ? new CodeMemory(cmd.os ?? hostMemory().os, cmd.target) : hostMemory();
   const mod = compileModule(source, { memory, file: cmd.file });
   try {
+    const { floor, budget } = mod.internals;
+    cmd.trace?.(`stack: each call from JavaScript may go down to max(sp - ${budget / 1024} KiB, 0x${floor.toString(16)}), the thread's stack bottom + 64 KiB`);
     const fns = mod.internals.assembled.ir.functions;
     const exported = fns.filter((f) => f.exported).map((f) => f.name);
     if (cmd.name === undefined) {

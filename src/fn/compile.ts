@@ -153,6 +153,9 @@ export interface ModuleInternals {
   abiCheck(name: string, args: readonly number[]): { site: number; result: number; changed: string[] };
 }
 
+/** A module's code starts on a 64-byte boundary, so that the alignment of its loops (codegen.ts) holds in memory. */
+const MODULE_ALIGN = 64;
+
 /** Stack kept below the limit: room for a frame's pushes before its check, and for the OS. */
 export const STACK_MARGIN = 64 * 1024;
 /**
@@ -210,7 +213,7 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
   const state = os.map(page, "the module's state block");
   let slot: CodeSlot;
   try {
-    slot = memory.installCode(assembled.code.bytes);
+    slot = memory.installCode(assembled.code.bytes, MODULE_ALIGN);
   } catch (error) {
     os.unmap(state, page);
     throw error;

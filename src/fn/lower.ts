@@ -46,6 +46,22 @@ const COMPARE: Partial<Record<BinaryOp, Cond>> = { lt: "lt", le: "le", gt: "gt",
 const SWAPPED: Readonly<Record<Cond, Cond>> = { eq: "eq", ne: "ne", lt: "gt", le: "ge", gt: "lt", ge: "le" };
 const COMMUTATIVE = new Set<BinOp>(["add", "mul", "and", "or", "xor", "min", "max"]);
 
+/** Is `x op c` just x (every result taken | 0, as the IR's are)? */
+function isIdentity(op: BinOp | BinaryOp, c: number): boolean {
+  switch (op) {
+    case "add": case "sub": case "or": case "xor": return c === 0;
+    case "shl": case "sar": case "shr": return (c & 31) === 0;
+    case "mul": return c === 1;
+    case "and": return c === -1;
+    default: return false;
+  }
+}
+
+/** A link of a chain whose right operand is a literal that leaves its left operand as it is. */
+function isIdentityLink(link: BinaryExpr | LogicalExpr): boolean {
+  return link.kind === "binary" && link.right.kind === "num" && isIdentity(link.op, link.right.value);
+}
+
 const imm = (value: number): Operand => ({ kind: "imm", value });
 const reg = (r: VReg): Operand => ({ kind: "reg", reg: r });
 
@@ -162,6 +178,7 @@ class FunctionLowering {
   private thread(): void {
     const via = new Array<BBlock | undefined>(this.placed.length);
     const resolve = (b: BBlock): BBlock => {
+      if (b.insts.length !== 0 || b.term?.op !== "jmp") return b; // the common case: a real block
       const path: BBlock[] = [];
       let x = b;
       while (x.insts.length === 0 && x.term?.op === "jmp" && via[x.order] === undefined && !path.includes(x) && path.length < 64) {
@@ -247,15 +264,17 @@ class FunctionLowering {
         return;
       }
       case "while": {
-        const head = this.block();
+        // Rotated: tested once on entry, then at the bottom, so an iteration takes one branch, not a
+        // branch and a jump back (the condition is lowered twice: its code appears twice).
         const body = this.block();
+        const test = this.block();
         const exit = this.block();
-        this.jump(head, s.at);
-        this.place(head);
         this.cond(s.test, body, exit);
         this.place(body);
-        this.loop(s.body, exit, head);
-        this.jump(head, s.at);
+        this.loop(s.body, exit, test);
+        this.jump(test, s.at);
+        this.place(test);
+        this.cond(s.test, body, exit);
         this.place(exit);
         return;
       }
@@ -273,13 +292,11 @@ class FunctionLowering {
         return;
       }
       case "for": {
+        // Rotated as `while` is: the step and the test end each iteration.
         this.statements(s.init);
-        const head = this.block();
         const body = this.block();
         const step = this.block();
         const exit = this.block();
-        this.jump(head, s.at);
-        this.place(head);
         if (s.test === null) this.jump(body, s.at);
         else this.cond(s.test, body, exit);
         this.place(body);
@@ -287,7 +304,8 @@ class FunctionLowering {
         this.jump(step, s.at);
         this.place(step);
         this.statements(s.step);
-        this.jump(head, s.at);
+        if (s.test === null) this.jump(body, s.at);
+        else this.cond(s.test, body, exit);
         this.place(exit);
         return;
       }
@@ -402,10 +420,14 @@ class FunctionLowering {
       spine.push(e);
       e = e.left;
     }
-    let left = this.other(e, null);
-    for (let i = spine.length - 1; i >= 0; i--) {
+    // `(t + e) | 0`: outer links that change nothing (a right operand that is the identity of the
+    // operator) are skipped, and the link below them writes where the whole chain is wanted.
+    let top = 0;
+    while (top < spine.length && isIdentityLink(spine[top]!)) top++;
+    let left = this.other(e, top === spine.length ? want : null);
+    for (let i = spine.length - 1; i >= top; i--) {
       const link = spine[i]!;
-      const dst = i === 0 ? want : null;
+      const dst = i === top ? want : null;
       left = link.kind === "binary" ? this.binary(link, left, dst) : this.logicalValue(link, left);
     }
     return left;
@@ -469,6 +491,7 @@ class FunctionLowering {
   private arith(op: BinOp, dst: VReg, a: Operand, b: Operand, at: Site, fold: (a: number, b: number) => number): void {
     if (a.kind === "imm" && b.kind === "imm") return this.move(dst, imm(fold(a.value, b.value)), at);
     if (a.kind === "imm" && COMMUTATIVE.has(op)) [a, b] = [b, a];
+    if (b.kind === "imm" && isIdentity(op, b.value)) return this.move(dst, a, at); // x |= 0, Math.imul(x, 1)
     const ra = this.materialize(a, at);
     const rb = b.kind === "imm" && (op === "shl" || op === "sar" || op === "shr") ? imm(b.value & 31) : b;
     this.emit({ op: "binary", bin: op, dst, a: ra, b: rb, at });

@@ -115,14 +115,15 @@ class Parser {
 
   // ---- tokens ----
 
+  // The current token is always in the table (advance() stops at the end token); lookahead clamps.
   private kind(offset = 0): Tok {
-    return this.t.kinds[Math.min(this.i + offset, this.t.count - 1)]! as Tok;
+    return (offset === 0 ? this.t.kinds[this.i] : this.t.kinds[Math.min(this.i + offset, this.t.count - 1)]) as Tok;
   }
   private text(offset = 0): string {
-    return this.t.texts[Math.min(this.i + offset, this.t.count - 1)]!;
+    return (offset === 0 ? this.t.texts[this.i] : this.t.texts[Math.min(this.i + offset, this.t.count - 1)]) as string;
   }
   private site(offset = 0): Site {
-    const k = Math.min(this.i + offset, this.t.count - 1);
+    const k = offset === 0 ? this.i : Math.min(this.i + offset, this.t.count - 1);
     return { line: this.t.lines[k]!, col: this.t.cols[k]! };
   }
   private isPunct(text: string, offset = 0): boolean {

@@ -49,6 +49,7 @@ import {
   quickExit,
   reg,
   returnsInPlace,
+  CODE_ALIGN,
 } from "./codegen.ts";
 import type { Allocation, Cond, FnIr, Inst, Loc, Operand, Terminator, VReg, VType } from "./ir.ts";
 
@@ -260,6 +261,7 @@ class X64Generator {
     if (size > MAX_FRAME) frameTooBig(fn, size);
 
     // Prologue: frame pointer, callee-saved registers, the frame, then the stack-limit check.
+    asm.align(CODE_ALIGN);
     asm.bind(this.fnLabels[index] as Label);
     const overflow = asm.newLabel();
     this.cold.push({ label: overflow, site: this.site("stack", index, fn.at.line, fn.at.col) });

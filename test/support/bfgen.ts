@@ -1,9 +1,10 @@
 /**
  * Random Brainfuck programs for the differential test, biased toward what the optimizer rewrites:
- * clear loops, scans, multiply loops (balanced and not), long moves that become offsets, I/O inside
- * loops, and walks to the tape's edges (the tapes are small). Every program ends or is cut off by the
- * reference's step limit (such programs are skipped). `smallerSources` lists the cuts the shrinker
- * (test/support/shrink.ts) tries on a failing one.
+ * clear loops, scans, multiply loops (balanced and not), counted loops that set cells (conditionals),
+ * copies through a temporary, long moves that become offsets, I/O inside loops, and walks to the
+ * tape's edges (the tapes are small). Every program ends or is cut off by the reference's step limit
+ * (such programs are skipped). `smallerSources` lists the cuts the shrinker (test/support/shrink.ts)
+ * tries on a failing one.
  */
 import type { Rng } from "./random.ts";
 
@@ -43,6 +44,25 @@ export function randomCase(random: Rng): Case {
     () => "><",
     () => "<>",
     () => `[${run("+", 3)}>${run("-", 2)}<-]`,
+    // Counted loops whose body sets other cells (ifLoops: a conditional), some also adding to cells,
+    // set or not, and stepping their own cell by an odd or an even amount.
+    () => {
+      const d = 1 + int(3), right = random() < 0.5, there = (right ? ">" : "<").repeat(d), back = (right ? "<" : ">").repeat(d);
+      const set = `[-]${"+".repeat(int(3))}`, own = pick(["-", "-", "---", "+", "--", "-+-"]);
+      return `[${pick([
+        `${there}${set}${back}${own}`,
+        `${own}${there}${set}${back}`,
+        `${there}${set}${there}+${back}${back}${own}`,
+        `${there}${set}+${back}${own}`,
+        `${there}+${set}${back}${own}`,
+        `${there}${set}${back}${there}${there}${run("-", 2)}${back}${back}${own}`,
+        `${there}${set}${own}`, // not balanced
+      ])}]`;
+    },
+    () => `[>[-]<[-]]`,
+    // Copies through a temporary (knownValues makes one mul that keeps its cell), some not quite one.
+    () => pick(["[->+>+<<]>>[-<<+>>]<<", "[->>+<<]>>[-<<+>>]<<", "[->+>+<<]>>[-<<++>>]<<", "[->+>+<<]>[-<+>]<", "[-<+>>+<]>[-<+>]<"]),
+    () => `[${run(">", 3)}[-]+${run("<", 3)}-]`,
   ];
   const depthLimit = 3;
   const gen = (depth: number, length: number): string => {
