@@ -1587,6 +1587,76 @@ export class A64Assembler extends CodeBuffer {
     if (xn.bits !== 64) throw new JitError("E_RANGE", `fmov needs an x register, got ${xn.name}`);
     this.insnWord((0x9e670000 | (a64Reg(xn, "fmov source", "zr") << 5) | dd.id) >>> 0, this.withListing && `fmov ${dd.name}, ${xn.name}`);
   }
+  // ---- scalar doubles (the functions chapter's f64): ftype 01 of the floating-point data-processing group ----
+
+  /** FMOV (register): 0 00 11110 01 1 0000 00 10000 Rn Rd — Dd = Dn. */
+  fmovFF(dd: A64D, dn: A64D): void {
+    this.fp1(0x1e604000, "fmov", dd, dn);
+  }
+  /** FNEG (scalar): 0 00 11110 01 1 0000 10 10000 Rn Rd — the sign bit flipped. */
+  fnegFF(dd: A64D, dn: A64D): void {
+    this.fp1(0x1e614000, "fneg", dd, dn);
+  }
+  /** FADD (scalar): 0 00 11110 01 1 Rm 001 0 10 Rn Rd. */
+  faddFFF(dd: A64D, dn: A64D, dm: A64D): void {
+    this.fp2(0x1e602800, "fadd", dd, dn, dm);
+  }
+  /** FSUB (scalar): 0 00 11110 01 1 Rm 001 1 10 Rn Rd. */
+  fsubFFF(dd: A64D, dn: A64D, dm: A64D): void {
+    this.fp2(0x1e603800, "fsub", dd, dn, dm);
+  }
+  /** FMUL (scalar): 0 00 11110 01 1 Rm 000 0 10 Rn Rd. */
+  fmulFFF(dd: A64D, dn: A64D, dm: A64D): void {
+    this.fp2(0x1e600800, "fmul", dd, dn, dm);
+  }
+  /** FDIV (scalar): 0 00 11110 01 1 Rm 000 1 10 Rn Rd. */
+  fdivFFF(dd: A64D, dn: A64D, dm: A64D): void {
+    this.fp2(0x1e601800, "fdiv", dd, dn, dm);
+  }
+  /** FCMP (scalar, register): 0 00 11110 01 1 Rm 00 1000 Rn 00000 — unordered sets NZCV to 0011. */
+  fcmpFF(dn: A64D, dm: A64D): void {
+    const w = 0x1e602000 | (a64DReg(dm, "fcmp operand") << 16) | (a64DReg(dn, "fcmp operand") << 5);
+    this.insnWord(w >>> 0, this.withListing && `fcmp ${dn.name}, ${dm.name}`);
+  }
+  /** SCVTF (scalar, integer), 32-bit to double: 0 00 11110 01 1 00 010 000000 Rn Rd — exact for every int32. */
+  scvtfFR(dd: A64D, wn: A64Gp): void {
+    if (wn.bits !== 32) throw new JitError("E_RANGE", `scvtf takes a w register here, got ${wn.name}`);
+    const w = 0x1e620000 | (a64Reg(wn, "scvtf source") << 5) | a64DReg(dd, "scvtf destination");
+    this.insnWord(w >>> 0, this.withListing && `scvtf ${dd.name}, ${wn.name}`);
+  }
+  /** FCVTZS (scalar, integer), double to 64-bit: 1 00 11110 01 1 11 000 000000 Rn Rd — truncated, saturating; NaN gives 0. */
+  fcvtzsRF(rd: A64Gp, dn: A64D): void {
+    if (rd.bits !== 64) throw new JitError("E_RANGE", `fcvtzs needs an x register, got ${rd.name}`);
+    const w = 0x9e780000 | (a64DReg(dn, "fcvtzs source") << 5) | a64Reg(rd, "fcvtzs destination");
+    this.insnWord(w >>> 0, this.withListing && `fcvtzs ${rd.name}, ${dn.name}`);
+  }
+  /** LDR (immediate, SIMD&FP, unsigned offset), 64-bit: 11 111 1 01 01 imm12 Rn Rt — Dt = [Xn + imm12*8]. */
+  ldrFM(dt: A64D, rn: A64Gp, offset = 0): void {
+    this.fpLoadStore(0xfd400000, "ldr", dt, rn, offset);
+  }
+  /** STR (immediate, SIMD&FP, unsigned offset), 64-bit: 11 111 1 01 00 imm12 Rn Rt — [Xn + imm12*8] = Dt. */
+  strFM(dt: A64D, rn: A64Gp, offset = 0): void {
+    this.fpLoadStore(0xfd000000, "str", dt, rn, offset);
+  }
+
+  private fpLoadStore(base: number, mnemonic: string, dt: A64D, rn: A64Gp, offset: number): void {
+    if (rn.bits !== 64) throw new JitError("E_RANGE", `${mnemonic} needs an x base register, got ${rn.name}`);
+    if (offset % 8 !== 0) throw new JitError("E_RANGE", `${mnemonic} offset ${offset} is not a multiple of 8`);
+    const imm = ufield(offset / 8, 12, mnemonic, "imm12");
+    const w = base | (imm << 10) | (a64Reg(rn, `${mnemonic} base`, "sp") << 5) | a64DReg(dt, `${mnemonic} register`);
+    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${dt.name}, [${rn.name}${offset === 0 ? "" : `, #${offset}`}]`);
+  }
+
+  private fp1(base: number, mnemonic: string, dd: A64D, dn: A64D): void {
+    const w = base | (a64DReg(dn, `${mnemonic} operand`) << 5) | a64DReg(dd, `${mnemonic} destination`);
+    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${dd.name}, ${dn.name}`);
+  }
+
+  private fp2(base: number, mnemonic: string, dd: A64D, dn: A64D, dm: A64D): void {
+    const w = base | (a64DReg(dm, `${mnemonic} operand`) << 16) | (a64DReg(dn, `${mnemonic} operand`) << 5) | a64DReg(dd, `${mnemonic} destination`);
+    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${dd.name}, ${dn.name}, ${dm.name}`);
+  }
+
   /** FMOV (general, double to 64-bit): 1 00 11110 01 1 00 110 000000 Rn Rd — Xd = Dn's bits. */
   fmovRF(xd: A64Gp, dn: A64D): void {
     if (xd.bits !== 64) throw new JitError("E_RANGE", `fmov needs an x register, got ${xd.name}`);

@@ -7,7 +7,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { JitError } from "../src/errors.ts";
-import { assembleModule, compileModule } from "../src/fn/compile.ts";
+import { assembleModule, compileModule, registersFor } from "../src/fn/compile.ts";
+import { allocate } from "../src/fn/regalloc.ts";
 import { compileFront } from "../src/fn/lower.ts";
 import { hostPlatform } from "../src/platform.ts";
 import * as programs from "./fixtures/fn/f64-programs.ts";
@@ -54,7 +55,7 @@ describe.each(WAYS)("f64 programs give what Bun gives: %s", (_way, options) => {
 
   test("ToInt32 (x | 0 and i32(x)), -x, +x and the rest on one argument", () => {
     const bad: string[] = [];
-    for (const name of ["neg", "plus", "toInt", "toInt2", "poly", "isNaN64", "loopF", "spill", "fact"]) {
+    for (const name of ["neg", "plus", "toInt", "toInt2", "poly", "isNaN64", "loopF", "spill", "fact", "addZero", "subZero", "mulOne"]) {
       for (const a of EDGES) {
         const x = name === "fact" ? Math.trunc(Math.abs(a) % 200) : a;
         if (name === "fact" && !Number.isFinite(x)) continue;
@@ -148,12 +149,19 @@ describe("errors", () => {
     expect((error as Error).message).toBe(message);
   });
 
-  test("arm64 code with f64 is not generated yet: a clear error, not bad code", () => {
-    expect(() => assembleModule("export function f(x: f64): f64 { return x; }", { target: { arch: "arm64", abi: "aapcs64" } })).toThrow("f uses f64, which this target's code generator does not have yet");
+  test("an allocator given no f64 registers says so, not bad code", () => {
+    const ir = compileFront("export function f(x: f64): f64 { return x; }", "m.ts");
+    const { fp: _fp, ...gpOnly } = registersFor({ arch: "x64", abi: "sysv" });
+    expect(() => allocate(ir.functions[0]!, gpOnly)).toThrow("f uses f64, which this target's code generator does not have yet");
   });
 });
 
 describe("listings", () => {
+  test("arm64: d registers, fcmp conditions false on NaN, fcvtzs with its saturation check", () => {
+    const listing = assembleModule("export function f(x: f64, i: i32): i32 {\n  if (x < f64(i)) return 1;\n  return (x * 2.5) | 0;\n}", { target: { arch: "arm64", abi: "aapcs64" } }).listing;
+    for (const text of ["scvtf", "fcmp d", "b.pl", "fmul d", "fcvtzs x16", "b.vs", "cneg w16, w16, lt"]) expect(listing).toContain(text);
+  });
+
   test("SSE2 scalar double code under its source lines", () => {
     const listing = assembleModule("export function f(x: f64, i: i32): i32 {\n  return (x * f64(i)) | 0;\n}", { target: { arch: "x64", abi: "sysv" } }).listing;
     for (const text of ["cvtsi2sd", "mulsd", "cvttsd2si rax", "jo ", "shr rdx, 52"]) expect(listing).toContain(text);

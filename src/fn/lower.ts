@@ -59,7 +59,8 @@ function isIdentity(op: BinOp | BinaryOp, c: number): boolean {
 
 /** A link of a chain whose right operand is a literal that leaves its left operand as it is. */
 function isIdentityLink(link: BinaryExpr | LogicalExpr): boolean {
-  return link.kind === "binary" && link.right.kind === "num" && isIdentity(link.op, link.right.value);
+  // Only on i32s: an f64's `x | 0` is ToInt32, and x + 0.0 turns -0 into 0.
+  return link.kind === "binary" && link.left.type === "i32" && link.right.kind === "num" && link.right.float !== true && isIdentity(link.op, link.right.value);
 }
 
 const imm = (value: number): Operand => ({ kind: "imm", value });
