@@ -13,6 +13,9 @@ import { compileFront } from "../src/fn/lower.ts";
 import { hostPlatform } from "../src/platform.ts";
 import * as programs from "./fixtures/fn/f64-programs.ts";
 import { runSource } from "./support/cli.ts";
+import { differential, expectAgreement } from "./support/differential.ts";
+import { printF64Case, suite as f64Suite } from "./support/fn-f64-diff.ts";
+import { SEED, replayHint } from "./support/random.ts";
 
 const FILE = join(import.meta.dir, "fixtures", "fn", "f64-programs.ts");
 const SOURCE = readFileSync(FILE, "utf8");
@@ -186,5 +189,24 @@ describe("the command line", () => {
   test.each(cases)("babyjit --fn f64-programs.ts %p", (args, code, stdout, stderr) => {
     const r = runSource(["--fn", file, ...args]);
     expect([r.exitCode, r.stdout, r.stderr]).toEqual([code, stdout, stderr]);
+  });
+});
+
+describe("the differential test of doubles (test/support/fn-f64-diff.ts)", () => {
+  test(`random f64 modules agree with Bun, bit for bit as Object.is tells (seed ${SEED}; ${replayHint()})`, () => {
+    expectAgreement(f64Suite(), SEED, 1500);
+  }, 120_000);
+  if (WAYS.length > 1) {
+    test(`as Win64 code (seed ${SEED + 1})`, () => {
+      expectAgreement(f64Suite(["win64"]), SEED + 1, 500);
+    }, 120_000);
+  }
+  test("a wrong answer is caught and shrunk", () => {
+    const d = f64Suite();
+    // A babyjit that gets ToInt32 wrong the way a bare cvttsd2si would (0x80000000 for what does not fit).
+    const broken = { ...d, actual: (c: Parameters<typeof d.actual>[0]) => (d.actual(c) as string[]).map((a, i) => (d.reference(c) as string[])[i] === a && printF64Case(c).includes("| 0") && a === "0" ? "-2147483648" : a) };
+    const result = differential(broken, 7, 400);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.report).toContain("shrunk");
   });
 });
