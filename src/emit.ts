@@ -1167,10 +1167,10 @@ export class X64Assembler extends CodeBuffer {
     this.memInsn(0x0fb6, dst, m, false, 0, 0, this.withListing && `movzx ${dst.name}, byte ptr ${memText(m)}`);
   }
 
-  /** REX.W 3B /r — CMP r64, r/m64 (flags from dst - memory). */
+  /** REX.W 3B /r — CMP r64, r/m64 (flags from dst - memory); 3B /r — CMP r32, r/m32 (an index against an array's length). */
   cmpRM(dst: X64Gp, m: X64Mem): void {
-    x64Reg(dst, 64, "cmp operand");
-    this.memInsn(0x3b, dst, m, true, 0, 0, this.withListing && `cmp ${dst.name}, qword ptr ${memText(m)}`);
+    x64Reg(dst, W32_OR_64, "cmp operand");
+    this.memInsn(0x3b, dst, m, dst.bits === 64, 0, 0, this.withListing && `cmp ${dst.name}, ${dst.bits === 64 ? "qword" : "dword"} ptr ${memText(m)}`);
   }
 
   /** 8D /r — LEA r32, m: the address arithmetic alone, truncated to 32 bits (no flags, no memory access). */

@@ -2,7 +2,7 @@
  * The OS layer: the only file that imports bun:ffi. It binds the handful of system calls babyjit needs
  * (symbol tables below, one per OS family) and exposes them through the small OsMemory interface.
  */
-import { CFunction, FFIType, dlopen, read, toArrayBuffer, type FFIFunction, type Pointer } from "bun:ffi";
+import { CFunction, FFIType, dlopen, ptr as viewAddress, read, toArrayBuffer, type FFIFunction, type Pointer } from "bun:ffi";
 import { JitError, OsError } from "./errors.ts";
 import type { NativeFunction, OsMemory } from "./os.ts";
 import type { MemoryApi, Platform } from "./platform.ts";
@@ -298,4 +298,9 @@ function windowsStack(): () => { low: number; high: number } {
     symbols.GetCurrentThreadStackLimits(low, high);
     return { low: Number(low[0]), high: Number(high[0]) };
   };
+}
+
+/** Where a typed array's first element is (0 for an empty one, which has no memory to point at). */
+export function addressOf(view: ArrayBufferView): number {
+  return view.byteLength === 0 ? 0 : (viewAddress(view as Uint8Array) as number);
 }

@@ -136,7 +136,7 @@ describe("errors", () => {
     ["export function f(x: f64, y: i32): f64 {\n  return g(y);\n}\nfunction g(a: f64): f64 { return a; }", "m.ts:2:12: an argument of 'g' must be f64, not an i32"],
     ["export function f(x: f64): f64 {\n  return Math.abs(x);\n}", "m.ts:2:19: Math.abs needs i32 arguments, found an f64"],
     ["export function f(x: f64): f64 {\n  return x && x;\n}", "m.ts:2:12: operator '&&' does not take f64 operands (compare them: x != 0.0)"],
-    ["export function f(x: boolean): f64 {\n  return 1.0;\n}", "m.ts:1:19: parameter 'x' has type 'boolean': parameters are i32 or f64"],
+    ["export function f(x: boolean): f64 {\n  return 1.0;\n}", "m.ts:1:19: parameter 'x' has type 'boolean': parameters are i32, f64 or a typed array"],
     ["export function f(x: f64): f64 {\n  return i32(x, x);\n}", "m.ts:2:10: i32(...) takes 1 argument, not 2"],
     ["export function f(x: f64): f64 {\n  return 1.5.2;\n}", "m.ts:2:10: malformed number '1.5.2'"],
     ['import { f64, sqrt } from "babyjit";', "m.ts:1:15: only the types and conversions i32 and f64 can be imported, not 'sqrt'"],

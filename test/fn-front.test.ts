@@ -337,6 +337,9 @@ function exactLiveness(f: FnIr): Exact {
       case "div": case "rem": case "fbinary": case "fcmp": case "fbr": return [i.a, i.b];
       case "fconst": return [];
       case "fneg": case "i2f": case "f2i": return [i.a];
+      case "alen": return [i.arr];
+      case "aload": return [i.arr, i.index];
+      case "astore": return [i.arr, i.index, i.value];
       case "call": return [...i.args];
       case "jmp": return [];
       case "br": return i.b.kind === "reg" ? [i.a, i.b.reg] : [i.a];
@@ -409,7 +412,7 @@ function checkIr(f: FnIr): void {
         if (inst.dst !== null) inRange(inst.dst);
         continue;
       }
-      inRange(inst.dst);
+      if (inst.dst !== null) inRange(inst.dst);
       if (inst.op === "binary" && inst.b.kind === "imm" && (inst.bin === "shl" || inst.bin === "sar" || inst.bin === "shr") && !(inst.b.value >= 0 && inst.b.value <= 31)) fail("shift count out of 0..31");
       if ((inst.op === "binary" || inst.op === "cmp") && inst.b.kind === "imm" && (inst.b.value | 0) !== inst.b.value) fail("immediate is not an int32");
       if (inst.op === "const" && (inst.value | 0) !== inst.value) fail("constant is not an int32");

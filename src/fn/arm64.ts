@@ -500,6 +500,10 @@ class Arm64Generator {
       case "i2f":
       case "f2i":
         return this.finst(inst);
+      case "aload":
+      case "astore":
+      case "alen":
+        throw new JitError("E_UNSUPPORTED", `${this.fn.name} uses a typed array, which the arm64 code generator does not have yet`);
       case "mov": {
         if (this.fn.types[inst.dst] === "f64") return this.finst(inst);
         const l = this.loc(inst.dst);

@@ -13,7 +13,9 @@ import type { Site } from "./ir.ts";
 export type { BinaryOp };
 
 /** i32, or the boolean a comparison gives (TypeScript's `boolean`, held as 0 or 1). */
-export type ValueType = "i32" | "bool" | "f64";
+/** The typed arrays a parameter may be (issue 21): by pointer and length, never copied. */
+export type ArrayType = "Int32Array" | "Float64Array" | "Uint8Array";
+export type ValueType = "i32" | "bool" | "f64" | ArrayType;
 export type MathFn = "imul" | "abs" | "min" | "max";
 
 export type Expr =
@@ -30,7 +32,10 @@ export type Expr =
   | { kind: "cond"; test: Expr; then: Expr; else: Expr; at: Site; type?: ValueType }
   /** A call of a module function; `fn` is its index, set by the checker. */
   | { kind: "call"; callee: string; args: Expr[]; at: Site; type?: ValueType; fn?: number }
-  | { kind: "math"; fn: MathFn; args: Expr[]; at: Site; type?: ValueType };
+  | { kind: "math"; fn: MathFn; args: Expr[]; at: Site; type?: ValueType }
+  /** a[i] of a typed-array parameter; a.length. */
+  | { kind: "index"; array: string; arrayAt: Site; index: Expr; at: Site; type?: ValueType; sym?: number; elem?: ArrayType }
+  | { kind: "length"; array: string; arrayAt: Site; at: Site; type?: ValueType; sym?: number };
 
 export type BinaryExpr = Extract<Expr, { kind: "binary" }>;
 export type LogicalExpr = Extract<Expr, { kind: "logical" }>;
@@ -52,6 +57,8 @@ export type Stmt =
   | { kind: "assign"; name: string; nameAt: Site; op: BinaryOp | null; value: Expr; at: Site; sym?: number }
   /** `x++`, `++x`, `x--`, `--x` */
   | { kind: "update"; name: string; nameAt: Site; delta: 1 | -1; at: Site; sym?: number }
+  /** `a[i] = v` or `a[i] op= v`; `at` is the operator's position. */
+  | { kind: "store"; target: Extract<Expr, { kind: "index" }>; op: BinaryOp | null; value: Expr; at: Site }
   /** A call as a statement. */
   | { kind: "expr"; expr: CallExpr; at: Site }
   | { kind: "if"; clauses: { test: Expr; body: Stmt }[]; else: Stmt | null; at: Site }
@@ -66,7 +73,7 @@ export type Stmt =
 export interface Param {
   name: string;
   at: Site;
-  type: "i32" | "f64";
+  type: "i32" | "f64" | ArrayType;
   sym?: number;
 }
 

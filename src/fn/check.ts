@@ -8,7 +8,7 @@
  * either (JavaScript's truthiness); arithmetic takes i32 only, as TypeScript insists; `&&`, `||` and
  * `?:` take two operands of one type and give that type (JavaScript's `a && b` is a or b, not 0/1).
  */
-import type { BinaryExpr, CallExpr, Expr, FunctionDecl, LogicalExpr, Module, Stmt, ValueType } from "./ast.ts";
+import type { ArrayType, BinaryExpr, CallExpr, Expr, FunctionDecl, LogicalExpr, Module, Stmt, ValueType } from "./ast.ts";
 import type { Site } from "./ir.ts";
 import { sourceError } from "./lex.ts";
 
@@ -22,9 +22,12 @@ interface Variable {
   ready: boolean;
 }
 
-const SHOW: Readonly<Record<ValueType | "void", string>> = { i32: "i32", f64: "f64", bool: "boolean", void: "void" };
+const SHOW: Readonly<Record<ValueType | "void", string>> = { i32: "i32", f64: "f64", bool: "boolean", void: "void", Int32Array: "Int32Array", Float64Array: "Float64Array", Uint8Array: "Uint8Array" };
 /** The type with its article, for messages. */
-const A: Readonly<Record<ValueType, string>> = { i32: "an i32", f64: "an f64", bool: "a boolean" };
+const A: Readonly<Record<ValueType, string>> = { i32: "an i32", f64: "an f64", bool: "a boolean", Int32Array: "an Int32Array", Float64Array: "a Float64Array", Uint8Array: "a Uint8Array" };
+const isArray = (t: ValueType): t is ArrayType => t === "Int32Array" || t === "Float64Array" || t === "Uint8Array";
+/** What an element reads as: a Float64Array's an f64, the others' an i32. */
+export const elementType = (t: ArrayType): "i32" | "f64" => (t === "Float64Array" ? "f64" : "i32");
 const OP_TEXT: Readonly<Record<string, string>> = {
   mul: "*", div: "/", mod: "%", add: "+", sub: "-", shl: "<<", sar: ">>", shr: ">>>",
   lt: "<", le: "<=", gt: ">", ge: ">=", eq: "==", ne: "!=", and: "&", xor: "^", or: "|", land: "&&", lor: "||",
@@ -52,6 +55,8 @@ class FunctionChecker {
   /** Unique numbers of the open scopes; the innermost last. */
   private readonly scopeIds: number[] = [];
   private scopeCount = 0;
+  /** Set while checking a call's argument: the one place a typed array may stand by itself. */
+  private arrayOk = false;
 
   constructor(
     private readonly mod: Module,
@@ -150,6 +155,7 @@ class FunctionChecker {
       case "assign": {
         const v = this.lookup(s.name, s.nameAt);
         if (v.constant) throw this.error(s.nameAt, `cannot assign to '${s.name}': it is a constant`);
+        if (isArray(v.type)) throw this.error(s.nameAt, `cannot assign to '${s.name}': a typed-array parameter stays the array it was given`);
         s.sym = v.sym;
         const type = this.expr(s.value);
         if (s.op === null) {
@@ -173,6 +179,15 @@ class FunctionChecker {
       case "expr":
         this.call(s.expr, true);
         return;
+      case "store": {
+        const elem = this.expr(s.target);
+        const type = this.expr(s.value);
+        if (type !== elem) throw this.error(s.value.at, `an element of '${s.target.array}' is ${SHOW[elem]}: cannot store ${A[type]}${elem === "f64" ? " (write f64(i))" : type === "f64" ? " (write i32(x))" : ""}`);
+        if (s.op !== null && elem === "f64" && !(s.op === "add" || s.op === "sub" || s.op === "mul" || s.op === "div")) {
+          throw this.error(s.at, `operator '${OP_TEXT[s.op]}=' on an f64 element is not supported (only + - * /)`);
+        }
+        return;
+      }
       case "if":
         for (const c of s.clauses) {
           this.test(c.test);
@@ -288,7 +303,21 @@ class FunctionChecker {
       case "name": {
         const v = this.lookup(e.name, e.at);
         e.sym = v.sym;
+        const ok = this.arrayOk;
+        this.arrayOk = false;
+        if (isArray(v.type) && !ok) throw this.error(e.at, `'${e.name}' is ${A[v.type]}: index it, take its .length, or pass it to a function`);
         return v.type;
+      }
+      case "index":
+      case "length": {
+        const v = this.lookup(e.array, e.arrayAt);
+        if (!isArray(v.type)) throw this.error(e.arrayAt, `'${e.array}' is ${A[v.type]}, not a typed array: it has no ${e.kind === "index" ? "elements" : "length"}`);
+        e.sym = v.sym;
+        if (e.kind === "length") return "i32";
+        const index = this.expr(e.index);
+        if (index !== "i32") throw this.error(e.index.at, `an index must be an i32, not ${A[index]}${index === "f64" ? " (write i32(x))" : ""}`);
+        e.elem = v.type;
+        return elementType(v.type);
       }
       case "unary": {
         const arg = this.expr(e.arg);
@@ -339,7 +368,9 @@ class FunctionChecker {
     }
     e.args.forEach((a, k) => {
       const want = callee.params[k]!.type;
+      this.arrayOk = a.kind === "name";
       const t = this.expr(a);
+      this.arrayOk = false;
       if (t !== want) throw this.error(a.at, `an argument of '${e.callee}' must be ${want}, not ${A[t]}${t === "bool" ? " (write 'cond ? 1 : 0')" : ""}`);
     });
     e.fn = index;

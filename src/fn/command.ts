@@ -40,7 +40,7 @@ export function fnCommand(cmd: FnCommand, format: (code: Code) => string): strin
     }
     return run(source, cmd);
   } catch (error) {
-    if (error instanceof JitError && (error.code === "E_SYNTAX" || error.code === "E_DIV_ZERO" || error.code === "E_STACK")) {
+    if (error instanceof JitError && (error.code === "E_SYNTAX" || error.code === "E_DIV_ZERO" || error.code === "E_STACK" || error.code === "E_BOUNDS")) {
       throw new CommandError(error.message, EX_DATAERR);
     }
     if (error instanceof JitError && error.code === "E_RANGE" && /frame/.test(error.message)) throw new CommandError(`${cmd.file}: ${error.message}`, EX_DATAERR);
@@ -64,6 +64,10 @@ function run(source: string, cmd: FnCommand): string | undefined {
     if (decl === undefined || !decl.exported) {
       const why = decl === undefined ? "has no function" : "does not export";
       throw new CommandError(`${cmd.file} ${why} '${cmd.name}' (exported: ${exported.join(", ") || "none"})`, EX_USAGE);
+    }
+    const arrayAt = (decl.arrays ?? []).findIndex((e) => e !== null);
+    if (arrayAt >= 0) {
+      throw new CommandError(`${cmd.file}: ${cmd.name} takes a typed array ('${decl.paramNames?.[arrayAt] ?? "?"}'): typed-array parameters are for the library (compileModule), not the command line`, EX_USAGE);
     }
     const arity = decl.params.length;
     if (cmd.args.length !== arity) {

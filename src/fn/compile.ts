@@ -15,6 +15,7 @@ import type { Code, ListingLine } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import { type CodeMemory, type CodeSlot, type JitFunction, hostMemory } from "../jit.ts";
 import type { NativeFunction, OsMemory } from "../os.ts";
+import { addressOf } from "../libc.ts";
 import { type Target, hostPlatform, sameTarget } from "../platform.ts";
 import { generateArm64, ARM64_REGISTERS } from "./arm64.ts";
 import { CHECK, type ModuleCode, type Site, type SourceText, type TargetRegisters, MAX_PARAMS, STATE, checkLayout, checkValue } from "./codegen.ts";
@@ -236,6 +237,10 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
     if (s === undefined) throw new JitError("E_INTERNAL", `the code stopped at unknown site ${site}`);
     const f = fns[s.fn];
     const name = f?.name ?? "?";
+    if (s.kind === "bounds") {
+      const index = words[STATE.badIndex / 4] as number, length = words[STATE.badLength / 4] as number;
+      throw new JitError("E_BOUNDS", `${file}:${s.line}:${s.col}: index ${index} is out of bounds in ${name} (length ${length})`, { line: s.line, column: s.col });
+    }
     if (s.kind === "div") {
       throw new JitError("E_DIV_ZERO", `${file}:${s.line}:${s.col}: division by zero in ${name}`, { line: s.line, column: s.col });
     }
@@ -268,8 +273,9 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
       throw new JitError("E_RANGE", `argument ${String(a)} is not a 32-bit integer (-2147483648..2147483647)`);
     };
     const define = (call: object): void => defineFunction(call, name, arity, entryAddress);
-    const kinds = f.params.map((v) => f.types[v]);
-    if (kinds.includes("f64") || f.result === "f64") {
+    // "i32", "f64", or an array's "[]" and element kind
+    const kinds = f.params.map((v, k) => { const e = f.arrays?.[k]; return e == null ? (f.types[v] as string) : `[]${e}`; });
+    if (kinds.some((k) => k !== "i32") || f.result === "f64") {
       // With f64 parameters or result: each argument by its type (an f64 takes any number, as in
       // JavaScript; an i32 the same strict check as below).
       const F = STATE.fargs / 8;
@@ -279,9 +285,29 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
         if (disposed) throw new JitError("E_DISPOSED", "this module was disposed; its code memory is gone");
         if (new.target !== undefined) throw new TypeError("a JIT'd function is not a constructor");
         if (args.length !== arity) wrong(args.length);
+        let handles = 0;
         for (const k of paramNames) {
           const a = args[k];
-          if (kinds[k] === "f64") {
+          const kind = kinds[k];
+          if (kind === "i32" || kind === "f64") {
+            // below
+          } else {
+            // A typed array: its address and length go into the table, its handle into the argument.
+            const want = ARRAYS[(kind as string).slice(2)]!;
+            if (!((a as unknown as object) instanceof want.type)) {
+              throw new JitError("E_RANGE", `argument ${k + 1} of ${name} ('${f.paramNames?.[k] ?? "?"}') must be ${want.name}, got ${describeArg(a)}`);
+            }
+            const view = a as unknown as ArrayBufferView;
+            if (view.byteLength > 0x7fffffff) throw new JitError("E_RANGE", `argument ${k + 1} of ${name} ('${f.paramNames?.[k] ?? "?"}') is larger than 2^31 - 1 bytes`);
+            const address = addressOf(view);
+            const at = (STATE.arrays >> 2) + 4 * handles;
+            words[at] = address % 0x100000000 | 0;
+            words[at + 1] = Math.floor(address / 0x100000000);
+            words[at + 2] = (view as unknown as { length: number }).length;
+            words[A + k] = handles++;
+            continue;
+          }
+          if (kind === "f64") {
             if (typeof a !== "number") throw new JitError("E_RANGE", `argument ${k + 1} of ${name} must be a number (f64), got ${typeof a}`);
             doubles[F + k] = a;
           } else {
@@ -385,7 +411,7 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
 export { MAX_PARAMS };
 
 /** Where the ABI check buffer lives: in the state block's page, after the block. */
-const CHECK_AT = 256;
+const CHECK_AT = 512;
 
 function runCheck(os: OsMemory, state: number, address: number, target: Target, args: readonly number[], words: Int32Array, resources: Resources) {
   const layout = checkLayout(target.abi);
@@ -413,4 +439,17 @@ function runCheck(os: OsMemory, state: number, address: number, target: Target, 
   });
   if (values[CHECK.spBefore >> 3] !== values[CHECK.spAfter >> 3]) changed.push(target.arch === "x64" ? "rsp" : "sp");
   return { site, result: words[STATE.result / 4] as number, changed };
+}
+
+/** The typed arrays a parameter may be, by element kind. */
+const ARRAYS: Readonly<Record<string, { type: new (n: number) => object; name: string }>> = {
+  i32: { type: Int32Array, name: "an Int32Array" },
+  f64: { type: Float64Array, name: "a Float64Array" },
+  u8: { type: Uint8Array, name: "a Uint8Array" },
+};
+
+function describeArg(a: unknown): string {
+  if (a === null) return "null";
+  if (typeof a === "object") return `a ${(a as object).constructor?.name ?? "object"}`;
+  return `a ${typeof a}`;
 }

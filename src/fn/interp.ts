@@ -127,6 +127,10 @@ class Interpreter {
           case "fcmp": set(i.dst, compare(i.cond, get(i.a), get(i.b)) ? 1 : 0); break;
           case "i2f": set(i.dst, get(i.a)); break;
           case "f2i": set(i.dst, get(i.a) | 0); break;
+          case "aload":
+          case "astore":
+          case "alen":
+            throw new JitError("E_UNSUPPORTED", "the IR interpreter has no typed arrays");
           case "call": {
             const values = i.args.map(get);
             const saves = alloc?.callSaves[i.id] ?? [];

@@ -79,7 +79,18 @@ export type Inst =
   | { readonly op: "i2f"; readonly dst: VReg; readonly a: VReg; readonly at: Site }
   /** dst (i32) = ToInt32(a): truncated, modulo 2^32; NaN and the infinities give 0. */
   | { readonly op: "f2i"; readonly dst: VReg; readonly a: VReg; readonly at: Site }
+  /**
+   * Typed arrays (issue 21). `arr` holds the array's handle (an i32: its number in the state block's
+   * array table, filled when JavaScript calls in). aload: dst = arr[index]; astore: arr[index] = value;
+   * an index outside 0..length-1 is E_BOUNDS at `at` (nothing is read or written). alen: dst = length.
+   */
+  | { readonly op: "aload"; readonly elem: Elem; readonly dst: VReg; readonly arr: VReg; readonly index: VReg; readonly at: Site }
+  | { readonly op: "astore"; readonly elem: Elem; readonly dst: null; readonly arr: VReg; readonly index: VReg; readonly value: VReg; readonly at: Site }
+  | { readonly op: "alen"; readonly dst: VReg; readonly arr: VReg; readonly at: Site }
   | { readonly op: "call"; readonly id: number; readonly dst: VReg | null; readonly callee: number; readonly args: readonly VReg[]; readonly at: Site };
+
+/** An element's kind: Int32Array, Float64Array (an f64), Uint8Array (stores wrap to 8 bits). */
+export type Elem = "i32" | "f64" | "u8";
 
 export type FBinOp = "add" | "sub" | "mul" | "div";
 
@@ -115,6 +126,9 @@ export interface FnIr {
   /** Number of virtual registers; types[v] for each. */
   readonly vregs: number;
   readonly types: readonly VType[];
+  /** The parameters' names, and for each a typed array's element kind (its register holds the array's handle) or null. */
+  readonly paramNames?: readonly string[];
+  readonly arrays?: readonly (Elem | null)[];
   /** Number of call instructions (their ids are 0..calls-1). */
   readonly calls: number;
   /** The declaration's position (of the name). */

@@ -70,6 +70,18 @@ export function liveIntervals(f: FnIr): Intervals {
         case "f2i":
           use(i.a, p);
           break;
+        case "alen":
+          use(i.arr, p);
+          break;
+        case "aload":
+          use(i.arr, p);
+          use(i.index, p);
+          break;
+        case "astore":
+          use(i.arr, p);
+          use(i.index, p);
+          use(i.value, p);
+          break;
         case "fbinary":
         case "fcmp":
           use(i.a, p);
@@ -92,7 +104,8 @@ export function liveIntervals(f: FnIr): Intervals {
           callPos[i.id] = p;
           break;
       }
-      if (i.op !== "call") def(i.dst, p + 1);
+      if (i.op === "astore") { /* writes memory, no register */ }
+      else if (i.op !== "call") def(i.dst, p + 1);
       else if (i.dst !== null) def(i.dst, p + 1);
       k++;
     }

@@ -9,9 +9,9 @@
  * contiguous, its header first, which liveness.ts relies on. Blocks nothing jumps to are dropped.
  */
 import { evalBinary, evalUnary, trapsAt } from "../expr/reference.ts";
-import type { BinaryExpr, BinaryOp, CallExpr, Expr, FunctionDecl, LogicalExpr, Module, Stmt } from "./ast.ts";
+import type { ArrayType, BinaryExpr, BinaryOp, CallExpr, Expr, FunctionDecl, LogicalExpr, Module, Stmt } from "./ast.ts";
 import { check } from "./check.ts";
-import type { BinOp, Block, FBinOp, Cond, FnIr, Inst, ModuleIr, Operand, Site, Terminator, VReg, VType } from "./ir.ts";
+import type { BinOp, Block, Elem, FBinOp, Cond, FnIr, Inst, ModuleIr, Operand, Site, Terminator, VReg, VType } from "./ir.ts";
 import { sourceError } from "./lex.ts";
 import { parse } from "./parse.ts";
 
@@ -64,6 +64,7 @@ function isIdentityLink(link: BinaryExpr | LogicalExpr): boolean {
 }
 
 const imm = (value: number): Operand => ({ kind: "imm", value });
+const ELEM: Readonly<Record<ArrayType, Elem>> = { Int32Array: "i32", Float64Array: "f64", Uint8Array: "u8" };
 const reg = (r: VReg): Operand => ({ kind: "reg", reg: r });
 
 class FunctionLowering {
@@ -162,6 +163,8 @@ class FunctionLowering {
       name: this.f.name,
       exported: this.f.exported,
       params: this.f.params.map((p) => p.sym!),
+      paramNames: this.f.params.map((p) => p.name),
+      arrays: this.f.params.map((p) => (p.type === "i32" || p.type === "f64" ? null : ELEM[p.type])),
       result: this.f.result,
       blocks,
       vregs: this.vregs,
@@ -248,6 +251,28 @@ class FunctionLowering {
       case "expr":
         this.call(s.expr, false);
         return;
+      case "store": {
+        // JavaScript's order: the index, the element (for op=), the value, then the store.
+        const t = s.target;
+        const elem = ELEM[t.elem!];
+        const index = this.reg(t.index);
+        let value: VReg;
+        if (s.op === null) value = this.reg(s.value);
+        else {
+          const old = this.temp(elem === "f64" ? "f64" : "i32");
+          this.emit({ op: "aload", elem, dst: old, arr: t.sym!, index, at: t.at });
+          if (elem === "f64") {
+            const b = this.reg(s.value);
+            value = this.temp("f64");
+            this.emit({ op: "fbinary", fbin: s.op as FBinOp, dst: value, a: old, b, at: s.at });
+          } else {
+            value = this.temp();
+            this.operate(s.op, value, reg(old), this.value(s.value), s.at);
+          }
+        }
+        this.emit({ op: "astore", elem, dst: null, arr: t.sym!, index, value, at: t.at });
+        return;
+      }
       case "if": {
         const end = this.block();
         for (const clause of s.clauses) {
@@ -520,6 +545,18 @@ class FunctionLowering {
 
   private other(e: Expr, want: VReg | null): Operand {
     switch (e.kind) {
+      case "index": {
+        const index = this.reg(e.index);
+        const elem = ELEM[e.elem!];
+        const dst = want ?? this.temp(elem === "f64" ? "f64" : "i32");
+        this.emit({ op: "aload", elem, dst, arr: e.sym!, index, at: e.at });
+        return reg(dst);
+      }
+      case "length": {
+        const dst = want ?? this.temp();
+        this.emit({ op: "alen", dst, arr: e.sym!, at: e.at });
+        return reg(dst);
+      }
       case "num": {
         if (e.float !== true) return imm(e.value);
         const dst = want ?? this.temp("f64");

@@ -12,7 +12,7 @@
  * `++`/`--` after a line break starts the next statement.
  */
 import { precedenceOf } from "../expr/parse.ts";
-import type { BinaryOp, CallExpr, Declarator, Expr, FunctionDecl, MathFn, Module, Param, Stmt, ValueType } from "./ast.ts";
+import type { ArrayType, BinaryOp, CallExpr, Declarator, Expr, FunctionDecl, MathFn, Module, Param, Stmt, ValueType } from "./ast.ts";
 import type { Site } from "./ir.ts";
 import { Tok, type Tokens, abbreviate, lex, sourceError } from "./lex.ts";
 
@@ -90,6 +90,8 @@ const UNSUPPORTED_WORDS = new Map<string, string>([
 const CONTEXTUAL = new Set(["type", "declare", "namespace", "async"]);
 
 /** Words that cannot name a variable or a function in a module (strict mode reserves some). */
+const ARRAY_TYPES = new Set<string>(["Int32Array", "Float64Array", "Uint8Array"]);
+
 const KEYWORDS = new Set([
   "if", "else", "while", "do", "for", "break", "continue", "return", "function", "export", "import",
   "let", "const", "true", "false", "in", "instanceof", "case", "default", "finally", "catch",
@@ -259,7 +261,7 @@ class Parser {
       if (!this.isPunct(":")) throw this.error(`parameter '${p.name}' needs a type: write '${p.name}: i32'`);
       this.advance();
       const type = this.parseType("parameter");
-      if (type !== "i32" && type !== "f64") throw this.error(`parameter '${p.name}' has type '${type === "bool" ? "boolean" : type}': parameters are i32 or f64`, p.at);
+      if (type === "bool" || type === "void") throw this.error(`parameter '${p.name}' has type '${type === "bool" ? "boolean" : type}': parameters are i32, f64 or a typed array`, p.at);
       params.push({ ...p, type });
       if (params.length > MAX_PARAMS) throw this.error(`too many parameters (at most ${MAX_PARAMS})`, p.at);
       if (!this.isPunct(")")) this.expect(",", "',' or ')'");
@@ -270,13 +272,14 @@ class Parser {
     const typeAt = this.site();
     const result = this.parseType("result");
     if (result === "bool") throw this.error("a function's result is i32 or void, not boolean", typeAt);
+    if (result !== "i32" && result !== "f64" && result !== "void") throw this.error(`a typed array (${result}) can only be a parameter`, typeAt);
     if (!this.isPunct("{")) throw this.error(`expected '{' to begin the body of '${name}', found ${this.describe()}`);
     const { body, end } = this.parseBraces();
     return { name, at, exported, params, result, body, end };
   }
 
   /** i32 | boolean | void; anything else is named in the error. */
-  private parseType(what: "parameter" | "result" | "variable"): "i32" | "f64" | "bool" | "void" {
+  private parseType(what: "parameter" | "result" | "variable"): "i32" | "f64" | "bool" | "void" | ArrayType {
     const at = this.site();
     if (this.kind() !== Tok.Name) throw this.error(`expected a type, found ${this.describe()}`);
     const word = this.text();
@@ -286,6 +289,10 @@ class Parser {
     }
     if (word === "i32") return "i32";
     if (word === "f64") return "f64";
+    if (ARRAY_TYPES.has(word)) {
+      if (what !== "parameter") throw this.error(`a typed array (${word}) can only be a parameter`, at);
+      return word as ArrayType;
+    }
     if (word === "boolean") return "bool";
     if (word === "void" && what === "result") return "void";
     if (word === "number") throw this.error("type 'number' is not supported: write i32 (import type { i32 } from \"babyjit\")", at);
@@ -508,10 +515,21 @@ class Parser {
         return { kind: "update", name, nameAt, delta: op === "++" ? 1 : -1, at: opAt };
       }
       if (op === "**=" || op === "&&=" || op === "||=" || op === "??=") throw this.error(`operator '${op}' is not supported`, this.site(1));
+      if (op === "[") {
+        // a[i] = v, a[i] op= v: an element of a typed array
+        const target = this.parseWord();
+        if (target.kind === "index" && this.kind() === Tok.Punct && ASSIGN.has(this.text())) {
+          const opAt = this.site();
+          const assign = ASSIGN.get(this.text())!;
+          this.advance();
+          return { kind: "store", target, op: assign, value: this.parseExpression(), at: opAt };
+        }
+        throw this.error("this expression's value is unused (a statement is a call, an assignment, or ++/--)", at);
+      }
     }
     const e = this.parseExpression();
     if (this.isPunct("=") || ASSIGN.has(this.text()) && this.kind() === Tok.Punct) {
-      throw this.error("only a variable can be assigned to");
+      throw this.error("only a variable or an array element can be assigned to");
     }
     if (e.kind === "call") return { kind: "expr", expr: e as CallExpr, at };
     if (e.kind === "math") throw this.error(`the value of Math.${e.fn} is unused (a statement is a call, an assignment, or ++/--)`, at);
@@ -695,6 +713,21 @@ class Parser {
     }
     this.advance();
     if (this.isPunct("=>")) throw this.error("arrow functions (closures) are not supported", at);
+    if (this.isPunct("[")) {
+      const open = this.site();
+      this.enter(open);
+      this.advance();
+      const index = this.parseExpression();
+      this.expect("]", "']' to close '['");
+      this.leave();
+      return { kind: "index", array: word, arrayAt: at, index, at: open };
+    }
+    if (this.isPunct(".") && this.kind(1) === Tok.Name && this.text(1) === "length") {
+      const lengthAt = this.site(1);
+      this.advance();
+      this.advance();
+      return { kind: "length", array: word, arrayAt: at, at: lengthAt };
+    }
     if (this.isPunct(".")) {
       if (word === "Math") throw this.error("expected a Math function after 'Math.'", this.site(1));
       throw this.error("property access is not supported (objects are not part of the language)");

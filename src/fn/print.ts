@@ -46,6 +46,9 @@ export function printFunction(f: FnIr, mod?: ModuleIr, alloc?: Allocation, regs?
       case "fbinary": return `${name(i.dst)} = f${i.fbin} ${name(i.a)}, ${name(i.b)}`;
       case "fneg": return `${name(i.dst)} = fneg ${name(i.a)}`;
       case "fcmp": return `${name(i.dst)} = f${i.cond} ${name(i.a)}, ${name(i.b)}`;
+      case "aload": return `${name(i.dst)} = load.${i.elem} ${name(i.arr)}[${name(i.index)}]`;
+      case "astore": return `store.${i.elem} ${name(i.arr)}[${name(i.index)}] = ${name(i.value)}`;
+      case "alen": return `${name(i.dst)} = length ${name(i.arr)}`;
       case "i2f": return `${name(i.dst)} = i2f ${name(i.a)}`;
       case "f2i": return `${name(i.dst)} = f2i ${name(i.a)}`;
       case "call": {

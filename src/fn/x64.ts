@@ -450,6 +450,62 @@ class X64Generator {
     return this.fn.types[v] === "f64";
   }
 
+  /**
+   * Typed arrays. The handle (an i32) numbers the array's 16-byte entry in the state block: its
+   * address, then its length. rdx = handle * 16 finds the entry, ecx holds the index: an unsigned
+   * compare with the length sends a negative index out too. Past the check the index is below the
+   * length, and a length of at most 2^31 bytes (compile.ts refuses a larger array) keeps index * size
+   * within 32 bits, which `shl ecx` zero-extends into rcx for the address [base + rcx].
+   */
+  private array(inst: Extract<Inst, { op: "aload" | "astore" | "alen" }>, fnIndex: number): void {
+    const asm = this.asm;
+    this.load(EDX, inst.arr);
+    asm.shlRI(r32(EDX), 4);
+    const entry = (disp: number) => x64Mem(r64(R15), STATE.arrays + disp, r64(EDX));
+    if (inst.op === "alen") {
+      const d = this.target(inst.dst);
+      asm.comment("the array's length").movRM(r32(d), entry(8));
+      this.store(inst.dst, d);
+      return;
+    }
+    this.load(ECX, inst.index);
+    const out = asm.newLabel();
+    const site = this.site("bounds", fnIndex, inst.at.line, inst.at.col);
+    asm.cmpRM(r32(ECX), entry(8));
+    asm.comment("index outside 0..length-1 (unsigned): E_BOUNDS").jcc("ae", out);
+    this.outOfLine.push(() => {
+      asm.bind(out);
+      asm.movMR(x64Mem(r64(R15), STATE.badIndex), r32(ECX));
+      asm.movRM(r32(EAX), entry(8));
+      asm.movMR(x64Mem(r64(R15), STATE.badLength), r32(EAX));
+      asm.comment(`site ${site}: index out of bounds at ${inst.at.line}:${inst.at.col}`).movRI(r32(EAX), site);
+      asm.jmp(this.unwind);
+    });
+    asm.comment("the array's address").movRM(r64(EDX), entry(0));
+    const size = inst.elem === "f64" ? 3 : inst.elem === "i32" ? 2 : 0;
+    if (size > 0) asm.shlRI(r32(ECX), size);
+    const at = x64Mem(r64(EDX), 0, r64(ECX));
+    if (inst.op === "aload") {
+      if (inst.elem === "f64") {
+        const d = this.ftarget(inst.dst);
+        asm.movsdFM(X(d), at);
+        this.fstore(inst.dst, d);
+      } else {
+        const d = this.target(inst.dst);
+        if (inst.elem === "i32") asm.movRM(r32(d), at);
+        else asm.movzxRM8(r32(d), at);
+        this.store(inst.dst, d);
+      }
+      return;
+    }
+    if (inst.elem === "f64") asm.movsdMF(at, X(this.fread(inst.value, this.fs1)));
+    else {
+      const v = this.read(inst.value, EAX);
+      if (inst.elem === "i32") asm.movMR(at, r32(v));
+      else asm.comment("the low 8 bits: a Uint8Array store wraps").movMR(at, r8(v));
+    }
+  }
+
   /** f64 instructions (issue 21). */
   private finst(inst: Inst): void {
     const asm = this.asm;
@@ -603,6 +659,10 @@ class X64Generator {
         this.store(inst.dst, d);
         return;
       }
+      case "aload":
+      case "astore":
+      case "alen":
+        return this.array(inst, fnIndex);
       case "fconst":
       case "fbinary":
       case "fneg":
