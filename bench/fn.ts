@@ -22,7 +22,6 @@ import { type Case, describeTiming, do_not_optimize, measureCases, pairedRatio, 
 import { type Row, formatValue, median } from "./report.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
-const log = (text: string) => process.stderr.write(`bench: fn: ${text}\n`);
 const fmt = (ns: number) => formatValue(ns, "ns");
 
 /** The kernels, in the chapter's language (also plain TypeScript: Bun runs the same file). */
@@ -280,4 +279,3 @@ if (import.meta.main) {
   const rows = [...(await fnRunSection()), ...(await fnCompileSection())];
   console.log(textTable(rows));
 }
-void log;

@@ -185,7 +185,7 @@ describe("the ABI check stub", () => {
     expect(r.changed).toEqual([name as string]);
   });
 
-  test.each(WAYS)(`over the entry of 200 generated modules, %s (seed ${SEED + 20})`, (_way, abi) => {
+  test.each(WAYS)(`over every function of 200 generated modules, %s (seed ${SEED + 20})`, (_way, abi) => {
     const seed = SEED + 20;
     const rng = makeRng(seed);
     for (let n = 0; n < 200; n++) {
@@ -202,6 +202,41 @@ describe("the ABI check stub", () => {
         } else {
           expect([context, r.site, r.result, r.changed]).toEqual([context, -1, want as number, []]);
         }
+      });
+      // Every other function of the module too, called directly through its own check stub (no
+      // reference for these: a call that returns must have kept every callee-saved register).
+      for (const f of c.fns.slice(1)) {
+        const args = f.params.map((_, k) => (k === 0 ? Math.floor(rng() * 4) : (rng() * 4294967296) | 0));
+        const r = mod.internals.abiCheck(f.name, args);
+        const context = `seed ${seed} (${replayHint(SEED)}), module ${n}, ${f.name}(${args.join(", ")}):\n${source}`;
+        if (r.site === -1) expect([context, r.changed]).toEqual([context, []]);
+      }
+    }
+  }, 60_000);
+});
+
+describe("unwinding from anywhere", () => {
+  test(`generated modules under a tiny stack budget: every call gives the reference's answer (E_DIV_ZERO from whatever depth included) or E_STACK, and the next call keeps every callee-saved register (seed ${SEED + 60})`, () => {
+    const rng = makeRng(SEED + 60);
+    for (let n = 0; n < 150; n++) {
+      const c = generateCase(rng);
+      const source = printCase(c);
+      const expected = referenceAnswers(c);
+      using tight = compileModule(source, { stackLimit: 4096 + Math.floor(rng() * 8192), checks: true });
+      c.inputs.forEach((args, i) => {
+        const want = expected[i];
+        const context = `module ${n}, input ${i} (${replayHint(SEED)}):\n${source}`;
+        const r = tight.internals.abiCheck(c.entry, args);
+        const site = r.site >= 0 ? tight.internals.assembled.sites[r.site] : undefined;
+        if (site?.kind === "stack") {
+          // the budget ran out first: allowed here
+        } else if (want === "E_DIV_ZERO") expect([context, site?.kind]).toEqual([context, "div"]);
+        else expect([context, r.site, r.result, r.changed]).toEqual([context, -1, want as number, []]);
+        // After an unwind from any depth, the same module answers a call that fits.
+        // (Budget 0: the entry returns at once, though its return expression may still divide by zero.)
+        const again = tight.internals.abiCheck(c.entry, [0, ...args.slice(1)]);
+        if (again.site === -1) expect([context, again.changed]).toEqual([context, []]);
+        else expect([context, tight.internals.assembled.sites[again.site]?.kind]).toEqual([context, "div"]);
       });
     }
   }, 60_000);

@@ -672,6 +672,16 @@ class Arm64Generator {
       }
       case "br": {
         const a = this.read(t.a, S1);
+        if (t.b.kind === "imm" && t.b.value === 0 && (t.cond === "eq" || t.cond === "ne")) {
+          // Compare with zero and branch in one instruction.
+          const jump = (cond: Cond, label: Label) => (cond === "eq" ? asm.cbzR(w(a), label) : asm.cbnzR(w(a), label));
+          if (t.then === next) jump(INVERT[t.cond], labels[t.else] as Label);
+          else {
+            jump(t.cond, labels[t.then] as Label);
+            if (t.else !== next) asm.b(labels[t.else] as Label);
+          }
+          return;
+        }
         this.compare(a, t.b);
         if (t.then === next) asm.bcond(CC[INVERT[t.cond]], labels[t.else] as Label);
         else {

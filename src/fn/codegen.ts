@@ -20,7 +20,7 @@
  * recorded one and returns to the stub, as if the function had returned: the frames in between are
  * dropped, and the stub's own epilogue restores the caller's registers.
  */
-import type { Code, Label } from "../emit.ts";
+import type { Code } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { Abi, Target } from "../platform.ts";
 import type { Allocation, Cond, FnIr, Loc, ModuleIr, RegisterDescription, Terminator, VReg } from "./ir.ts";
@@ -300,11 +300,7 @@ export interface ModuleInput {
   readonly allocations: readonly Allocation[];
 }
 
-/**
- * The ABI check stub's result buffer, written by the stub after the call: the callee-saved general
- * registers (in the order of CHECK_REGS), then the vector registers (their low 64 bits), then the
- * stack pointer before and after.
- */
+/** The registers the ABI check stub fills and reads back, by name, in the order of its buffer (CHECK). */
 export interface CheckLayout {
   readonly gp: readonly string[];
   readonly vec: readonly string[];
@@ -329,4 +325,3 @@ export function checkValue(k: number): bigint {
  */
 export const CHECK = { in: 0, out: 160, spBefore: 320, spAfter: 328, bytes: 336 } as const;
 
-export type { Label };

@@ -722,7 +722,9 @@ class X64Generator {
   }
 
   private compare(a: number, b: Operand): void {
-    if (b.kind === "imm") this.asm.cmpRI(r32(a), b.value);
+    // test r, r sets the flags every signed comparison with 0 reads as cmp r, 0 does, in 2 bytes.
+    if (b.kind === "imm" && b.value === 0) this.asm.testRR(r32(a), r32(a));
+    else if (b.kind === "imm") this.asm.cmpRI(r32(a), b.value);
     else this.asm.cmpRR(r32(a), r32(this.read(b.reg, EDX)));
   }
 
