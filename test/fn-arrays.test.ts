@@ -146,6 +146,21 @@ describe("errors and the command line", () => {
     expect([r.exitCode, r.stdout, r.stderr]).toEqual([64, "", `babyjit: ${FILE}: sum takes a typed array ('a'): typed-array parameters are for the library (compileModule), not the command line\n`]);
   });
 
+  test("a loop over i < a.length pays no check per element; one that changes i, or counts from a variable, keeps it", () => {
+    const x64 = { target: { arch: "x64", abi: "sysv" } } as const;
+    const checks = (body: string) => (assembleModule(`export function f(a: Float64Array, k: i32): f64 {\n  let s = 0.0;\n${body}\n  return s;\n}`, x64).listing.match(/E_BOUNDS/g) ?? []).length;
+    expect(checks("  for (let i = 0; i < a.length; i++) s += a[i];")).toBe(0);
+    expect(checks("  for (let i = 0; i < a.length; i += 1) { a[i] = s; s += a[i]; }")).toBe(0);
+    expect(checks("  for (let i = 0; i < a.length; i++) { s += a[i]; i = i + k; }")).toBe(1);
+    expect(checks("  for (let i = k; i < a.length; i++) s += a[i];")).toBe(1);
+    expect(checks("  for (let i = 0; i < a.length; i += 2) s += a[i];")).toBe(1);
+    expect(checks("  for (let i = 0; i < a.length; i++) s += a[i + 1];")).toBe(1);
+    expect(checks("  for (let i = 0; i <= a.length; i++) s += a[i];")).toBe(1);
+    // And it is right: the unchecked loops give what Bun gives (the reductions above), and i + 1 past the end is still caught.
+    const mod = compileModule("export function f(a: Float64Array): f64 {\n  let s = 0.0;\n  for (let i = 0; i < a.length; i++) s += a[i + 1];\n  return s;\n}", { file: "m.ts" });
+    expect(thrown(() => mod.functions.f!(new Float64Array(3) as never)).message).toBe("m.ts:3:44: index 3 is out of bounds in f (length 3)");
+  });
+
   test("the bounds check in the listing: an unsigned compare with the length, out of line", () => {
     const listing = assembleModule("export function get(a: Int32Array, i: i32): i32 {\n  return a[i];\n}", { target: { arch: "x64", abi: "sysv" } }).listing;
     for (const text of ["cmp ecx, dword ptr [r15 + rdx + 168]", "jae ", "mov rdx, qword ptr [r15 + rdx + 160]", "mov eax, dword ptr [rdx + rcx]"]) expect(listing).toContain(text);

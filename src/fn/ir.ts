@@ -82,10 +82,11 @@ export type Inst =
   /**
    * Typed arrays (issue 21). `arr` holds the array's handle (an i32: its number in the state block's
    * array table, filled when JavaScript calls in). aload: dst = arr[index]; astore: arr[index] = value;
-   * an index outside 0..length-1 is E_BOUNDS at `at` (nothing is read or written). alen: dst = length.
+   * an index outside 0..length-1 is E_BOUNDS at `at` (nothing is read or written), unless `unchecked`:
+   * the lowering proved the index in range (a loop's counter below the length). alen: dst = length.
    */
-  | { readonly op: "aload"; readonly elem: Elem; readonly dst: VReg; readonly arr: VReg; readonly index: VReg; readonly at: Site }
-  | { readonly op: "astore"; readonly elem: Elem; readonly dst: null; readonly arr: VReg; readonly index: VReg; readonly value: VReg; readonly at: Site }
+  | { readonly op: "aload"; readonly elem: Elem; readonly dst: VReg; readonly arr: VReg; readonly index: VReg; readonly at: Site; readonly unchecked?: true }
+  | { readonly op: "astore"; readonly elem: Elem; readonly dst: null; readonly arr: VReg; readonly index: VReg; readonly value: VReg; readonly at: Site; readonly unchecked?: true }
   | { readonly op: "alen"; readonly dst: VReg; readonly arr: VReg; readonly at: Site }
   | { readonly op: "call"; readonly id: number; readonly dst: VReg | null; readonly callee: number; readonly args: readonly VReg[]; readonly at: Site };
 

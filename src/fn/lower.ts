@@ -75,6 +75,8 @@ class FunctionLowering {
   private readonly known = new Map<number, number>();
   /** Innermost loop last: where `break` and `continue` go. */
   private readonly loops: { brk: BBlock; cont: BBlock }[] = [];
+  /** Loops whose counter is known to index an array within bounds in their body (see inRange). */
+  private readonly safe: { arr: number; index: number }[] = [];
   /** The f64 virtual registers (every other one is an i32). */
   private readonly doubles = new Set<VReg>();
 
@@ -260,7 +262,7 @@ class FunctionLowering {
         if (s.op === null) value = this.reg(s.value);
         else {
           const old = this.temp(elem === "f64" ? "f64" : "i32");
-          this.emit({ op: "aload", elem, dst: old, arr: t.sym!, index, at: t.at });
+          this.emit({ op: "aload", elem, dst: old, arr: t.sym!, index, at: t.at, ...this.unchecked(t) });
           if (elem === "f64") {
             const b = this.reg(s.value);
             value = this.temp("f64");
@@ -270,7 +272,7 @@ class FunctionLowering {
             this.operate(s.op, value, reg(old), this.value(s.value), s.at);
           }
         }
-        this.emit({ op: "astore", elem, dst: null, arr: t.sym!, index, value, at: t.at });
+        this.emit({ op: "astore", elem, dst: null, arr: t.sym!, index, value, at: t.at, ...this.unchecked(t) });
         return;
       }
       case "if": {
@@ -326,7 +328,10 @@ class FunctionLowering {
         if (s.test === null) this.jump(body, s.at);
         else this.cond(s.test, body, exit);
         this.place(body);
+        const range = inRange(s);
+        if (range !== null) this.safe.push(range);
         this.loop(s.body, exit, step);
+        if (range !== null) this.safe.pop();
         this.jump(step, s.at);
         this.place(step);
         this.statements(s.step);
@@ -346,6 +351,14 @@ class FunctionLowering {
       case "empty":
         return;
     }
+  }
+
+  /** `{ unchecked: true }` for a[i] inside a loop that keeps i within a's bounds. */
+  private unchecked(e: Extract<Expr, { kind: "index" }>): { unchecked?: true } {
+    const i = e.index;
+    if (i.kind !== "name" || this.known.has(i.sym!)) return {};
+    for (const r of this.safe) if (r.arr === e.sym && r.index === i.sym) return { unchecked: true };
+    return {};
   }
 
   private loop(body: Stmt, brk: BBlock, cont: BBlock): void {
@@ -549,7 +562,7 @@ class FunctionLowering {
         const index = this.reg(e.index);
         const elem = ELEM[e.elem!];
         const dst = want ?? this.temp(elem === "f64" ? "f64" : "i32");
-        this.emit({ op: "aload", elem, dst, arr: e.sym!, index, at: e.at });
+        this.emit({ op: "aload", elem, dst, arr: e.sym!, index, at: e.at, ...this.unchecked(e) });
         return reg(dst);
       }
       case "length": {
@@ -656,4 +669,47 @@ class FunctionLowering {
     this.emit(inst);
     return dst;
   }
+}
+
+/**
+ * `for (let i = C; i < a.length; i++) body` with C a non-negative literal and no assignment to i in
+ * the body (a typed-array parameter is always the same array, and its length cannot change during a
+ * call: nothing else runs): in the body, 0 <= i < a.length, so a[i] needs no check. The step cannot
+ * overflow either (i < a.length <= 2^31 - 1). Returns the array's and the counter's variables.
+ */
+function inRange(s: Extract<Stmt, { kind: "for" }>): { arr: number; index: number } | null {
+  const init = s.init.length === 1 ? s.init[0]! : null;
+  if (init === null || init.kind !== "let" || init.decls.length !== 1) return null;
+  const d = init.decls[0]!;
+  if (d.init.kind !== "num" || d.init.float === true || d.init.value < 0) return null;
+  const t = s.test;
+  if (t === null || t.kind !== "binary" || t.op !== "lt" || t.left.kind !== "name" || t.left.sym !== d.sym || t.right.kind !== "length") return null;
+  const step = s.step.length === 1 ? s.step[0]! : null;
+  const counts = step !== null && step.kind === "update" && step.delta === 1 && step.sym === d.sym
+    || step !== null && step.kind === "assign" && step.op === "add" && step.sym === d.sym && step.value.kind === "num" && step.value.value === 1 && step.value.float !== true;
+  if (!counts || assigns(s.body, d.sym!)) return null;
+  return { arr: t.right.sym!, index: d.sym! };
+}
+
+/** Does any statement in `root` (walked with a stack, not recursion) assign to variable `sym`? */
+function assigns(root: Stmt, sym: number): boolean {
+  const stack: Stmt[] = [root];
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    switch (s.kind) {
+      case "assign":
+      case "update":
+        if (s.sym === sym) return true;
+        break;
+      case "block": stack.push(...s.body); break;
+      case "if":
+        for (const c of s.clauses) stack.push(c.body);
+        if (s.else !== null) stack.push(s.else);
+        break;
+      case "while": case "do": stack.push(s.body); break;
+      case "for": stack.push(...s.init, ...s.step, s.body); break;
+      default: break;
+    }
+  }
+  return false;
 }

@@ -469,18 +469,8 @@ class X64Generator {
       return;
     }
     this.load(ECX, inst.index);
-    const out = asm.newLabel();
-    const site = this.site("bounds", fnIndex, inst.at.line, inst.at.col);
-    asm.cmpRM(r32(ECX), entry(8));
-    asm.comment("index outside 0..length-1 (unsigned): E_BOUNDS").jcc("ae", out);
-    this.outOfLine.push(() => {
-      asm.bind(out);
-      asm.movMR(x64Mem(r64(R15), STATE.badIndex), r32(ECX));
-      asm.movRM(r32(EAX), entry(8));
-      asm.movMR(x64Mem(r64(R15), STATE.badLength), r32(EAX));
-      asm.comment(`site ${site}: index out of bounds at ${inst.at.line}:${inst.at.col}`).movRI(r32(EAX), site);
-      asm.jmp(this.unwind);
-    });
+    if (inst.unchecked === true) asm.comment("in bounds: the loop keeps the index below the length");
+    else this.boundsCheck(inst, fnIndex, entry);
     asm.comment("the array's address").movRM(r64(EDX), entry(0));
     const size = inst.elem === "f64" ? 3 : inst.elem === "i32" ? 2 : 0;
     if (size > 0) asm.shlRI(r32(ECX), size);
@@ -504,6 +494,22 @@ class X64Generator {
       if (inst.elem === "i32") asm.movMR(at, r32(v));
       else asm.comment("the low 8 bits: a Uint8Array store wraps").movMR(at, r8(v));
     }
+  }
+
+  private boundsCheck(inst: Extract<Inst, { op: "aload" | "astore" }>, fnIndex: number, entry: (disp: number) => ReturnType<typeof x64Mem>): void {
+    const asm = this.asm;
+    const out = asm.newLabel();
+    const site = this.site("bounds", fnIndex, inst.at.line, inst.at.col);
+    asm.cmpRM(r32(ECX), entry(8));
+    asm.comment("index outside 0..length-1 (unsigned): E_BOUNDS").jcc("ae", out);
+    this.outOfLine.push(() => {
+      asm.bind(out);
+      asm.movMR(x64Mem(r64(R15), STATE.badIndex), r32(ECX));
+      asm.movRM(r32(EAX), entry(8));
+      asm.movMR(x64Mem(r64(R15), STATE.badLength), r32(EAX));
+      asm.comment(`site ${site}: index out of bounds at ${inst.at.line}:${inst.at.col}`).movRI(r32(EAX), site);
+      asm.jmp(this.unwind);
+    });
   }
 
   /** f64 instructions (issue 21). */
