@@ -1,5 +1,5 @@
 /**
- * Doubles on every target we run (test/fixtures/fn/f64-emu-check.ts: every operator over pairs of edge
+ * Doubles and typed arrays on every target we run (test/fixtures/fn/f64-emu-check.ts: every operator over pairs of edge
  * doubles, ToInt32 at random doubles, mixed calls, the ABI check stub), natively, on arm64 Linux under
  * qemu, on Windows x64 under Wine and on Windows on ARM64. Run under the emulator lock:
  *   flock /tmp/babyjit-emu.lock bun test --timeout 240000 test/fn-f64-platforms.test.ts
@@ -10,7 +10,7 @@ import { ROOT } from "./support/cli.ts";
 import { type RunResult, describeOnEmu, runArm64, runWinArm64, runWindows } from "./support/emu.ts";
 
 const CHECK = join(ROOT, "test", "fixtures", "fn", "f64-emu-check.ts");
-const EXPECTED = "f64: 6586 checks, mismatches: 0\nABI check, 35 functions: every callee-saved register kept\n";
+const EXPECTED = "f64: 6586 checks, mismatches: 0\nABI check, 35 functions: every callee-saved register kept\narrays: 29 checks, mismatches: 0\n";
 
 function expectRun(r: RunResult): void {
   expect({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stdout: EXPECTED, stderr: "", exitCode: 0 });

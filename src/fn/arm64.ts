@@ -284,6 +284,64 @@ class Arm64Generator {
     }
   }
 
+  /**
+   * Typed arrays: x16 = the state block + handle * 16 finds the array's entry (address, then length);
+   * an unsigned compare of the index with the length (x15) sends a negative index out too. Past it,
+   * index * size fits 32 bits (compile.ts refuses arrays of 2^31 bytes or more), so x16 + x17 is the
+   * element's address.
+   */
+  private array(inst: Extract<Inst, { op: "aload" | "astore" | "alen" }>, fnIndex: number): void {
+    const asm = this.asm;
+    const h = this.read(inst.arr, S1);
+    asm.lslRRI(w(S1), w(h), 4);
+    asm.addRRR(x(S1), x(STATE_REG), x(S1));
+    if (inst.op === "alen") {
+      const d = this.target(inst.dst);
+      asm.comment("the array's length").ldrRM(w(d), x(S1), STATE.arrays + 8);
+      this.store(inst.dst, d);
+      return;
+    }
+    const i = this.read(inst.index, S2);
+    if (inst.unchecked !== true) {
+      const out = asm.newLabel();
+      const site = this.site("bounds", fnIndex, inst.at.line, inst.at.col);
+      asm.ldrRM(w(S0), x(S1), STATE.arrays + 8);
+      asm.cmpRR(w(i), w(S0));
+      asm.comment("index outside 0..length-1 (unsigned): E_BOUNDS").bcond("hs", out);
+      this.outOfLine.push(() => {
+        asm.bind(out);
+        asm.strRM(w(i), x(STATE_REG), STATE.badIndex);
+        asm.strRM(w(S0), x(STATE_REG), STATE.badLength);
+        asm.comment(`site ${site}: index out of bounds at ${inst.at.line}:${inst.at.col}`).movImm32(w(S1), site);
+        asm.b(this.unwind);
+      });
+    } else asm.comment("in bounds: the loop keeps the index below the length");
+    asm.comment("the array's address").ldrRM(x(S1), x(S1), STATE.arrays);
+    const size = inst.elem === "f64" ? 3 : inst.elem === "i32" ? 2 : 0;
+    if (size > 0) asm.lslRRI(w(S2), w(i), size);
+    else if (i !== S2) asm.movRR(w(S2), w(i));
+    asm.addRRR(x(S1), x(S1), x(S2));
+    if (inst.op === "aload") {
+      if (inst.elem === "f64") {
+        const d = this.ftarget(inst.dst);
+        asm.ldrFM(D(d), x(S1));
+        this.fstore(inst.dst, d);
+      } else {
+        const d = this.target(inst.dst);
+        if (inst.elem === "i32") asm.ldrRM(w(d), x(S1));
+        else asm.ldrbRM(w(d), x(S1));
+        this.store(inst.dst, d);
+      }
+      return;
+    }
+    if (inst.elem === "f64") asm.strFM(D(this.fread(inst.value, FS1)), x(S1));
+    else {
+      const v = this.read(inst.value, S2);
+      if (inst.elem === "i32") asm.strRM(w(v), x(S1));
+      else asm.comment("the low 8 bits: a Uint8Array store wraps").strbRM(w(v), x(S1));
+    }
+  }
+
   // ---- f64 (issue 21): d registers, 8-byte slots ----
 
   private fslotOffset(slot: number): number {
@@ -503,7 +561,7 @@ class Arm64Generator {
       case "aload":
       case "astore":
       case "alen":
-        throw new JitError("E_UNSUPPORTED", `${this.fn.name} uses a typed array, which the arm64 code generator does not have yet`);
+        return this.array(inst, fnIndex);
       case "mov": {
         if (this.fn.types[inst.dst] === "f64") return this.finst(inst);
         const l = this.loc(inst.dst);
