@@ -605,7 +605,7 @@ async function tritiumPrograms(shared: boolean): Promise<{ name: string; source:
 
 /**
  * babyjit's compiled executable and `tritium -b8 -B -E1 -q` (its DynASM JIT, its fastest mode: 8-bit
- * cells, EOF leaves the cell, bytes unchanged), whole processes, interleaved rounds, medians. The
+ * cells, EOF leaves the cell, bytes unchanged), whole processes, interleaved rounds, the best of each. The
  * targets: faster than tritium where tritium takes over 50 ms; on shorter programs, babyjit's time
  * beyond its own empty program's no more than tritium's whole time; a geometric mean of at most 0.8x.
  */
@@ -619,28 +619,32 @@ async function tritiumRows(shared: boolean): Promise<Row[]> {
     if (exe.problem !== undefined) return [{ section, name: "babyjit next to tritium", value: undefined, unit: "ns", note: exe.problem }];
     const programs = await tritiumPrograms(shared);
     const rounds = Math.max(3, Math.round(5 * SCALE));
-    const results: { name: string; babyjit: number[]; tritium: number[]; problem?: string }[] = [];
+    const results: { name: string; babyjit: number[]; tritium: number[]; cpu: { babyjit: number[]; tritium: number[] }; problem?: string }[] = [];
     for (const [k, p] of programs.entries()) {
       const file = join(dir, `p${k}.b`);
       writeFileSync(file, p.source);
       const cmds = { babyjit: [exe.path, "--bf", file], tritium: [tritium.path, "-b8", "-B", "-E1", "-q", file] };
       const a = spawnOnce(cmds.babyjit, p.input, true), b = spawnOnce(cmds.tritium, p.input, true);
       const problem = !a.ok ? `babyjit failed: ${a.err}` : !b.ok ? `tritium failed: ${b.err}` : !same(a.out ?? new Uint8Array(), b.out ?? new Uint8Array()) ? "outputs differ" : undefined;
-      const r = { name: p.name, babyjit: [] as number[], tritium: [] as number[], ...(problem === undefined ? {} : { problem }) };
+      const r = { name: p.name, babyjit: [] as number[], tritium: [] as number[], cpu: { babyjit: [] as number[], tritium: [] as number[] }, ...(problem === undefined ? {} : { problem }) };
       for (let round = 0; round < rounds; round++) {
         for (const who of round % 2 === 0 ? (["babyjit", "tritium"] as const) : (["tritium", "babyjit"] as const)) {
           const t = spawnOnce(cmds[who], p.input, false);
           r[who].push(t.ok ? t.ms : Number.NaN);
+          r.cpu[who].push(t.ok ? t.cpuMs : Number.NaN);
         }
       }
       results.push(r);
     }
+    // Minimums: on a shared machine, load only ever slows a process down, so the fastest of the
+    // rounds is the closest to the program's own time (medians and ranges are in the details).
+    const best = (xs: number[]) => Math.min(...xs.filter(Number.isFinite));
     const empty = results[0] as (typeof results)[number];
-    const emptyMs = median(empty.babyjit);
+    const emptyMs = best(empty.babyjit);
     const rows: Row[] = [];
     const ratios: number[] = [];
     for (const r of results) {
-      const b = median(r.babyjit), t = median(r.tritium);
+      const b = best(r.babyjit), t = best(r.tritium);
       const range = (xs: number[]) => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)} ms`;
       const heavy = t > 50;
       const isEmpty = r === empty;
@@ -650,29 +654,40 @@ async function tritiumRows(shared: boolean): Promise<Row[]> {
         name: `${r.name}: tritium -q`,
         value: t * 1e6,
         unit: "ns",
-        detail: `range ${range(r.tritium)}, n=${r.tritium.length}${r.problem === undefined ? "; same output as babyjit" : `; ${r.problem}`}`,
+        detail: `best of ${r.tritium.length}, median ${median(r.tritium).toFixed(1)} ms, range ${range(r.tritium)}${r.problem === undefined ? "; same output as babyjit" : `; ${r.problem}`}`,
       });
       rows.push({
         section,
         name: `${r.name}: babyjit${heavy || isEmpty ? "" : ", beyond its empty program's start-up"}`,
-        value: (heavy || isEmpty ? b : b - emptyMs) * 1e6,
+        // Beyond start-up: undefined when load made the empty program's best slower than this one's.
+        value: heavy || isEmpty ? b * 1e6 : b > emptyMs ? (b - emptyMs) * 1e6 : undefined,
         unit: "ns",
-        detail: `whole ${b.toFixed(1)} ms, range ${range(r.babyjit)}; ${(b / t).toFixed(2)}x tritium's whole time`,
+        detail: `best whole ${b.toFixed(1)} ms of ${r.babyjit.length}, median ${median(r.babyjit).toFixed(1)} ms, range ${range(r.babyjit)}; ${(b / t).toFixed(2)}x tritium's whole time; CPU best ${best(r.cpu.babyjit).toFixed(1)} ms, tritium's ${best(r.cpu.tritium).toFixed(1)} ms`,
         ref: { name: "tritium -q", value: t * 1e6, kind: "floor" },
         ...(isEmpty ? {} : { budget: 1 }),
         ...(r.problem === undefined ? {} : { note: r.problem }),
       });
     }
     const geo = Math.exp(ratios.reduce((s, x) => s + Math.log(x), 0) / Math.max(1, ratios.length));
+    // CPU time (user+sys), which waiting for a core does not inflate: the same figures where the machine is shared.
+    const cpuRatios = results.slice(1).map((r) => best(r.cpu.babyjit) / Math.max(0.5, best(r.cpu.tritium)));
+    const cpuGeo = Math.exp(cpuRatios.reduce((s, x) => s + Math.log(x), 0) / Math.max(1, cpuRatios.length));
     rows.push({
       section,
       name: `geometric mean of babyjit / tritium (whole processes, ${ratios.length} programs)`,
       value: Number(geo.toFixed(3)),
       unit: "count",
-      detail: `programs: ${results.slice(1).map((r) => `${(median(r.babyjit) / median(r.tritium)).toFixed(2)}`).join(", ")}`,
+      detail: `programs: ${results.slice(1).map((r) => `${(best(r.babyjit) / best(r.tritium)).toFixed(2)}`).join(", ")}`,
       ref: { name: "0.8", value: 0.8, kind: "limit" },
       ratio: geo / 0.8,
       budget: 1,
+    });
+    rows.push({
+      section,
+      name: `geometric mean of babyjit / tritium, CPU time (user+sys), best of each`,
+      value: Number(cpuGeo.toFixed(3)),
+      unit: "count",
+      detail: `programs: ${cpuRatios.map((x) => x.toFixed(2)).join(", ")}`,
     });
     return rows;
   } finally {

@@ -63,7 +63,7 @@ if (isPacked()) {
  * out of the packed bin. A module missing from this list is simply bundled; one wrongly on it would fail
  * to load, which test/package.test.ts would see (it runs the installed bin on integers).
  */
-const NOT_ON_THE_COMMON_PATH = ["cli.ts", "expr/compile.ts", "listing.ts", "trace.ts", "maps.ts", "bf/command.ts"].map((f) => join(SRC, f));
+const NOT_ON_THE_COMMON_PATH = ["cli.ts", "expr/compile.ts", "listing.ts", "trace.ts", "maps.ts", "bf/command.ts", "calls.ts"].map((f) => join(SRC, f));
 /** How the packed bin requires the whole program: relative to itself, resolved when it runs. */
 const MAIN_FROM_BIN = "../dist/bundle/main.js";
 /** How it names itself for BABYJIT_DEBUG_LOADER (the bundler would write in the path it was built at). */

@@ -1,4 +1,5 @@
 /** The article's function: add a constant to the first argument and return it. */
+import { conventionOf } from "./abi.ts";
 import type { Code } from "./emit.ts";
 import type { Target } from "./platform.ts";
 import { emitter, templateCode } from "./template.ts";
@@ -16,6 +17,7 @@ import { emitter, templateCode } from "./template.ts";
  * (see template.ts). arm64 picks its instructions by the term's value, so it always assembles.
  */
 export function emitAdder(target: Target, term: number): Code {
+  const c = conventionOf(target); // the target check
   if (target.arch !== "x64" || (term | 0) !== term) return assembleAdder(target, term); // the assembler's errors for a bad term
   const bytes = new Uint8Array(11);
   bytes[0] = 0x48;
@@ -27,24 +29,28 @@ export function emitAdder(target: Target, term: number): Code {
   bytes[6] = term >>> 24;
   bytes[7] = 0x48;
   bytes[8] = 0x01;
-  bytes[9] = target.abi === "win64" ? 0xc8 : 0xf8;
+  bytes[9] = 0xc0 | ((c.intArgs[0] as number) << 3); // ModRM: reg = the first argument's register, rm = rax
   bytes[10] = 0xc3;
   return templateCode("x64", bytes, () => assembleAdder(target, term));
 }
 
 /** The adder from the assembler, with its listing. */
 export function assembleAdder(target: Target, term: number): Code {
-  const { a64Gp, newAssembler, rax, rcx, rdi } = emitter();
+  const c = conventionOf(target);
+  const { a64Gp, newAssembler, x64Gp } = emitter();
   const asm = newAssembler(target.arch);
+  const argument = c.intArgs[0] as number;
   if (asm.arch === "x64") {
-    const arg = target.abi === "win64" ? rcx : rdi;
+    const arg = x64Gp(argument, 64);
+    const rax = x64Gp(c.intResult, 64);
     asm.comment(`rax = ${term}, the term (rax holds the result)`).movRI(rax, term);
     asm.comment(`${arg.name} holds the argument x (${target.abi === "win64" ? "Win64" : "System V"} ABI)`).addRR(rax, arg);
     asm.comment("return rax (read as int32 by the caller)").ret();
   } else {
-    const scratch = a64Gp(9, 32);
+    const scratch = a64Gp(c.scratch[0] as number, 32);
+    const w0 = a64Gp(argument, 32);
     asm.comment(`w9 = ${term}, the term`).movImm32(scratch, term);
-    asm.comment("w0 holds the argument x and, on return, the result").addRRR(a64Gp(0, 32), a64Gp(0, 32), scratch);
+    asm.comment("w0 holds the argument x and, on return, the result").addRRR(a64Gp(c.intResult, 32), w0, scratch);
     asm.comment("return to the address in x30").ret();
   }
   return asm.finish();

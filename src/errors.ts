@@ -7,7 +7,7 @@ export type JitErrorCode =
   | "E_SYNTAX" // an expression does not parse, names an unknown parameter, or is too deeply nested; an unmatched Brainfuck bracket
   | "E_TAPE" // a Brainfuck program moved the pointer off its tape
   | "E_DIV_ZERO" // a compiled expression divided by zero at run time
-  | "E_STACK" // a compiled module's calls went deeper than its stack limit
+  | "E_STACK" // compiled code ran out of the stack it may use (reported through the status block)
   | "E_BOUNDS" // a compiled module indexed a typed array outside 0..length-1 (nothing was read or written)
   | "E_DISPOSED" // a JitFunction was called after dispose(), or a Brainfuck program run after (or disposed during) its run
   | "E_BUSY" // a Brainfuck program was run again from one of its own callbacks; CodeMemory.close() with functions installed

@@ -4,6 +4,7 @@
  *   using add = compileAdder(5);
  *   add(10); // 15
  */
+import { int32Signature } from "./abi.ts";
 import { emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
 import { checkInt32 } from "./int32.ts";
@@ -72,7 +73,9 @@ export function compileAdder(term: number, options?: CompileOptions): JitFunctio
   checkInt32(term, "term");
   const memory = memoryOption(checkOptions(options, "compileAdder(term, options): options").memory, "compileAdder");
   // The function keeps its term, not its code: the listing and bytes are made again when read.
-  return install(memory, emitAdder(memory.target, term), { arity: 1, checked: false, recipe: adderRecipe, input: term });
+  return install(memory, emitAdder(memory.target, term), { signature: ADDER_SIGNATURE, names: ADDER_NAMES, recipe: adderRecipe, input: term });
 }
 
+const ADDER_SIGNATURE = int32Signature(1);
+const ADDER_NAMES: readonly string[] = Object.freeze(["x"]);
 const adderRecipe = (term: number, target: Target): Code => emitAdder(target, term);

@@ -7,12 +7,13 @@
  * as soon as its last function is disposed. The first page also holds the call trampolines, so it stays
  * mapped (until close()); a compile/dispose loop therefore reuses it instead of mapping a page each time.
  */
+import { MAX_PARAMS, addressLocation, type Signature, TRAMPOLINES, checkSignature, int32Signature, signatureKey, trampolineIndex } from "./abi.ts";
 import type { Code, ListingLine } from "./emit.ts";
 import { JitError, describeValue } from "./errors.ts";
 import { bindOs } from "./libc.ts";
 import { type Target, hostPlatform, sameTarget } from "./platform.ts";
 import type { NativeFunction, OsMemory } from "./os.ts";
-import { MAX_ARITY, emitTrampoline } from "./trampoline.ts";
+import { emitTrampoline } from "./trampoline.ts";
 
 export type { NativeFunction, OsMemory } from "./os.ts";
 
@@ -94,8 +95,14 @@ export class CodeMemory {
   private readonly releaser = (region: Region, unit: number, units: number): void => this.release(region, unit, units);
   /** The first page: it holds the call trampolines (and small functions) and stays mapped until close(). */
   private home: Region | undefined;
+  /** Trampoline addresses by abi.ts trampolineIndex: signatures whose address lands in one place share one. */
   private readonly trampolineAddresses = new Map<number, number>();
-  private readonly callers = new Map<number, NativeFunction>(); // key: arity * 2 + (i64_fast ? 1 : 0)
+  /** The bun:ffi function calling through a trampoline, by signature (install() passes one object per signature). */
+  private readonly callers = new Map<Signature, NativeFunction>();
+  /** Where each signature's trampoline lives (abi.ts trampolineIndex), by canonical signature. */
+  private readonly indices = new Map<Signature, number>();
+  /** The status block (see statusBlock), mapped on first need. */
+  private status: StatusBlock | undefined;
   /** Whether the OS layer can still write into read+execute pages directly (see OsMemory.patch). */
   private patching: boolean;
   /** Set once the target is known to be this host's (see checkTarget). */
@@ -109,22 +116,64 @@ export class CodeMemory {
 
   /**
    * Copy a function's machine code into executable memory, with the trampoline that calls functions of
-   * its arity (made on first need, on the same write as the function when both land on a fresh page).
+   * its signature (made on first need, on the same write as the function when both land on a fresh
+   * page). `signature` is the native one: a status block's pointer, if the code takes one, included.
    */
-  install(bytes: Uint8Array, arity: number, returns: "i32" | "i64_fast"): { slot: CodeSlot; call: NativeFunction } {
+  install(bytes: Uint8Array, signature: Signature): { slot: CodeSlot; call: NativeFunction } {
     if (!this.runnable) this.checkTarget();
     if (bytes.length === 0) throw new JitError("E_INTERNAL", "cannot install empty code");
+    let index = this.indices.get(signature);
+    if (index === undefined) {
+      index = trampolineIndex(this.target, signature);
+      this.indices.set(signature, index);
+    }
     const writes: Write[] = [];
-    const trampoline = this.trampolineAddresses.has(arity) ? undefined : this.placeTrampoline(arity, writes);
+    const trampoline = this.trampolineAddresses.has(index) ? undefined : this.placeTrampoline(index, signature, writes);
     const units = Math.ceil(bytes.length / UNIT);
     const { region, unit } = this.allocate(units);
     region.functions++;
     const address = region.base + unit * UNIT;
     writes.push({ region, address, bytes });
     this.write(writes);
-    // Recorded once written: after a failed install the arity has no trampoline, and gets it next time.
-    if (trampoline !== undefined) this.trampolineAddresses.set(arity, trampoline);
-    return { slot: new Slot(this.releaser, region, unit, units, bytes.length), call: this.caller(arity, returns) };
+    // Recorded once written: after a failed install the place has no trampoline, and gets it next time.
+    if (trampoline !== undefined) this.trampolineAddresses.set(index, trampoline);
+    return { slot: new Slot(this.releaser, region, unit, units, bytes.length), call: this.caller(index, signature) };
+  }
+
+  /**
+   * The bun:ffi function that calls code of `signature` (as install() keeps signatures: one object per
+   * key), writing its trampoline first if this memory has none for it yet.
+   */
+  callerFor(signature: Signature): NativeFunction {
+    let index = this.indices.get(signature);
+    if (index === undefined) {
+      index = trampolineIndex(this.target, signature);
+      this.indices.set(signature, index);
+    }
+    if (!this.trampolineAddresses.has(index)) {
+      const writes: Write[] = [];
+      const address = this.placeTrampoline(index, signature, writes);
+      this.write(writes);
+      this.trampolineAddresses.set(index, address);
+    }
+    return this.caller(index, signature);
+  }
+
+  /**
+   * The memory's status block: STATUS_BYTES of read+write memory (never executable) whose address code
+   * that can fail is given as a hidden last parameter (InstallOptions.status). The code stores a nonzero
+   * status code in its first 8 bytes and returns; the JitFunction reads it after the call, clears it
+   * and throws (STATUS_ERRORS). The other 8 bytes are the code's own during a call (say, the stack
+   * pointer at entry, to unwind from a stack overflow). Native code never calls back into JavaScript,
+   * so one block per memory serves every call. Mapped on first need, unmapped by close().
+   */
+  statusBlock(): StatusBlock {
+    if (this.status === undefined) {
+      const size = this.os.pageSize;
+      const address = this.os.map(size, "status block");
+      this.status = { address, size, word: new Int32Array(this.os.view(address, STATUS_BYTES).buffer, 0, 2) };
+    }
+    return this.status;
   }
 
   /**
@@ -191,38 +240,44 @@ export class CodeMemory {
       }
     }
     for (const region of [...this.regions]) this.unmapRegion(region);
+    if (this.status !== undefined) {
+      const { address, size } = this.status;
+      this.status = undefined;
+      this.os.unmap(address, size);
+    }
     this.home = undefined;
     this.trampolineAddresses.clear();
     this.callers.clear();
+    this.indices.clear();
   }
 
-  /** The bun:ffi function that calls code with this many int32 arguments (see trampoline.ts). */
-  private caller(arity: number, returns: "i32" | "i64_fast"): NativeFunction {
-    const key = arity * 2 + (returns === "i32" ? 0 : 1);
-    let call = this.callers.get(key);
+  /** The bun:ffi function that calls code of this signature through its trampoline (see trampoline.ts). */
+  private caller(index: number, signature: Signature): NativeFunction {
+    let call = this.callers.get(signature);
     if (call === undefined) {
-      const address = this.trampolineAddresses.get(arity);
-      if (address === undefined) throw new JitError("E_INTERNAL", `no trampoline for arity ${arity}`);
-      call = this.os.callable(address, arity, returns, true);
-      this.callers.set(key, call);
+      const address = this.trampolineAddresses.get(index);
+      if (address === undefined) throw new JitError("E_INTERNAL", `no trampoline for ${signatureKey(signature)}`);
+      call = this.os.callable(address, signature, addressLocation(this.target, signature).kind === "int" ? "u64" : "f64");
+      this.callers.set(signature, call);
     }
     return call;
   }
 
   /**
-   * Queue the trampoline for `arity` into its unit on the home page (mapping the page if needed). The
-   * page's first units are kept for the trampolines, one per arity, so however full small functions
-   * have made the page, a function of a new arity still finds its trampoline's place.
+   * Queue the trampoline for place `index` into its unit on the home page (mapping the page if needed).
+   * The page's first units are kept for the trampolines, one per place the address can arrive in, so
+   * however full small functions have made the page, a function of a new signature still finds its
+   * trampoline's place.
    */
-  private placeTrampoline(arity: number, writes: Write[]): number {
-    const bytes = emitTrampoline(this.target, arity).bytes; // throws E_RANGE for an arity it has no trampoline for
+  private placeTrampoline(index: number, signature: Signature, writes: Write[]): number {
+    const bytes = emitTrampoline(this.target, signature).bytes;
     if (bytes.length > UNIT) throw new JitError("E_INTERNAL", `a ${bytes.length}-byte trampoline does not fit its ${UNIT}-byte unit`);
     if (this.home === undefined) {
       this.home = this.mapRegion(this.os.pageSize, "call trampolines and small functions");
-      take(this.home, 0, MAX_ARITY + 1);
+      take(this.home, 0, TRAMPOLINES);
       this.list(this.home);
     }
-    const address = this.home.base + arity * UNIT;
+    const address = this.home.base + index * UNIT;
     writes.push({ region: this.home, address, bytes });
     return address;
   }
@@ -334,6 +389,22 @@ export class CodeMemory {
   }
 }
 
+/** See CodeMemory.statusBlock. */
+export interface StatusBlock {
+  readonly address: number;
+  /** The mapping's size (a page). */
+  readonly size: number;
+  /** The status word's low and high halves, live. */
+  readonly word: Int32Array;
+}
+
+/** The status block's bytes that code may use: the status word, then 8 bytes of the code's own. */
+export const STATUS_BYTES = 16;
+
+/** The status codes generated code stores (calls.ts STATUS_ERRORS says what each becomes). */
+export const STATUS_DIV_ZERO = 1;
+export const STATUS_STACK_OVERFLOW = 2;
+
 interface Write {
   readonly region: Region;
   readonly address: number;
@@ -369,7 +440,12 @@ function findRun(region: Region, units: number, step = 1): number {
 // JitFunction: what the library hands out.
 
 export interface JitFunction {
-  (...args: number[]): number;
+  /**
+   * Call the code. Arguments are checked against the signature, never converted: exactly as many as it
+   * has parameters, an int32 for `i32`, a number for `f64`, a typed array or DataView for `ptr`;
+   * anything else throws JitError E_RANGE naming the parameter. A `void` function returns undefined.
+   */
+  (...args: (number | ArrayBufferView)[]): number;
   /** Where the code lives (0 once disposed). */
   readonly address: number;
   /** A copy of the machine code (made again from the function's recipe, when it has one: see InstallOptions). */
@@ -382,8 +458,10 @@ export interface JitFunction {
   /** The listing as plain text, one instruction per line. */
   readonly listing: string;
   readonly target: Target;
-  /** How many int32 arguments it takes. */
+  /** How many arguments it takes. */
   readonly arity: number;
+  /** Its parameter and result kinds. */
+  readonly signature: Signature;
   readonly disposed: boolean;
   /**
    * Give the code memory back. Calling afterwards throws JitError E_DISPOSED. Safe to call twice.
@@ -393,13 +471,18 @@ export interface JitFunction {
   [Symbol.dispose](): void;
 }
 
-/**
- * `checked` code reports a division by zero by returning a value outside the int32 range in the full
- * 64-bit return register (see expr/codegen.ts); unchecked code returns a plain int32.
- */
+/** How to install code as a JitFunction: see install(). */
 export interface InstallOptions<T = unknown> {
-  readonly arity: number;
-  readonly checked: boolean;
+  /** The parameters and result as a JavaScript caller sees them (abi.ts; at most MAX_PARAMS parameters). */
+  readonly signature: Signature;
+  /**
+   * The code can fail: it takes the memory's status block's address as one more `ptr` parameter after
+   * its own, and reports a failure by storing a STATUS_ERRORS code in the block's first 8 bytes before
+   * it returns (see CodeMemory.statusBlock). The JitFunction checks the word after every call.
+   */
+  readonly status?: boolean;
+  /** Parameter names, for error messages ("parameter 2 (y) must be ..."). */
+  readonly names?: readonly string[];
   /**
    * How the code was made, to make it again: with a recipe and its input (an adder's term, an
    * expression's text), the JitFunction keeps those two instead of the Code (whose listing alone is
@@ -458,10 +541,11 @@ const collector = new FinalizationRegistry<number>((id) => {
 });
 
 /**
- * The host memory's callers of one-argument functions, plain and checked. The properties are added on
- * first use and replaced only if the host memory is closed and makes new ones (see install).
+ * The host memory's callers of one-argument functions, plain and with a status block, and that block.
+ * The properties are added on first use and replaced only if the host memory is closed and makes new
+ * ones (see install).
  */
-const HOST_CALLERS: { plain?: NativeFunction; checked?: NativeFunction } = {};
+const HOST_CALLERS: { plain?: NativeFunction; checked?: NativeFunction; status?: StatusBlock } = {};
 
 function notConstructor(): never {
   // What JavaScript itself throws for `new` on an arrow function, which JitFunctions used to be.
@@ -472,12 +556,22 @@ function disposedError(): never {
   throw new JitError("E_DISPOSED", "this JIT'd function was disposed; its code memory is gone");
 }
 
-function badArgument(value: unknown): never {
-  throw new JitError("E_RANGE", `argument ${String(value)} is not a 32-bit integer (-2147483648..2147483647)`);
+/** The cold half of calling (calls.ts): loaded on the first multi-parameter install or the first error. */
+let coldCalls: typeof import("./calls.ts") | undefined;
+function cold(): typeof import("./calls.ts") {
+  coldCalls ??= require("./calls.ts") as typeof import("./calls.ts");
+  return coldCalls;
 }
 
-function divisionByZero(): never {
-  throw new JitError("E_DIV_ZERO", "division by zero");
+/** The E_RANGE for a call with the wrong number of arguments or a wrong one (see calls.ts). */
+function badCall(fn: unknown, args: ArrayLike<unknown>): never {
+  const state = stateOf(fn);
+  return cold().badArguments(state.signature, state.names, args);
+}
+
+/** Read and clear a nonzero status word, and throw what it means (see calls.ts). */
+function statusError(block: StatusBlock): never {
+  return cold().statusError(block);
 }
 
 /**
@@ -494,25 +588,88 @@ function divisionByZero(): never {
 const ADDRESS = Symbol("babyjit.address");
 type Addressed = { [ADDRESS]?: number };
 
-/** Install code and wrap it as a JitFunction. */
+/**
+ * Signatures as install() keeps them: one frozen object per key, so that caches can go by identity and
+ * a caller changing its object afterwards changes nothing. CANONICAL maps each to its key.
+ */
+const CANONICAL = new WeakMap<Signature, string>();
+const BY_KEY = new Map<string, Signature>();
+const ALIASES = new WeakMap<Signature, Signature>();
+/** The native signature of code with a status block: the block's pointer after the parameters. */
+const WITH_STATUS = new WeakMap<Signature, Signature>();
+
+/** The one frozen object install() keeps for a signature; E_RANGE for one babyjit cannot call. */
+export function canonical(signature: Signature): Signature {
+  if (CANONICAL.has(signature)) return signature;
+  const alias = ALIASES.get(signature);
+  if (alias !== undefined) return alias;
+  if (typeof signature !== "object" || signature === null) throw new JitError("E_RANGE", `a signature is { params, result }, not ${String(signature)}`);
+  const key = checkSignature(signature);
+  const frozen = Object.isFrozen(signature) && Object.isFrozen(signature.params);
+  let made = BY_KEY.get(key);
+  if (made === undefined) {
+    made = frozen ? signature : Object.freeze({ params: Object.freeze([...signature.params]), result: signature.result });
+    BY_KEY.set(key, made);
+    CANONICAL.set(made, key);
+  }
+  // A frozen object cannot change, so it can stand for its canonical one from now on.
+  if (frozen && made !== signature) ALIASES.set(signature, made);
+  return made;
+}
+
+/** The native signature of code with a status block: its parameters, then the block's address. */
+export function withStatus(signature: Signature): Signature {
+  let native = WITH_STATUS.get(signature);
+  if (native === undefined) {
+    if (signature.params.length >= MAX_PARAMS) {
+      throw new JitError("E_RANGE", `code with a status block takes at most ${MAX_PARAMS - 1} parameters of its own, not ${signature.params.length}`);
+    }
+    native = canonical({ params: [...signature.params, "ptr"], result: signature.result });
+    WITH_STATUS.set(signature, native);
+  }
+  return native;
+}
+
+const UNARY_I32 = canonical(int32Signature(1));
+
+/**
+ * Install code and wrap it as a JitFunction: the way every chapter turns machine code into something
+ * JavaScript calls. The code follows the target's calling convention for `options.signature` (abi.ts),
+ * plus the status block's address after its parameters when `options.status` is set.
+ */
 export function install<T>(memory: CodeMemory, code: Code, options: InstallOptions<T>): JitFunction {
-  const { arity, checked } = options;
-  const { slot, call } = memory.install(code.bytes, arity, checked ? "i64_fast" : "i32");
-  // One shared trampoline CFunction per arity keeps the call inside monomorphic, and the address rides
-  // along as its last argument. (A bun:ffi stub per function was measured slower once several functions
-  // exist, 2.9 ns a call and 7 ns from a call site that calls two of them, besides costing microseconds
-  // to make.) Each wrapper checks the address first: 0 (or none) means disposed. Three makers, so that
-  // a start-up links the code of the one it uses only.
-  const fn = arity !== 1 ? anyArity(call, arity, checked) : memory === defaultMemory ? hostUnary(call, checked) : unary(call, checked);
+  const signature = canonical(options.signature);
+  const status = options.status === true ? memory.statusBlock() : undefined;
+  const { slot, call } = memory.install(code.bytes, status === undefined ? signature : withStatus(signature));
+  return wrap(memory, slot, call, code, signature, status, options);
+}
+
+/** Make the JitFunction for installed code (install(), and module.ts for each export). */
+export function wrap<T>(
+  memory: CodeMemory,
+  slot: CodeSlot,
+  call: NativeFunction,
+  code: Code,
+  signature: Signature,
+  status: StatusBlock | undefined,
+  options: { readonly names?: readonly string[]; readonly recipe?: Recipe<T>; readonly input?: T },
+): JitFunction {
+  // One shared trampoline CFunction per signature keeps the call inside monomorphic, and the address
+  // rides along as its last argument. (A bun:ffi stub per function was measured slower once several
+  // functions exist, 2.9 ns a call and 7 ns from a call site that calls two of them, besides costing
+  // microseconds to make.) Each wrapper checks the address first: 0 (or none) means disposed. Three
+  // makers, so that a start-up links the code of the one it uses only.
+  const fn = signature !== UNARY_I32 ? cold().general(CALL_CONTEXT, call, signature, status) : memory === defaultMemory ? hostUnary(call, status) : unary(call, status);
 
   // One shared prototype instead of per-function property definitions: defining nine properties on
   // each new function took longer than the system call that installs it. Every JitFunction gets its
   // two own properties in the same order, so they all share one shape.
   const recipe = options.recipe as Recipe<unknown> | undefined;
+  const names = options.names;
   const id = ++lastId;
   const state = recipe === undefined
-    ? new JitState(fn, slot, id, code, undefined, undefined, memory.target, arity)
-    : new JitState(fn, slot, id, undefined, recipe, options.input, memory.target, arity);
+    ? new JitState(fn, slot, id, code, undefined, undefined, memory.target, signature, names)
+    : new JitState(fn, slot, id, undefined, recipe, options.input, memory.target, signature, names);
   Object.setPrototypeOf(fn, JIT_FUNCTION_PROTOTYPE);
   // The state first, read-only: Object.assign(otherJitFunction, fn) then fails on it, before it gets
   // to the address (own symbols are copied in the order they were added). The address has the
@@ -526,23 +683,27 @@ export function install<T>(memory: CodeMemory, code: Code, options: InstallOptio
   return fn as JitFunction;
 }
 
-type Wrapper = (...args: number[]) => number;
+type Wrapper = (...args: never[]) => number;
 
 /**
- * One argument, the host memory's trampoline: the article's shape, kept as lean as possible (this is
- * the path the call-cost budget measures). The caller is read from HOST_CALLERS, a module-level object
- * written once, which JavaScriptCore also treats as a constant.
+ * One int32 argument, the host memory's trampoline: the article's shape, kept as lean as possible (this
+ * is the path the call-cost budget measures). The caller is read from HOST_CALLERS, a module-level
+ * object written once, which JavaScriptCore also treats as a constant. The argument check is one test
+ * on the fast path: `arguments.length` is a register read, and for an int32 `typeof` is decided by the
+ * type JavaScriptCore already speculated; badCall works out what was wrong.
  */
-function hostUnary(call: NativeFunction, checked: boolean): Wrapper {
-  if (checked) {
+function hostUnary(call: NativeFunction, status: StatusBlock | undefined): Wrapper {
+  if (status !== undefined) {
     if (HOST_CALLERS.checked !== call) HOST_CALLERS.checked = call;
+    if (HOST_CALLERS.status !== status) HOST_CALLERS.status = status;
     return function jit(a: number): number {
       const address = (jit as unknown as Addressed)[ADDRESS];
       if (!address) disposedError();
       if (new.target !== undefined) notConstructor();
-      if ((a | 0) !== a) badArgument(a);
-      const r = (HOST_CALLERS.checked as NativeFunction)(a, address);
-      return r === (r | 0) ? r : divisionByZero();
+      if (arguments.length !== 1 || typeof a !== "number" || (a | 0) !== a) badCall(jit, arguments);
+      const block = HOST_CALLERS.status as StatusBlock;
+      const r = (HOST_CALLERS.checked as NativeFunction)(a, block.address, address);
+      return block.word[0] === 0 ? r : statusError(block);
     };
   }
   if (HOST_CALLERS.plain !== call) HOST_CALLERS.plain = call;
@@ -550,45 +711,33 @@ function hostUnary(call: NativeFunction, checked: boolean): Wrapper {
     const address = (jit as unknown as Addressed)[ADDRESS];
     if (!address) disposedError();
     if (new.target !== undefined) notConstructor();
-    if ((a | 0) !== a) badArgument(a);
+    if (arguments.length !== 1 || typeof a !== "number" || (a | 0) !== a) badCall(jit, arguments);
     return (HOST_CALLERS.plain as NativeFunction)(a, address);
   };
 }
 
-/** One argument, another memory's trampoline (its caller from the closure). */
-function unary(call: NativeFunction, checked: boolean): Wrapper {
-  return checked
+/** One int32 argument, another memory's trampoline (its caller from the closure). */
+function unary(call: NativeFunction, status: StatusBlock | undefined): Wrapper {
+  return status !== undefined
     ? function jit(a: number): number {
         const address = (jit as unknown as Addressed)[ADDRESS];
         if (!address) disposedError();
         if (new.target !== undefined) notConstructor();
-        if ((a | 0) !== a) badArgument(a);
-        const r = call(a, address);
-        return r === (r | 0) ? r : divisionByZero();
+        if (arguments.length !== 1 || typeof a !== "number" || (a | 0) !== a) badCall(jit, arguments);
+        const r = call(a, status.address, address);
+        return status.word[0] === 0 ? r : statusError(status);
       }
     : function jit(a: number): number {
         const address = (jit as unknown as Addressed)[ADDRESS];
         if (!address) disposedError();
         if (new.target !== undefined) notConstructor();
-        if ((a | 0) !== a) badArgument(a);
+        if (arguments.length !== 1 || typeof a !== "number" || (a | 0) !== a) badCall(jit, arguments);
         return call(a, address);
       };
 }
 
-/** Any other number of arguments (0, 2, 3, 4), checked one by one. */
-function anyArity(call: NativeFunction, arity: number, checked: boolean): Wrapper {
-  return function jit(...args: number[]): number {
-    const address = (jit as unknown as Addressed)[ADDRESS];
-    if (!address) disposedError();
-    if (new.target !== undefined) notConstructor();
-    if (args.length !== arity) {
-      throw new JitError("E_RANGE", `this function takes ${arity} arguments, got ${args.length}`);
-    }
-    for (const a of args) if ((a | 0) !== a) badArgument(a);
-    const r = call(...args, address);
-    return !checked || r === (r | 0) ? r : divisionByZero();
-  };
-}
+/** What calls.ts's wrappers need from here, passed in (calls.ts does not import jit.ts). */
+const CALL_CONTEXT = { address: ADDRESS, disposedError, notConstructor, badCall };
 
 const STATE = Symbol("babyjit.state");
 
@@ -609,7 +758,8 @@ class JitState {
     private readonly recipe: Recipe<unknown> | undefined,
     private readonly input: unknown,
     readonly target: Target,
-    readonly arity: number,
+    readonly signature: Signature,
+    readonly names: readonly string[] | undefined,
   ) {}
 
   codeNow(): Code {
@@ -662,7 +812,8 @@ const JIT_FUNCTION_PROTOTYPE: object = Object.create(Function.prototype, {
     },
   },
   target: { get: function (this: unknown) { return stateOf(this).target; } },
-  arity: { get: function (this: unknown) { return stateOf(this).arity; } },
+  arity: { get: function (this: unknown) { return stateOf(this).signature.params.length; } },
+  signature: { get: function (this: unknown) { return stateOf(this).signature; } },
   disposed: { get: function (this: unknown) { return addressOf(this) === 0; } },
   dispose: { value: function (this: unknown) { dispose(this); } },
   [Symbol.dispose]: { value: function (this: unknown) { dispose(this); } },

@@ -3,6 +3,7 @@
  * (symbol tables below, one per OS family) and exposes them through the small OsMemory interface.
  */
 import { CFunction, FFIType, dlopen, ptr as viewAddress, read, toArrayBuffer, type FFIFunction, type Pointer } from "bun:ffi";
+import type { Signature } from "./abi.ts";
 import { JitError, OsError } from "./errors.ts";
 import type { NativeFunction, OsMemory } from "./os.ts";
 import type { MemoryApi, Platform } from "./platform.ts";
@@ -232,11 +233,16 @@ function bindICacheFlush(platform: Platform): (address: number, size: number) =>
   return (address, size) => symbols.sys_icache_invalidate(address as Pointer, size);
 }
 
-/** A bun:ffi CFunction for native code at `address`: `arity` int32s, then (via a trampoline) the target address as a double. */
-function makeCallable(address: number, arity: number, returns: "i32" | "i64_fast", viaTrampoline: boolean): NativeFunction {
-  const args: FFIType[] = Array<FFIType>(arity).fill(i32);
-  if (viaTrampoline) args.push(f64);
-  return CFunction({ ptr: address as Pointer, args, returns: returns === "i32" ? i32 : i64Fast }) as unknown as NativeFunction;
+const FFI_KINDS = { i32, f64, ptr, void: none } as const;
+
+/** A bun:ffi CFunction for native code at `address`: the signature's parameters, then the target address. */
+function makeCallable(address: number, signature: Signature, target: "f64" | "u64"): NativeFunction {
+  // A loop, not map(): JavaScriptCore compiles a builtin like map on its first call, and this runs on
+  // every start-up's path (see program.ts).
+  const args: FFIType[] = [];
+  for (let i = 0; i < signature.params.length; i++) args.push(FFI_KINDS[signature.params[i] as keyof typeof FFI_KINDS]);
+  args.push(target === "f64" ? f64 : u64);
+  return CFunction({ ptr: address as Pointer, args, returns: FFI_KINDS[signature.result] }) as unknown as NativeFunction;
 }
 
 /**

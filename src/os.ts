@@ -3,6 +3,7 @@
  * binds the real calls; trace.ts decorates them; tests substitute failing ones. Kept apart from jit.ts
  * so that libc.ts and jit.ts do not import each other.
  */
+import type { Signature } from "./abi.ts";
 
 /** The system calls babyjit needs, behind one small interface (libc.ts binds the real ones). */
 export interface OsMemory {
@@ -27,10 +28,11 @@ export interface OsMemory {
    */
   protection(address: number): { readonly source: string; readonly perms: string } | undefined;
   /**
-   * A JavaScript function calling native code at `address` with `arity` int32 arguments, followed by
-   * the target address as a double when `viaTrampoline` (see trampoline.ts).
+   * A JavaScript function calling native code at `address` (a trampoline) with the signature's
+   * parameters, followed by the JIT'd function's address: a double, or a 64-bit integer where
+   * abi.ts addressLocation puts it in an integer register (see trampoline.ts).
    */
-  callable(address: number, arity: number, returns: "i32" | "i64_fast", viaTrampoline: boolean): NativeFunction;
+  callable(address: number, signature: Signature, target: "f64" | "u64"): NativeFunction;
   /**
    * The calling thread's stack: its lowest usable address and the address just above its top, from
    * the OS (glibc/musl pthread_getattr_np, macOS pthread_get_stackaddr_np, Windows

@@ -3,6 +3,7 @@
  * and turn every failure into one line on stderr and a sysexits code. Kept apart from cli.ts so that
  * the common path (`babyjit -4`) never loads the argument parser.
  */
+import { type Signature, int32Signature } from "./abi.ts";
 import { emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
 import { CommandError, JitError, OsError, escapeControls, loadModule } from "./errors.ts";
@@ -175,12 +176,26 @@ function eofMode(text: string | undefined): "unchanged" | 0 | -1 {
   throw new UsageError(`invalid --eof '${text}': expected 0, -1 or unchanged`);
 }
 
-function generate(source: Source, target: Target): { code: Code; checked: boolean; arity: number } {
-  if (source.kind === "bf" || source.kind === "fn") throw new JitError("E_INTERNAL", `${source.kind === "bf" ? "Brainfuck programs" : "modules"} are compiled by ${source.kind}/command.ts`);
-  if (source.kind === "adder") return { code: emitAdder(target, source.term), checked: false, arity: 1 };
+/** What the command does with one kind of program: the front end's row in FRONT_ENDS. */
+type FrontEnd<S extends Source> =
+  /** Compile for any target; the command installs, calls it once per input (one int32), or lists it. */
+  | { readonly generate: (source: S, target: Target) => { code: Code; signature: Signature; status: boolean } }
+  /** Run the whole command itself (Brainfuck: a program reading stdin, writing stdout). */
+  | { readonly command: (plan: Plan, source: S, target: Target, io: Io, os: OsMemory | undefined) => number };
+
+/** Every front end the command knows, by Source kind: adding one is a row here and a Source variant. */
+const FRONT_ENDS: { readonly [K in Source["kind"]]: FrontEnd<Extract<Source, { kind: K }>> } = {
+  adder: { generate: (source, target) => ({ code: emitAdder(target, source.term), signature: int32Signature(1), status: false }) },
+  expr: { generate: expression },
+  bf: { command: brainfuck },
+  fn: { command: functions },
+};
+
+function expression(source: Extract<Source, { kind: "expr" }>, target: Target): { code: Code; signature: Signature; status: boolean } {
   const { assembleExpression } = loadModule("the expression compiler", () => require("./expr/compile.ts") as typeof import("./expr/compile.ts"));
   try {
-    return assembleExpression(source.text, { target });
+    const { code, checked, arity } = assembleExpression(source.text, { target });
+    return { code, signature: int32Signature(arity), status: checked };
   } catch (error) {
     if (error instanceof JitError && error.code === "E_SYNTAX") {
       throw new UsageError(`${error.message}`, { text: source.text, column: error.column ?? 1 });
@@ -211,16 +226,16 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
         "use --dump or --listing to read code for another target",
     );
   }
-  if (plan.source.kind === "bf") return brainfuck(plan, plan.source, target, io, os);
-  if (plan.source.kind === "fn") return functions(plan, plan.source, target, io, os);
-  const { code, checked, arity } = generate(plan.source, target);
+  const front = FRONT_ENDS[plan.source.kind] as FrontEnd<Source>;
+  if ("command" in front) return front.command(plan, plan.source, target, io, os);
+  const { code, signature, status } = front.generate(plan.source, target);
   if (plan.mode !== "run") {
     // Loaded only when asked for, like trace.ts below: start-up pays for what the common path uses.
     const { formatListing, hexBytes } = loadModule("the listing printer", () => require("./listing.ts") as typeof import("./listing.ts"));
     io.out(plan.mode === "dump" ? hexBytes(code.bytes) : formatListing(code, { color: plan.color ?? io.color }));
     return EXIT.OK;
   }
-  if (arity !== 1) throw new JitError("E_INTERNAL", `the CLI calls functions of one argument, not ${arity}`);
+  if (signature !== int32Signature(1)) throw new JitError("E_INTERNAL", "the CLI calls functions of one int32 argument");
   const trace = plan.trace ? (line: string) => io.err(`trace: ${line}`) : undefined;
   // A memory of its own when tracing or given an OS layer, so that everything it mapped is unmapped at the end.
   const own = trace !== undefined || os !== undefined;
@@ -228,7 +243,7 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   const traced = (log: (line: string) => void) =>
     loadModule("--trace", () => require("./trace.ts") as typeof import("./trace.ts")).tracingOs(base, log, hostPlatform());
   const memory = own ? new CodeMemory(trace ? traced(trace) : base, target) : hostMemory();
-  const fn = install(memory, code, { arity, checked });
+  const fn = install(memory, code, { signature, status });
   let results: number[];
   try {
     // A loop, not inputs.map(): JavaScriptCore compiles a builtin like Array.prototype.map on its first

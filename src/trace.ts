@@ -57,7 +57,7 @@ export function tracingOs(os: OsMemory, log: (line: string) => void, platform: P
       os.flushICache(address, size);
       if (platform.icache.kind === "symbol") log(`${platform.icache.symbol}(${hex(address)}, ${size} bytes): instruction cache flushed`);
     },
-    callable: (address, arity, returns, viaTrampoline) => os.callable(address, arity, returns, viaTrampoline),
+    callable: (address, signature, target) => os.callable(address, signature, target),
     entry: (address) => os.entry(address),
     view: (address, size) => os.view(address, size),
   };

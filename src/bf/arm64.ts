@@ -7,6 +7,7 @@
  *   w3, w4, w9 cell values   x16 address scratch  w17 the site number on exit
  * A cell is a byte load or store at [x2 + offset]. A bounds check compares addresses with x1 and x5.
  */
+import { a64AddImmediate, a64AddSubImmediate } from "../legalize.ts";
 import { type A64Assembler, type A64Gp, type Label, a64Gp, wzr, x0, x1 } from "../emit.ts";
 import type { Target } from "../platform.ts";
 import { type BfBackend, type BfOptions, STATE } from "./codegen.ts";
@@ -19,8 +20,7 @@ const w0 = w(0), w3 = w(3), w4 = w(4), w9 = w(9), w16 = w(16), w17 = w(17);
 export function arm64Backend(asm: A64Assembler, _target: Target, _options: BfOptions): BfBackend {
   /** rd = rn + value for any 32-bit value (add/sub #imm12 when it fits, else through w16). */
   const addConst = (rd: A64Gp, rn: A64Gp, value: number) => {
-    if (value >= 0 && value <= 4095) asm.addRRI(rd, rn, value);
-    else if (value < 0 && value >= -4095) asm.subRRI(rd, rn, -value);
+    if (a64AddSubImmediate(value)) a64AddImmediate(asm, true, rd, rn, value);
     else {
       asm.movImm32(w16, value);
       asm.sxtwRR(x16, w16);

@@ -15,6 +15,14 @@ import { BUFFER_BYTES, type BrainfuckIo, LEND_CHUNKS } from "./runtime.ts";
 
 const EX_DATAERR = 65, EX_NOINPUT = 66;
 
+/**
+ * The executable starts with JavaScriptCore's JIT reluctant to tier up (package.json's build:
+ * --compile-jit-policy), which suits start-up and the compile of an ordinary program: mostly code that
+ * runs a few times, cheaper to interpret than to compile. A program this big compiles long enough to
+ * pay for the JIT, so it gets the normal policy back (measured: chapter 5).
+ */
+const BIG_SOURCE = 1 << 20;
+
 export interface BrainfuckCommand {
   readonly file: string;
   readonly tape: number;
@@ -29,6 +37,7 @@ export interface BrainfuckCommand {
 /** Returns the text to print for dump/listing, or undefined after a run. */
 export function brainfuckCommand(cmd: BrainfuckCommand, format: (code: Code) => string): string | undefined {
   const source = readProgram(cmd.file);
+  if (source.length > BIG_SOURCE && typeof Bun !== "undefined") Bun.unsafe.setJITPolicy?.(1);
   try {
     if (cmd.mode !== "run") return format(assembleBrainfuck(source, { target: cmd.target, tape: cmd.tape, eof: cmd.eof }).code);
     run(source, cmd);

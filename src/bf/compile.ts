@@ -5,6 +5,7 @@
  *   using hello = compileBrainfuck("++++++++[>++++++++<-]>+.");
  *   hello.run(); // Uint8Array [65]: "A"
  */
+import { checkTarget } from "../abi.ts";
 import type { Assembler } from "../emit.ts";
 import { JitError, checkOptions, checkString, describeValue } from "../errors.ts";
 import { type CodeMemory, memoryOption } from "../jit.ts";
@@ -58,10 +59,8 @@ function checkedOptions(options: BrainfuckOptions): BfOptions {
 }
 
 function backendFor(asm: Assembler, target: Target, options: BfOptions): BfBackend {
-  if (asm.arch === "x64") {
-    if (target.abi === "aapcs64") throw new JitError("E_TARGET", "the aapcs64 calling convention is for arm64 code");
-    return x64Backend(asm, target, options);
-  }
+  checkTarget(target);
+  if (asm.arch === "x64") return x64Backend(asm, target, options);
   return arm64Backend(asm, target, options);
 }
 

@@ -7,7 +7,8 @@
  * tape of n cells exactly when (p + lo) mod 2^32 < n - (hi - lo), a constant (n <= 2^30 and every
  * offset is far below 2^31, so the low 32 bits of p + lo decide).
  */
-import { type Label, type X64Assembler, type X64Gp, type X64Mem, eax, ecx, rax, rcx, rdi, x64Gp, x64Mem } from "../emit.ts";
+import { conventionOf } from "../abi.ts";
+import { type Label, type X64Assembler, type X64Gp, type X64Mem, eax, ecx, rax, x64Gp, x64Mem } from "../emit.ts";
 import type { Target } from "../platform.ts";
 import { type BfBackend, type BfOptions, STATE } from "./codegen.ts";
 import type { Term } from "./ir.ts";
@@ -37,6 +38,7 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
   };
   const field = (offset: number): X64Mem => (fields[offset >> 3] ??= x64Mem(r8, offset));
   const size = options.tape;
+  const stateArg = x64Gp(conventionOf(target).intArgs[0] as number, 64); // the state block's address arrives here
   const checkOperand = (first: number): X64Mem => {
     if (first < -NEAR || first >= NEAR) return x64Mem(r10, first);
     return (nearChecks[first + NEAR] ??= x64Mem(r10, first));
@@ -59,7 +61,7 @@ export function x64Backend(asm: X64Assembler, target: Target, options: BfOptions
   return {
     asm,
     entry() {
-      asm.comment(`the state block (argument 1, ${target.abi === "win64" ? "rcx" : "rdi"})`).movRR(r8, target.abi === "win64" ? rcx : rdi);
+      asm.comment(`the state block (argument 1, ${stateArg.name})`).movRR(r8, stateArg);
       asm.comment("cell 0").movRM(r9, field(STATE.tape));
       asm.comment("the pointer (a cell index)").movRM(r10, field(STATE.pointer));
       asm.comment("the next output byte").movRM(r11, field(STATE.outNext));

@@ -5,6 +5,8 @@
  * in w0. While parameter 0 is live in w0, only the last instruction of the tree may write w0, and w16
  * holds the quotient inside a remainder sequence.
  */
+import { conventionOf } from "../abi.ts";
+import { a64AddImmediate, a64AddSubImmediate, a64CompareImmediate } from "../legalize.ts";
 import { A64Assembler, type A64Cond, type A64Gp, type Code, type Label, a64Gp, invertA64, sp } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { BinaryOp, Expr } from "./ast.ts";
@@ -13,8 +15,13 @@ import { Backend, type Binary, type Cond, type Facts, type Frame, type Logical, 
 const w = (r: number): A64Gp => a64Gp(r, 32);
 const x = (r: number): A64Gp => a64Gp(r, 64);
 
-/** Caller-saved registers that are not argument registers (x16 is our scratch, x17 unused, x18 the OS's). */
-const A64_TEMPS = [9, 10, 11, 12, 13, 14, 15, 4, 5, 6, 7, 8];
+const AAPCS64 = conventionOf({ arch: "arm64", abi: "aapcs64" });
+/**
+ * Registers for values: the convention's scratch registers but x16 and x17 (the remainder's quotient and
+ * the status code), then argument registers no expression parameter uses (x4-x7), then x8 (the
+ * indirect-result register, caller-saved, and unused here).
+ */
+const A64_TEMPS = [...AAPCS64.scratch.filter((r) => r < 16), ...AAPCS64.intArgs.slice(4), 8];
 const SCRATCH = 16;
 
 const A64_CC: Partial<Record<BinaryOp, A64Cond>> = { lt: "lt", le: "le", gt: "gt", ge: "ge", eq: "eq", ne: "ne" };
@@ -26,7 +33,8 @@ export class A64Backend extends Backend<A64Cond> {
   constructor(facts: Facts, names: readonly string[], limit: number, listing: boolean) {
     super(facts, names);
     this.asm = new A64Assembler(listing);
-    // Argument registers of absent or unused parameters are free too (w0 is the result's).
+    // Argument registers of absent or unused parameters are free too (w0 is the result's). Code that
+    // divides gets the status block's address after its parameters, in x<params>: saved on entry.
     const temps = [...A64_TEMPS, ...[1, 2, 3].filter((r) => !this.uses(r))];
     this.order = temps.slice(0, limit);
   }
@@ -35,10 +43,13 @@ export class A64Backend extends Backend<A64Cond> {
     const asm = this.asm;
     // w0 is the result; while parameter 0 lives there it may be written only by the last instruction.
     if (!this.uses(0)) this.busy = bit(0);
+    const status = this.names.length; // the status block's address arrives in x<params>
+    if (this.facts.zeroChecks) asm.comment("the status block's address, for the division-by-zero exit").strRMpre(x(status), sp, -16);
     this.gen(tree, 0);
-    if (this.facts.divides) asm.comment("sign-extend the result: an int32 in x0 means success").sxtwRR(x(0), w(0));
+    if (this.facts.zeroChecks) asm.comment("drop the status block's address").ldrRMpost(x(SCRATCH), sp, 16);
     asm.comment("the result is in w0").ret();
     if (this.zero.length > 0) {
+      if (!this.facts.zeroChecks) throw new JitError("E_INTERNAL", "a division-by-zero exit in code without a status block");
       for (let k = this.zero.length - 1; k > 0; k--) {
         const label = this.zero[k];
         if (label !== undefined) asm.bind(label);
@@ -46,8 +57,9 @@ export class A64Backend extends Backend<A64Cond> {
       }
       const label = this.zero[0];
       if (label !== undefined) asm.bind(label);
-      asm.comment("division by zero: 0x00000000ffffffff is no int32");
-      asm.movImm32(w(0), -1);
+      asm.comment("the status block's address").ldrRMpost(x(SCRATCH), sp, 16);
+      asm.comment("status 1: division by zero").movImm32(w(17), 1);
+      asm.comment("report it in the status block").strRM(x(17), x(SCRATCH));
       asm.ret();
     }
     return asm.finish();
@@ -130,7 +142,7 @@ export class A64Backend extends Backend<A64Cond> {
    * 12-bit immediate, shifts by a constant.
    */
   private immediate(op: BinaryOp, v: number): boolean {
-    return ((op === "add" || op === "sub") && v > -4096 && v < 4096) || isShift(op);
+    return ((op === "add" || op === "sub") && a64AddSubImmediate(v)) || isShift(op);
   }
 
   /** Both operands of a binary node, the hungrier side first: the second one now if it goes first. */
@@ -180,9 +192,7 @@ export class A64Backend extends Backend<A64Cond> {
     if (right.kind === "num" && this.immediate(op, right.value)) {
       const v = right.value;
       if (op === "add" || op === "sub") {
-        // x + -5 is x - 5: the immediate field holds only 0..4095.
-        if ((op === "add") === (v >= 0)) asm.addRRI(w(d), w(l), Math.abs(v));
-        else asm.subRRI(w(d), w(l), Math.abs(v));
+        a64AddImmediate(asm, op === "add", w(d), w(l), v);
       } else {
         const count = v & 31;
         if (op === "shl" && count !== 0) asm.lslRRI(w(d), w(l), count);
@@ -263,10 +273,9 @@ export class A64Backend extends Backend<A64Cond> {
     const left = swap ? e.right : e.left;
     const right = swap ? e.left : e.right;
     const l = f.into;
-    if (right.kind === "num" && right.value > -4096 && right.value < 4096) {
+    if (right.kind === "num" && a64AddSubImmediate(right.value)) {
       if (left.kind === "param") this.asm.comment(this.name(left));
-      if (right.value >= 0) this.asm.cmpRI(w(l), right.value);
-      else this.asm.cmnRI(w(l), -right.value);
+      a64CompareImmediate(this.asm, w(l), right.value);
       return;
     }
     const r = f.other !== NONE ? f.other : this.operand(right, d, bit(l));

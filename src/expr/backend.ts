@@ -27,11 +27,13 @@ export interface Facts {
   /** Bit i set: parameter i is read somewhere. */
   usedParams: number;
   divides: boolean;
+  /** Some `/` or `%` may see a zero divisor at run time (its divisor is not a nonzero constant): the code reports it through the status block. */
+  zeroChecks: boolean;
   shifts: boolean;
 }
 
 export function analyze(tree: Expr): Facts {
-  const facts: Facts = { need: new Map(), usedParams: 0, divides: false, shifts: false };
+  const facts: Facts = { need: new Map(), usedParams: 0, divides: false, zeroChecks: false, shifts: false };
   visit(tree, facts, []);
   return facts;
 }
@@ -62,6 +64,7 @@ function visit(root: Expr, facts: Facts, spine: (Binary | Logical)[]): number {
 function binaryNeed(e: Binary, left: number, right: number, facts: Facts): number {
   const divides = e.op === "div" || e.op === "mod";
   if (divides) facts.divides = true;
+  if (divides && !(e.right.kind === "num" && e.right.value !== 0)) facts.zeroChecks = true;
   if (e.right.kind !== "num" && isShift(e.op)) facts.shifts = true;
   const swap = swapped(e);
   const l = swap ? right : left;

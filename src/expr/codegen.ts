@@ -17,10 +17,12 @@
  * Truth values: comparisons, `!`, `&&`, `||` and `?:` tests leave their answer in the flags, and only
  * become 0/1 (setcc + movzx, cset) where a value is needed.
  *
- * Division by zero: every runtime `/` and `%` checks its divisor and jumps to an exit that returns
- * 0x00000000ffffffff (not an int32), after dropping whatever the spills had pushed; the normal exit
- * sign-extends the int32 result to 64 bits. jit.ts turns the former into JitError E_DIV_ZERO.
+ * Division by zero: code that divides takes the address of the memory's status block after its
+ * parameters (abi.ts says where it arrives) and pushes it on entry; every runtime `/` and `%` checks its
+ * divisor and jumps to an exit that drops whatever the spills had pushed, pops the address, stores
+ * status 1 there and returns. jit.ts reads the word after the call and throws JitError E_DIV_ZERO.
  */
+import { conventionOf } from "../abi.ts";
 import type { Code } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { Target } from "../platform.ts";
@@ -41,7 +43,7 @@ export interface CodegenOptions {
 
 export interface Generated {
   readonly code: Code;
-  /** The tree divides at run time, so the code reports division by zero (see jit.ts `checked`). */
+  /** The tree divides at run time, so the code takes a status block and reports division by zero there (see jit.ts). */
   readonly checked: boolean;
 }
 
@@ -51,11 +53,9 @@ export function generate(tree: Expr, options: CodegenOptions): Generated {
   const limit = options.registers ?? Infinity;
   if (!(limit >= 2)) throw new JitError("E_RANGE", `the code generator needs at least 2 registers, not ${limit}`);
   if (options.params.length > 4) throw new JitError("E_RANGE", `at most 4 parameters, not ${options.params.length}`);
-  const { arch, abi } = options.target;
+  const { arch, abi } = conventionOf(options.target).target; // the one target check (abi.ts)
   if (arch === "arm64") {
-    if (abi !== "aapcs64") throw new JitError("E_TARGET", `the ${abi} calling convention does not exist for arm64`);
-    return { code: new A64Backend(facts, options.params, limit, options.listing ?? true).run(tree), checked: facts.divides };
+    return { code: new A64Backend(facts, options.params, limit, options.listing ?? true).run(tree), checked: facts.zeroChecks };
   }
-  if (abi === "aapcs64") throw new JitError("E_TARGET", "the aapcs64 calling convention is for arm64 code");
-  return { code: new X64Backend(facts, options.params, abi, limit, options.listing ?? true).run(tree), checked: facts.divides };
+  return { code: new X64Backend(facts, options.params, abi as "sysv" | "win64", limit, options.listing ?? true).run(tree), checked: facts.zeroChecks };
 }

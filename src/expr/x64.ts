@@ -8,7 +8,9 @@
  * caller-saved registers are used, except on Win64 when four parameters leave none free: then rsi and
  * rdi are saved on entry and restored on exit.
  */
-import { type Code, type Label, X64Assembler, type X64Cond, type X64Gp, invertX64, x64Gp } from "../emit.ts";
+import { type Location, type ParamKind, argumentLocations, conventionOf } from "../abi.ts";
+import { x64Imm8 } from "../legalize.ts";
+import { type Code, type Label, X64Assembler, type X64Cond, type X64Gp, invertX64, x64Gp, x64Mem } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { BinaryOp, Expr } from "./ast.ts";
 import { Backend, type Binary, type Cond, type Facts, type Frame, type Logical, type Param, NONE, bit, comparison, isComparison, isShift, swapped } from "./backend.ts";
@@ -18,18 +20,50 @@ const r8 = (r: number): X64Gp => x64Gp(r, 8);
 const r32 = (r: number): X64Gp => x64Gp(r, 32);
 const r64 = (r: number): X64Gp => x64Gp(r, 64);
 
-const X64_ABI = {
-  // Argument registers; caller-saved registers other than eax, ecx, edx; callee-saved fallbacks.
-  sysv: { args: [EDI, ESI, EDX, ECX], temps: [8, 9, 10, 11, ESI, EDI], saved: [3] },
-  win64: { args: [ECX, EDX, 8, 9], temps: [8, 9, 10, 11], saved: [ESI, EDI] },
-} as const;
+/** Registers for values in order of preference, kept where the convention makes them caller-saved (eax, ecx, edx apart). */
+const TEMPS = [8, 9, 10, 11, ESI, EDI];
+/** Callee-saved fallbacks, in order of preference, kept where the convention makes them callee-saved. */
+const SAVED = [ESI, EDI, 3];
+
+interface X64Abi {
+  /** Where parameters 0-3 arrive. */
+  readonly args: readonly number[];
+  readonly temps: readonly number[];
+  readonly saved: readonly number[];
+}
+
+/** Where the status block's address arrives after `params` int32 parameters. */
+function statusLocation(abi: "sysv" | "win64", params: number): Location {
+  const kinds: ParamKind[] = [];
+  for (let i = 0; i < params; i++) kinds.push("i32");
+  kinds.push("ptr");
+  return argumentLocations({ arch: "x64", abi }, kinds)[params] as Location;
+}
+
+/** The expression back end's registers for a convention (abi.ts), made once per convention. */
+const X64_ABI: Partial<Record<"sysv" | "win64", X64Abi>> = {};
+function x64Abi(abi: "sysv" | "win64"): X64Abi {
+  const made = X64_ABI[abi];
+  if (made !== undefined) return made;
+  const c = conventionOf({ arch: "x64", abi });
+  const callerSaved = (r: number) => !c.calleeSaved.includes(r);
+  const result = {
+    args: c.intArgs.slice(0, 4),
+    temps: TEMPS.filter(callerSaved),
+    saved: SAVED.filter((r) => !callerSaved(r)).slice(0, 2),
+  };
+  X64_ABI[abi] = result;
+  return result;
+}
 
 const X64_CC: Partial<Record<BinaryOp, X64Cond>> = { lt: "l", le: "le", gt: "g", ge: "ge", eq: "e", ne: "ne" };
 
 export class X64Backend extends Backend<X64Cond> {
   protected readonly notZero = "ne";
   private readonly asm: X64Assembler;
-  private readonly abi: (typeof X64_ABI)[keyof typeof X64_ABI];
+  private readonly abi: X64Abi;
+  /** Where the status block's address arrives (code that divides takes it after the parameters; see jit.ts). */
+  private readonly status: Location | undefined;
   /** Where each parameter lives during the function. */
   private readonly homes: number[];
   /** Callee-saved registers pushed on entry, in push order. */
@@ -38,8 +72,9 @@ export class X64Backend extends Backend<X64Cond> {
   constructor(facts: Facts, names: readonly string[], abi: "sysv" | "win64", limit: number, listing: boolean) {
     super(facts, names);
     this.asm = new X64Assembler(listing);
-    this.abi = X64_ABI[abi];
-    this.homes = [...this.abi.args];
+    this.abi = x64Abi(abi);
+    this.homes = this.abi.args.slice(0, names.length);
+    this.status = facts.zeroChecks ? statusLocation(abi, names.length) : undefined;
     this.plan(limit);
   }
 
@@ -65,6 +100,8 @@ export class X64Backend extends Backend<X64Cond> {
     order.push(EAX);
     this.order = order;
     for (const r of this.saved) this.asm.comment(`${r64(r).name} is callee-saved: keep the caller's value`).pushR(r64(r));
+    // Kept on the stack until an exit: then no register has to be kept free for it.
+    if (this.status?.kind === "int") this.asm.comment("the status block's address, for the division-by-zero exit").pushR(r64(this.status.reg));
     for (const i of moves) {
       const from = this.abi.args[i] ?? ECX;
       const why = from === ECX ? "shift counts need cl" : "idiv needs edx";
@@ -81,10 +118,11 @@ export class X64Backend extends Backend<X64Cond> {
     const asm = this.asm;
     this.busy = bit(EAX);
     this.gen(tree, EAX);
-    if (this.facts.divides) asm.comment("sign-extend the result: an int32 in rax means success").movsxdRR(r64(EAX), r32(EAX));
+    if (this.status?.kind === "int") asm.comment("drop the status block's address").popR(r64(ECX));
     this.restoreSaved();
     asm.comment("the result is in eax").ret();
     if (this.zero.length > 0) {
+      if (this.status === undefined) throw new JitError("E_INTERNAL", "a division-by-zero exit in code without a status block");
       for (let k = this.zero.length - 1; k > 0; k--) {
         const label = this.zero[k];
         if (label !== undefined) asm.bind(label);
@@ -92,8 +130,12 @@ export class X64Backend extends Backend<X64Cond> {
       }
       const label = this.zero[0];
       if (label !== undefined) asm.bind(label);
-      asm.comment("division by zero: 0x00000000ffffffff is no int32").movRI(r32(EAX), -1);
+      const status = this.status;
+      if (status?.kind === "int") asm.comment("the status block's address").popR(r64(ECX));
       this.restoreSaved();
+      if (status?.kind === "stack") asm.comment("the status block's address, a stack argument").movRM(r64(ECX), x64Mem(r64(4), status.offset));
+      asm.comment("status 1: division by zero").movRI(r32(EAX), 1);
+      asm.comment("report it in the status block").movMR(x64Mem(r64(ECX)), r64(EAX));
       asm.ret();
     }
     return asm.finish();
@@ -283,7 +325,7 @@ export class X64Backend extends Backend<X64Cond> {
    * through a register instead.
    */
   private compareImmediate(r: number, imm: number): void {
-    if (r !== EAX || (imm >= -128 && imm <= 127)) {
+    if (r !== EAX || x64Imm8(imm)) {
       this.asm.cmpRI(r32(r), imm);
       return;
     }

@@ -18,6 +18,7 @@ import { fold } from "../../src/expr/fold.ts";
 import { parse } from "../../src/expr/parse.ts";
 import { evaluate } from "../../src/expr/reference.ts";
 import { type CodeMemory, type JitFunction, hostMemory, install } from "../../src/jit.ts";
+import { int32Signature } from "../../src/abi.ts";
 import type { Target } from "../../src/platform.ts";
 import type { Differential } from "./differential.ts";
 import { randomExpr, randomInputs, smallerExpressions } from "./exprgen.ts";
@@ -47,7 +48,7 @@ export function customCompiler(options: {
       ...(options.registers === undefined ? {} : { registers: options.registers }),
     });
     const code = options.adapt ? options.adapt(generated.code) : generated.code;
-    return install(memory, code, { arity: params.length, checked: generated.checked });
+    return install(memory, code, { signature: int32Signature(params.length), status: generated.checked });
   };
 }
 
