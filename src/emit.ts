@@ -868,6 +868,18 @@ export class X64Assembler extends CodeBuffer {
   movsdFF(dst: X64Xmm, src: X64Xmm): void {
     this.sseRR(0xf20f10, "movsd", dst, src);
   }
+  /**
+   * 0F 28 /r — MOVAPS xmm1, xmm2: the whole register. The copy between registers a code generator
+   * wants: movsd xmm, xmm merges into the destination's upper half, so it waits for whatever last
+   * wrote the destination (a false dependency that serializes a loop's independent chains).
+   */
+  movapsFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0x0f28, "movaps", dst, src);
+  }
+  /** 0F 57 /r — XORPS xmm1, xmm2: with itself, zero (and no wait on the old value: a dependency breaker). */
+  xorpsFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0x0f57, "xorps", dst, src);
+  }
   /** F2 0F 10 /r — MOVSD xmm1, m64 (the upper half is zeroed). */
   movsdFM(dst: X64Xmm, m: X64Mem): void {
     x64XmmReg(dst, "movsd destination");

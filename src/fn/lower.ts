@@ -77,6 +77,8 @@ class FunctionLowering {
   private readonly loops: { brk: BBlock; cont: BBlock }[] = [];
   /** Loops whose counter is known to index an array within bounds in their body (see inRange). */
   private readonly safe: { arr: number; index: number }[] = [];
+  /** f64 literals by value, each in one register set at the entry (see fconstant). */
+  private readonly fconsts = new Map<string, VReg>();
   /** The f64 virtual registers (every other one is an i32). */
   private readonly doubles = new Set<VReg>();
 
@@ -353,6 +355,21 @@ class FunctionLowering {
     }
   }
 
+  /**
+   * An f64 literal's register: one per distinct value (-0 and 0 apart), loaded once at the entry,
+   * so a loop does not rebuild its constants every iteration (a double has no immediate form).
+   */
+  private fconstant(value: number, at: Site): VReg {
+    const key = Object.is(value, -0) ? "-0" : String(value);
+    let v = this.fconsts.get(key);
+    if (v === undefined) {
+      v = this.temp("f64");
+      this.fconsts.set(key, v);
+      (this.placed[0] as BBlock).insts.unshift({ op: "fconst", dst: v, value, at });
+    }
+    return v;
+  }
+
   /** `{ unchecked: true }` for a[i] inside a loop that keeps i within a's bounds. */
   private unchecked(e: Extract<Expr, { kind: "index" }>): { unchecked?: true } {
     const i = e.index;
@@ -570,12 +587,8 @@ class FunctionLowering {
         this.emit({ op: "alen", dst, arr: e.sym!, at: e.at });
         return reg(dst);
       }
-      case "num": {
-        if (e.float !== true) return imm(e.value);
-        const dst = want ?? this.temp("f64");
-        this.emit({ op: "fconst", dst, value: e.value, at: e.at });
-        return reg(dst);
-      }
+      case "num":
+        return e.float === true ? reg(this.fconstant(e.value, e.at)) : imm(e.value);
       case "convert": {
         const arg = this.value(e.arg);
         const from = e.arg.type;

@@ -412,7 +412,7 @@ class X64Generator {
   private fmove(d: number, s: number): void {
     const asm = this.asm;
     if (kindOf(d) === REG) {
-      if (kindOf(s) === REG) asm.movsdFF(X(indexOf(d)), X(indexOf(s)));
+      if (kindOf(s) === REG) asm.movapsFF(X(indexOf(d)), X(indexOf(s)));
       else asm.movsdFM(X(indexOf(d)), this.fmem(s));
     } else if (kindOf(s) === REG) asm.movsdMF(this.fmem(d), X(indexOf(s)));
     else {
@@ -432,7 +432,7 @@ class X64Generator {
   /** Put f64 v in xmm register r. */
   private fload(r: number, v: VReg): void {
     const s = this.fread(v, r);
-    if (s !== r) this.asm.movsdFF(X(r), X(s));
+    if (s !== r) this.asm.movapsFF(X(r), X(s));
   }
 
   private ftarget(v: VReg): number {
@@ -443,7 +443,7 @@ class X64Generator {
   private fstore(v: VReg, r: number): void {
     const l = this.loc(v);
     if (l.kind === "slot") this.asm.movsdMF(this.fslotMem(l.slot), X(r));
-    else if (l.reg !== r) this.asm.movsdFF(X(l.reg), X(r));
+    else if (l.reg !== r) this.asm.movapsFF(X(l.reg), X(r));
   }
 
   private isF64(v: VReg): boolean {
@@ -576,6 +576,8 @@ class X64Generator {
       case "i2f": {
         const a = this.read(inst.a, ECX);
         const d = this.ftarget(inst.dst);
+        // cvtsi2sd writes only the low half: zeroing first keeps it from waiting on the register's last writer.
+        asm.xorpsFF(X(d), X(d));
         asm.cvtsi2sdFR(X(d), r32(a));
         this.fstore(inst.dst, d);
         return;
