@@ -876,6 +876,10 @@ export class X64Assembler extends CodeBuffer {
   movapsFF(dst: X64Xmm, src: X64Xmm): void {
     this.sseRR(0x0f28, "movaps", dst, src);
   }
+  /** F2 0F 51 /r — SQRTSD xmm1, xmm2: the correctly rounded square root (NaN for a negative, -0 for -0). */
+  sqrtsdFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0xf20f51, "sqrtsd", dst, src);
+  }
   /** 0F 57 /r — XORPS xmm1, xmm2: with itself, zero (and no wait on the old value: a dependency breaker). */
   xorpsFF(dst: X64Xmm, src: X64Xmm): void {
     this.sseRR(0x0f57, "xorps", dst, src);
@@ -1604,6 +1608,14 @@ export class A64Assembler extends CodeBuffer {
   /** FMOV (register): 0 00 11110 01 1 0000 00 10000 Rn Rd — Dd = Dn. */
   fmovFF(dd: A64D, dn: A64D): void {
     this.fp1(0x1e604000, "fmov", dd, dn);
+  }
+  /** FSQRT (scalar): 0 00 11110 01 1 0000 11 10000 Rn Rd — correctly rounded. */
+  fsqrtFF(dd: A64D, dn: A64D): void {
+    this.fp1(0x1e61c000, "fsqrt", dd, dn);
+  }
+  /** FABS (scalar): 0 00 11110 01 1 0000 01 10000 Rn Rd — the sign bit cleared. */
+  fabsFF(dd: A64D, dn: A64D): void {
+    this.fp1(0x1e60c000, "fabs", dd, dn);
   }
   /** FNEG (scalar): 0 00 11110 01 1 0000 10 10000 Rn Rd — the sign bit flipped. */
   fnegFF(dd: A64D, dn: A64D): void {

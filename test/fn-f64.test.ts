@@ -45,7 +45,7 @@ describe.each(WAYS)("f64 programs give what Bun gives: %s", (_way, options) => {
 
   test("binary operators and comparisons over every pair of edges", () => {
     const bad: string[] = [];
-    for (const name of ["add", "sub", "mul", "div", "lt", "le", "gt", "ge", "eq", "ne", "cmpBits"]) {
+    for (const name of ["add", "sub", "mul", "div", "lt", "le", "gt", "ge", "eq", "ne", "cmpBits", "hypot"]) {
       for (const a of EDGES) {
         for (const b of EDGES) {
           const got = fn[name]!(a, b), want = ref[name]!(a, b);
@@ -58,7 +58,7 @@ describe.each(WAYS)("f64 programs give what Bun gives: %s", (_way, options) => {
 
   test("ToInt32 (x | 0 and i32(x)), -x, +x and the rest on one argument", () => {
     const bad: string[] = [];
-    for (const name of ["neg", "plus", "toInt", "toInt2", "poly", "isNaN64", "loopF", "spill", "fact", "addZero", "subZero", "mulOne"]) {
+    for (const name of ["neg", "plus", "toInt", "toInt2", "poly", "isNaN64", "loopF", "spill", "fact", "addZero", "subZero", "mulOne", "sqrt", "absF"]) {
       for (const a of EDGES) {
         const x = name === "fact" ? Math.trunc(Math.abs(a) % 200) : a;
         if (name === "fact" && !Number.isFinite(x)) continue;
@@ -134,7 +134,8 @@ describe("errors", () => {
     ["export function f(x: f64): f64 {\n  x++;\n  return x;\n}", "m.ts:2:4: '++' needs an i32 variable; 'x' is f64"],
     ["export function f(x: f64): f64 {\n  x %= 2.0;\n  return x;\n}", "m.ts:2:5: operator '%=' needs two i32 or (for + - * /) two f64 operands; 'x' is f64, the value an f64"],
     ["export function f(x: f64, y: i32): f64 {\n  return g(y);\n}\nfunction g(a: f64): f64 { return a; }", "m.ts:2:12: an argument of 'g' must be f64, not an i32"],
-    ["export function f(x: f64): f64 {\n  return Math.abs(x);\n}", "m.ts:2:19: Math.abs needs i32 arguments, found an f64"],
+    ["export function f(x: f64): f64 {\n  return Math.min(x, x);\n}", "m.ts:2:19: Math.min needs i32 arguments, found an f64"],
+    ["export function f(x: i32): f64 {\n  return Math.sqrt(x);\n}", "m.ts:2:20: Math.sqrt needs an f64 argument, found an i32 (write f64(i))"],
     ["export function f(x: f64): f64 {\n  return x && x;\n}", "m.ts:2:12: operator '&&' does not take f64 operands (compare them: x != 0.0)"],
     ["export function f(x: boolean): f64 {\n  return 1.0;\n}", "m.ts:1:19: parameter 'x' has type 'boolean': parameters are i32, f64 or a typed array"],
     ["export function f(x: f64): f64 {\n  return i32(x, x);\n}", "m.ts:2:10: i32(...) takes 1 argument, not 2"],

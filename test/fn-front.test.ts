@@ -51,7 +51,7 @@ describe("errors name the construct, line and column", () => {
     [fn("  return x + 1.5;"), "m.ts:2:12: operator '+' mixes an i32 and an f64: convert one with f64(i) or i32(x)"],
     [fn("  return x % 2.0;"), "m.ts:2:12: operator '%' mixes an i32 and an f64: convert one with f64(i) or i32(x)"],
     ['import { f64 } from "y";', 'm.ts:1:21: i32 and f64 come from "babyjit"'],
-    [fn("  return Math.sqrt(x);"), "m.ts:2:15: Math.sqrt is not supported (only Math.imul, Math.abs, Math.min and Math.max)"],
+    [fn("  return Math.sin(x);"), "m.ts:2:15: Math.sin is not supported (only Math.imul, Math.abs, Math.min, Math.max and Math.sqrt)"],
     [fn("  switch (x) {}"), "m.ts:2:3: 'switch' is not supported: use if/else"],
     [fn("  var y = 1;"), "m.ts:2:3: 'var' is not supported: use 'let' or 'const'"],
     ["let g = 1;", "m.ts:1:1: module-level variables are not supported (declare variables inside a function)"],
@@ -336,7 +336,7 @@ function exactLiveness(f: FnIr): Exact {
       case "binary": case "cmp": return i.b.kind === "reg" ? [i.a, i.b.reg] : [i.a];
       case "div": case "rem": case "fbinary": case "fcmp": case "fbr": return [i.a, i.b];
       case "fconst": return [];
-      case "fneg": case "i2f": case "f2i": return [i.a];
+      case "fneg": case "fsqrt": case "fabs": case "i2f": case "f2i": return [i.a];
       case "alen": return [i.arr];
       case "aload": return [i.arr, i.index];
       case "astore": return [i.arr, i.index, i.value];

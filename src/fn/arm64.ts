@@ -414,10 +414,14 @@ class Arm64Generator {
         this.fstore(inst.dst, d);
         return;
       }
+      case "fsqrt":
+      case "fabs":
       case "fneg": {
         const a = this.fread(inst.a, FS1);
         const d = this.ftarget(inst.dst);
-        asm.fnegFF(D(d), D(a));
+        if (inst.op === "fsqrt") asm.fsqrtFF(D(d), D(a));
+        else if (inst.op === "fabs") asm.fabsFF(D(d), D(a));
+        else asm.fnegFF(D(d), D(a));
         this.fstore(inst.dst, d);
         return;
       }
@@ -554,6 +558,8 @@ class Arm64Generator {
       case "fconst":
       case "fbinary":
       case "fneg":
+      case "fsqrt":
+      case "fabs":
       case "fcmp":
       case "i2f":
       case "f2i":

@@ -346,12 +346,19 @@ class FunctionChecker {
       }
       case "call":
         return this.call(e, false) as ValueType;
-      case "math":
-        for (const a of e.args) {
-          const t = this.expr(a);
-          if (t !== "i32") throw this.error(a.at, `Math.${e.fn} needs i32 arguments, found ${A[t]}`);
+      case "math": {
+        // Math.sqrt takes an f64, Math.abs either (and gives the same type); the rest take i32s.
+        const first = this.expr(e.args[0]!);
+        if (e.fn === "sqrt" || (e.fn === "abs" && first === "f64")) {
+          if (first !== "f64") throw this.error(e.args[0]!.at, `Math.${e.fn} needs an f64 argument, found ${A[first]}${first === "i32" ? " (write f64(i))" : ""}`);
+          return "f64";
         }
+        e.args.forEach((a, k) => {
+          const t = k === 0 ? first : this.expr(a);
+          if (t !== "i32") throw this.error(a.at, `Math.${e.fn} needs i32 arguments, found ${A[t]}`);
+        });
         return "i32";
+      }
     }
   }
 

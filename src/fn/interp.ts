@@ -124,6 +124,8 @@ class Interpreter {
           case "fconst": set(i.dst, i.value); break;
           case "fbinary": set(i.dst, i.fbin === "add" ? get(i.a) + get(i.b) : i.fbin === "sub" ? get(i.a) - get(i.b) : i.fbin === "mul" ? get(i.a) * get(i.b) : get(i.a) / get(i.b)); break;
           case "fneg": set(i.dst, -get(i.a)); break;
+          case "fsqrt": set(i.dst, Math.sqrt(get(i.a))); break;
+          case "fabs": set(i.dst, Math.abs(get(i.a))); break;
           case "fcmp": set(i.dst, compare(i.cond, get(i.a), get(i.b)) ? 1 : 0); break;
           case "i2f": set(i.dst, get(i.a)); break;
           case "f2i": set(i.dst, get(i.a) | 0); break;

@@ -73,6 +73,8 @@ export type Inst =
   | { readonly op: "fbinary"; readonly fbin: FBinOp; readonly dst: VReg; readonly a: VReg; readonly b: VReg; readonly at: Site }
   /** dst = -a (the sign bit flipped: -0.0 from 0.0, NaN stays NaN). */
   | { readonly op: "fneg"; readonly dst: VReg; readonly a: VReg; readonly at: Site }
+  /** Math.sqrt (correctly rounded, as IEEE 754 requires) and Math.abs (the sign bit cleared) of a double. */
+  | { readonly op: "fsqrt" | "fabs"; readonly dst: VReg; readonly a: VReg; readonly at: Site }
   /** dst (i32) = (a cond b) ? 1 : 0 on doubles; every comparison with NaN is false but `ne`. */
   | { readonly op: "fcmp"; readonly cond: Cond; readonly dst: VReg; readonly a: VReg; readonly b: VReg; readonly at: Site }
   /** dst (f64) = the i32 a, exactly. */

@@ -66,6 +66,8 @@ export function liveIntervals(f: FnIr): Intervals {
         case "fconst":
           break;
         case "fneg":
+        case "fsqrt":
+        case "fabs":
         case "i2f":
         case "f2i":
           use(i.a, p);

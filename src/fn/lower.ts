@@ -649,6 +649,12 @@ class FunctionLowering {
       case "call":
         return reg(this.call(e, true, want)!);
       case "math": {
+        if (e.type === "f64") {
+          const a = this.reg(e.args[0]!);
+          const dst = want ?? this.temp("f64");
+          this.emit({ op: e.fn === "sqrt" ? "fsqrt" : "fabs", dst, a, at: e.at });
+          return reg(dst);
+        }
         let acc = this.value(e.args[0]!);
         if (e.fn === "abs") {
           if (acc.kind === "imm") return imm(Math.abs(acc.value) | 0);
@@ -656,7 +662,7 @@ class FunctionLowering {
           this.emit({ op: "unary", un: "abs", dst, a: acc.reg, at: e.at });
           return reg(dst);
         }
-        const op: BinOp = e.fn === "imul" ? "mul" : e.fn;
+        const op: BinOp = e.fn === "imul" ? "mul" : (e.fn as "min" | "max");
         const fold = e.fn === "imul" ? Math.imul : e.fn === "min" ? Math.min : Math.max;
         for (let i = 1; i < e.args.length; i++) {
           const b = this.value(e.args[i]!);

@@ -49,6 +49,7 @@ const MATH = new Map<string, { fn: MathFn; min: number; max: number }>([
   ["abs", { fn: "abs", min: 1, max: 1 }],
   ["min", { fn: "min", min: 1, max: Infinity }],
   ["max", { fn: "max", min: 1, max: Infinity }],
+  ["sqrt", { fn: "sqrt", min: 1, max: 1 }],
 ]);
 
 /** Words that begin something the language does not have, and what to say about it. */
@@ -696,7 +697,7 @@ class Parser {
       const member = this.kind() === Tok.Name ? this.text() : "";
       const math = MATH.get(member);
       if (math === undefined) {
-        throw this.error(`Math.${abbreviate(member)} is not supported (only Math.imul, Math.abs, Math.min and Math.max)`, nameAt);
+        throw this.error(`Math.${abbreviate(member)} is not supported (only Math.imul, Math.abs, Math.min, Math.max and Math.sqrt)`, nameAt);
       }
       this.advance();
       const args = this.parseArguments(`Math.${member}`);

@@ -45,6 +45,8 @@ export function printFunction(f: FnIr, mod?: ModuleIr, alloc?: Allocation, regs?
       case "fconst": return `${name(i.dst)} = ${Object.is(i.value, -0) ? "-0.0" : String(i.value)} (f64)`;
       case "fbinary": return `${name(i.dst)} = f${i.fbin} ${name(i.a)}, ${name(i.b)}`;
       case "fneg": return `${name(i.dst)} = fneg ${name(i.a)}`;
+      case "fsqrt":
+      case "fabs": return `${name(i.dst)} = ${i.op} ${name(i.a)}`;
       case "fcmp": return `${name(i.dst)} = f${i.cond} ${name(i.a)}, ${name(i.b)}`;
       case "aload": return `${name(i.dst)} = load.${i.elem} ${name(i.arr)}[${name(i.index)}]`;
       case "astore": return `store.${i.elem} ${name(i.arr)}[${name(i.index)}] = ${name(i.value)}`;

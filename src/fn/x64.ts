@@ -549,6 +549,24 @@ class X64Generator {
         this.fstore(inst.dst, d);
         return;
       }
+      case "fsqrt": {
+        const a = this.fread(inst.a, this.fs2);
+        const d = this.ftarget(inst.dst);
+        asm.xorpsFF(X(d === a ? this.fs1 : d), X(d === a ? this.fs1 : d));
+        asm.sqrtsdFF(X(d === a ? this.fs1 : d), X(a));
+        this.fstore(inst.dst, d === a ? this.fs1 : d);
+        return;
+      }
+      case "fabs": {
+        const d = this.ftarget(inst.dst);
+        this.fload(d, inst.a);
+        asm.comment("|x|: the sign bit cleared").movqRF(r64(EAX), X(d));
+        asm.movabsRI(r64(ECX), 0x7fffffffffffffffn);
+        asm.andRR(r64(EAX), r64(ECX));
+        asm.movqFR(X(d), r64(EAX));
+        this.fstore(inst.dst, d);
+        return;
+      }
       case "fcmp": {
         const a = this.fread(inst.a, this.fs1);
         const b = this.fread(inst.b, this.fs2);
@@ -674,6 +692,8 @@ class X64Generator {
       case "fconst":
       case "fbinary":
       case "fneg":
+      case "fsqrt":
+      case "fabs":
       case "fcmp":
       case "i2f":
       case "f2i":
