@@ -1,6 +1,7 @@
 /**
  * The differential test of doubles (issue 21): random modules of f64 and i32 functions (arithmetic,
- * comparisons as values and as branches, ToInt32 through `| 0` and i32(), f64(i), the ?: operator,
+ * comparisons as values and as branches, ToInt32 through `| 0` and i32(), f64(i), Math.sqrt and
+ * Math.abs, the ?: operator,
  * calls with mixed arguments, bounded loops accumulating doubles, literals at the edges) over argument
  * tuples full of NaN, the infinities, -0 and values past 2^63, compared with Bun running the same
  * source. Answers compare as Object.is does: -0 is not 0, NaN is NaN (JavaScriptCore makes every NaN
@@ -18,6 +19,7 @@ export type GExpr =
   | { k: "var"; t: T; name: string }
   | { k: "bin"; t: T; op: string; a: GExpr; b: GExpr }
   | { k: "neg"; a: GExpr }
+  | { k: "math"; f: "sqrt" | "abs"; a: GExpr }
   | { k: "toI"; form: "or" | "call"; a: GExpr }
   | { k: "toF"; a: GExpr }
   | { k: "cmp"; op: string; a: GExpr; b: GExpr }
@@ -61,7 +63,7 @@ function genExpr(rng: Rng, t: T, depth: number, vars: { name: string; t: T }[], 
     return { k: "cond", t, op: pick(rng, ["<", "<=", ">", ">=", "==", "!="]), x: genExpr(rng, u, d - 1, vars, fns), y: genExpr(rng, u, d - 1, vars, fns), a: genExpr(rng, t, d, vars, fns), b: genExpr(rng, t, d, vars, fns) };
   }
   if (t === "f64") {
-    if (r === 2) return { k: "neg", a: genExpr(rng, "f64", d, vars, fns) };
+    if (r === 2) return below(rng, 2) === 0 ? { k: "neg", a: genExpr(rng, "f64", d, vars, fns) } : { k: "math", f: below(rng, 2) === 0 ? "sqrt" : "abs", a: genExpr(rng, "f64", d, vars, fns) };
     if (r === 3) return { k: "toF", a: genExpr(rng, "i32", d, vars, fns) };
     return { k: "bin", t, op: pick(rng, ["+", "-", "*", "/"]), a: genExpr(rng, "f64", d, vars, fns), b: genExpr(rng, "f64", d, vars, fns) };
   }
@@ -102,6 +104,7 @@ export function printExpr(e: GExpr): string {
       if (e.op === "imul") return `Math.imul(${printExpr(e.a)}, ${printExpr(e.b)})`;
       return e.t === "i32" ? `((${printExpr(e.a)} ${e.op} ${printExpr(e.b)}) | 0)` : `(${printExpr(e.a)} ${e.op} ${printExpr(e.b)})`;
     case "neg": return `(-${printExpr(e.a)})`;
+    case "math": return `Math.${e.f}(${printExpr(e.a)})`;
     case "toI": return e.form === "or" ? `(${printExpr(e.a)} | 0)` : `i32(${printExpr(e.a)})`;
     case "toF": return `f64(${printExpr(e.a)})`;
     case "cmp": return `(${printExpr(e.a)} ${e.op} ${printExpr(e.b)} ? 1 : 0)`;
@@ -143,7 +146,7 @@ export function actualF64(c: F64Case, win64: boolean): string[] {
 }
 
 function* smallerExprs(e: GExpr): Iterable<GExpr> {
-  const t: T = e.k === "lit" || e.k === "var" || e.k === "bin" || e.k === "cond" || e.k === "call" ? e.t : e.k === "neg" || e.k === "toF" ? "f64" : "i32";
+  const t: T = e.k === "lit" || e.k === "var" || e.k === "bin" || e.k === "cond" || e.k === "call" ? e.t : e.k === "neg" || e.k === "toF" || e.k === "math" ? "f64" : "i32";
   if (e.k !== "lit") yield { k: "lit", t, text: t === "f64" ? "1.5" : "1" };
   const kids: GExpr[] = e.k === "bin" || e.k === "cmp" ? [e.a, e.b] : e.k === "cond" ? [e.a, e.b] : e.k === "neg" ? [e.a] : [];
   for (const k of kids) yield k;
