@@ -9,7 +9,9 @@
  *   matmul     a 256 x 256 Float64Array matrix product
  *   crc32      CRC-32 over 16 MiB (a table in an Int32Array)
  *
- * Not here yet: n-body (needs Math.sqrt) and the Math.sin/exp loop (needs calls into libm).
+ *   nbody      5 bodies (Math.sqrt), 1,000,000 steps
+ *
+ * Not here yet: the Math.sin/exp loop (needs calls into libm).
  *
  *   bun bench/kernels.ts    # this section alone, table on stdout
  */
@@ -73,6 +75,30 @@ export function crc32(table: Int32Array, data: Uint8Array): i32 {
   return crc ^ -1;
 }
 
+// n bodies as 7 doubles each (x y z vx vy vz mass); \`steps\` steps of \`dt\`; returns x of body 0.
+export function nbody(b: Float64Array, steps: i32, dt: f64): f64 {
+  const n = b.length / 7 | 0;
+  for (let s = 0; s < steps; s++) {
+    for (let i = 0; i < n; i++) {
+      const bi = i * 7;
+      for (let j = i + 1; j < n; j++) {
+        const bj = j * 7;
+        const dx = b[bi] - b[bj], dy = b[bi + 1] - b[bj + 1], dz = b[bi + 2] - b[bj + 2];
+        const d2 = dx * dx + dy * dy + dz * dz;
+        const mag = dt / (d2 * Math.sqrt(d2));
+        const mi = b[bi + 6] * mag, mj = b[bj + 6] * mag;
+        b[bi + 3] -= dx * mj; b[bi + 4] -= dy * mj; b[bi + 5] -= dz * mj;
+        b[bj + 3] += dx * mi; b[bj + 4] += dy * mi; b[bj + 5] += dz * mi;
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const bi = i * 7;
+      b[bi] += dt * b[bi + 3]; b[bi + 1] += dt * b[bi + 4]; b[bi + 2] += dt * b[bi + 5];
+    }
+  }
+  return b[0];
+}
+
 export function sum(a: Float64Array): f64 {
   let s = 0.0;
   for (let i = 0; i < a.length; i++) s += a[i];
@@ -85,6 +111,7 @@ const C = `#include <stdio.h>
 #include <string.h>
 #include <stdint.h>
 #include <time.h>
+#include <math.h>
 static int sieve(uint8_t *f, int n) { int c = 0; for (int i = 2; i < n; i++) if (f[i] == 0) { c++; for (int j = i + i; j < n; j += i) f[j] = 1; } return c; }
 static int mandelbrot(uint8_t *out, int size, int limit) { int inside = 0;
   for (int py = 0; py < size; py++) { double cy = py * (2.0 / size) - 1.0;
@@ -93,6 +120,17 @@ static int mandelbrot(uint8_t *out, int size, int limit) { int inside = 0;
       out[py * size + px] = (uint8_t)i; if (i == limit) inside++; } } return inside; }
 static double matmul(const double *a, const double *b, double *c, int n) { for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) { double s = 0; for (int k = 0; k < n; k++) s += a[i * n + k] * b[k * n + j]; c[i * n + j] = s; } return c[n * n - 1]; }
 static int32_t crc32(const int32_t *t, const uint8_t *d, int n) { int32_t c = -1; for (int i = 0; i < n; i++) c = t[(c ^ d[i]) & 255] ^ (int32_t)((uint32_t)c >> 8); return c ^ -1; }
+static double nbody(double *b, int n, int steps, double dt) {
+  for (int s = 0; s < steps; s++) {
+    for (int i = 0; i < n; i++) { double *p = b + i * 7;
+      for (int j = i + 1; j < n; j++) { double *q = b + j * 7;
+        double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2], d2 = dx * dx + dy * dy + dz * dz;
+        double mag = dt / (d2 * sqrt(d2)), mi = p[6] * mag, mj = q[6] * mag;
+        p[3] -= dx * mj; p[4] -= dy * mj; p[5] -= dz * mj; q[3] += dx * mi; q[4] += dy * mi; q[5] += dz * mi; } }
+    for (int i = 0; i < n; i++) { double *p = b + i * 7; p[0] += dt * p[3]; p[1] += dt * p[4]; p[2] += dt * p[5]; } }
+  return b[0];
+}
+static void bodies(double *b) { for (int i = 0; i < 35; i++) b[i] = (i % 7 == 6) ? 1.0 + i * 0.01 : ((i * 37) % 11) - 5.0 + i * 0.001; }
 static int cmp(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e9 + t.tv_nsec; }
 int main(int argc, char **argv) {
@@ -104,10 +142,12 @@ int main(int argc, char **argv) {
   uint8_t *flags = malloc(10000000), *img = malloc(1000000);
   for (int r = 0; r < calls; r++) {
     if (strcmp(k, "sieve") == 0) memset(flags, 0, 10000000);
+    double nb[35]; bodies(nb);
     double t0 = now();
     if (strcmp(k, "sieve") == 0) answer = sieve(flags, 10000000);
     else if (strcmp(k, "mandelbrot") == 0) answer = mandelbrot(img, 1000, 50);
     else if (strcmp(k, "matmul") == 0) answer = matmul(a, b, c, n);
+    else if (strcmp(k, "nbody") == 0) answer = nbody(nb, 5, 1000000, 0.001);
     else answer = crc32(table, data, len);
     ns[r] = now() - t0;
   }
@@ -116,6 +156,11 @@ int main(int argc, char **argv) {
   return 0;
 }
 `;
+
+/** The same 5 bodies as the C program's bodies(). */
+function bodies(): Float64Array {
+  return Float64Array.from({ length: 35 }, (_, i) => (i % 7 === 6 ? 1.0 + i * 0.01 : ((i * 37) % 11) - 5.0 + i * 0.001));
+}
 
 interface Kernel {
   readonly name: string;
@@ -136,7 +181,7 @@ export async function kernelSection(): Promise<Row[]> {
     const jit = mod.functions as unknown as Record<string, (...a: unknown[]) => number>;
     writeFileSync(join(dir, "kernels.c"), C);
     const exe = join(dir, "kernels");
-    const build = Bun.spawnSync(["cc", "-O2", "-o", exe, join(dir, "kernels.c")], { stderr: "pipe" });
+    const build = Bun.spawnSync(["cc", "-O2", "-o", exe, join(dir, "kernels.c"), "-lm"], { stderr: "pipe" });
     const n = 256;
     const a = Float64Array.from({ length: n * n }, (_, i) => (i % 17) * 0.25);
     const b = Float64Array.from({ length: n * n }, (_, i) => 1.0 - (i % 13) * 0.125);
@@ -155,6 +200,7 @@ export async function kernelSection(): Promise<Row[]> {
       { name: "mandelbrot", label: "Mandelbrot 1,000 x 1,000 x 50", args: () => [img, 1000, 50] },
       { name: "matmul", label: "matmul 256 x 256 (f64)", args: () => [a, b, c, n] },
       { name: "crc32", label: "CRC-32 of 16 MiB", args: () => [table, data] },
+      { name: "nbody", label: "n-body, 5 bodies, 1,000,000 steps", args: () => [bodies(), 1_000_000, 0.001] },
     ];
     const rows: Row[] = [];
     for (const k of kernels) {
