@@ -310,3 +310,19 @@ function windowsStack(): () => { low: number; high: number } {
 export function addressOf(view: ArrayBufferView): number {
   return view.byteLength === 0 ? 0 : (viewAddress(view as Uint8Array) as number);
 }
+
+/**
+ * The addresses of the C library's double functions a compiled module calls (src/fn/ir.ts LIBM, in
+ * that order), found by the dynamic linker: dlopen and dlsym (libm on Linux, libSystem on macOS), or
+ * LoadLibrary and GetProcAddress on Windows (ucrtbase.dll, the C runtime every Windows 10 has).
+ */
+let libmCache: readonly number[] | undefined;
+export function libmAddresses(names: readonly string[]): readonly number[] {
+  if (libmCache !== undefined) return libmCache;
+  const candidates = process.platform === "win32" ? ["ucrtbase.dll"] : process.platform === "darwin" ? ["libSystem.B.dylib"] : ["libm.so.6", "libm.so"];
+  const table: Record<string, FFIFunction> = {};
+  for (const name of names) table[name] = { args: name === "atan2" || name === "pow" || name === "fmod" ? [f64, f64] : [f64], returns: f64 };
+  const { symbols } = openFirst(candidates, table);
+  libmCache = names.map((name) => (symbols as unknown as Record<string, { ptr: number }>)[name]!.ptr);
+  return libmCache;
+}

@@ -51,7 +51,7 @@ describe("errors name the construct, line and column", () => {
     [fn("  return x + 1.5;"), "m.ts:2:12: operator '+' mixes an i32 and an f64: convert one with f64(i) or i32(x)"],
     [fn("  return x % 2.0;"), "m.ts:2:12: operator '%' mixes an i32 and an f64: convert one with f64(i) or i32(x)"],
     ['import { f64 } from "y";', 'm.ts:1:21: i32 and f64 come from "babyjit"'],
-    [fn("  return Math.sin(x);"), "m.ts:2:15: Math.sin is not supported (only Math.imul, Math.abs, Math.min, Math.max and Math.sqrt)"],
+    [fn("  return Math.floor(x);"), "m.ts:2:15: Math.floor is not supported (only Math.imul, abs, min, max, sqrt, sin, cos, tan, atan2, exp, log and pow)"],
     [fn("  switch (x) {}"), "m.ts:2:3: 'switch' is not supported: use if/else"],
     [fn("  var y = 1;"), "m.ts:2:3: 'var' is not supported: use 'let' or 'const'"],
     ["let g = 1;", "m.ts:1:1: module-level variables are not supported (declare variables inside a function)"],
@@ -340,7 +340,7 @@ function exactLiveness(f: FnIr): Exact {
       case "alen": return [i.arr];
       case "aload": return [i.arr, i.index];
       case "astore": return [i.arr, i.index, i.value];
-      case "call": return [...i.args];
+      case "call": case "ccall": return [...i.args];
       case "jmp": return [];
       case "br": return i.b.kind === "reg" ? [i.a, i.b.reg] : [i.a];
       case "ret": return i.value === null ? [] : [i.value];
@@ -406,7 +406,7 @@ function checkIr(f: FnIr): void {
   f.blocks.forEach((b, i) => {
     if (b.id !== i) fail(`block ${i} has id ${b.id}`);
     for (const inst of b.insts) {
-      if (inst.op === "call") {
+      if (inst.op === "call" || inst.op === "ccall") {
         if (inst.id !== calls++) fail(`call ids out of order at ${inst.id}`);
         inst.args.forEach(inRange);
         if (inst.dst !== null) inRange(inst.dst);

@@ -47,7 +47,7 @@ import {
   returnsInPlace,
   CODE_ALIGN,
 } from "./codegen.ts";
-import type { Allocation, Cond, FnIr, Inst, Loc, Operand, Terminator, VReg, VType } from "./ir.ts";
+import { type Allocation, type Cond, type FnIr, type Inst, LIBM, type Loc, type Operand, type Terminator, type VReg, type VType } from "./ir.ts";
 
 const W = Array.from({ length: 31 }, (_, i) => a64Gp(i, 32));
 const X = Array.from({ length: 31 }, (_, i) => a64Gp(i, 64));
@@ -616,7 +616,26 @@ class Arm64Generator {
       }
       case "call":
         return this.call(inst);
+      case "ccall":
+        return this.ccall(inst);
     }
+  }
+
+  /** A call into the C library: its address from the state block, the doubles in d0 and d1, the result in d0. */
+  private ccall(inst: Extract<Inst, { op: "ccall" }>): void {
+    const asm = this.asm;
+    const saves = this.alloc.callSaves[inst.id] ?? [];
+    const fsaves = this.alloc.fcallSaves[inst.id] ?? [];
+    for (const r of saves) asm.comment(`w${r} lives across the call`).strRM(w(r), sp, this.saveOffsets.get(r) as number);
+    for (const r of fsaves) asm.comment(`d${r} lives across the call`).strFM(D(r), sp, this.fsaveOffsets.get(r) as number);
+    const fdsts = inst.args.map((_, i) => reg(i));
+    const fsrcs = inst.args.map((v) => locOf(this.loc(v)));
+    parallelMove(fdsts, fsrcs, reg(FS1), (d, s) => this.fmove(d, s));
+    asm.comment(`the C library's ${inst.fn}`).ldrRM(x(S1), x(STATE_REG), STATE.libm + 8 * LIBM.indexOf(inst.fn));
+    asm.blrR(x(S1));
+    if (this.alloc.locs[inst.dst] != null) this.fstore(inst.dst, 0);
+    for (const r of saves) asm.ldrRM(w(r), sp, this.saveOffsets.get(r) as number);
+    for (const r of fsaves) asm.ldrFM(D(r), sp, this.fsaveOffsets.get(r) as number);
   }
 
   /** cmp with an immediate: the 12-bit field, its negation (cmn), or through a scratch register. */

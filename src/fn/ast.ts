@@ -16,7 +16,7 @@ export type { BinaryOp };
 /** The typed arrays a parameter may be (issue 21): by pointer and length, never copied. */
 export type ArrayType = "Int32Array" | "Float64Array" | "Uint8Array";
 export type ValueType = "i32" | "bool" | "f64" | ArrayType;
-export type MathFn = "imul" | "abs" | "min" | "max" | "sqrt";
+export type MathFn = "imul" | "abs" | "min" | "max" | "sqrt" | "sin" | "cos" | "tan" | "atan2" | "exp" | "log" | "pow";
 
 export type Expr =
   /** `float`: written with a `.` or an exponent, so an f64 (else an i32). */

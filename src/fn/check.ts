@@ -25,6 +25,8 @@ interface Variable {
 const SHOW: Readonly<Record<ValueType | "void", string>> = { i32: "i32", f64: "f64", bool: "boolean", void: "void", Int32Array: "Int32Array", Float64Array: "Float64Array", Uint8Array: "Uint8Array" };
 /** The type with its article, for messages. */
 const A: Readonly<Record<ValueType, string>> = { i32: "an i32", f64: "an f64", bool: "a boolean", Int32Array: "an Int32Array", Float64Array: "a Float64Array", Uint8Array: "a Uint8Array" };
+/** The Math functions that are calls into the C library. */
+const LIBM_MATH = new Set<string>(["sin", "cos", "tan", "atan2", "exp", "log", "pow"]);
 const isArray = (t: ValueType): t is ArrayType => t === "Int32Array" || t === "Float64Array" || t === "Uint8Array";
 /** What an element reads as: a Float64Array's an f64, the others' an i32. */
 export const elementType = (t: ArrayType): "i32" | "f64" => (t === "Float64Array" ? "f64" : "i32");
@@ -160,10 +162,10 @@ class FunctionChecker {
         const type = this.expr(s.value);
         if (s.op === null) {
           if (type !== v.type) throw this.error(s.value.at, `cannot assign ${A[type]} to '${s.name}', which is ${SHOW[v.type]}`);
-        } else if (v.type === "f64" && type === "f64" && (s.op === "add" || s.op === "sub" || s.op === "mul" || s.op === "div")) {
+        } else if (v.type === "f64" && type === "f64" && (s.op === "add" || s.op === "sub" || s.op === "mul" || s.op === "div" || s.op === "mod")) {
           // f64 arithmetic assignment: x += y
         } else {
-          if (v.type === "f64" || type === "f64") throw this.error(s.at, `operator '${OP_TEXT[s.op]}=' needs two i32 or (for + - * /) two f64 operands; '${s.name}' is ${SHOW[v.type]}, the value ${A[type]}`);
+          if (v.type === "f64" || type === "f64") throw this.error(s.at, `operator '${OP_TEXT[s.op]}=' needs two i32 or (for + - * / %) two f64 operands; '${s.name}' is ${SHOW[v.type]}, the value ${A[type]}`);
           if (v.type !== "i32") throw this.error(s.at, `operator '${OP_TEXT[s.op]}=' needs an i32 variable; '${s.name}' is ${SHOW[v.type]}`);
           if (type !== "i32") throw this.error(s.value.at, `operator '${OP_TEXT[s.op]}=' needs an i32 value, found ${A[type]}`);
         }
@@ -183,8 +185,8 @@ class FunctionChecker {
         const elem = this.expr(s.target);
         const type = this.expr(s.value);
         if (type !== elem) throw this.error(s.value.at, `an element of '${s.target.array}' is ${SHOW[elem]}: cannot store ${A[type]}${elem === "f64" ? " (write f64(i))" : type === "f64" ? " (write i32(x))" : ""}`);
-        if (s.op !== null && elem === "f64" && !(s.op === "add" || s.op === "sub" || s.op === "mul" || s.op === "div")) {
-          throw this.error(s.at, `operator '${OP_TEXT[s.op]}=' on an f64 element is not supported (only + - * /)`);
+        if (s.op !== null && elem === "f64" && !(s.op === "add" || s.op === "sub" || s.op === "mul" || s.op === "div" || s.op === "mod")) {
+          throw this.error(s.at, `operator '${OP_TEXT[s.op]}=' on an f64 element is not supported (only + - * / %)`);
         }
         return;
       }
@@ -272,7 +274,7 @@ class FunctionChecker {
       if (left !== right) throw this.error(e.at, `operator '${OP_TEXT[op]}' mixes ${A[left]} and ${A[right]}: convert one with f64(i) or i32(x)`);
       if (op === "add" || op === "sub" || op === "mul" || op === "div") return "f64";
       if (op === "lt" || op === "le" || op === "gt" || op === "ge") return "bool";
-      if (op === "mod") throw this.error(e.at, "operator '%' on f64 is not supported yet (it needs C's fmod)");
+      if (op === "mod") return "f64"; // C's fmod, which is JavaScript's % on doubles
       throw this.error(e.at, `operator '${OP_TEXT[op]}' needs i32 operands, found f64 (write i32(x))`);
     }
     if (left !== "i32" || right !== "i32") {
@@ -349,6 +351,13 @@ class FunctionChecker {
       case "math": {
         // Math.sqrt takes an f64, Math.abs either (and gives the same type); the rest take i32s.
         const first = this.expr(e.args[0]!);
+        if (LIBM_MATH.has(e.fn)) {
+          e.args.forEach((a, k) => {
+            const t = k === 0 ? first : this.expr(a);
+            if (t !== "f64") throw this.error(a.at, `Math.${e.fn} needs f64 arguments, found ${A[t]}${t === "i32" ? " (write f64(i))" : ""}`);
+          });
+          return "f64";
+        }
         if (e.fn === "sqrt" || (e.fn === "abs" && first === "f64")) {
           if (first !== "f64") throw this.error(e.args[0]!.at, `Math.${e.fn} needs an f64 argument, found ${A[first]}${first === "i32" ? " (write f64(i))" : ""}`);
           return "f64";

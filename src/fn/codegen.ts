@@ -41,7 +41,8 @@ export const STATE = {
   arrays: 160, // 8 x { u64 address, i32 length, 4 bytes unused }: the typed arrays of this call, by handle
   badIndex: 288, // int32: the index an E_BOUNDS stopped at
   badLength: 292, // int32: and the array's length
-  bytes: 296,
+  libm: 296, // 8 x u64: the addresses of LIBM's functions (ir.ts), found with dlsym / GetProcAddress
+  bytes: 360,
 } as const;
 
 /** The most parameters a function may take. */

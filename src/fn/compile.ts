@@ -15,11 +15,11 @@ import type { Code, ListingLine } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import { type CodeMemory, type CodeSlot, type JitFunction, hostMemory } from "../jit.ts";
 import type { NativeFunction, OsMemory } from "../os.ts";
-import { addressOf } from "../libc.ts";
+import { addressOf, libmAddresses } from "../libc.ts";
 import { type Target, hostPlatform, sameTarget } from "../platform.ts";
 import { generateArm64, ARM64_REGISTERS } from "./arm64.ts";
 import { CHECK, type ModuleCode, type Site, type SourceText, type TargetRegisters, MAX_PARAMS, STATE, checkLayout, checkValue } from "./codegen.ts";
-import type { Allocation, ModuleIr } from "./ir.ts";
+import { type Allocation, LIBM, type ModuleIr } from "./ir.ts";
 import { compileFront } from "./lower.ts";
 import { allocate } from "./regalloc.ts";
 import { X64_REGISTERS, generateX64 } from "./x64.ts";
@@ -225,6 +225,9 @@ export function compileModule(source: string, options: ModuleOptions = {}): JitM
   const fields = new DataView(view.buffer, view.byteOffset, STATE.bytes);
   fields.setBigUint64(STATE.floor, BigInt(floor), true);
   fields.setBigUint64(STATE.budget, BigInt(budget), true);
+  if (assembled.ir.functions.some((f) => f.blocks.some((b) => b.insts.some((i) => i.op === "ccall")))) {
+    libmAddresses(LIBM).forEach((address, k) => fields.setBigUint64(STATE.libm + 8 * k, BigInt(address), true));
+  }
 
   const fns = assembled.ir.functions;
   const resources: Resources = { slot, os, state, page, entries: fns.map(() => undefined), checks: new Map() };

@@ -125,6 +125,11 @@ class Interpreter {
           case "fbinary": set(i.dst, i.fbin === "add" ? get(i.a) + get(i.b) : i.fbin === "sub" ? get(i.a) - get(i.b) : i.fbin === "mul" ? get(i.a) * get(i.b) : get(i.a) / get(i.b)); break;
           case "fneg": set(i.dst, -get(i.a)); break;
           case "fsqrt": set(i.dst, Math.sqrt(get(i.a))); break;
+          case "ccall": {
+            const [x, y] = i.args.map(get) as [number, number];
+            set(i.dst, i.fn === "fmod" ? x % y : i.fn === "atan2" ? Math.atan2(x, y) : i.fn === "pow" ? x ** y : Math[i.fn](x));
+            break;
+          }
           case "fabs": set(i.dst, Math.abs(get(i.a))); break;
           case "fcmp": set(i.dst, compare(i.cond, get(i.a), get(i.b)) ? 1 : 0); break;
           case "i2f": set(i.dst, get(i.a)); break;

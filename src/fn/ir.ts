@@ -90,6 +90,11 @@ export type Inst =
   | { readonly op: "aload"; readonly elem: Elem; readonly dst: VReg; readonly arr: VReg; readonly index: VReg; readonly at: Site; readonly unchecked?: true }
   | { readonly op: "astore"; readonly elem: Elem; readonly dst: null; readonly arr: VReg; readonly index: VReg; readonly value: VReg; readonly at: Site; readonly unchecked?: true }
   | { readonly op: "alen"; readonly dst: VReg; readonly arr: VReg; readonly at: Site }
+  /**
+   * dst = a C library function of doubles (LIBM), a real call through the address JavaScript put in
+   * the state block: numbered with the calls (`id`), so the allocator saves what lives across it.
+   */
+  | { readonly op: "ccall"; readonly id: number; readonly dst: VReg; readonly fn: LibmFn; readonly args: readonly VReg[]; readonly at: Site }
   | { readonly op: "call"; readonly id: number; readonly dst: VReg | null; readonly callee: number; readonly args: readonly VReg[]; readonly at: Site };
 
 /** An element's kind: Int32Array, Float64Array (an f64), Uint8Array (stores wrap to 8 bits). */
@@ -98,6 +103,10 @@ export type Elem = "i32" | "f64" | "u8";
 export type FBinOp = "add" | "sub" | "mul" | "div";
 
 export type CallInst = Extract<Inst, { op: "call" }>;
+
+/** The C library's functions a module may call (Math.sin ... and fmod for % on doubles), by their index in LIBM. */
+export const LIBM = ["sin", "cos", "tan", "atan2", "exp", "log", "pow", "fmod"] as const;
+export type LibmFn = (typeof LIBM)[number];
 
 export type Terminator =
   | { readonly op: "jmp"; readonly target: BlockId; readonly at: Site }

@@ -101,6 +101,7 @@ export function liveIntervals(f: FnIr): Intervals {
           use(i.a, p);
           use(i.b, p);
           break;
+        case "ccall":
         case "call":
           for (const a of i.args) use(a, p);
           callPos[i.id] = p;

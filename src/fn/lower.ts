@@ -11,7 +11,7 @@
 import { evalBinary, evalUnary, trapsAt } from "../expr/reference.ts";
 import type { ArrayType, BinaryExpr, BinaryOp, CallExpr, Expr, FunctionDecl, LogicalExpr, Module, Stmt } from "./ast.ts";
 import { check } from "./check.ts";
-import type { BinOp, Block, Elem, FBinOp, Cond, FnIr, Inst, ModuleIr, Operand, Site, Terminator, VReg, VType } from "./ir.ts";
+import type { BinOp, Block, Elem, FBinOp, LibmFn, Cond, FnIr, Inst, ModuleIr, Operand, Site, Terminator, VReg, VType } from "./ir.ts";
 import { sourceError } from "./lex.ts";
 import { parse } from "./parse.ts";
 
@@ -158,7 +158,7 @@ class FunctionLowering {
     live.forEach((b, i) => (b.id = i));
     let callId = 0;
     const blocks: Block[] = live.map((b) => {
-      for (const inst of b.insts) if (inst.op === "call") (inst as MutableCall).id = callId++;
+      for (const inst of b.insts) if (inst.op === "call" || inst.op === "ccall") (inst as MutableCall).id = callId++;
       return { id: b.id, insts: b.insts, term: this.terminator(b.term!) };
     });
     const types: VType[] = new Array<VType>(this.vregs).fill("i32");
@@ -245,7 +245,7 @@ class FunctionLowering {
         if (s.op === null) return this.valueInto(s.value, s.sym!);
         if (this.doubles.has(s.sym!)) {
           const b = this.reg(s.value);
-          this.emit({ op: "fbinary", fbin: s.op as FBinOp, dst: s.sym!, a: s.sym!, b, at: s.at });
+          this.fop(s.op, s.sym!, s.sym!, b, s.at);
           return;
         }
         return this.operate(s.op, s.sym!, reg(s.sym!), this.value(s.value), s.at);
@@ -268,7 +268,7 @@ class FunctionLowering {
           if (elem === "f64") {
             const b = this.reg(s.value);
             value = this.temp("f64");
-            this.emit({ op: "fbinary", fbin: s.op as FBinOp, dst: value, a: old, b, at: s.at });
+            this.fop(s.op, value, old, b, s.at);
           } else {
             value = this.temp();
             this.operate(s.op, value, reg(old), this.value(s.value), s.at);
@@ -528,8 +528,38 @@ class FunctionLowering {
       return reg(dst);
     }
     const dst = want ?? this.temp("f64");
-    this.emit({ op: "fbinary", fbin: e.op as FBinOp, dst, a, b, at: e.at });
+    this.fop(e.op, dst, a, b, e.at);
     return reg(dst);
+  }
+
+  /**
+   * Math.pow through C's pow, where the two disagree: JavaScript's Math.pow(x, NaN) is NaN (C's
+   * pow(1, NaN) is 1), and so is Math.pow(±1, ±Infinity) (C's is 1).
+   */
+  private pow(x: VReg, y: VReg, at: Site): VReg {
+    const t = this.temp("f64");
+    this.emit({ op: "ccall", id: -1, dst: t, fn: "pow", args: [x, y], at });
+    const fix = this.block(), check = this.block(), check2 = this.block(), done = this.block();
+    this.terminate({ op: "fbr", cond: "ne", a: y, b: y, then: fix, else: check, at });
+    this.place(check);
+    const ax = this.temp("f64");
+    this.emit({ op: "fabs", dst: ax, a: x, at });
+    this.terminate({ op: "fbr", cond: "eq", a: ax, b: this.fconstant(1, at), then: check2, else: done, at });
+    this.place(check2);
+    const ay = this.temp("f64");
+    this.emit({ op: "fabs", dst: ay, a: y, at });
+    this.terminate({ op: "fbr", cond: "eq", a: ay, b: this.fconstant(Infinity, at), then: fix, else: done, at });
+    this.place(fix);
+    this.emit({ op: "mov", dst: t, src: this.fconstant(Number.NaN, at), at });
+    this.jump(done, at);
+    this.place(done);
+    return t;
+  }
+
+  /** dst = a op b on doubles: + - * / inline, % as a call of C's fmod (JavaScript's % on doubles). */
+  private fop(op: BinaryOp, dst: VReg, a: VReg, b: VReg, at: Site): void {
+    if (op === "mod") this.emit({ op: "ccall", id: -1, dst, fn: "fmod", args: [a, b], at });
+    else this.emit({ op: "fbinary", fbin: op as FBinOp, dst, a, b, at });
   }
 
   /** dst = a op b for an arithmetic, bitwise or shift operator, folded when both are known. */
@@ -649,6 +679,13 @@ class FunctionLowering {
       case "call":
         return reg(this.call(e, true, want)!);
       case "math": {
+        if (e.type === "f64" && e.fn !== "sqrt" && e.fn !== "abs") {
+          const args = e.args.map((x) => this.reg(x));
+          if (e.fn === "pow") return reg(this.pow(args[0]!, args[1]!, e.at));
+          const dst = want ?? this.temp("f64");
+          this.emit({ op: "ccall", id: -1, dst, fn: e.fn as LibmFn, args, at: e.at });
+          return reg(dst);
+        }
         if (e.type === "f64") {
           const a = this.reg(e.args[0]!);
           const dst = want ?? this.temp("f64");

@@ -50,6 +50,13 @@ const MATH = new Map<string, { fn: MathFn; min: number; max: number }>([
   ["min", { fn: "min", min: 1, max: Infinity }],
   ["max", { fn: "max", min: 1, max: Infinity }],
   ["sqrt", { fn: "sqrt", min: 1, max: 1 }],
+  ["sin", { fn: "sin", min: 1, max: 1 }],
+  ["cos", { fn: "cos", min: 1, max: 1 }],
+  ["tan", { fn: "tan", min: 1, max: 1 }],
+  ["exp", { fn: "exp", min: 1, max: 1 }],
+  ["log", { fn: "log", min: 1, max: 1 }],
+  ["atan2", { fn: "atan2", min: 2, max: 2 }],
+  ["pow", { fn: "pow", min: 2, max: 2 }],
 ]);
 
 /** Words that begin something the language does not have, and what to say about it. */
@@ -697,7 +704,7 @@ class Parser {
       const member = this.kind() === Tok.Name ? this.text() : "";
       const math = MATH.get(member);
       if (math === undefined) {
-        throw this.error(`Math.${abbreviate(member)} is not supported (only Math.imul, Math.abs, Math.min, Math.max and Math.sqrt)`, nameAt);
+        throw this.error(`Math.${abbreviate(member)} is not supported (only Math.imul, abs, min, max, sqrt, sin, cos, tan, atan2, exp, log and pow)`, nameAt);
       }
       this.advance();
       const args = this.parseArguments(`Math.${member}`);

@@ -44,6 +44,11 @@ export function printFunction(f: FnIr, mod?: ModuleIr, alloc?: Allocation, regs?
       case "cmp": return `${name(i.dst)} = ${i.cond} ${name(i.a)}, ${operand(i.b)}`;
       case "fconst": return `${name(i.dst)} = ${Object.is(i.value, -0) ? "-0.0" : String(i.value)} (f64)`;
       case "fbinary": return `${name(i.dst)} = f${i.fbin} ${name(i.a)}, ${name(i.b)}`;
+      case "ccall": {
+        const saves = alloc?.fcallSaves[i.id];
+        const note = saves !== undefined && saves.length > 0 ? `  ; saves ${saves.map((r) => regs?.fp?.names[r] ?? `f${r}`).join(", ")}` : "";
+        return `${name(i.dst)} = ccall ${i.fn}(${i.args.map(name).join(", ")})${note}`;
+      }
       case "fneg": return `${name(i.dst)} = fneg ${name(i.a)}`;
       case "fsqrt":
       case "fabs": return `${name(i.dst)} = ${i.op} ${name(i.a)}`;

@@ -237,7 +237,7 @@ function assignSlots(spilled: VReg[], start: Int32Array, end: Int32Array, locs: 
  */
 function callSaves(f: FnIr, live: Intervals, order: readonly VReg[], reg: Int32Array, callerSaved: Uint8Array): number[][] {
   const dstOf = new Int32Array(f.calls).fill(-1);
-  for (const b of f.blocks) for (const i of b.insts) if (i.op === "call" && i.dst !== null) dstOf[i.id] = i.dst;
+  for (const b of f.blocks) for (const i of b.insts) if ((i.op === "call" || i.op === "ccall") && i.dst !== null) dstOf[i.id] = i.dst;
   const out: number[][] = [];
   let open: VReg[] = [];
   let next = 0;

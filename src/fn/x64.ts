@@ -51,7 +51,7 @@ import {
   returnsInPlace,
   CODE_ALIGN,
 } from "./codegen.ts";
-import type { Allocation, Cond, FnIr, Inst, Loc, Operand, Terminator, VReg, VType } from "./ir.ts";
+import { type Allocation, type Cond, type FnIr, type Inst, LIBM, type Loc, type Operand, type Terminator, type VReg, type VType } from "./ir.ts";
 
 const EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, EBP = 5, ESI = 6, EDI = 7, R15 = 15;
 const NAMES = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
@@ -220,6 +220,7 @@ class X64Generator {
     const fns = this.input.ir.functions;
     for (const b of fn.blocks) {
       for (const inst of b.insts) {
+        if (inst.op === "ccall") calls = true; // Win64: C functions get their shadow space too
         if (inst.op !== "call") continue;
         calls = true;
         const callee = fns[inst.callee] as FnIr;
@@ -746,7 +747,44 @@ class X64Generator {
       }
       case "call":
         return this.call(inst);
+      case "ccall":
+        return this.ccall(inst);
     }
+  }
+
+  /**
+   * A call into the C library (Math.sin ..., fmod): its address from the state block, the doubles in
+   * xmm0 and xmm1 (the first two of either convention), the result in xmm0. The frame keeps rsp
+   * 16-byte aligned and, on Win64, 32 bytes of shadow space below it; what lives across the call in a
+   * caller-saved register is saved around it, as for a call between the module's functions.
+   */
+  private ccall(inst: Extract<Inst, { op: "ccall" }>): void {
+    const asm = this.asm;
+    const saves = this.alloc.callSaves[inst.id] ?? [];
+    const fsaves = this.alloc.fcallSaves[inst.id] ?? [];
+    for (const r of saves) asm.comment(`${NAMES[r]} lives across the call`).movMR(x64Mem(r64(ESP), this.saveOffsets.get(r) as number), r32(r));
+    for (const r of fsaves) asm.comment(`xmm${r} lives across the call`).movsdMF(x64Mem(r64(ESP), this.fsaveOffsets.get(r) as number), X(r));
+    const fdsts = inst.args.map((_, i) => reg(i));
+    const fsrcs = inst.args.map((v) => locOf(this.loc(v)));
+    parallelMove(fdsts, fsrcs, reg(this.fs1), (d, s) => this.fmove(d, s));
+    asm.comment(`the C library's ${inst.fn}`).movRM(r64(EAX), x64Mem(r64(R15), STATE.libm + 8 * LIBM.indexOf(inst.fn)));
+    if (this.options.win64OnSysv) {
+      // Win64 code run on a System V host (tests): the C library here is System V's, which may change
+      // rsi, rdi and xmm6-xmm15, all of them Win64's to keep. Keep them around the call, as a Win64
+      // C library would (176 bytes: rsp stays 16-byte aligned).
+      asm.subRI(r64(ESP), 176);
+      for (let i = 0; i < 10; i++) asm.movdquMF(x64Mem(r64(ESP), 16 * i), X(6 + i));
+      asm.movMR(x64Mem(r64(ESP), 160), r64(ESI));
+      asm.movMR(x64Mem(r64(ESP), 168), r64(EDI));
+      asm.callR(r64(EAX));
+      for (let i = 0; i < 10; i++) asm.movdquFM(X(6 + i), x64Mem(r64(ESP), 16 * i));
+      asm.movRM(r64(ESI), x64Mem(r64(ESP), 160));
+      asm.movRM(r64(EDI), x64Mem(r64(ESP), 168));
+      asm.addRI(r64(ESP), 176);
+    } else asm.callR(r64(EAX));
+    if (this.alloc.locs[inst.dst] != null) this.fstore(inst.dst, 0);
+    for (const r of saves) asm.movRM(r32(r), x64Mem(r64(ESP), this.saveOffsets.get(r) as number));
+    for (const r of fsaves) asm.movsdFM(X(r), x64Mem(r64(ESP), this.fsaveOffsets.get(r) as number));
   }
 
   private compare(a: number, b: Operand): void {
