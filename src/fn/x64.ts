@@ -530,9 +530,17 @@ class X64Generator {
         const b = this.fread(inst.b, this.fs2);
         // d = a op b when d holds b (b dies here) and not a: compute in the scratch register instead.
         const la = this.loc(inst.a);
+        const op = inst.fbin;
+        if (b === d && !(la.kind === "reg" && la.reg === d) && (op === "add" || op === "mul")) {
+          // d holds b: d = d op a, the order of + and * does not change an IEEE result (NaNs aside, which JavaScript cannot tell apart)
+          const a = this.fread(inst.a, this.fs2);
+          if (op === "add") asm.addsdFF(X(d), X(a));
+          else asm.mulsdFF(X(d), X(a));
+          this.fstore(inst.dst, d);
+          return;
+        }
         const into = b === d && !(la.kind === "reg" && la.reg === d) ? this.fs1 : d;
         this.fload(into, inst.a);
-        const op = inst.fbin;
         if (op === "add") asm.addsdFF(X(into), X(b));
         else if (op === "sub") asm.subsdFF(X(into), X(b));
         else if (op === "mul") asm.mulsdFF(X(into), X(b));
