@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the test suite needs besides Bun itself: the project's packages, llvm-mc/llvm-objcopy
-# (the independent assembler), and the emulators (qemu-aarch64 with Bun's arm64 build, Wine with Bun's
-# Windows build). Idempotent: quick when all is present. Run by `bun run test` before `bun test`.
+# (the independent assembler), Linux perf (test/perf.test.ts), and the emulators (qemu-aarch64 with
+# Bun's arm64 build, Wine with Bun's Windows build). Idempotent: quick when all is present. Run by
+# `bun run test` before `bun test`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,6 +17,14 @@ if ! command -v llvm-mc >/dev/null 2>&1 || ! command -v llvm-objcopy >/dev/null 
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq >/dev/null
   $SUDO apt-get install -y -qq --no-install-recommends llvm >/dev/null
+fi
+
+# Linux perf for test/perf.test.ts (Debian's linux-perf; perf annotate disassembles with binutils' objdump).
+if [ "$(uname -s)" = Linux ] && { ! command -v perf >/dev/null 2>&1 || ! command -v objdump >/dev/null 2>&1; }; then
+  say "installing linux-perf and binutils (perf, objdump)"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends linux-perf binutils >/dev/null
 fi
 
 bash .ci/setup-emulators.sh

@@ -15,6 +15,7 @@ import { latencySection } from "./latency.ts";
 import { describeMachine } from "./machine.ts";
 import { longExpressionRows } from "./long.ts";
 import { codeMemorySection, liveFunctionsSection } from "./memory.ts";
+import { perfSection } from "./perf.ts";
 import { type Row, markdownTable, textTable, verdictLines, verdictOf } from "./report.ts";
 import { startupSection } from "./startup.ts";
 
@@ -53,6 +54,7 @@ const SECTIONS: readonly (readonly [string, string, () => Row[] | Promise<Row[]>
   ["9 fn run", "functions: fib(32), a gcd loop, a nested loop next to Bun and cc -O2", () => fnRunSection()],
   ["10 fn compile", "functions: compiling a 1,000-line module next to cc -O2", () => fnCompileSection()],
   ["11 kernels", "kernels over typed arrays and doubles next to Bun and cc -O2, and the crossover", () => kernelSection()],
+  ["7 perf", "profiling: compiles with perf maps and jitdump off and on", () => perfSection()],
 ];
 
 const measured: Row[][] = [];

@@ -55,3 +55,6 @@ export function assembleAdder(target: Target, term: number): Code {
   }
   return asm.finish();
 }
+
+/** What profilers call an adder (perf.ts): `adder(+5)`, `adder(-4)`. */
+export const adderName = (term: number): { name: string } => ({ name: `adder(${term < 0 ? "" : "+"}${term})` });

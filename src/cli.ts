@@ -21,6 +21,7 @@ const args = {
   arch: { type: "string", valueHint: "x64|arm64", description: "target for --dump/--listing (default: this machine)" },
   abi: { type: "string", valueHint: "sysv|win64|aapcs64", description: "calling convention for --dump/--listing" },
   color: { type: "boolean", description: "colour the listing (default: on a terminal without NO_COLOR)" },
+  perf: { type: "string", valueHint: "map|jitdump", description: "name the JIT'd code for Linux perf: /tmp/perf-PID.map, or jit-PID.dump for perf inject --jit (also BABYJIT_PERF)" },
 } as const satisfies ArgsDef;
 
 export const command = defineCommand({
@@ -40,6 +41,7 @@ export const command = defineCommand({
       arch: parsed.arch,
       abi: parsed.abi,
       color: parsed.color,
+      perf: parsed.perf,
     }),
 });
 
@@ -52,6 +54,8 @@ const EPILOGUE = `EXAMPLES
   babyjit -4 --dump --arch arm64   the arm64 bytes, from any machine
   babyjit --bf hello.b             compile a Brainfuck program and run it
   babyjit --fn fib.ts fib 30       compile a module of functions, call fib(30)
+  perf record -k mono -- babyjit --perf=jitdump --bf hello.b
+                                   profile it, named down to the source line
 
 EXIT CODES
 

@@ -5,12 +5,12 @@
  *   add(10); // 15
  */
 import { int32Signature } from "./abi.ts";
-import { emitAdder } from "./adder.ts";
+import { adderName, emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
 import { checkInt32 } from "./int32.ts";
 import { checkOptions } from "./errors.ts";
 import { type CodeMemory, type JitFunction, install, memoryOption } from "./jit.ts";
-import { type Target, hostPlatform } from "./platform.ts";
+import { type Target, hostPlatform, targetArgument } from "./platform.ts";
 
 export { JitError, OsError, type JitErrorCode } from "./errors.ts";
 export type { Arch, Code, ListingLine } from "./emit.ts";
@@ -65,7 +65,7 @@ export interface CompileOptions {
 
 /** The adder's machine code for any target (no memory is mapped): for dumps and listings. */
 export function assembleAdder(term: number, target: Target = hostPlatform().target): Code {
-  return emitAdder(target, checkInt32(term, "term"));
+  return emitAdder(targetArgument(target, "assembleAdder(term, target): target"), checkInt32(term, "term"));
 }
 
 /** The article's JIT: a native function returning `x + term`, wrapping like C's int32_t. */
@@ -73,7 +73,7 @@ export function compileAdder(term: number, options?: CompileOptions): JitFunctio
   checkInt32(term, "term");
   const memory = memoryOption(checkOptions(options, "compileAdder(term, options): options").memory, "compileAdder");
   // The function keeps its term, not its code: the listing and bytes are made again when read.
-  return install(memory, emitAdder(memory.target, term), { signature: ADDER_SIGNATURE, names: ADDER_NAMES, recipe: adderRecipe, input: term });
+  return install(memory, emitAdder(memory.target, term), { signature: ADDER_SIGNATURE, names: ADDER_NAMES, recipe: adderRecipe, input: term, describe: adderName });
 }
 
 const ADDER_SIGNATURE = int32Signature(1);

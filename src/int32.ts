@@ -24,6 +24,7 @@ export function isDecimal(text: string): boolean {
  * No hex, exponents, fractions, blanks or empty strings: those are usage errors, never a guess.
  */
 export function parseInt32(text: string, what: string): number {
+  if (typeof text !== "string") throw new JitError("E_RANGE", `parseInt32(text): text must be a string, not ${describeValue(text)}`);
   if (!isDecimal(text)) {
     throw new JitError("E_RANGE", `invalid ${what} '${text}': expected a decimal 32-bit integer (${INT32_RANGE})`);
   }

@@ -11,8 +11,9 @@ import { MAX_PARAMS, addressLocation, type Signature, TRAMPOLINES, checkSignatur
 import type { Code, ListingLine } from "./emit.ts";
 import { JitError, describeValue } from "./errors.ts";
 import { bindOs } from "./libc.ts";
-import { type Target, hostPlatform, sameTarget } from "./platform.ts";
+import { type Target, hostPlatform, sameTarget, targetArgument } from "./platform.ts";
 import type { NativeFunction, OsMemory } from "./os.ts";
+import { type PerfSource, profiler } from "./perf.ts";
 import { emitTrampoline } from "./trampoline.ts";
 
 export type { NativeFunction, OsMemory } from "./os.ts";
@@ -109,8 +110,11 @@ export class CodeMemory {
   private runnable = false;
 
   constructor(os: OsMemory, target: Target) {
+    if (typeof os !== "object" || os === null || typeof os.map !== "function" || typeof os.pageSize !== "number") {
+      throw new JitError("E_RANGE", `new CodeMemory(os, target): os must be an OsMemory (hostOs() gives this host's), not ${describeValue(os)}`);
+    }
     this.os = os;
-    this.target = target;
+    this.target = targetArgument(target, "new CodeMemory(os, target): target");
     this.patching = os.patch !== undefined;
   }
 
@@ -136,7 +140,10 @@ export class CodeMemory {
     writes.push({ region, address, bytes });
     this.write(writes);
     // Recorded once written: after a failed install the place has no trampoline, and gets it next time.
-    if (trampoline !== undefined) this.trampolineAddresses.set(index, trampoline);
+    if (trampoline !== undefined) {
+      this.trampolineAddresses.set(index, trampoline);
+      if (profiler() !== undefined) this.nameTrampoline(trampoline, (writes[0] as Write).bytes, signature);
+    }
     return { slot: new Slot(this.releaser, region, unit, units, bytes.length), call: this.caller(index, signature) };
   }
 
@@ -155,8 +162,19 @@ export class CodeMemory {
       const address = this.placeTrampoline(index, signature, writes);
       this.write(writes);
       this.trampolineAddresses.set(index, address);
+      if (profiler() !== undefined) this.nameTrampoline(address, (writes[0] as Write).bytes, signature);
     }
     return this.caller(index, signature);
+  }
+
+  /**
+   * Name a trampoline for profilers (perf.ts) by where it finds the address it jumps to, which is what
+   * tells one trampoline from another: `trampoline(address in xmm0)`, `trampoline(address in d1)`.
+   */
+  private nameTrampoline(address: number, bytes: Uint8Array, signature: Signature): void {
+    const at = addressLocation(this.target, signature);
+    const where = at.kind === "fp" ? `${this.target.arch === "arm64" ? "d" : "xmm"}${at.reg}` : at.kind === "int" ? "an integer register" : `the stack at +${at.offset}`;
+    profiler()?.record([{ address, bytes, name: `trampoline(address in ${where})` }]);
   }
 
   /**
@@ -239,7 +257,9 @@ export class CodeMemory {
         throw new JitError("E_BUSY", `this CodeMemory still holds ${region.functions} function${region.functions === 1 ? "" : "s"} in one of its mappings; dispose() them before close()`);
       }
     }
-    for (const region of [...this.regions]) this.unmapRegion(region);
+    // While a perf map is written, the pages stay mapped, so that no later mapping gets their addresses.
+    if (profiler()?.keepsDisposedSpace !== true) for (const region of [...this.regions]) this.unmapRegion(region);
+    else this.regions.clear();
     if (this.status !== undefined) {
       const { address, size } = this.status;
       this.status = undefined;
@@ -354,6 +374,12 @@ export class CodeMemory {
 
   /** Give a function's units back (CodeSlot.free): the page rejoins the list, or goes once empty. */
   private release(region: Region, unit: number, units: number): void {
+    if (profiler()?.keepsDisposedSpace === true) {
+      // A perf map cannot say when code came or went, and perf names an address by one of its lines,
+      // not the latest: so while a map is written, disposed space is never handed out again (perf.ts).
+      region.functions--;
+      return;
+    }
     region.used.fill(0, unit, unit + units);
     region.free += units;
     region.functions--;
@@ -491,7 +517,12 @@ export interface InstallOptions<T = unknown> {
    */
   readonly recipe?: Recipe<T>;
   readonly input?: T;
+  /** What profilers call the code (perf.ts): asked only when profiling is on, with `input`. */
+  readonly describe?: Describe<T>;
 }
+
+/** A piece of code's name for profilers, and optionally its source lines (see perf.ts). */
+export type Describe<T> = (input: T) => { readonly name: string; readonly source?: PerfSource };
 
 /** Makes code from a small input; called again with the same input, it returns the same bytes and listing. */
 export type Recipe<T> = (input: T, target: Target) => Code;
@@ -641,7 +672,13 @@ export function install<T>(memory: CodeMemory, code: Code, options: InstallOptio
   const signature = canonical(options.signature);
   const status = options.status === true ? memory.statusBlock() : undefined;
   const { slot, call } = memory.install(code.bytes, status === undefined ? signature : withStatus(signature));
-  return wrap(memory, slot, call, code, signature, status, options);
+  const fn = wrap(memory, slot, call, code, signature, status, options);
+  const perf = profiler();
+  if (perf !== undefined) {
+    const named = options.describe?.(options.input as T) ?? { name: `jit(${signatureKey(signature)})` };
+    perf.record([{ address: slot.address, bytes: code.bytes, ...named }]);
+  }
+  return fn;
 }
 
 /** Make the JitFunction for installed code (install(), and module.ts for each export). */

@@ -5,7 +5,7 @@
 import { CFunction, FFIType, dlopen, ptr as viewAddress, read, toArrayBuffer, type FFIFunction, type Pointer } from "bun:ffi";
 import type { Signature } from "./abi.ts";
 import { JitError, OsError } from "./errors.ts";
-import type { NativeFunction, OsMemory } from "./os.ts";
+import type { NativeFunction, OsMemory, PerfOs } from "./os.ts";
 import type { MemoryApi, Platform } from "./platform.ts";
 
 const { i32, u32, i64, u64, f64, i64_fast: i64Fast, ptr, cstring, void: none } = FFIType;
@@ -325,4 +325,38 @@ export function libmAddresses(names: readonly string[]): readonly number[] {
   const { symbols } = openFirst(candidates, table);
   libmCache = names.map((name) => (symbols as unknown as Record<string, { ptr: number }>)[name]!.ptr);
   return libmCache;
+}
+
+/**
+ * The OS calls of `--perf=jitdump` (Linux only): clock_gettime, gettid and an mmap of the dump file.
+ * Bound on the first use of jitdump, never at start-up.
+ */
+export function bindPerfOs(platform: Platform): PerfOs {
+  const memory = platform.memory;
+  if (platform.os !== "linux" || memory.kind !== "posix") throw new JitError("E_UNSUPPORTED", "jitdump is Linux-only");
+  const { symbols } = openFirst(memory.libc, {
+    clock_gettime: { args: [i32, ptr], returns: i32 },
+    gettid: { args: [], returns: i32 },
+    mmap: POSIX_SYMBOLS.mmap,
+    [memory.errnoSymbol]: { args: [], returns: ptr },
+  } as const);
+  const CLOCK_MONOTONIC = 1;
+  const time = new BigInt64Array(2); // struct timespec: tv_sec, tv_nsec (64-bit on both architectures)
+  return {
+    monotonicNs(): bigint {
+      if (symbols.clock_gettime(CLOCK_MONOTONIC, time) !== 0) throw new OsError("clock_gettime", 0, "failed");
+      return (time[0] as bigint) * 1_000_000_000n + (time[1] as bigint);
+    },
+    threadId: () => symbols.gettid(),
+    mapMarker(fd: number, size: number): number {
+      const address = symbols.mmap(null, size, memory.PROT_READ | memory.PROT_EXEC, memory.MAP_PRIVATE, fd, 0);
+      if (address === -1) {
+        const location = (symbols as unknown as Record<string, () => Pointer | null>)[memory.errnoSymbol]?.();
+        const errno = location === null || location === undefined ? 0 : read.i32(location, 0);
+        const { symbols: text } = openFirst(memory.libc, { strerror: { args: [i32], returns: cstring } });
+        throw new OsError("mmap", errno, String(text.strerror(errno)));
+      }
+      return Number(address);
+    },
+  };
 }

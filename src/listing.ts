@@ -3,6 +3,7 @@
  * built from the lines the emitter wrote, so its assembly text is exactly what was encoded.
  */
 import type { Code } from "./emit.ts";
+import { JitError, describeValue } from "./errors.ts";
 
 export interface ListingStyle {
   /** ANSI colours for offsets, bytes and mnemonics (for a terminal). */
@@ -11,6 +12,7 @@ export interface ListingStyle {
 
 /** Bytes as two-digit hex, one space apart: `48 c7 c0 fc ff ff ff`. `xxd -r -p` reads it back. */
 export function hexBytes(bytes: Uint8Array): string {
+  if (!(bytes instanceof Uint8Array)) throw new JitError("E_RANGE", `hexBytes(bytes): bytes must be a Uint8Array, not ${describeValue(bytes)}`);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
 }
 
@@ -26,6 +28,9 @@ const paint = (on: boolean, code: number, text: string): string => (on ? `\x1b[$
  * arm64), then a comment where it helps. Labels stand on lines of their own.
  */
 export function formatListing(code: Code, style: ListingStyle = {}): string {
+  if (typeof code !== "object" || code === null || !Array.isArray(code.listing)) {
+    throw new JitError("E_RANGE", `formatListing(code): code must be a Code ({ arch, bytes, listing }, as the assemble functions return), not ${describeValue(code)}`);
+  }
   const color = style.color === true;
   // A loop, not Math.max(...lines): spreading a million lines overflows the stack.
   let width = 0;

@@ -54,3 +54,17 @@ export interface OsMemory {
 
 /** A bun:ffi function; close() frees its stub. */
 export type NativeFunction = ((...args: number[]) => number) & { close?(): void };
+
+/** What `--perf=jitdump` needs of the OS (Linux only; libc.ts bindPerfOs). */
+export interface PerfOs {
+  /** CLOCK_MONOTONIC in nanoseconds: the clock `perf record -k mono` stamps its samples with. */
+  monotonicNs(): bigint;
+  /** The calling thread's id (gettid). */
+  threadId(): number;
+  /**
+   * Map the first `size` bytes of the open file `fd` read+execute (MAP_PRIVATE), and leave them mapped:
+   * the marker through which `perf record` notices the jitdump file (an executable mapping is recorded
+   * as an MMAP event with the file's name). Returns the address.
+   */
+  mapMarker(fd: number, size: number): number;
+}

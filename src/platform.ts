@@ -3,7 +3,7 @@
  * Pure data: no bun:ffi here, so the choice for every platform (macOS too) is testable anywhere.
  */
 import type { Arch } from "./emit.ts";
-import { JitError } from "./errors.ts";
+import { JitError, describeValue } from "./errors.ts";
 
 /** How integer arguments reach a function: System V (rdi, rsi, ...), Win64 (rcx, rdx, ...), AAPCS64 (w0, w1, ...). */
 export type Abi = "sysv" | "win64" | "aapcs64";
@@ -161,11 +161,24 @@ export function hostPlatform(): Platform {
 
 /** The default calling convention for code of an architecture on an OS (used for --arch without --abi). */
 export function targetFor(arch: Arch, abi?: Abi): Target {
+  if (arch !== "x64" && arch !== "arm64") throw new JitError("E_RANGE", `targetFor(arch): arch must be "x64" or "arm64", not ${describeValue(arch)}`);
+  if (abi !== undefined && abi !== "sysv" && abi !== "win64" && abi !== "aapcs64") {
+    throw new JitError("E_RANGE", `targetFor(arch, abi): abi must be "sysv", "win64" or "aapcs64", not ${describeValue(abi)}`);
+  }
   const chosen = abi ?? (arch === "arm64" ? "aapcs64" : process.platform === "win32" ? "win64" : "sysv");
   if ((arch === "arm64") !== (chosen === "aapcs64")) {
     throw new JitError("E_TARGET", `the ${chosen} calling convention does not exist for ${arch}`);
   }
   return { arch, abi: chosen };
+}
+
+/** A target given to a public entry point: one targetFor() would make, or E_RANGE naming `where`. */
+export function targetArgument(value: unknown, where: string): Target {
+  const t = value as Partial<Target> | null;
+  if (typeof value !== "object" || t === null || (t.arch !== "x64" && t.arch !== "arm64") || (t.abi !== "sysv" && t.abi !== "win64" && t.abi !== "aapcs64")) {
+    throw new JitError("E_RANGE", `${where} must be a target ({ arch, abi }, as targetFor() makes), not ${describeValue(value)}`);
+  }
+  return targetFor(t.arch, t.abi);
 }
 
 export function sameTarget(a: Target, b: Target): boolean {

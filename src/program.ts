@@ -4,11 +4,12 @@
  * the common path (`babyjit -4`) never loads the argument parser.
  */
 import { type Signature, int32Signature } from "./abi.ts";
-import { emitAdder } from "./adder.ts";
+import { adderName, emitAdder } from "./adder.ts";
 import type { Code } from "./emit.ts";
 import { CommandError, JitError, OsError, escapeControls, loadModule } from "./errors.ts";
 import { CodeMemory, hostMemory, hostOs, install } from "./jit.ts";
 import type { OsMemory } from "./os.ts";
+import { type PerfMode, type PerfSource, parsePerfMode, perfUnavailable, profiler, startPerf } from "./perf.ts";
 import { parseInt32 } from "./int32.ts";
 import { type Abi, type Target, hostPlatform, sameTarget, targetFor } from "./platform.ts";
 import { writeStdout } from "./stdio.ts";
@@ -69,6 +70,8 @@ export interface Plan {
   readonly target?: Target;
   /** --color / --no-color; undefined leaves it to the terminal (Io.color). */
   readonly color?: boolean;
+  /** --perf: name the code for Linux perf (perf.ts); undefined leaves it to BABYJIT_PERF. */
+  readonly perf?: PerfMode;
 }
 
 export const DEFAULT_INPUTS: readonly number[] = [1, 2, 3];
@@ -97,6 +100,7 @@ export interface CommandArgs {
   readonly arch?: string;
   readonly abi?: string;
   readonly color?: boolean;
+  readonly perf?: string;
 }
 
 const ARCHES = ["x64", "arm64"] as const;
@@ -144,6 +148,8 @@ export function buildPlan(args: CommandArgs): Plan {
   if (args.dump && args.listing) throw new UsageError("--dump and --listing both replace running: choose one");
   const mode = args.dump ? "dump" : args.listing ? "listing" : "run";
   if (args.trace && mode !== "run") throw new UsageError(`--trace narrates a run; it cannot be combined with --${mode}`);
+  const perf = args.perf === undefined ? undefined : perfMode(args.perf, "--perf");
+  if (perf !== undefined && mode !== "run") throw new UsageError(`--perf names the code of a run; it cannot be combined with --${mode}`);
   let target: Target | undefined;
   if (args.arch !== undefined || args.abi !== undefined) {
     const abi = args.abi === undefined ? undefined : oneOf<Abi>(args.abi, ABIS, "--abi");
@@ -157,7 +163,21 @@ export function buildPlan(args: CommandArgs): Plan {
     trace: args.trace === true,
     ...(target === undefined ? {} : { target }),
     ...(args.color === undefined ? {} : { color: args.color }),
+    ...(perf === undefined ? {} : { perf }),
   };
+}
+
+/** A --perf or BABYJIT_PERF value, checked: a usage error when it names no mode or this is not Linux. */
+function perfMode(text: string, what: string): PerfMode | undefined {
+  let mode: PerfMode | undefined;
+  try {
+    mode = parsePerfMode(text, what);
+  } catch (error) {
+    throw error instanceof JitError ? new UsageError(error.message) : error;
+  }
+  const why = mode === undefined ? undefined : perfUnavailable();
+  if (why !== undefined) throw new UsageError(`${what}=${mode}: ${why}`);
+  return mode;
 }
 
 const MAX_TAPE = 2 ** 30; // as src/bf/compile.ts (not imported: the common path does not load the Brainfuck chapter)
@@ -178,24 +198,30 @@ function eofMode(text: string | undefined): "unchanged" | 0 | -1 {
 
 /** What the command does with one kind of program: the front end's row in FRONT_ENDS. */
 type FrontEnd<S extends Source> =
-  /** Compile for any target; the command installs, calls it once per input (one int32), or lists it. */
-  | { readonly generate: (source: S, target: Target) => { code: Code; signature: Signature; status: boolean } }
+  /**
+   * Compile for any target; the command installs, calls it once per input (one int32), or lists it.
+   * With `perf` (profiling is on), also what profilers call the code (perf.ts).
+   */
+  | { readonly generate: (source: S, target: Target, perf: boolean) => { code: Code; signature: Signature; status: boolean; named?: Named } }
   /** Run the whole command itself (Brainfuck: a program reading stdin, writing stdout). */
   | { readonly command: (plan: Plan, source: S, target: Target, io: Io, os: OsMemory | undefined) => number };
 
 /** Every front end the command knows, by Source kind: adding one is a row here and a Source variant. */
 const FRONT_ENDS: { readonly [K in Source["kind"]]: FrontEnd<Extract<Source, { kind: K }>> } = {
-  adder: { generate: (source, target) => ({ code: emitAdder(target, source.term), signature: int32Signature(1), status: false }) },
+  adder: {
+    generate: (source, target, perf) => ({ code: emitAdder(target, source.term), signature: int32Signature(1), status: false, ...(perf ? { named: adderName(source.term) } : {}) }),
+  },
   expr: { generate: expression },
   bf: { command: brainfuck },
   fn: { command: functions },
 };
 
-function expression(source: Extract<Source, { kind: "expr" }>, target: Target): { code: Code; signature: Signature; status: boolean } {
-  const { assembleExpression } = loadModule("the expression compiler", () => require("./expr/compile.ts") as typeof import("./expr/compile.ts"));
+function expression(source: Extract<Source, { kind: "expr" }>, target: Target, perf: boolean): { code: Code; signature: Signature; status: boolean; named?: Named } {
+  const { assembleExpression, expressionPerf } = loadModule("the expression compiler", () => require("./expr/compile.ts") as typeof import("./expr/compile.ts"));
   try {
-    const { code, checked, arity } = assembleExpression(source.text, { target });
-    return { code, signature: int32Signature(arity), status: checked };
+    const { code, checked, arity, columns } = assembleExpression(source.text, { target, columns: perf });
+    const made = { code, signature: int32Signature(arity), status: checked };
+    return perf ? { ...made, named: expressionPerf({ source: source.text, params: ["x"] }, columns) } : made;
   } catch (error) {
     if (error instanceof JitError && error.code === "E_SYNTAX") {
       throw new UsageError(`${error.message}`, { text: source.text, column: error.column ?? 1 });
@@ -226,9 +252,15 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
         "use --dump or --listing to read code for another target",
     );
   }
+  if (plan.mode === "run") {
+    // --perf, else BABYJIT_PERF, checked here so that a bad value is a usage error before anything runs.
+    const env = plan.perf === undefined ? process.env.BABYJIT_PERF : undefined;
+    if (plan.perf !== undefined) startPerf(plan.perf);
+    else if (env !== undefined) startPerf(perfMode(env, "BABYJIT_PERF"));
+  }
   const front = FRONT_ENDS[plan.source.kind] as FrontEnd<Source>;
   if ("command" in front) return front.command(plan, plan.source, target, io, os);
-  const { code, signature, status } = front.generate(plan.source, target);
+  const { code, signature, status, named } = front.generate(plan.source, target, plan.mode === "run" && profiler() !== undefined);
   if (plan.mode !== "run") {
     // Loaded only when asked for, like trace.ts below: start-up pays for what the common path uses.
     const { formatListing, hexBytes } = loadModule("the listing printer", () => require("./listing.ts") as typeof import("./listing.ts"));
@@ -243,7 +275,7 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   const traced = (log: (line: string) => void) =>
     loadModule("--trace", () => require("./trace.ts") as typeof import("./trace.ts")).tracingOs(base, log, hostPlatform());
   const memory = own ? new CodeMemory(trace ? traced(trace) : base, target) : hostMemory();
-  const fn = install(memory, code, { signature, status });
+  const fn = install(memory, code, named === undefined ? { signature, status } : { signature, status, input: named, describe: asNamed });
   let results: number[];
   try {
     // A loop, not inputs.map(): JavaScriptCore compiles a builtin like Array.prototype.map on its first
@@ -269,6 +301,9 @@ function executeOrThrow(plan: Plan, io: Io, os: OsMemory | undefined): number {
   io.out(results.join(" "));
   return EXIT.OK;
 }
+
+type Named = { readonly name: string; readonly source?: PerfSource };
+const asNamed = (named: Named): Named => named;
 
 /** `--bf FILE`: compile and run (or dump or list) a Brainfuck program; see bf/command.ts. */
 function brainfuck(plan: Plan, source: Extract<Source, { kind: "bf" }>, target: Target, io: Io, os: OsMemory | undefined): number {

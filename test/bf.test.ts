@@ -391,7 +391,8 @@ describe("memory", () => {
 });
 
 describe("listings", () => {
-  const programs = [HELLO, CAT, "+[->+>+++<<]>>.", "+[>>]<<[<]", "+>+<[>[-<+>]<-]", `${">".repeat(5000)}+.${"<".repeat(5000)}`];
+  // Known outputs (0 and not), a copy that keeps its cell, an if: the code knownValues and ifLoops make.
+  const programs = [HELLO, CAT, "+[->+>+++<<]>>.", "+[>>]<<[<]", "+>+<[>[-<+>]<-]", `${">".repeat(5000)}+.${"<".repeat(5000)}`, ".>+.,[->+>+<<]>>[-<<+>>]<.", ",[>>[-]<<-]>>."];
   test.each(NAMED_TARGETS)("llvm-mc reassembles the %s listing to the same bytes", (_name, target) => {
     for (const source of programs) {
       const { code } = assembleBrainfuck(source, { target, eof: 0 });

@@ -104,7 +104,7 @@ describe("golden listings (a format change must be deliberate)", () => {
     );
   });
 
-  test("colour on a terminal; none when piped, with NO_COLOR, or with --no-color", () => {
+  test("colour on a terminal (NO_COLOR= empty too); none when piped, with NO_COLOR set, or with --no-color", () => {
     // `script` gives the CLI a real terminal as stdout.
     const tty = (env: Record<string, string>, ...extra: string[]) =>
       run(["script", "-qec", [process.execPath, "bin/babyjit.js", "-4", "--listing", ...extra].join(" "), "/dev/null"], {
@@ -114,6 +114,8 @@ describe("golden listings (a format change must be deliberate)", () => {
       }).stdout;
     expect(tty({})).toContain("\x1b[1mmov\x1b[0m");
     expect(tty({ NO_COLOR: "1" })).not.toContain("\x1b[");
+    // The convention (no-color.org): NO_COLOR counts when set and non-empty, so NO_COLOR= leaves colour on.
+    expect(tty({ NO_COLOR: "" })).toContain("\x1b[1mmov\x1b[0m");
     expect(tty({}, "--no-color")).not.toContain("\x1b[");
     expect(runSource(["-4", "--listing"]).stdout).not.toContain("\x1b[");
     expect(runSource(["-4", "--dump", "--color"]).stdout).toBe("48 c7 c0 fc ff ff ff 48 01 f8 c3\n");

@@ -12,7 +12,8 @@ import { SEED, replayHint } from "./support/random.ts";
 const STEPS = 3000;
 
 test(`misuse fuzzer: ${STEPS} random steps, no signal, only JitErrors (seed ${SEED})`, () => {
-  const p = Bun.spawnSync([process.execPath, join(import.meta.dir, "fixtures", "misuse-fuzz.ts"), String(SEED), String(STEPS)], { stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawnSync([process.execPath, join(import.meta.dir, "fixtures", "misuse-fuzz.ts"), String(SEED), String(STEPS)], { stdout: "pipe", stderr: "pipe", timeout: 100_000 });
+  expect({ timedOut: p.exitedDueToTimeout === true, replay: p.exitedDueToTimeout === true ? replayHint() : "" }).toEqual({ timedOut: false, replay: "" });
   const stderr = p.stderr.toString();
   const context = `${replayHint()}; stderr: ${stderr.slice(-2000)}`;
   expect({ signal: p.signalCode ?? null, exitCode: p.exitCode, context: p.exitCode === 0 ? "" : context }).toEqual({ signal: null, exitCode: 0, context: "" });

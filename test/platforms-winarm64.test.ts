@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { buildFlags } from "../scripts/build-flags.ts";
 import { CLI_CASES, type CliCase, caseName } from "./cli-cases.ts";
 import { BIN, ROOT } from "./support/cli.ts";
-import { type RunResult, compileExe, describeOnEmu, runWinArm64, runWinArm64Many, tempDir, winPath } from "./support/emu.ts";
+import { type RunResult, compileExe, describeOnEmu, runWinArm64, runWinArm64Many, tempDir, winPath, wineRetries } from "./support/emu.ts";
 import { SEED } from "./support/random.ts";
 
 const FIXTURES = join(import.meta.dir, "fixtures");
@@ -113,6 +113,7 @@ describeOnEmu("winarm64", "Windows on ARM64 under arm64 Wine under qemu-aarch64"
     const times = done.map((r) => r.ms).sort((a, b) => a - b);
     const median = ((times[Math.floor(times.length / 2)] ?? 0) / 1000).toFixed(2);
     console.log(`Windows on ARM64: ${jobs.length} runs, two at a time, in ${seconds.toFixed(1)} s (median run ${median} s)`);
+    for (const retry of wineRetries) console.log(`Windows on ARM64: run again, ${retry}`);
   }, 900_000);
 
   test("bun.exe is win32 arm64; kernel32 reports ARM64, 4 KiB pages and x64's MEMORY_BASIC_INFORMATION layout", () => {

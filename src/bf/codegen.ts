@@ -96,6 +96,11 @@ export interface BfCode {
    * only ever reads them, in scans (see BfBackend.scan), so they stay 0.
    */
   readonly margin: number;
+  /**
+   * Made only for profilers (generate's `marks`): where each op's code starts, by op index, and where
+   * the program's code ends (the cold exits follow).
+   */
+  readonly marks?: { readonly ops: Int32Array; readonly end: number };
 }
 
 /**
@@ -153,6 +158,7 @@ export function generate(
   options: BfOptions,
   makeBackend: (asm: Assembler, target: Target, options: BfOptions) => BfBackend,
   source?: string,
+  marks = false,
 ): BfCode {
   const asm = newAssembler(target.arch, source !== undefined); // without a listing when nobody reads it
   // Per op, big programs take about 18 bytes of code (branches included), 1.2 branches and 1.5 labels.
@@ -176,8 +182,11 @@ export function generate(
   const terms: { at: number; factor: number }[] = [];
   // The loops open here, innermost last: their body labels (-1: none) and end labels.
   const loopBodies: number[] = [], loopEnds: number[] = [];
+  // For profilers: a label where each op's code starts (perf.ts; bf/profile.ts names the pieces).
+  const opLabels = marks ? new Int32Array(ops.length) : undefined;
   for (let i = 0; i < ops.length; i++) {
     if (source !== undefined) asm.note(describe(toOp(ops, i), source));
+    if (opLabels !== undefined) asm.bind((opLabels[i] = asm.newLabel()));
     const at = ops.at(i);
     switch (ops.kind(i)) {
       case ADD:
@@ -256,6 +265,8 @@ export function generate(
     }
   }
   if (source !== undefined) asm.note("end of program: return 0");
+  const programEnd = opLabels === undefined ? -1 : asm.newLabel();
+  if (programEnd >= 0) asm.bind(programEnd as Label);
   const exit = asm.newLabel();
   be.stub(0, exit);
 
@@ -293,6 +304,7 @@ export function generate(
     start: at(start),
     margin,
     site,
+    ...(opLabels === undefined ? {} : { marks: { ops: opLabels.map((l) => at(l)), end: at(programEnd) } }),
     get sites() {
       return (all ??= Array.from({ length: sites.length }, (_, id) => site(id) as Site));
     },

@@ -46,7 +46,9 @@ export function brainfuckCommand(cmd: BrainfuckCommand, format: (code: Code) => 
     if (error instanceof JitError && (error.code === "E_SYNTAX" || error.code === "E_TAPE" || error.code === "E_RANGE")) {
       const past = error.code === "E_TAPE" && (error.cell ?? 0) >= cmd.tape;
       const hint = !past ? "" : cmd.tape < MAX_TAPE ? `; raise --tape (now ${cmd.tape} cells)` : `; the tape is at its largest (${MAX_TAPE} cells)`;
-      throw new CommandError(`${fileName(cmd.file)}:${error.message}${hint}`, EX_DATAERR);
+      // "FILE:3:5: unmatched '['", but "FILE: the program has more than ..." for a message with no place.
+      const place = /^\d+:\d+: /.test(error.message) ? ":" : ": ";
+      throw new CommandError(`${fileName(cmd.file)}${place}${error.message}${hint}`, EX_DATAERR);
     }
     throw error;
   }
@@ -114,7 +116,7 @@ export function fileName(file: string): string {
 function run(source: string, cmd: BrainfuckCommand): void {
   const own = cmd.os !== undefined;
   const memory = own ? new CodeMemory(cmd.os as OsMemory, cmd.target) : hostMemory();
-  const program = compileBrainfuck(source, { tape: cmd.tape, eof: cmd.eof, memory });
+  const program = compileBrainfuck(source, { tape: cmd.tape, eof: cmd.eof, memory, file: cmd.file });
   const input = new Uint8Array(BUFFER_BYTES);
   try {
     const io: BrainfuckIo & { [LEND_CHUNKS]: true } = {

@@ -10,7 +10,8 @@ import type { Assembler } from "../emit.ts";
 import { JitError, checkOptions, checkString, describeValue } from "../errors.ts";
 import { type CodeMemory, memoryOption } from "../jit.ts";
 import { formatListing } from "../listing.ts";
-import { type Target, hostPlatform } from "../platform.ts";
+import { profiler } from "../perf.ts";
+import { type Target, hostPlatform, targetArgument } from "../platform.ts";
 import { arm64Backend } from "./arm64.ts";
 import { type BfBackend, type BfCode, type BfOptions, type EofMode, generate } from "./codegen.ts";
 import type { Op } from "./ir.ts";
@@ -40,6 +41,8 @@ export interface AssembleOptions extends BrainfuckOptions {
 export interface CompileOptions extends BrainfuckOptions {
   /** Where to install the code; defaults to the process-wide host memory. */
   readonly memory?: CodeMemory;
+  /** The file the source came from: profilers name the code by it (perf.ts); default "program". */
+  readonly file?: string;
 }
 
 function checkedOptions(options: BrainfuckOptions): BfOptions {
@@ -74,9 +77,9 @@ export function brainfuckIr(source: string, passes?: readonly PassName[]): Op[] 
   return toOps(optimizeSource(source, passes));
 }
 
-function assemble(source: string, ops: OpTable, target: Target, options: BfOptions, notes: boolean): BfCode {
+function assemble(source: string, ops: OpTable, target: Target, options: BfOptions, notes: boolean, marks = false): BfCode {
   try {
-    return generate(ops, target, options, backendFor, notes ? source : undefined);
+    return generate(ops, target, options, backendFor, notes ? source : undefined, marks);
   } catch (error) {
     // An arm64 conditional branch reaches 1 MiB; a program whose loop or exit is further away than
     // that is refused with a clear message rather than miscompiled.
@@ -92,7 +95,8 @@ export function assembleBrainfuck(source: string, given?: AssembleOptions): BfCo
   checkString(source, "assembleBrainfuck(source)");
   const options: AssembleOptions = checkOptions(given, "assembleBrainfuck(source, options): options");
   const checked = checkedOptions(options);
-  return assemble(source, optimizeSource(source, options.passes), options.target ?? hostPlatform().target, checked, true);
+  const target = options.target === undefined ? hostPlatform().target : targetArgument(options.target, "assembleBrainfuck(source, options): options.target");
+  return assemble(source, optimizeSource(source, options.passes), target, checked, true);
 }
 
 /** Compile for this host and load: a program to run (many times) and dispose. */
@@ -102,10 +106,18 @@ export function compileBrainfuck(source: string, given?: CompileOptions): Brainf
   const checked = checkedOptions(options);
   const memory = memoryOption(options.memory, "compileBrainfuck");
   const host = memory.target;
-  const bf = assemble(source, optimizeSource(source, options.passes), host, checked, false);
+  const perf = profiler();
+  const ops = optimizeSource(source, options.passes);
+  const bf = assemble(source, ops, host, checked, false, perf !== undefined);
   // The listing compiles the source again, with notes: keeping the IR for it would keep megabytes.
   const listing = () => formatListing(assemble(source, optimizeSource(source, options.passes), host, checked, true).code);
-  return load(memory, bf, source, checked, listing);
+  if (perf === undefined) return load(memory, bf, source, checked, listing);
+  return load(memory, bf, source, checked, listing, (address) => {
+    const { brainfuckPieces } = require("./profile.ts") as typeof import("./profile.ts");
+    const file = options.file ?? "program";
+    const path = options.file === undefined ? file : (require("node:path") as typeof import("node:path")).resolve(file);
+    perf.record(brainfuckPieces(ops, bf, address, file, path));
+  });
 }
 
 export type { BrainfuckIo, BrainfuckProgram } from "./runtime.ts";

@@ -3,8 +3,10 @@
  * run in the order of PASSES. Every pass keeps the I/O order exactly and keeps the tape-bounds
  * guarantee: placeChecks() runs after the loop rewrites (which record every cell a rewritten loop
  * would have visited) and before deferMoves() (which only renames positions), so each stretch of code
- * is checked against exactly the cells the program itself would have visited.
- * A big program makes a million ops, so tables are sized up front and no hot loop allocates.
+ * is checked against exactly the cells the program itself would have visited. knownValues runs last,
+ * on the checked, offset code: it only drops or replaces ops, and keeps the check of anything it makes
+ * straight code. A big program makes a million ops, so tables grow by doubling and no hot loop
+ * allocates; every pass is linear in the ops it reads (test/bf.test.ts compiles n and 4n and compares).
  */
 import { JitError } from "../errors.ts";
 import { type RowSink, parse, tableFor } from "./parse.ts";
@@ -636,16 +638,19 @@ export const onceLoops = (ops: OpTable): OpTable => new Writer(ops, ops.length, 
  *   - cells a loop leaves at 0: at a loop that goes round (and does not move the pointer), the cells
  *     known to be 0 before it are assumed 0 at the start of its body too, and the body is worked
  *     through on that assumption; if the body's end leaves them at 0, the assumption holds for every
- *     pass (by induction), otherwise the body is worked through again without it. A budget of rows
- *     (four times the program's) bounds the work; past it, loops are worked through once.
+ *     pass (by induction), otherwise the body is worked through again assuming only the cells it did
+ *     leave at 0, and if that fails too, nothing. A budget of rows (four times the program's) bounds
+ *     the work; past it, loops are worked through once.
  * The stores of known values wait: a cell's `set` is written only when something reads the cell
  * from memory (input at end of input, a loop's test, a multiply, a check's replay) or the pointer
  * moves, so a run of stores to one cell leaves one, and one that nothing reads, none.
  * The offsets are the ones deferMoves left: the known values are forgotten wherever the pointer moves.
  * A dropped `mul` or `if` had a check of its own only if it could run; when it is made straight code,
- * its check stays, as a `check` row. At most 64 cells are remembered, so each `if` costs a bounded copy.
+ * its check stays, as a `check` row. At most MAX_KNOWN cells are remembered, so each `if` costs a bounded copy.
  */
 const NOTHING: ReadonlyMap<number, number> = new Map(); // known: nothing (shared, never written)
+/** The most cells knownValues remembers at once (past it, it forgets them all): the bound on each `if`'s copy. */
+const MAX_KNOWN = 32;
 export function knownValues(ops: OpTable): OpTable {
   const out = new Writer(ops, ops.length, {});
   let known = new Map<number, number>(); // cell -> value (-1: written, value not known)
@@ -660,35 +665,42 @@ export function knownValues(ops: OpTable): OpTable {
   // (Map.clear() is dear in JavaScriptCore: the maps are cleared only when they hold something.)
   const flush = () => {
     if (pending.size === 0) return;
-    for (const [c, { row }] of pending) emit(SET, c, known.get(c) ?? 0, ops.start(row), ops.end(row));
+    pending.forEach(({ row }, c) => emit(SET, c, known.get(c) ?? 0, ops.start(row), ops.end(row)));
     pending.clear();
+  };
+  /** Every `if` open here forgets at its `]` (inner ones first: once one is marked, so are those around it). */
+  const moved = () => {
+    for (let f = frames.length - 1; f >= 0 && !(frames[f] as (typeof frames)[number]).moved; f--) (frames[f] as (typeof frames)[number]).moved = true;
   };
   const forget = () => {
     flush();
     if (known.size > 0) known = new Map();
     zeroed = false;
-    for (let f = frames.length - 1; f >= 0 && !(frames[f] as (typeof frames)[number]).moved; f--) (frames[f] as (typeof frames)[number]).moved = true;
+    moved();
   };
   const unknown = (at: number) => {
     pending.delete(at);
     if (zeroed) known.set(at, -1);
     else known.delete(at);
-    if (known.size > 64) forget();
+    if (known.size > MAX_KNOWN) forget();
   };
   const store = (at: number, v: number, row: number) => {
     const p = pending.get(at);
     if (p === undefined) {
       const now = value(at); // in memory too, as nothing is pending
-      if (now === v) return;
+      if (now === v) {
+        if (zeroed && !known.has(at) && known.size < MAX_KNOWN) known.set(at, v); // named, for a loop's retry
+        return;
+      }
       pending.set(at, { row, was: now === -1 ? undefined : now });
     } else if (p.was === v) pending.delete(at); // back to what memory holds
     else p.row = row;
     known.set(at, v);
-    if (known.size > 64) forget();
+    if (known.size > MAX_KNOWN) forget();
   };
   // The loops that go round open here, innermost last: where the body starts (input row, output
   // length), and what was assumed at its start (undefined: nothing, it is being worked through again).
-  const loops: { row: number; outLength: number; terms: number; assumed: Map<number, number> | undefined; zeroed: boolean }[] = [];
+  const loops: { row: number; outLength: number; terms: number; assumed: Map<number, number> | undefined; zeroed: boolean; retried: boolean }[] = [];
   let budget = 4 * ops.length + 64;
   // For each loop (by the row of its open): whether the pointer moves inside it (a move or a scan at
   // any depth). Such a body forgets everything, so assuming anything at its start is bound to fail.
@@ -710,9 +722,16 @@ export function knownValues(ops: OpTable): OpTable {
   /** Whether the state now implies `assumed`: every cell assumed 0 is 0. */
   const holds = (assumed: Map<number, number>, assumedZeroed: boolean): boolean => {
     if (assumedZeroed && !zeroed) return false;
-    for (const [c, w] of assumed) if (w === 0 && value(c) !== 0) return false;
-    if (assumedZeroed) for (const [c, w] of known) if (w !== 0 && !assumed.has(c)) return false;
-    return true;
+    let ok = true;
+    assumed.forEach((w, c) => {
+      if (w === 0 && value(c) !== 0) ok = false;
+    });
+    if (assumedZeroed) {
+      known.forEach((w, c) => {
+        if (w !== 0 && !assumed.has(c)) ok = false;
+      });
+    }
+    return ok;
   };
   /** For a mul at row i: the cell it copies through, when the next row multiplies that cell straight back. */
   const copyBack = (i: number): number | undefined => {
@@ -812,16 +831,21 @@ export function knownValues(ops: OpTable): OpTable {
         }
         if ((ops.flags(i) & ONCE) === 0) {
           flush();
-          for (const f of frames) f.moved = true; // an if around a loop: forget at its ]
+          moved(); // an if around a loop: forget at its ]
           // What is assumed at the start of the body: the cells known to be 0 here.
           let assumed: Map<number, number> | undefined;
           if (budget > 0 && moving[i] === 0) {
             assumed = new Map();
-            for (const [c, w] of known) assumed.set(c, w === 0 ? 0 : -1);
+            // (Without the zeroed tape, a cell not known needs no entry.)
+            const into = assumed;
+            known.forEach((w, c) => {
+              if (w === 0 || zeroed) into.set(c, w === 0 ? 0 : -1);
+            });
+            if (assumed.size === 0 && !zeroed) assumed = undefined; // nothing to assume
           }
-          loops.push({ row: i, outLength: out.out.length, terms: ops.extras.terms, assumed, zeroed: assumed !== undefined && zeroed });
+          loops.push({ row: i, outLength: out.out.length, terms: ops.extras.terms, assumed, zeroed: assumed !== undefined && zeroed, retried: false });
           out.write(ops, i);
-          known = assumed === undefined ? new Map() : new Map(assumed);
+          known = assumed !== undefined ? new Map(assumed) : known.size > 0 ? new Map() : known;
           zeroed = assumed !== undefined && zeroed;
           continue;
         }
@@ -840,19 +864,26 @@ export function knownValues(ops: OpTable): OpTable {
           const loop = loops.pop();
           if (loop === undefined) throw new JitError("E_INTERNAL", "knownValues: a ] without its [");
           if (loop.assumed !== undefined && !holds(loop.assumed, loop.zeroed)) {
-            // The body does not leave the cells it was assumed to start with at 0: again, assuming nothing.
+            // The body does not leave the cells it was assumed to start with at 0: again, assuming only
+            // the ones it did leave at 0 (once; then nothing).
+            let fewer: Map<number, number> | undefined;
+            if (!loop.retried && budget > 0) {
+              for (const [c, w] of loop.assumed) if (w === 0 && value(c) === 0) (fewer ??= new Map()).set(c, 0);
+              // Cells assumed 0 as untouched, and that the body names and leaves at 0.
+              if (loop.zeroed) for (const [c, w] of known) if (w === 0 && !loop.assumed.has(c)) (fewer ??= new Map()).set(c, 0);
+            }
             out.out.length = loop.outLength;
             pending.clear();
-            known = new Map();
+            known = fewer === undefined ? new Map() : new Map(fewer);
             zeroed = false;
-            loops.push({ ...loop, assumed: undefined, zeroed: false });
+            loops.push({ ...loop, assumed: fewer, zeroed: false, retried: true });
             out.write(ops, loop.row);
             i = loop.row;
             continue;
           }
-          for (const f of frames) f.moved = true;
+          moved();
           // After the loop: what was assumed at every pass's start, and the loop cell at 0.
-          known = loop.assumed === undefined ? new Map() : new Map(loop.assumed);
+          known = loop.assumed ?? (known.size > 0 ? new Map() : known); // the popped loop's own map: no copy
           zeroed = loop.zeroed;
           out.write(ops, i);
           known.set(at, 0);
@@ -888,7 +919,7 @@ export function knownValues(ops: OpTable): OpTable {
         }
         if (f.moved) {
           forget();
-          for (const g of frames) g.moved = true;
+          moved();
         }
         if (value(at) !== 0) known.set(at, 0); // the body left it at 0, in memory
         continue;

@@ -85,6 +85,7 @@ export function load(
   source: string,
   options: { tape: number; eof: EofMode },
   listing: () => string,
+  installed?: (address: number) => void,
 ): BrainfuckProgram {
   const os = memory.os;
   const page = os.pageSize;
@@ -104,6 +105,7 @@ export function load(
     dataAddress = os.map(dataBytes, "the state block and the I/O buffers");
     slot = memory.installCode(bf.code.bytes);
     entry = os.entry(slot.address);
+    installed?.(slot.address); // profilers name the code (perf.ts)
   } catch (error) {
     // Whatever was taken so far is given back: a failed load leaves nothing mapped or installed.
     slot?.free();
@@ -139,10 +141,12 @@ export function load(
   };
 
   const stream = (io: BrainfuckIo): void => {
-    if (life === "disposed") throw disposedError();
-    if (life === "running") throw new JitError("E_BUSY", "this Brainfuck program is already running (stream() or run() was called from one of its own callbacks); a program runs once at a time");
+    // The callbacks are read first: reading them may run the caller's code (a getter, a Proxy), which
+    // may dispose the program or run it; the state is checked after that, just before running.
     const { read, write, trace } = checkedIo(io);
     const lent = (io as { [LEND_CHUNKS]?: unknown })[LEND_CHUNKS] === true;
+    if (life === "disposed" || releaseAfterRun) throw disposedError();
+    if (life === "running") throw new JitError("E_BUSY", "this Brainfuck program is already running (stream() or run() was called from one of its own callbacks); a program runs once at a time");
     life = "running";
     try {
       runLoop(lent, read, write, trace);
@@ -319,7 +323,10 @@ function inputChunk(chunk: unknown): Uint8Array | null {
   if (chunk === null || chunk === undefined) return null;
   if (!isUint8Array(chunk)) throw new JitError("E_RANGE", `stream(io): io.read() must return a Uint8Array, or null at the end of input, not ${describeValue(chunk)}`);
   // A view of the caller's bytes under our own prototype, so that its length and subarray are the real ones.
-  return new Uint8Array(typedArrayBuffer.call(chunk), typedArrayOffset.call(chunk), typedArrayLength.call(chunk));
+  // A detached array has length 0 but its buffer refuses any view (a raw TypeError): it is an empty chunk.
+  const length = typedArrayLength.call(chunk);
+  if (length === 0) return new Uint8Array(0);
+  return new Uint8Array(typedArrayBuffer.call(chunk), typedArrayOffset.call(chunk), length);
 }
 
 /** The callbacks of a stream() call, checked once before anything runs. */

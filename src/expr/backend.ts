@@ -181,6 +181,11 @@ export abstract class Backend<Cc extends string> {
   protected depth = 0;
   /** Division-by-zero exits, by spill depth at the jump. */
   protected readonly zero: (Label | undefined)[] = [];
+  /**
+   * For profilers only (perf.ts): pairs of a label bound where a node's own code starts and the node's
+   * source position. Undefined (no labels at all) unless the code generator is asked for them.
+   */
+  marks: number[] | undefined;
 
   constructor(facts: Facts, names: readonly string[]) {
     this.facts = facts;
@@ -224,6 +229,7 @@ export abstract class Backend<Cc extends string> {
     let into = d;
     for (;;) {
       if (node.kind !== "binary") {
+        if (this.marks !== undefined) this.markSource(node);
         this.genOther(node, into);
         break;
       }
@@ -236,9 +242,17 @@ export abstract class Backend<Cc extends string> {
     }
     // A frame stays reserved while it is being left: leave() may generate code, which takes frames too.
     while (this.top > base) {
-      this.leave(this.frames[this.top - 1] as Frame);
+      const f = this.frames[this.top - 1] as Frame;
+      if (this.marks !== undefined) this.markSource(f.e);
+      this.leave(f);
       this.top--;
     }
+  }
+
+  private markSource(e: Expr): void {
+    const label = this.newLabel();
+    this.bind(label);
+    this.marks?.push(label, e.pos);
   }
 
   /**

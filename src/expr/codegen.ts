@@ -23,7 +23,7 @@
  * status 1 there and returns. jit.ts reads the word after the call and throws JitError E_DIV_ZERO.
  */
 import { conventionOf } from "../abi.ts";
-import type { Code } from "../emit.ts";
+import type { Code, Label } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import type { Target } from "../platform.ts";
 import type { Expr } from "./ast.ts";
@@ -39,12 +39,16 @@ export interface CodegenOptions {
   readonly registers?: number;
   /** false: bytes only, no listing text (the code is run; its listing is made again if asked for). */
   readonly listing?: boolean;
+  /** For profilers: where each node's code starts (Generated.columns). */
+  readonly columns?: boolean;
 }
 
 export interface Generated {
   readonly code: Code;
   /** The tree divides at run time, so the code takes a status block and reports division by zero there (see jit.ts). */
   readonly checked: boolean;
+  /** With `columns`: where each node's code starts, by increasing offset, and its 1-based position in the source text (its column, when the text is one line). */
+  readonly columns?: readonly { readonly offset: number; readonly column: number }[];
 }
 
 /** Generates code for a folded tree; `options.params.length` (≤ 4) is the arity. */
@@ -55,7 +59,23 @@ export function generate(tree: Expr, options: CodegenOptions): Generated {
   if (options.params.length > 4) throw new JitError("E_RANGE", `at most 4 parameters, not ${options.params.length}`);
   const { arch, abi } = conventionOf(options.target).target; // the one target check (abi.ts)
   if (arch === "arm64") {
-    return { code: new A64Backend(facts, options.params, limit, options.listing ?? true).run(tree), checked: facts.zeroChecks };
+    return finish(new A64Backend(facts, options.params, limit, options.listing ?? true), tree, facts.zeroChecks, options.columns === true);
   }
-  return { code: new X64Backend(facts, options.params, abi as "sysv" | "win64", limit, options.listing ?? true).run(tree), checked: facts.zeroChecks };
+  return finish(new X64Backend(facts, options.params, abi as "sysv" | "win64", limit, options.listing ?? true), tree, facts.zeroChecks, options.columns === true);
+}
+
+function finish(be: { marks: number[] | undefined; run(tree: Expr): Code }, tree: Expr, checked: boolean, columns: boolean): Generated {
+  if (!columns) return { code: be.run(tree), checked };
+  const marks: number[] = [];
+  be.marks = marks;
+  const code = be.run(tree);
+  const found: { offset: number; column: number }[] = [];
+  for (let i = 0; i < marks.length; i += 2) {
+    const offset = code.labelOffset(marks[i] as Label);
+    const column = (marks[i + 1] as number) + 1;
+    // Nodes whose code starts at the same place (a parameter read in place makes none): the last one's.
+    if (found.length > 0 && (found[found.length - 1] as { offset: number }).offset === offset) found.pop();
+    found.push({ offset, column });
+  }
+  return { code, checked, columns: found };
 }

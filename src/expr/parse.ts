@@ -8,7 +8,7 @@ import type { BinaryOp, Expr, UnaryOp } from "./ast.ts";
  * and the parts of `?:` nest, and the passes recurse into them, so their depth is what the limit bounds.
  */
 export const MAX_DEPTH = 1000;
-const MAX_PARAMS = 4;
+export const MAX_PARAMS = 4;
 const MAX_LITERAL = 0xffffffff;
 const TOO_DEEP = `expression nests too deeply (limit ${MAX_DEPTH})`;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
