@@ -321,10 +321,10 @@ function brainfuck(plan: Plan, source: Extract<Source, { kind: "bf" }>, target: 
 
 /** `--fn FILE NAME [ARGS...]`: compile a module and call one of its functions (or dump or list it); see fn/command.ts. */
 function functions(plan: Plan, source: Extract<Source, { kind: "fn" }>, target: Target, io: Io, os: OsMemory | undefined): number {
-  const { fnCommand } = require("./fn/command.ts") as typeof import("./fn/command.ts");
-  const { formatListing, hexBytes } = require("./listing.ts") as typeof import("./listing.ts");
+  const { fnCommand } = loadModule("the functions compiler", () => require("./fn/command.ts") as typeof import("./fn/command.ts"));
+  const { formatListing, hexBytes } = loadModule("the listing printer", () => require("./listing.ts") as typeof import("./listing.ts"));
   const trace = plan.trace ? (line: string) => io.err(`trace: ${line}`) : undefined;
-  const base = trace === undefined ? os : (require("./trace.ts") as typeof import("./trace.ts")).tracingOs(os ?? hostOs(), trace, hostPlatform());
+  const base = trace === undefined ? os : loadModule("--trace", () => require("./trace.ts") as typeof import("./trace.ts")).tracingOs(os ?? hostOs(), trace, hostPlatform());
   const text = fnCommand(
     { file: source.file, name: source.name, args: source.args, mode: plan.mode, target, ...(trace === undefined ? {} : { trace }), ...(base === undefined ? {} : { os: base }) },
     (code) => (plan.mode === "dump" ? hexBytes(code.bytes) : formatListing(code, { color: plan.color ?? io.color })),

@@ -34,6 +34,7 @@ import {
   type Site,
   type TargetRegisters,
   checkLayout,
+  describeTarget,
   frameTooBig,
   functionNote,
   indexOf,
@@ -55,17 +56,20 @@ const w = (r: number): A64Gp => W[r] as A64Gp;
 const x = (r: number): A64Gp => X[r] as A64Gp;
 const S0 = 15, S1 = 16, S2 = 17, STATE_REG = 28, FP = 29, LR = 30;
 
+/**
+ * From the AAPCS64 convention in src/abi.ts (x18 is its reserved register): see the top of this file.
+ * `fp`, the second class (f64): d0-d7 carry arguments (and d0 the result), d8-d15 are callee-saved
+ * (their low 64 bits: all a double uses), d16-d29 caller-saved; d30 and d31 are the back end's scratch.
+ */
 export const ARM64_REGISTERS: TargetRegisters = {
-  allocatable: [9, 10, 11, 12, 13, 14, 8, 0, 1, 2, 3, 4, 5, 6, 7, 19, 20, 21, 22, 23, 24, 25, 26, 27],
-  callerSaved: [9, 10, 11, 12, 13, 14, 8, 0, 1, 2, 3, 4, 5, 6, 7],
-  calleeSaved: [19, 20, 21, 22, 23, 24, 25, 26, 27],
-  args: [0, 1, 2, 3, 4, 5, 6, 7],
-  result: 0,
-  scratch: [S0, S1, S2],
-  names: Array.from({ length: 31 }, (_, i) => `w${i}`),
-  state: STATE_REG,
-  // f64: d0-d7 carry arguments (and d0 the result), d8-d15 are callee-saved (their low 64 bits: all a
-  // double uses), d16-d29 caller-saved; d30 and d31 are the back end's scratch.
+  ...describeTarget(
+    { arch: "arm64", abi: "aapcs64" },
+    [9, 10, 11, 12, 13, 14, 8, 0, 1, 2, 3, 4, 5, 6, 7, 19, 20, 21, 22, 23, 24, 25, 26, 27],
+    [S0, S1, S2],
+    STATE_REG,
+    [FP, LR],
+    Array.from({ length: 31 }, (_, i) => `w${i}`),
+  ),
   fp: {
     allocatable: [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
     callerSaved: [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 0, 1, 2, 3, 4, 5, 6, 7],

@@ -21,6 +21,7 @@
  * dropped, and the stub's own epilogue restores the caller's registers.
  */
 import type { Code } from "../emit.ts";
+import { conventionOf } from "../abi.ts";
 import { JitError } from "../errors.ts";
 import type { Abi, Target } from "../platform.ts";
 import type { Allocation, Cond, FnIr, Loc, ModuleIr, RegisterDescription, Terminator, VReg } from "./ir.ts";
@@ -73,6 +74,31 @@ export interface ModuleCode {
 export interface TargetRegisters extends RegisterDescription {
   /** Holds the state block's address in every function (never allocated, never written). */
   readonly state: number;
+}
+
+/**
+ * The allocator's description of a target, from the convention's facts in src/abi.ts (arguments,
+ * result, callee-saved set, registers never named) and what this chapter keeps for itself: `kept`
+ * (scratch, the state block's register, frame and stack registers). Allocatable registers come in
+ * `order` (caller-saved first: cheap for a value no call crosses); any register the convention does not
+ * call callee-saved is caller-saved.
+ */
+export function describeTarget(target: Target, order: readonly number[], scratch: readonly number[], state: number, kept: readonly number[], names: readonly string[]): TargetRegisters {
+  const c = conventionOf(target);
+  const never = new Set([...scratch, state, ...kept, ...c.reserved]);
+  const allocatable = order.filter((r) => !never.has(r));
+  if (allocatable.length !== order.length) throw new JitError("E_INTERNAL", `a register babyjit keeps for itself is in ${target.abi}'s allocation order`);
+  const saved = new Set(c.calleeSaved);
+  return {
+    allocatable,
+    callerSaved: allocatable.filter((r) => !saved.has(r)),
+    calleeSaved: allocatable.filter((r) => saved.has(r)),
+    args: c.intArgs,
+    result: c.intResult,
+    scratch,
+    names,
+    state,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ import {
   type Site,
   type TargetRegisters,
   checkLayout,
+  describeTarget,
   frameTooBig,
   functionNote,
   indexOf,
@@ -66,30 +67,20 @@ const XMM_ALL = Array.from({ length: 16 }, (_, i) => i);
 const XMM_NAMES = XMM_ALL.map((i) => `xmm${i}`);
 const X = (i: number): X64Xmm => xmm(i);
 
-/** The register descriptions the allocator gets (numbers are x86's own: rax 0 .. r15 15). */
+/**
+ * The register descriptions the allocator gets (numbers are x86's own: rax 0 .. r15 15), from the
+ * conventions in src/abi.ts: rax, rcx, rdx are scratch, r15 holds the state block, rbp and rsp the frame.
+ * `fp`, the second class (f64): every xmm register is caller-saved in System V, and xmm14 and xmm15 are
+ * the back end's scratch; on Win64 xmm6-xmm15 are callee-saved (all 128 bits), so the scratch pair must
+ * be caller-saved ones: xmm4, xmm5.
+ */
 export const X64_REGISTERS: Readonly<Record<"sysv" | "win64", TargetRegisters>> = {
   sysv: {
-    allocatable: [EDI, ESI, 8, 9, 10, 11, EBX, 12, 13, 14],
-    callerSaved: [EDI, ESI, 8, 9, 10, 11],
-    calleeSaved: [EBX, 12, 13, 14],
-    args: [EDI, ESI, EDX, ECX, 8, 9],
-    result: EAX,
-    scratch: [EAX, ECX, EDX],
-    names: NAMES,
-    state: R15,
-    // Every xmm register is caller-saved in System V; xmm14 and xmm15 are the back end's scratch.
+    ...describeTarget({ arch: "x64", abi: "sysv" }, [EDI, ESI, 8, 9, 10, 11, EBX, 12, 13, 14], [EAX, ECX, EDX], R15, [ESP, EBP], NAMES),
     fp: { allocatable: XMM_ALL.slice(0, 14), callerSaved: XMM_ALL.slice(0, 14), calleeSaved: [], args: XMM_ALL.slice(0, 8), result: 0, scratch: [14, 15], names: XMM_NAMES },
   },
   win64: {
-    allocatable: [8, 9, 10, 11, EBX, ESI, EDI, 12, 13, 14],
-    callerSaved: [8, 9, 10, 11],
-    calleeSaved: [EBX, ESI, EDI, 12, 13, 14],
-    args: [ECX, EDX, 8, 9],
-    result: EAX,
-    scratch: [EAX, ECX, EDX],
-    names: NAMES,
-    state: R15,
-    // Win64: xmm6-xmm15 are callee-saved (all 128 bits); the scratch pair must be caller-saved: xmm4, xmm5.
+    ...describeTarget({ arch: "x64", abi: "win64" }, [8, 9, 10, 11, EBX, ESI, EDI, 12, 13, 14], [EAX, ECX, EDX], R15, [ESP, EBP], NAMES),
     fp: { allocatable: [0, 1, 2, 3, ...XMM_ALL.slice(6)], callerSaved: [0, 1, 2, 3], calleeSaved: XMM_ALL.slice(6), args: [0, 1, 2, 3], result: 0, scratch: [4, 5], names: XMM_NAMES },
   },
 };
