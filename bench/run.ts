@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { brainfuckSection } from "./bf.ts";
 import { callSection } from "./calls.ts";
 import { fnCompileSection, fnRunSection } from "./fn.ts";
+import { kernelSection } from "./kernels.ts";
 import { loadCompileExpression } from "./expr.ts";
 import { latencySection } from "./latency.ts";
 import { describeMachine } from "./machine.ts";
@@ -52,6 +53,7 @@ const SECTIONS: readonly (readonly [string, string, () => Row[] | Promise<Row[]>
   ["6 bf compile", "Brainfuck: compile, run, whole processes next to C (builds an executable and C programs)", () => brainfuckSection()],
   ["9 fn run", "functions: fib(32), a gcd loop, a nested loop next to Bun and cc -O2", () => fnRunSection()],
   ["10 fn compile", "functions: compiling a 1,000-line module next to cc -O2", () => fnCompileSection()],
+  ["11 kernels", "kernels over typed arrays and doubles next to Bun and cc -O2, and the crossover", () => kernelSection()],
   ["7 perf", "profiling: compiles with perf maps and jitdump off and on", () => perfSection()],
 ];
 

@@ -84,7 +84,8 @@ export function normalizeArgv(argv: readonly string[]): string[] | "help" | "ver
       positionals.push(...argv.slice(i + 1));
       break;
     }
-    if (!arg.startsWith("-") || arg === "-" || isDecimal(arg)) {
+    // A negative number is an argument, not an option: -7, and the f64 forms -2e3, -.5, -Infinity.
+    if (!arg.startsWith("-") || arg === "-" || isDecimal(arg) || /^-(\d|\.\d|Infinity$)/.test(arg)) {
       positionals.push(arg);
       continue;
     }

@@ -862,6 +862,89 @@ export class X64Assembler extends CodeBuffer {
     this.memInsn(0xf20f2c, dst, m, true, 0, 0, this.withListing && `cvttsd2si ${dst.name}, qword ptr ${memText(m)}`);
   }
 
+  // ---- SSE2 scalar doubles (the functions chapter's f64): xmm in ModRM.reg or .rm as a general register's number would be ----
+
+  /** F2 0F 10 /r — MOVSD xmm1, xmm2: the low 64 bits (the upper half of xmm1 is kept). */
+  movsdFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0xf20f10, "movsd", dst, src);
+  }
+  /**
+   * 0F 28 /r — MOVAPS xmm1, xmm2: the whole register. The copy between registers a code generator
+   * wants: movsd xmm, xmm merges into the destination's upper half, so it waits for whatever last
+   * wrote the destination (a false dependency that serializes a loop's independent chains).
+   */
+  movapsFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0x0f28, "movaps", dst, src);
+  }
+  /** F2 0F 51 /r — SQRTSD xmm1, xmm2: the correctly rounded square root (NaN for a negative, -0 for -0). */
+  sqrtsdFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0xf20f51, "sqrtsd", dst, src);
+  }
+  /** 0F 57 /r — XORPS xmm1, xmm2: with itself, zero (and no wait on the old value: a dependency breaker). */
+  xorpsFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0x0f57, "xorps", dst, src);
+  }
+  /** F2 0F 10 /r — MOVSD xmm1, m64 (the upper half is zeroed). */
+  movsdFM(dst: X64Xmm, m: X64Mem): void {
+    x64XmmReg(dst, "movsd destination");
+    this.memInsn(0xf20f10, x64Gp(dst.id, 64), m, false, 0, 0, this.withListing && `movsd ${dst.name}, qword ptr ${memText(m)}`);
+  }
+  /** F2 0F 11 /r — MOVSD m64, xmm1. */
+  movsdMF(m: X64Mem, src: X64Xmm): void {
+    x64XmmReg(src, "movsd source");
+    this.memInsn(0xf20f11, x64Gp(src.id, 64), m, false, 0, 0, this.withListing && `movsd qword ptr ${memText(m)}, ${src.name}`);
+  }
+  /** F2 0F 58 /r — ADDSD xmm1, xmm2. */
+  addsdFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0xf20f58, "addsd", dst, src);
+  }
+  /** F2 0F 5C /r — SUBSD xmm1, xmm2. */
+  subsdFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0xf20f5c, "subsd", dst, src);
+  }
+  /** F2 0F 59 /r — MULSD xmm1, xmm2. */
+  mulsdFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0xf20f59, "mulsd", dst, src);
+  }
+  /** F2 0F 5E /r — DIVSD xmm1, xmm2. */
+  divsdFF(dst: X64Xmm, src: X64Xmm): void {
+    this.sseRR(0xf20f5e, "divsd", dst, src);
+  }
+  /** 66 0F 2E /r — UCOMISD xmm1, xmm2: unordered (a NaN) sets ZF, PF and CF; a < b sets CF; equal sets ZF. */
+  ucomisdFF(a: X64Xmm, b: X64Xmm): void {
+    this.sseRR(0x660f2e, "ucomisd", a, b);
+  }
+  /** F2 0F 2A /r — CVTSI2SD xmm1, r/m32: an int32 to the double that equals it (always exact). */
+  cvtsi2sdFR(dst: X64Xmm, src: X64Gp): void {
+    x64XmmReg(dst, "cvtsi2sd destination");
+    x64Reg(src, 32, "cvtsi2sd source");
+    this.regInsn(rexFor(false, dst, src), 0xf20f2a, modrmReg(dst, src), 0, 0, this.withListing && `cvtsi2sd ${dst.name}, ${src.name}`);
+  }
+  /** REX.W B8+rd io — MOV r64, imm64 (movabs): a double's bits, or any 64-bit constant. */
+  movabsRI(dst: X64Gp, imm: bigint): void {
+    x64Reg(dst, 64, "movabs destination");
+    const v = BigInt.asUintN(64, imm);
+    if (v !== imm && BigInt.asIntN(64, imm) !== imm) throw new JitError("E_RANGE", `imm64 ${imm} does not fit 64 bits`);
+    let p = this.reserve(10);
+    const at = p, out = this.out;
+    out[p++] = 0x48 | (dst.id >= 8 ? 1 : 0);
+    out[p++] = 0xb8 + (dst.id & 7);
+    for (let i = 0n; i < 8n; i++) out[p++] = Number((v >> (8n * i)) & 0xffn);
+    this.written(at, this.withListing && `movabs ${dst.name}, ${BigInt.asIntN(64, v)}`);
+  }
+  /** REX.W C1 /5 ib — SHR r/m64, imm8 (a double's high bits down: its sign and exponent). */
+  shrRI64(dst: X64Gp, count: number): void {
+    x64Reg(dst, 64, "shr", "operand");
+    const imm = ufield(count, 6, "shr", "count");
+    this.regInsn(rexFor(true, 5, dst), 0xc1, modrmReg(5, dst), 1, imm, this.withListing && `shr ${dst.name}, ${imm}`);
+  }
+
+  private sseRR(opcode: number, mnemonic: string, dst: X64Xmm, src: X64Xmm): void {
+    x64XmmReg(dst, `${mnemonic} destination`);
+    x64XmmReg(src, `${mnemonic} source`);
+    this.regInsn(rexFor(false, dst, src), opcode, modrmReg(dst, src), 0, 0, this.withListing && `${mnemonic} ${dst.name}, ${src.name}`);
+  }
+
   /** C3 — RET (near). */
   ret(): void {
     this.regInsn(0, 0xc3, -1, 0, 0, "ret");
@@ -1100,10 +1183,10 @@ export class X64Assembler extends CodeBuffer {
     this.memInsn(0x0fb6, dst, m, false, 0, 0, this.withListing && `movzx ${dst.name}, byte ptr ${memText(m)}`);
   }
 
-  /** REX.W 3B /r — CMP r64, r/m64 (flags from dst - memory). */
+  /** REX.W 3B /r — CMP r64, r/m64 (flags from dst - memory); 3B /r — CMP r32, r/m32 (an index against an array's length). */
   cmpRM(dst: X64Gp, m: X64Mem): void {
-    x64Reg(dst, 64, "cmp operand");
-    this.memInsn(0x3b, dst, m, true, 0, 0, this.withListing && `cmp ${dst.name}, qword ptr ${memText(m)}`);
+    x64Reg(dst, W32_OR_64, "cmp operand");
+    this.memInsn(0x3b, dst, m, dst.bits === 64, 0, 0, this.withListing && `cmp ${dst.name}, ${dst.bits === 64 ? "qword" : "dword"} ptr ${memText(m)}`);
   }
 
   /** 8D /r — LEA r32, m: the address arithmetic alone, truncated to 32 bits (no flags, no memory access). */
@@ -1520,6 +1603,84 @@ export class A64Assembler extends CodeBuffer {
     if (xn.bits !== 64) throw new JitError("E_RANGE", `fmov needs an x register, got ${xn.name}`);
     this.insnWord((0x9e670000 | (a64Reg(xn, "fmov source", "zr") << 5) | dd.id) >>> 0, this.withListing && `fmov ${dd.name}, ${xn.name}`);
   }
+  // ---- scalar doubles (the functions chapter's f64): ftype 01 of the floating-point data-processing group ----
+
+  /** FMOV (register): 0 00 11110 01 1 0000 00 10000 Rn Rd — Dd = Dn. */
+  fmovFF(dd: A64D, dn: A64D): void {
+    this.fp1(0x1e604000, "fmov", dd, dn);
+  }
+  /** FSQRT (scalar): 0 00 11110 01 1 0000 11 10000 Rn Rd — correctly rounded. */
+  fsqrtFF(dd: A64D, dn: A64D): void {
+    this.fp1(0x1e61c000, "fsqrt", dd, dn);
+  }
+  /** FABS (scalar): 0 00 11110 01 1 0000 01 10000 Rn Rd — the sign bit cleared. */
+  fabsFF(dd: A64D, dn: A64D): void {
+    this.fp1(0x1e60c000, "fabs", dd, dn);
+  }
+  /** FNEG (scalar): 0 00 11110 01 1 0000 10 10000 Rn Rd — the sign bit flipped. */
+  fnegFF(dd: A64D, dn: A64D): void {
+    this.fp1(0x1e614000, "fneg", dd, dn);
+  }
+  /** FADD (scalar): 0 00 11110 01 1 Rm 001 0 10 Rn Rd. */
+  faddFFF(dd: A64D, dn: A64D, dm: A64D): void {
+    this.fp2(0x1e602800, "fadd", dd, dn, dm);
+  }
+  /** FSUB (scalar): 0 00 11110 01 1 Rm 001 1 10 Rn Rd. */
+  fsubFFF(dd: A64D, dn: A64D, dm: A64D): void {
+    this.fp2(0x1e603800, "fsub", dd, dn, dm);
+  }
+  /** FMUL (scalar): 0 00 11110 01 1 Rm 000 0 10 Rn Rd. */
+  fmulFFF(dd: A64D, dn: A64D, dm: A64D): void {
+    this.fp2(0x1e600800, "fmul", dd, dn, dm);
+  }
+  /** FDIV (scalar): 0 00 11110 01 1 Rm 000 1 10 Rn Rd. */
+  fdivFFF(dd: A64D, dn: A64D, dm: A64D): void {
+    this.fp2(0x1e601800, "fdiv", dd, dn, dm);
+  }
+  /** FCMP (scalar, register): 0 00 11110 01 1 Rm 00 1000 Rn 00000 — unordered sets NZCV to 0011. */
+  fcmpFF(dn: A64D, dm: A64D): void {
+    const w = 0x1e602000 | (a64DReg(dm, "fcmp operand") << 16) | (a64DReg(dn, "fcmp operand") << 5);
+    this.insnWord(w >>> 0, this.withListing && `fcmp ${dn.name}, ${dm.name}`);
+  }
+  /** SCVTF (scalar, integer), 32-bit to double: 0 00 11110 01 1 00 010 000000 Rn Rd — exact for every int32. */
+  scvtfFR(dd: A64D, wn: A64Gp): void {
+    if (wn.bits !== 32) throw new JitError("E_RANGE", `scvtf takes a w register here, got ${wn.name}`);
+    const w = 0x1e620000 | (a64Reg(wn, "scvtf source") << 5) | a64DReg(dd, "scvtf destination");
+    this.insnWord(w >>> 0, this.withListing && `scvtf ${dd.name}, ${wn.name}`);
+  }
+  /** FCVTZS (scalar, integer), double to 64-bit: 1 00 11110 01 1 11 000 000000 Rn Rd — truncated, saturating; NaN gives 0. */
+  fcvtzsRF(rd: A64Gp, dn: A64D): void {
+    if (rd.bits !== 64) throw new JitError("E_RANGE", `fcvtzs needs an x register, got ${rd.name}`);
+    const w = 0x9e780000 | (a64DReg(dn, "fcvtzs source") << 5) | a64Reg(rd, "fcvtzs destination");
+    this.insnWord(w >>> 0, this.withListing && `fcvtzs ${rd.name}, ${dn.name}`);
+  }
+  /** LDR (immediate, SIMD&FP, unsigned offset), 64-bit: 11 111 1 01 01 imm12 Rn Rt — Dt = [Xn + imm12*8]. */
+  ldrFM(dt: A64D, rn: A64Gp, offset = 0): void {
+    this.fpLoadStore(0xfd400000, "ldr", dt, rn, offset);
+  }
+  /** STR (immediate, SIMD&FP, unsigned offset), 64-bit: 11 111 1 01 00 imm12 Rn Rt — [Xn + imm12*8] = Dt. */
+  strFM(dt: A64D, rn: A64Gp, offset = 0): void {
+    this.fpLoadStore(0xfd000000, "str", dt, rn, offset);
+  }
+
+  private fpLoadStore(base: number, mnemonic: string, dt: A64D, rn: A64Gp, offset: number): void {
+    if (rn.bits !== 64) throw new JitError("E_RANGE", `${mnemonic} needs an x base register, got ${rn.name}`);
+    if (offset % 8 !== 0) throw new JitError("E_RANGE", `${mnemonic} offset ${offset} is not a multiple of 8`);
+    const imm = ufield(offset / 8, 12, mnemonic, "imm12");
+    const w = base | (imm << 10) | (a64Reg(rn, `${mnemonic} base`, "sp") << 5) | a64DReg(dt, `${mnemonic} register`);
+    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${dt.name}, [${rn.name}${offset === 0 ? "" : `, #${offset}`}]`);
+  }
+
+  private fp1(base: number, mnemonic: string, dd: A64D, dn: A64D): void {
+    const w = base | (a64DReg(dn, `${mnemonic} operand`) << 5) | a64DReg(dd, `${mnemonic} destination`);
+    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${dd.name}, ${dn.name}`);
+  }
+
+  private fp2(base: number, mnemonic: string, dd: A64D, dn: A64D, dm: A64D): void {
+    const w = base | (a64DReg(dm, `${mnemonic} operand`) << 16) | (a64DReg(dn, `${mnemonic} operand`) << 5) | a64DReg(dd, `${mnemonic} destination`);
+    this.insnWord(w >>> 0, this.withListing && `${mnemonic} ${dd.name}, ${dn.name}, ${dm.name}`);
+  }
+
   /** FMOV (general, double to 64-bit): 1 00 11110 01 1 00 110 000000 Rn Rd — Xd = Dn's bits. */
   fmovRF(xd: A64Gp, dn: A64D): void {
     if (xd.bits !== 64) throw new JitError("E_RANGE", `fmov needs an x register, got ${xd.name}`);

@@ -8,6 +8,7 @@ export type JitErrorCode =
   | "E_TAPE" // a Brainfuck program moved the pointer off its tape
   | "E_DIV_ZERO" // a compiled expression divided by zero at run time
   | "E_STACK" // compiled code ran out of the stack it may use (reported through the status block)
+  | "E_BOUNDS" // a compiled module indexed a typed array outside 0..length-1 (nothing was read or written)
   | "E_DISPOSED" // a JitFunction was called after dispose(), or a Brainfuck program run after (or disposed during) its run
   | "E_BUSY" // a Brainfuck program was run again from one of its own callbacks; CodeMemory.close() with functions installed
   | "E_FROZEN" // dispose() of a JitFunction made frozen or sealed: its code stays until it is garbage-collected

@@ -43,7 +43,18 @@ export {
   type ModuleOptions,
 } from "./fn/compile.ts";
 /** The functions chapter's integer type: a module writes `import type { i32 } from "babyjit"`. */
+/**
+ * The functions chapter's types, and its conversions as functions, so a module that writes
+ * `import { f64, i32 } from "babyjit"` runs in Bun unchanged: i32(x) is `x | 0` (ToInt32), f64(i) is `+i`.
+ */
 export type i32 = number;
+export type f64 = number;
+export function i32(x: number): number {
+  return x | 0;
+}
+export function f64(i: number): number {
+  return +i;
+}
 export { INT32_MAX, INT32_MIN, parseInt32 } from "./int32.ts";
 export { hostPlatform, platformFor, targetFor, SUPPORTED_PLATFORMS, type Abi, type Platform, type Target } from "./platform.ts";
 

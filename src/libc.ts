@@ -2,7 +2,7 @@
  * The OS layer: the only file that imports bun:ffi. It binds the handful of system calls babyjit needs
  * (symbol tables below, one per OS family) and exposes them through the small OsMemory interface.
  */
-import { CFunction, FFIType, dlopen, read, toArrayBuffer, type FFIFunction, type Pointer } from "bun:ffi";
+import { CFunction, FFIType, dlopen, ptr as viewAddress, read, toArrayBuffer, type FFIFunction, type Pointer } from "bun:ffi";
 import type { Signature } from "./abi.ts";
 import { JitError, OsError } from "./errors.ts";
 import type { NativeFunction, OsMemory, PerfOs } from "./os.ts";
@@ -362,4 +362,25 @@ function windowsStack(): () => { low: number; high: number } {
     symbols.GetCurrentThreadStackLimits(low, high);
     return { low: Number(low[0]), high: Number(high[0]) };
   });
+}
+
+/** Where a typed array's first element is (0 for an empty one, which has no memory to point at). */
+export function addressOf(view: ArrayBufferView): number {
+  return view.byteLength === 0 ? 0 : (viewAddress(view as Uint8Array) as number);
+}
+
+/**
+ * The addresses of the C library's double functions a compiled module calls (src/fn/ir.ts LIBM, in
+ * that order), found by the dynamic linker: dlopen and dlsym (libm on Linux, libSystem on macOS), or
+ * LoadLibrary and GetProcAddress on Windows (ucrtbase.dll, the C runtime every Windows 10 has).
+ */
+let libmCache: readonly number[] | undefined;
+export function libmAddresses(names: readonly string[]): readonly number[] {
+  if (libmCache !== undefined) return libmCache;
+  const candidates = process.platform === "win32" ? ["ucrtbase.dll"] : process.platform === "darwin" ? ["libSystem.B.dylib"] : ["libm.so.6", "libm.so"];
+  const table: Record<string, FFIFunction> = {};
+  for (const name of names) table[name] = { args: name === "atan2" || name === "pow" || name === "fmod" ? [f64, f64] : [f64], returns: f64 };
+  const { symbols } = openFirst(candidates, table);
+  libmCache = names.map((name) => (symbols as unknown as Record<string, { ptr: number }>)[name]!.ptr);
+  return libmCache;
 }

@@ -107,6 +107,10 @@ const EXTERNAL: Record<string, string> = {
   REX: "Intel SDM (the REX prefix)",
   // Windows
   GetSystemInfo: "kernel32.dll",
+  LoadLibrary: "kernel32.dll",
+  GetProcAddress: "kernel32.dll",
+  libSystem: "macOS (libSystem.B.dylib, its C library)",
+  Infinity: "JavaScript",
   FormatMessageA: "kernel32.dll",
   GetLastError: "kernel32.dll",
   PAGE_EXECUTE_READ: "Windows",

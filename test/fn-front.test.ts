@@ -40,7 +40,7 @@ describe("errors name the construct, line and column", () => {
     [fn("  return () => x;"), "m.ts:2:10: arrow functions (closures) are not supported"],
     [fn('  const s = "hi";\n  return 1;'), "m.ts:2:13: strings are not supported (values are i32)"],
     [fn("  return `a`;"), "m.ts:2:10: template literals are not supported (strings are not part of the language)"],
-    ["function f(x: any): i32 { return 1; }", "m.ts:1:15: type 'any' is not supported (the types are i32, boolean and void)"],
+    ["function f(x: any): i32 { return 1; }", "m.ts:1:15: type 'any' is not supported (the types are i32, f64, boolean and void)"],
     ["function f(x: number): i32 { return 1; }", 'm.ts:1:15: type \'number\' is not supported: write i32 (import type { i32 } from "babyjit")'],
     [fn("  let o = { a: 1 };"), "m.ts:2:11: object literals are not supported (values are i32)"],
     [fn("  return x.y;"), "m.ts:2:11: property access is not supported (objects are not part of the language)"],
@@ -48,12 +48,14 @@ describe("errors name the construct, line and column", () => {
     [fn("  return new A();"), "m.ts:2:10: 'new' is not supported (objects are not part of the language)"],
     [fn("  return null;"), "m.ts:2:10: 'null' is not supported (values are i32)"],
     [fn("  function g(): i32 { return 1; }"), "m.ts:2:3: nested functions (closures) are not supported"],
-    [fn("  return x + 1.5;"), "m.ts:2:14: f64 literal '1.5' is not supported (numbers are i32)"],
-    [fn("  return Math.sqrt(x);"), "m.ts:2:15: Math.sqrt is not supported (only Math.imul, Math.abs, Math.min and Math.max)"],
+    [fn("  return x + 1.5;"), "m.ts:2:12: operator '+' mixes an i32 and an f64: convert one with f64(i) or i32(x)"],
+    [fn("  return x % 2.0;"), "m.ts:2:12: operator '%' mixes an i32 and an f64: convert one with f64(i) or i32(x)"],
+    ['import { f64 } from "y";', 'm.ts:1:21: i32 and f64 come from "babyjit"'],
+    [fn("  return Math.floor(x);"), "m.ts:2:15: Math.floor is not supported (only Math.imul, abs, min, max, sqrt, sin, cos, tan, atan2, exp, log and pow)"],
     [fn("  switch (x) {}"), "m.ts:2:3: 'switch' is not supported: use if/else"],
     [fn("  var y = 1;"), "m.ts:2:3: 'var' is not supported: use 'let' or 'const'"],
     ["let g = 1;", "m.ts:1:1: module-level variables are not supported (declare variables inside a function)"],
-    ['import { x } from "y";', "m.ts:1:1: only 'import type' lines are supported (a babyjit module imports nothing)"],
+    ['import { x } from "y";', "m.ts:1:10: only the types and conversions i32 and f64 can be imported, not 'x'"],
     [fn("  return y;"), "m.ts:2:10: unknown name 'y'"],
     [fn("  x = x < 1;\n  return x;"), "m.ts:2:9: cannot assign a boolean to 'x', which is i32"],
     [fn("  if (x) { return 1; }"), "m.ts:3:1: function 'f' can reach its end without returning a value"],
@@ -332,15 +334,20 @@ function exactLiveness(f: FnIr): Exact {
       case "mov": return [i.src];
       case "unary": return [i.a];
       case "binary": case "cmp": return i.b.kind === "reg" ? [i.a, i.b.reg] : [i.a];
-      case "div": case "rem": return [i.a, i.b];
-      case "call": return [...i.args];
+      case "div": case "rem": case "fbinary": case "fcmp": case "fbr": return [i.a, i.b];
+      case "fconst": return [];
+      case "fneg": case "fsqrt": case "fabs": case "i2f": case "f2i": return [i.a];
+      case "alen": return [i.arr];
+      case "aload": return [i.arr, i.index];
+      case "astore": return [i.arr, i.index, i.value];
+      case "call": case "ccall": return [...i.args];
       case "jmp": return [];
       case "br": return i.b.kind === "reg" ? [i.a, i.b.reg] : [i.a];
       case "ret": return i.value === null ? [] : [i.value];
     }
   };
   const defOf = (i: FnIr["blocks"][number]["insts"][number]): VReg | null => (i.op === "call" ? i.dst : i.dst);
-  const succ = (b: FnIr["blocks"][number]): number[] => (b.term.op === "jmp" ? [b.term.target] : b.term.op === "br" ? [b.term.then, b.term.else] : []);
+  const succ = (b: FnIr["blocks"][number]): number[] => (b.term.op === "jmp" ? [b.term.target] : b.term.op === "br" || b.term.op === "fbr" ? [b.term.then, b.term.else] : []);
   const inB = f.blocks.map(() => new Set<VReg>());
   for (let changed = true; changed;) {
     changed = false;
@@ -399,13 +406,13 @@ function checkIr(f: FnIr): void {
   f.blocks.forEach((b, i) => {
     if (b.id !== i) fail(`block ${i} has id ${b.id}`);
     for (const inst of b.insts) {
-      if (inst.op === "call") {
+      if (inst.op === "call" || inst.op === "ccall") {
         if (inst.id !== calls++) fail(`call ids out of order at ${inst.id}`);
         inst.args.forEach(inRange);
         if (inst.dst !== null) inRange(inst.dst);
         continue;
       }
-      inRange(inst.dst);
+      if (inst.dst !== null) inRange(inst.dst);
       if (inst.op === "binary" && inst.b.kind === "imm" && (inst.bin === "shl" || inst.bin === "sar" || inst.bin === "shr") && !(inst.b.value >= 0 && inst.b.value <= 31)) fail("shift count out of 0..31");
       if ((inst.op === "binary" || inst.op === "cmp") && inst.b.kind === "imm" && (inst.b.value | 0) !== inst.b.value) fail("immediate is not an int32");
       if (inst.op === "const" && (inst.value | 0) !== inst.value) fail("constant is not an int32");

@@ -21,7 +21,7 @@
  * sp stays 16-byte aligned (the hardware checks it). Eight arguments all travel in registers, so
  * nothing is passed on the stack.
  */
-import { A64Assembler, type A64Cond, type A64Gp, type Label, a64D, a64Gp, sp, wzr } from "../emit.ts";
+import { A64Assembler, type A64Cond, type A64D, type A64Gp, type Label, a64D, a64Gp, invertA64, sp, wzr } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import {
   CHECK,
@@ -48,7 +48,7 @@ import {
   returnsInPlace,
   CODE_ALIGN,
 } from "./codegen.ts";
-import type { Allocation, Cond, FnIr, Inst, Loc, Operand, Terminator, VReg } from "./ir.ts";
+import { type Allocation, type Cond, type FnIr, type Inst, LIBM, type Loc, type Operand, type Terminator, type VReg, type VType } from "./ir.ts";
 
 const W = Array.from({ length: 31 }, (_, i) => a64Gp(i, 32));
 const X = Array.from({ length: 31 }, (_, i) => a64Gp(i, 64));
@@ -56,15 +56,34 @@ const w = (r: number): A64Gp => W[r] as A64Gp;
 const x = (r: number): A64Gp => X[r] as A64Gp;
 const S0 = 15, S1 = 16, S2 = 17, STATE_REG = 28, FP = 29, LR = 30;
 
-/** From the AAPCS64 convention in src/abi.ts (x18 is its reserved register): see the top of this file. */
-export const ARM64_REGISTERS: TargetRegisters = describeTarget(
-  { arch: "arm64", abi: "aapcs64" },
-  [9, 10, 11, 12, 13, 14, 8, 0, 1, 2, 3, 4, 5, 6, 7, 19, 20, 21, 22, 23, 24, 25, 26, 27],
-  [S0, S1, S2],
-  STATE_REG,
-  [FP, LR],
-  Array.from({ length: 31 }, (_, i) => `w${i}`),
-);
+/**
+ * From the AAPCS64 convention in src/abi.ts (x18 is its reserved register): see the top of this file.
+ * `fp`, the second class (f64): d0-d7 carry arguments (and d0 the result), d8-d15 are callee-saved
+ * (their low 64 bits: all a double uses), d16-d29 caller-saved; d30 and d31 are the back end's scratch.
+ */
+export const ARM64_REGISTERS: TargetRegisters = {
+  ...describeTarget(
+    { arch: "arm64", abi: "aapcs64" },
+    [9, 10, 11, 12, 13, 14, 8, 0, 1, 2, 3, 4, 5, 6, 7, 19, 20, 21, 22, 23, 24, 25, 26, 27],
+    [S0, S1, S2],
+    STATE_REG,
+    [FP, LR],
+    Array.from({ length: 31 }, (_, i) => `w${i}`),
+  ),
+  fp: {
+    allocatable: [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    callerSaved: [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 0, 1, 2, 3, 4, 5, 6, 7],
+    calleeSaved: [8, 9, 10, 11, 12, 13, 14, 15],
+    args: [0, 1, 2, 3, 4, 5, 6, 7],
+    result: 0,
+    scratch: [30, 31],
+    names: Array.from({ length: 32 }, (_, i) => `d${i}`),
+  },
+};
+const FS1 = 30, FS2 = 31;
+const D = (i: number): A64D => a64D(i);
+/** After fcmp, conditions that are false when either operand is NaN (unordered is NZCV 0011), but ne. */
+const FCC: Record<Cond, A64Cond> = { eq: "eq", ne: "ne", lt: "mi", le: "ls", gt: "gt", ge: "ge" };
 
 const CC: Record<Cond, A64Cond> = { eq: "eq", ne: "ne", lt: "lt", le: "le", gt: "gt", ge: "ge" };
 const INVERT: Record<Cond, Cond> = { eq: "ne", ne: "eq", lt: "ge", ge: "lt", le: "gt", gt: "le" };
@@ -93,8 +112,15 @@ class Arm64Generator {
   private skip = -1;
   /** The virtual register being computed into the result register (see returnsInPlace), or -1. */
   private retarget = -1;
+  // f64: 8-byte slots and call saves, the callee-saved d registers this function uses.
+  private fslotBase = 0;
+  private fsaveOffsets = new Map<number, number>();
+  private dSaves: { reg: number; at: number }[] = [];
+  private outOfLine: (() => void)[] = [];
+  private readonly usesF64: boolean;
 
   constructor(private readonly input: ModuleInput, private readonly options: GenerateOptions) {
+    this.usesF64 = input.ir.functions.some((f) => f.types.includes("f64"));
     this.asm = new A64Assembler(options.listing);
     this.fnLabels = input.ir.functions.map(() => this.asm.newLabel());
     this.unwind = this.asm.newLabel();
@@ -141,6 +167,7 @@ class Arm64Generator {
     if (this.options.listing && source !== undefined) asm.note(functionNote(fn, source.file));
     this.line = 0;
     this.cold = [];
+    this.outOfLine = [];
     this.epilogue = asm.newLabel();
 
     this.pushed = [...alloc.calleeSavedUsed];
@@ -155,6 +182,20 @@ class Arm64Generator {
         }
       }
     }
+    area = (area + 7) & ~7;
+    this.fslotBase = area;
+    area += 8 * alloc.fslots;
+    this.fsaveOffsets = new Map();
+    for (const saves of alloc.fcallSaves) {
+      for (const r of saves) {
+        if (!this.fsaveOffsets.has(r)) {
+          this.fsaveOffsets.set(r, area);
+          area += 8;
+        }
+      }
+    }
+    this.dSaves = alloc.fcalleeSavedUsed.map((r, i) => ({ reg: r, at: area + 8 * i }));
+    area += 8 * this.dSaves.length;
     const size = (area + 15) & ~15;
     if (size > MAX_FRAME) frameTooBig(fn, size);
 
@@ -167,7 +208,8 @@ class Arm64Generator {
       asm.cmpSpR(x(S1));
       asm.comment("out of stack: unwind").bcond("lo", overflow);
     };
-    const quick = quickExit(fn, 8);
+    const hasF64 = fn.types.includes("f64") || fn.result === "f64";
+    const quick = hasF64 ? undefined : quickExit(fn, 8);
     let quickExitLabel: Label | undefined;
     if (quick !== undefined) {
       // Checked before the frame exists (its at most 16 KiB stay within the limit's 64 KiB margin).
@@ -189,16 +231,22 @@ class Arm64Generator {
       if (b === undefined) asm.strRM(x(a), sp, 8 * i);
       else asm.stpRRM(x(a), x(b), sp, 8 * i);
     }
+    for (const s of this.dSaves) asm.comment("callee-saved, and allocated here").strFM(D(s.reg), sp, s.at);
 
     const dsts: number[] = [];
     const srcs: number[] = [];
+    const fdsts: number[] = [];
+    const fsrcs: number[] = [];
+    const places = argRegisters(fn.params.map((v) => fn.types[v] as VType));
     fn.params.forEach((v, i) => {
       const l = alloc.locs[v];
       if (l === null || l === undefined) return;
-      dsts.push(locOf(l));
-      srcs.push(reg(i));
+      const p = places[i] as { fp: boolean; reg: number };
+      (p.fp ? fdsts : dsts).push(locOf(l));
+      (p.fp ? fsrcs : srcs).push(reg(p.reg));
     });
     if (dsts.length > 0) parallelMove(dsts, srcs, reg(S1), (d, s) => this.move(d, s));
+    if (fdsts.length > 0) parallelMove(fdsts, fsrcs, reg(FS1), (d, s) => this.fmove(d, s));
 
     const labels = fn.blocks.map(() => asm.newLabel());
     this.skip = quick === undefined ? -1 : quick.dead;
@@ -209,7 +257,7 @@ class Arm64Generator {
       const n = block.insts.length;
       for (let k = 0; k < n; k++) {
         const inst = block.insts[k] as Inst;
-        if (k === n - 1 && inPlace[bi] === true && "dst" in inst && inst.dst !== null) this.retarget = inst.dst;
+        if (k === n - 1 && inPlace[bi] === true && !hasF64 && "dst" in inst && inst.dst !== null) this.retarget = inst.dst;
         this.inst(inst, index);
       }
       // With a quick exit, the entry's test was made before the frame: what is left is the other way.
@@ -219,6 +267,7 @@ class Arm64Generator {
     });
 
     asm.bind(this.epilogue);
+    for (const s of this.dSaves) asm.ldrFM(D(s.reg), sp, s.at);
     for (let i = 0; i < this.pushed.length; i += 2) {
       const a = this.pushed[i] as number;
       const b = this.pushed[i + 1];
@@ -233,12 +282,207 @@ class Arm64Generator {
       if (quick.value !== null && quick.value !== 0) asm.movRR(w(0), w(quick.value));
       asm.ret();
     }
+    for (const write of this.outOfLine) write();
     for (const { label, site } of this.cold) {
       asm.bind(label);
       const s = this.sites[site] as Site;
       asm.comment(s.kind === "stack" ? `site ${site}: ${fn.name} is out of stack` : `site ${site}: division by zero at ${s.line}:${s.col}`).movImm32(w(S1), site);
       asm.b(this.unwind);
     }
+  }
+
+  /**
+   * Typed arrays: x16 = the state block + handle * 16 finds the array's entry (address, then length);
+   * an unsigned compare of the index with the length (x15) sends a negative index out too. Past it,
+   * index * size fits 32 bits (compile.ts refuses arrays of 2^31 bytes or more), so x16 + x17 is the
+   * element's address.
+   */
+  private array(inst: Extract<Inst, { op: "aload" | "astore" | "alen" }>, fnIndex: number): void {
+    const asm = this.asm;
+    const h = this.read(inst.arr, S1);
+    asm.lslRRI(w(S1), w(h), 4);
+    asm.addRRR(x(S1), x(STATE_REG), x(S1));
+    if (inst.op === "alen") {
+      const d = this.target(inst.dst);
+      asm.comment("the array's length").ldrRM(w(d), x(S1), STATE.arrays + 8);
+      this.store(inst.dst, d);
+      return;
+    }
+    const i = this.read(inst.index, S2);
+    if (inst.unchecked !== true) {
+      const out = asm.newLabel();
+      const site = this.site("bounds", fnIndex, inst.at.line, inst.at.col);
+      asm.ldrRM(w(S0), x(S1), STATE.arrays + 8);
+      asm.cmpRR(w(i), w(S0));
+      asm.comment("index outside 0..length-1 (unsigned): E_BOUNDS").bcond("hs", out);
+      this.outOfLine.push(() => {
+        asm.bind(out);
+        asm.strRM(w(i), x(STATE_REG), STATE.badIndex);
+        asm.strRM(w(S0), x(STATE_REG), STATE.badLength);
+        asm.comment(`site ${site}: index out of bounds at ${inst.at.line}:${inst.at.col}`).movImm32(w(S1), site);
+        asm.b(this.unwind);
+      });
+    } else asm.comment("in bounds: the loop keeps the index below the length");
+    asm.comment("the array's address").ldrRM(x(S1), x(S1), STATE.arrays);
+    const size = inst.elem === "f64" ? 3 : inst.elem === "i32" ? 2 : 0;
+    if (size > 0) asm.lslRRI(w(S2), w(i), size);
+    else if (i !== S2) asm.movRR(w(S2), w(i));
+    asm.addRRR(x(S1), x(S1), x(S2));
+    if (inst.op === "aload") {
+      if (inst.elem === "f64") {
+        const d = this.ftarget(inst.dst);
+        asm.ldrFM(D(d), x(S1));
+        this.fstore(inst.dst, d);
+      } else {
+        const d = this.target(inst.dst);
+        if (inst.elem === "i32") asm.ldrRM(w(d), x(S1));
+        else asm.ldrbRM(w(d), x(S1));
+        this.store(inst.dst, d);
+      }
+      return;
+    }
+    if (inst.elem === "f64") asm.strFM(D(this.fread(inst.value, FS1)), x(S1));
+    else {
+      const v = this.read(inst.value, S2);
+      if (inst.elem === "i32") asm.strRM(w(v), x(S1));
+      else asm.comment("the low 8 bits: a Uint8Array store wraps").strbRM(w(v), x(S1));
+    }
+  }
+
+  // ---- f64 (issue 21): d registers, 8-byte slots ----
+
+  private fslotOffset(slot: number): number {
+    return this.fslotBase + 8 * slot;
+  }
+
+  private fmove(d: number, s: number): void {
+    const asm = this.asm;
+    if (kindOf(d) === REG) {
+      if (kindOf(s) === REG) asm.fmovFF(D(indexOf(d)), D(indexOf(s)));
+      else asm.ldrFM(D(indexOf(d)), sp, this.fslotOffset(indexOf(s)));
+    } else if (kindOf(s) === REG) asm.strFM(D(indexOf(s)), sp, this.fslotOffset(indexOf(d)));
+    else {
+      asm.ldrFM(D(FS1), sp, this.fslotOffset(indexOf(s)));
+      asm.strFM(D(FS1), sp, this.fslotOffset(indexOf(d)));
+    }
+  }
+
+  private fread(v: VReg, scratch: number): number {
+    const l = this.loc(v);
+    if (l.kind === "reg") return l.reg;
+    this.asm.ldrFM(D(scratch), sp, this.fslotOffset(l.slot));
+    return scratch;
+  }
+
+  private ftarget(v: VReg): number {
+    const l = this.loc(v);
+    return l.kind === "reg" ? l.reg : FS1;
+  }
+
+  private fstore(v: VReg, r: number): void {
+    const l = this.loc(v);
+    if (l.kind === "slot") this.asm.strFM(D(r), sp, this.fslotOffset(l.slot));
+    else if (l.reg !== r) this.asm.fmovFF(D(l.reg), D(r));
+  }
+
+  private finst(inst: Inst): void {
+    const asm = this.asm;
+    switch (inst.op) {
+      case "mov": {
+        const l = this.loc(inst.dst);
+        const s = this.fread(inst.src, l.kind === "reg" ? l.reg : FS1);
+        this.fstore(inst.dst, s);
+        return;
+      }
+      case "fconst": {
+        const d = this.ftarget(inst.dst);
+        const bits = new BigUint64Array(new Float64Array([inst.value]).buffer)[0] as bigint;
+        let first = true;
+        for (let k = 0; k < 4; k++) {
+          const part = Number((bits >> BigInt(16 * k)) & 0xffffn);
+          if (part === 0 && !(k === 3 && first)) continue;
+          if (first) asm.comment(`${Object.is(inst.value, -0) ? "-0" : String(inst.value)}`).movzRI(x(S1), part, 16 * k);
+          else asm.movkRI(x(S1), part, 16 * k);
+          first = false;
+        }
+        asm.fmovFR(D(d), x(S1));
+        this.fstore(inst.dst, d);
+        return;
+      }
+      case "fbinary": {
+        const a = this.fread(inst.a, FS1);
+        const b = this.fread(inst.b, FS2);
+        const d = this.ftarget(inst.dst);
+        const op = inst.fbin;
+        if (op === "add") asm.faddFFF(D(d), D(a), D(b));
+        else if (op === "sub") asm.fsubFFF(D(d), D(a), D(b));
+        else if (op === "mul") asm.fmulFFF(D(d), D(a), D(b));
+        else asm.fdivFFF(D(d), D(a), D(b));
+        this.fstore(inst.dst, d);
+        return;
+      }
+      case "fsqrt":
+      case "fabs":
+      case "fneg": {
+        const a = this.fread(inst.a, FS1);
+        const d = this.ftarget(inst.dst);
+        if (inst.op === "fsqrt") asm.fsqrtFF(D(d), D(a));
+        else if (inst.op === "fabs") asm.fabsFF(D(d), D(a));
+        else asm.fnegFF(D(d), D(a));
+        this.fstore(inst.dst, d);
+        return;
+      }
+      case "fcmp": {
+        const a = this.fread(inst.a, FS1);
+        const b = this.fread(inst.b, FS2);
+        const d = this.target(inst.dst);
+        asm.fcmpFF(D(a), D(b));
+        asm.csetR(w(d), FCC[inst.cond]);
+        this.store(inst.dst, d);
+        return;
+      }
+      case "i2f": {
+        const a = this.read(inst.a, S1);
+        const d = this.ftarget(inst.dst);
+        asm.scvtfFR(D(d), w(a));
+        this.fstore(inst.dst, d);
+        return;
+      }
+      case "f2i": {
+        // ToInt32: fcvtzs to 64 bits is exact below 2^63 in magnitude (and gives 0 for NaN); it
+        // saturates at and beyond, to INT64_MIN or INT64_MAX, the two values whose cmp/cmn with 1
+        // overflows. Those go out of line: the low 32 bits of the mantissa shifted by the exponent.
+        const v = this.fread(inst.a, FS1);
+        const slow = asm.newLabel();
+        const done = asm.newLabel();
+        asm.fcvtzsRF(x(S1), D(v));
+        asm.cmpRI(x(S1), 1);
+        asm.comment("-2^63: saturated, or exactly that").bcond("vs", slow);
+        asm.cmnRI(x(S1), 1);
+        asm.comment("2^63 - 1: saturated").bcond("vs", slow);
+        asm.bind(done);
+        this.store(inst.dst, S1);
+        this.outOfLine.push(() => {
+          const zero = asm.newLabel();
+          asm.bind(slow);
+          asm.comment("ToInt32 of a large x: (low 32 bits of the mantissa) << (exponent - 1075)").fmovRF(x(S1), D(v));
+          asm.lslRRI(x(S2), x(S1), 1);
+          asm.lsrRRI(x(S2), x(S2), 53);
+          asm.subRRI(w(S2), w(S2), 1075);
+          asm.cmpRI(w(S2), 31);
+          asm.comment("shifted past bit 31 (the infinities too): 0").bcond("hi", zero);
+          asm.cmpRI(x(S1), 0);
+          asm.lslRRR(w(S1), w(S1), w(S2));
+          asm.comment("the sign").cnegRR(w(S1), w(S1), "lt");
+          asm.b(done);
+          asm.bind(zero);
+          asm.movzRI(w(S1), 0);
+          asm.b(done);
+        });
+        return;
+      }
+    }
+    throw new JitError("E_INTERNAL", `not an f64 instruction: ${inst.op}`);
   }
 
   private site(kind: Site["kind"], fn: number, line: number, col: number): number {
@@ -326,7 +570,21 @@ class Arm64Generator {
         this.store(inst.dst, d);
         return;
       }
+      case "fconst":
+      case "fbinary":
+      case "fneg":
+      case "fsqrt":
+      case "fabs":
+      case "fcmp":
+      case "i2f":
+      case "f2i":
+        return this.finst(inst);
+      case "aload":
+      case "astore":
+      case "alen":
+        return this.array(inst, fnIndex);
       case "mov": {
+        if (this.fn.types[inst.dst] === "f64") return this.finst(inst);
         const l = this.loc(inst.dst);
         if (l.kind === "reg") this.load(l.reg, inst.src);
         else asm.strRM(w(this.read(inst.src, S1)), sp, this.slotOffset(l.slot));
@@ -373,7 +631,26 @@ class Arm64Generator {
       }
       case "call":
         return this.call(inst);
+      case "ccall":
+        return this.ccall(inst);
     }
+  }
+
+  /** A call into the C library: its address from the state block, the doubles in d0 and d1, the result in d0. */
+  private ccall(inst: Extract<Inst, { op: "ccall" }>): void {
+    const asm = this.asm;
+    const saves = this.alloc.callSaves[inst.id] ?? [];
+    const fsaves = this.alloc.fcallSaves[inst.id] ?? [];
+    for (const r of saves) asm.comment(`w${r} lives across the call`).strRM(w(r), sp, this.saveOffsets.get(r) as number);
+    for (const r of fsaves) asm.comment(`d${r} lives across the call`).strFM(D(r), sp, this.fsaveOffsets.get(r) as number);
+    const fdsts = inst.args.map((_, i) => reg(i));
+    const fsrcs = inst.args.map((v) => locOf(this.loc(v)));
+    parallelMove(fdsts, fsrcs, reg(FS1), (d, s) => this.fmove(d, s));
+    asm.comment(`the C library's ${inst.fn}`).ldrRM(x(S1), x(STATE_REG), STATE.libm + 8 * LIBM.indexOf(inst.fn));
+    asm.blrR(x(S1));
+    if (this.alloc.locs[inst.dst] != null) this.fstore(inst.dst, 0);
+    for (const r of saves) asm.ldrRM(w(r), sp, this.saveOffsets.get(r) as number);
+    for (const r of fsaves) asm.ldrFM(D(r), sp, this.fsaveOffsets.get(r) as number);
   }
 
   /** cmp with an immediate: the 12-bit field, its negation (cmn), or through a scratch register. */
@@ -451,18 +728,29 @@ class Arm64Generator {
   private call(inst: Extract<Inst, { op: "call" }>): void {
     const asm = this.asm;
     const saves = this.alloc.callSaves[inst.id] ?? [];
+    const fsaves = this.alloc.fcallSaves[inst.id] ?? [];
     for (const r of saves) asm.comment(`w${r} lives across the call`).strRM(w(r), sp, this.saveOffsets.get(r) as number);
+    for (const r of fsaves) asm.comment(`d${r} lives across the call`).strFM(D(r), sp, this.fsaveOffsets.get(r) as number);
+    const callee = this.input.ir.functions[inst.callee] as FnIr;
+    const places = argRegisters(callee.params.map((v) => callee.types[v] as VType));
     const dsts: number[] = [];
     const srcs: number[] = [];
+    const fdsts: number[] = [];
+    const fsrcs: number[] = [];
     inst.args.forEach((v, i) => {
-      dsts.push(reg(i));
-      srcs.push(locOf(this.loc(v)));
+      const p = places[i] as { fp: boolean; reg: number };
+      (p.fp ? fdsts : dsts).push(reg(p.reg));
+      (p.fp ? fsrcs : srcs).push(locOf(this.loc(v)));
     });
     parallelMove(dsts, srcs, reg(S1), (d, s) => this.move(d, s));
-    const callee = this.input.ir.functions[inst.callee] as FnIr;
+    if (fdsts.length > 0) parallelMove(fdsts, fsrcs, reg(FS1), (d, s) => this.fmove(d, s));
     asm.comment(callee.name).bl(this.fnLabels[inst.callee] as Label);
-    if (inst.dst !== null && this.alloc.locs[inst.dst] != null) this.store(inst.dst, 0);
+    if (inst.dst !== null && this.alloc.locs[inst.dst] != null) {
+      if (callee.result === "f64") this.fstore(inst.dst, 0);
+      else this.store(inst.dst, 0);
+    }
     for (const r of saves) asm.ldrRM(w(r), sp, this.saveOffsets.get(r) as number);
+    for (const r of fsaves) asm.ldrFM(D(r), sp, this.fsaveOffsets.get(r) as number);
   }
 
   private term(t: Terminator, labels: readonly Label[], index: number): void {
@@ -500,8 +788,23 @@ class Arm64Generator {
         }
         return;
       }
+      case "fbr": {
+        const a = this.fread(t.a, FS1);
+        const b = this.fread(t.b, FS2);
+        asm.fcmpFF(D(a), D(b));
+        const cc = FCC[t.cond];
+        if (t.then === next) asm.bcond(invertA64(cc), labels[t.else] as Label);
+        else {
+          asm.bcond(cc, labels[t.then] as Label);
+          if (t.else !== next) asm.b(labels[t.else] as Label);
+        }
+        return;
+      }
       case "ret":
-        if (t.value !== null) this.load(0, t.value);
+        if (t.value !== null && this.fn.types[t.value] === "f64") {
+          const r = this.fread(t.value, 0);
+          if (r !== 0) asm.fmovFF(D(0), D(r));
+        } else if (t.value !== null) this.load(0, t.value);
         if (next < this.fn.blocks.length) asm.b(this.epilogue);
         return;
     }
@@ -512,7 +815,9 @@ class Arm64Generator {
   private stub(index: number, label: Label, check: boolean): void {
     const asm = this.asm;
     const fn = this.input.ir.functions[index] as FnIr;
-    const frame = check ? 160 : 96;
+    // d8-d15 are the caller's: the unwind skips the functions' epilogues, so the stub keeps them.
+    const keepD = check || this.usesF64;
+    const frame = keepD ? 160 : 96;
     const inner = check ? asm.newLabel() : label;
     if (check) this.checkWrapper(label, inner);
     asm.note(`${check ? "ABI check stub" : "entry stub"} for ${fn.name}: what JavaScript calls, with the state block's address`);
@@ -520,7 +825,7 @@ class Arm64Generator {
     asm.stpRRMpre(x(FP), x(LR), sp, -frame);
     asm.addRRI(x(FP), sp, 0);
     for (let r = 19; r < 29; r += 2) asm.stpRRM(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
-    if (check) for (let d = 8; d < 16; d += 2) asm.stpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
+    if (keepD) for (let d = 8; d < 16; d += 2) asm.stpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
     // Under the check wrapper x28 already holds the block.
     if (!check) asm.comment("the state block, for every function").movRR(x(STATE_REG), x(0));
     asm.addRRI(x(S1), sp, 0);
@@ -535,13 +840,17 @@ class Arm64Generator {
     // Known values again: the stub's own prologue made x29 its frame pointer.
     if (check) this.fillCheck();
     if (check) this.recordSp(CHECK.spBefore);
-    for (let i = 0; i < fn.params.length; i++) asm.ldrRM(w(i), x(STATE_REG), STATE.args + 4 * i);
+    argRegisters(fn.params.map((v) => fn.types[v] as VType)).forEach((p, i) => {
+      if (p.fp) asm.ldrFM(D(p.reg), x(STATE_REG), STATE.fargs + 8 * i);
+      else asm.ldrRM(w(p.reg), x(STATE_REG), STATE.args + 4 * i);
+    });
     const setup = asm.newLabel();
     asm.comment("records where to unwind to, then branches to the function").bl(setup);
-    asm.strRM(w(0), x(STATE_REG), STATE.result);
+    if (fn.result === "f64") asm.strFM(D(0), x(STATE_REG), STATE.fresult);
+    else asm.strRM(w(0), x(STATE_REG), STATE.result);
     if (check) this.dumpCheck(CHECK.out, CHECK.spAfter);
     asm.comment("-1, or the site that stopped the run").ldrRM(w(0), x(STATE_REG), STATE.site);
-    if (check) for (let d = 8; d < 16; d += 2) asm.ldpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
+    if (keepD) for (let d = 8; d < 16; d += 2) asm.ldpFFM(a64D(d), a64D(d + 1), sp, 96 + 8 * (d - 8));
     for (let r = 19; r < 29; r += 2) asm.ldpRRM(x(r), x(r + 1), sp, 16 + 8 * (r - 19));
     asm.ldpRRMpost(x(FP), x(LR), sp, frame);
     asm.ret();
@@ -607,4 +916,10 @@ class Arm64Generator {
       asm.strRM(x(S2), x(S1), to + 8 * (layout.gp.length + k));
     });
   }
+}
+
+/** AAPCS64: integer arguments in x0-x7 and doubles in d0-d7, each class counted apart (8 parameters at most: none on the stack). */
+function argRegisters(types: readonly VType[]): { fp: boolean; reg: number }[] {
+  let g = 0, f = 0;
+  return types.map((t) => (t === "f64" ? { fp: true, reg: f++ } : { fp: false, reg: g++ }));
 }

@@ -13,11 +13,16 @@ import type { Site } from "./ir.ts";
 export type { BinaryOp };
 
 /** i32, or the boolean a comparison gives (TypeScript's `boolean`, held as 0 or 1). */
-export type ValueType = "i32" | "bool";
-export type MathFn = "imul" | "abs" | "min" | "max";
+/** The typed arrays a parameter may be (issue 21): by pointer and length, never copied. */
+export type ArrayType = "Int32Array" | "Float64Array" | "Uint8Array";
+export type ValueType = "i32" | "bool" | "f64" | ArrayType;
+export type MathFn = "imul" | "abs" | "min" | "max" | "sqrt" | "sin" | "cos" | "tan" | "atan2" | "exp" | "log" | "pow";
 
 export type Expr =
-  | { kind: "num"; value: number; at: Site; type?: ValueType }
+  /** `float`: written with a `.` or an exponent, so an f64 (else an i32). */
+  | { kind: "num"; value: number; float?: boolean; at: Site; type?: ValueType }
+  /** i32(x) (ToInt32, as `x | 0`) and f64(i) (exact), the conversions babyjit exports. */
+  | { kind: "convert"; to: "i32" | "f64"; arg: Expr; at: Site; type?: ValueType }
   | { kind: "bool"; value: boolean; at: Site; type?: ValueType }
   | { kind: "name"; name: string; at: Site; type?: ValueType; sym?: number }
   /** neg -x, not ~x, lnot !x, plus +x (the identity on an i32) */
@@ -27,7 +32,10 @@ export type Expr =
   | { kind: "cond"; test: Expr; then: Expr; else: Expr; at: Site; type?: ValueType }
   /** A call of a module function; `fn` is its index, set by the checker. */
   | { kind: "call"; callee: string; args: Expr[]; at: Site; type?: ValueType; fn?: number }
-  | { kind: "math"; fn: MathFn; args: Expr[]; at: Site; type?: ValueType };
+  | { kind: "math"; fn: MathFn; args: Expr[]; at: Site; type?: ValueType }
+  /** a[i] of a typed-array parameter; a.length. */
+  | { kind: "index"; array: string; arrayAt: Site; index: Expr; at: Site; type?: ValueType; sym?: number; elem?: ArrayType }
+  | { kind: "length"; array: string; arrayAt: Site; at: Site; type?: ValueType; sym?: number };
 
 export type BinaryExpr = Extract<Expr, { kind: "binary" }>;
 export type LogicalExpr = Extract<Expr, { kind: "logical" }>;
@@ -49,6 +57,8 @@ export type Stmt =
   | { kind: "assign"; name: string; nameAt: Site; op: BinaryOp | null; value: Expr; at: Site; sym?: number }
   /** `x++`, `++x`, `x--`, `--x` */
   | { kind: "update"; name: string; nameAt: Site; delta: 1 | -1; at: Site; sym?: number }
+  /** `a[i] = v` or `a[i] op= v`; `at` is the operator's position. */
+  | { kind: "store"; target: Extract<Expr, { kind: "index" }>; op: BinaryOp | null; value: Expr; at: Site }
   /** A call as a statement. */
   | { kind: "expr"; expr: CallExpr; at: Site }
   | { kind: "if"; clauses: { test: Expr; body: Stmt }[]; else: Stmt | null; at: Site }
@@ -63,6 +73,7 @@ export type Stmt =
 export interface Param {
   name: string;
   at: Site;
+  type: "i32" | "f64" | ArrayType;
   sym?: number;
 }
 
@@ -72,7 +83,7 @@ export interface FunctionDecl {
   at: Site;
   exported: boolean;
   params: Param[];
-  result: "i32" | "void";
+  result: "i32" | "f64" | "void";
   body: Stmt[];
   /** The closing brace, where a missing `return` is reported. */
   end: Site;

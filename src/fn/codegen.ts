@@ -37,7 +37,13 @@ export const STATE = {
   result: 44, // int32: the function's result
   args: 48, // int32 x 8: the arguments
   aux: 80, // the ABI check stub's buffer (tests only)
-  bytes: 88,
+  fargs: 88, // f64 x 8: the arguments of type f64 (argument i at fargs + 8i; the i32 ones stay in args)
+  fresult: 152, // f64: an f64 function's result
+  arrays: 160, // 8 x { u64 address, i32 length, 4 bytes unused }: the typed arrays of this call, by handle
+  badIndex: 288, // int32: the index an E_BOUNDS stopped at
+  badLength: 292, // int32: and the array's length
+  libm: 296, // 8 x u64: the addresses of LIBM's functions (ir.ts), found with dlsym / GetProcAddress
+  bytes: 360,
 } as const;
 
 /** The most parameters a function may take. */
@@ -45,7 +51,7 @@ export const MAX_PARAMS = 8;
 
 /** A place a run can stop at: a function's stack-limit check, or a division's zero check. */
 export interface Site {
-  readonly kind: "stack" | "div";
+  readonly kind: "stack" | "div" | "bounds";
   /** The function's index in the module. */
   readonly fn: number;
   readonly line: number;

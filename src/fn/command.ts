@@ -2,7 +2,8 @@
  * `babyjit --fn FILE NAME [ARGS...]`: read a module, compile it, call one exported function with the
  * arguments parsed by its declared types, and print the result (or dump or list the module's code).
  * Every failure becomes a CommandError with its sysexits code: 64 for a call the module cannot make
- * (an unknown function, a wrong number of arguments, an argument that is no i32), 65 for a module
+ * (an unknown function, a wrong number of arguments, an argument that is no i32 or, for an f64
+ * parameter, no JavaScript number), 65 for a module
  * that does not compile or a run that stops (division by zero, out of stack), 66 for a file that
  * cannot be read.
  */
@@ -44,7 +45,7 @@ export function fnCommand(cmd: FnCommand, format: (code: Code) => string): strin
     }
     return run(source, cmd);
   } catch (error) {
-    if (error instanceof JitError && (error.code === "E_SYNTAX" || error.code === "E_DIV_ZERO" || error.code === "E_STACK")) {
+    if (error instanceof JitError && (error.code === "E_SYNTAX" || error.code === "E_DIV_ZERO" || error.code === "E_STACK" || error.code === "E_BOUNDS")) {
       throw new CommandError(error.message, EX_DATAERR);
     }
     if (error instanceof JitError && error.code === "E_RANGE" && /frame/.test(error.message)) throw new CommandError(`${cmd.file}: ${error.message}`, EX_DATAERR);
@@ -74,13 +75,20 @@ function run(source: string, cmd: FnCommand): string | undefined {
     const { floor, budget } = mod.internals;
     cmd.trace?.(`stack: each call from JavaScript may go down to max(sp - ${budget / 1024} KiB, 0x${floor.toString(16)}), the thread's stack bottom + 64 KiB`);
     const decl = exportedFunction(mod.internals.assembled.ir.functions, cmd);
+    const arrayAt = (decl.arrays ?? []).findIndex((e) => e !== null);
+    if (arrayAt >= 0) {
+      throw new CommandError(`${cmd.file}: ${cmd.name} takes a typed array ('${decl.paramNames[arrayAt] ?? "?"}'): typed-array parameters are for the library (compileModule), not the command line`, EX_USAGE);
+    }
     const arity = decl.params.length;
     if (cmd.args.length !== arity) {
       throw new CommandError(`${cmd.file}: ${cmd.name} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${cmd.args.length}`, EX_USAGE);
     }
     let args: number[];
     try {
-      args = cmd.args.map((a, i) => parseInt32(a, `argument ${i + 1} of ${cmd.name}`));
+      args = cmd.args.map((a, i) => {
+        const what = `argument ${i + 1} of ${cmd.name}`;
+        return decl.types[decl.params[i]!] === "f64" ? parseF64(a, what) : parseInt32(a, what);
+      });
     } catch (error) {
       throw new CommandError(`${cmd.file}: ${error instanceof Error ? error.message : String(error)}`, EX_USAGE);
     }
@@ -93,4 +101,16 @@ function run(source: string, cmd: FnCommand): string | undefined {
     mod.dispose();
     if (own) memory.close();
   }
+}
+
+/**
+ * An f64 argument: JavaScript's number syntax as Number() reads it (1.5, -2e-3, 0x10, Infinity, NaN),
+ * but not the empty string or surrounding spaces, which Number() quietly takes for 0 or trims.
+ */
+export function parseF64(text: string, what: string): number {
+  const value = Number(text);
+  if (text === "" || text.trim() !== text || (Number.isNaN(value) && text !== "NaN")) {
+    throw new JitError("E_RANGE", `${what} '${text}' is not a number`);
+  }
+  return value;
 }

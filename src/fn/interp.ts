@@ -78,7 +78,8 @@ class Interpreter {
     const f = this.mod.functions[index]!;
     const alloc = this.options.allocations?.[index];
     const slots = new Int32Array(alloc?.slots ?? 0);
-    const vals = new Int32Array(f.vregs);
+    // Doubles need a Float64Array; an i32 written there stays exact.
+    const vals = f.types.includes("f64") ? new Float64Array(f.vregs) : new Int32Array(f.vregs);
     const file = this.file;
     const get = alloc === undefined
       ? (v: VReg): number => vals[v]!
@@ -95,6 +96,7 @@ class Interpreter {
       };
     const operand = (o: Operand): number => (o.kind === "imm" ? o.value : get(o.reg));
 
+    if (alloc !== undefined && f.types.includes("f64")) throw new JitError("E_UNSUPPORTED", "the allocated interpreter runs i32 functions only (one register file)");
     const saved = alloc?.calleeSavedUsed.map((r) => file[r]!) ?? [];
     f.params.forEach((p, i) => {
       if (alloc?.locs[p] !== null) set(p, args[i]!);
@@ -118,6 +120,24 @@ class Interpreter {
             set(i.dst, evalBinary(i.op === "div" ? "div" : "mod", get(i.a), b));
             break;
           }
+          // f64 (issue 21), with JavaScript's own doubles; the allocated mode (one register file) is for i32 modules.
+          case "fconst": set(i.dst, i.value); break;
+          case "fbinary": set(i.dst, i.fbin === "add" ? get(i.a) + get(i.b) : i.fbin === "sub" ? get(i.a) - get(i.b) : i.fbin === "mul" ? get(i.a) * get(i.b) : get(i.a) / get(i.b)); break;
+          case "fneg": set(i.dst, -get(i.a)); break;
+          case "fsqrt": set(i.dst, Math.sqrt(get(i.a))); break;
+          case "ccall": {
+            const [x, y] = i.args.map(get) as [number, number];
+            set(i.dst, i.fn === "fmod" ? x % y : i.fn === "atan2" ? Math.atan2(x, y) : i.fn === "pow" ? x ** y : Math[i.fn](x));
+            break;
+          }
+          case "fabs": set(i.dst, Math.abs(get(i.a))); break;
+          case "fcmp": set(i.dst, compare(i.cond, get(i.a), get(i.b)) ? 1 : 0); break;
+          case "i2f": set(i.dst, get(i.a)); break;
+          case "f2i": set(i.dst, get(i.a) | 0); break;
+          case "aload":
+          case "astore":
+          case "alen":
+            throw new JitError("E_UNSUPPORTED", "the IR interpreter has no typed arrays");
           case "call": {
             const values = i.args.map(get);
             const saves = alloc?.callSaves[i.id] ?? [];
@@ -139,6 +159,9 @@ class Interpreter {
           break;
         case "br":
           block = f.blocks[compare(t.cond, get(t.a), operand(t.b)) ? t.then : t.else]!;
+          break;
+        case "fbr":
+          block = f.blocks[compare(t.cond, get(t.a), get(t.b)) ? t.then : t.else]!;
           break;
         case "ret": {
           const value = t.value === null ? undefined : get(t.value);

@@ -24,7 +24,7 @@ export type VReg = number;
 export type BlockId = number;
 
 /** The type of a virtual register. Only "i32" today. */
-export type VType = "i32";
+export type VType = "i32" | "f64";
 
 /** The source position an instruction came from (1-based line and column), for listings and errors. */
 export interface Site {
@@ -67,14 +67,53 @@ export type Inst =
    * dst = functions[callee](...args). `dst` is null for a void callee or an unused result. `id`
    * numbers the function's calls 0..calls-1 in block order (Allocation.callSaves is indexed by it).
    */
+  /** f64 (issue 21): dst = the double `value`. */
+  | { readonly op: "fconst"; readonly dst: VReg; readonly value: number; readonly at: Site }
+  /** dst = a op b on doubles (IEEE 754, round to nearest: JavaScript's + - * /). */
+  | { readonly op: "fbinary"; readonly fbin: FBinOp; readonly dst: VReg; readonly a: VReg; readonly b: VReg; readonly at: Site }
+  /** dst = -a (the sign bit flipped: -0.0 from 0.0, NaN stays NaN). */
+  | { readonly op: "fneg"; readonly dst: VReg; readonly a: VReg; readonly at: Site }
+  /** Math.sqrt (correctly rounded, as IEEE 754 requires) and Math.abs (the sign bit cleared) of a double. */
+  | { readonly op: "fsqrt" | "fabs"; readonly dst: VReg; readonly a: VReg; readonly at: Site }
+  /** dst (i32) = (a cond b) ? 1 : 0 on doubles; every comparison with NaN is false but `ne`. */
+  | { readonly op: "fcmp"; readonly cond: Cond; readonly dst: VReg; readonly a: VReg; readonly b: VReg; readonly at: Site }
+  /** dst (f64) = the i32 a, exactly. */
+  | { readonly op: "i2f"; readonly dst: VReg; readonly a: VReg; readonly at: Site }
+  /** dst (i32) = ToInt32(a): truncated, modulo 2^32; NaN and the infinities give 0. */
+  | { readonly op: "f2i"; readonly dst: VReg; readonly a: VReg; readonly at: Site }
+  /**
+   * Typed arrays (issue 21). `arr` holds the array's handle (an i32: its number in the state block's
+   * array table, filled when JavaScript calls in). aload: dst = arr[index]; astore: arr[index] = value;
+   * an index outside 0..length-1 is E_BOUNDS at `at` (nothing is read or written), unless `unchecked`:
+   * the lowering proved the index in range (a loop's counter below the length). alen: dst = length.
+   */
+  | { readonly op: "aload"; readonly elem: Elem; readonly dst: VReg; readonly arr: VReg; readonly index: VReg; readonly at: Site; readonly unchecked?: true }
+  | { readonly op: "astore"; readonly elem: Elem; readonly dst: null; readonly arr: VReg; readonly index: VReg; readonly value: VReg; readonly at: Site; readonly unchecked?: true }
+  | { readonly op: "alen"; readonly dst: VReg; readonly arr: VReg; readonly at: Site }
+  /**
+   * dst = a C library function of doubles (LIBM), a real call through the address JavaScript put in
+   * the state block: numbered with the calls (`id`), so the allocator saves what lives across it.
+   */
+  | { readonly op: "ccall"; readonly id: number; readonly dst: VReg; readonly fn: LibmFn; readonly args: readonly VReg[]; readonly at: Site }
   | { readonly op: "call"; readonly id: number; readonly dst: VReg | null; readonly callee: number; readonly args: readonly VReg[]; readonly at: Site };
 
+/** An element's kind: Int32Array, Float64Array (an f64), Uint8Array (stores wrap to 8 bits). */
+export type Elem = "i32" | "f64" | "u8";
+
+export type FBinOp = "add" | "sub" | "mul" | "div";
+
 export type CallInst = Extract<Inst, { op: "call" }>;
+
+/** The C library's functions a module may call (Math.sin ... and fmod for % on doubles), by their index in LIBM. */
+export const LIBM = ["sin", "cos", "tan", "atan2", "exp", "log", "pow", "fmod"] as const;
+export type LibmFn = (typeof LIBM)[number];
 
 export type Terminator =
   | { readonly op: "jmp"; readonly target: BlockId; readonly at: Site }
   /** if (a cond b) goto then else goto else */
   | { readonly op: "br"; readonly cond: Cond; readonly a: VReg; readonly b: Operand; readonly then: BlockId; readonly else: BlockId; readonly at: Site }
+  /** if (a cond b) goto then else goto else, on doubles (NaN: only `ne` holds) */
+  | { readonly op: "fbr"; readonly cond: Cond; readonly a: VReg; readonly b: VReg; readonly then: BlockId; readonly else: BlockId; readonly at: Site }
   /** Returns `value` (null in a void function). */
   | { readonly op: "ret"; readonly value: VReg | null; readonly at: Site };
 
@@ -91,7 +130,7 @@ export interface FnIr {
   readonly params: readonly VReg[];
   /** The parameters' names as declared (for the messages of a call from JavaScript). */
   readonly paramNames: readonly string[];
-  readonly result: "i32" | "void";
+  readonly result: "i32" | "f64" | "void";
   /**
    * blocks[0] is the entry and no edge leads back to it; the array order is the layout the allocator
    * numbered (a back end may lay blocks out differently: the allocation does not depend on the order).
@@ -101,6 +140,8 @@ export interface FnIr {
   /** Number of virtual registers; types[v] for each. */
   readonly vregs: number;
   readonly types: readonly VType[];
+  /** For each parameter, a typed array's element kind (its register holds the array's handle) or null. */
+  readonly arrays?: readonly (Elem | null)[];
   /** Number of call instructions (their ids are 0..calls-1). */
   readonly calls: number;
   /** The declaration's position (of the name). */
@@ -135,6 +176,8 @@ export interface RegisterDescription {
   readonly scratch: readonly number[];
   /** Register names for listings, indexed by register number. */
   readonly names: readonly string[];
+  /** The floating-point registers (f64 values), described the same way; absent where f64 is not generated yet. */
+  readonly fp?: RegisterDescription;
 }
 
 /** Where a virtual register lives for its whole life: a register, or a spill slot in the frame. */
@@ -154,4 +197,11 @@ export interface Allocation {
    * A call's own dst and arguments read only by the call are never in the list.
    */
   readonly callSaves: readonly (readonly number[])[];
+  /**
+   * The same three for the f64 registers (the second register class: xmm / d registers), whose
+   * numbers are their own (xmm0 is 0): f64 values have slots of their own, 8 bytes each.
+   */
+  readonly fslots: number;
+  readonly fcalleeSavedUsed: readonly number[];
+  readonly fcallSaves: readonly (readonly number[])[];
 }

@@ -13,6 +13,7 @@ export const enum Tok {
   Punct = 3, // texts[i] is the operator or punctuator
   Str = 4, // a string literal (only `import type ... from "..."` takes one)
   Bad = 5, // texts[i] is the message
+  Float = 6, // a literal with a '.' or an exponent: an f64; values[i] is its value
 }
 
 export interface Tokens {
@@ -189,7 +190,10 @@ export function lex(src: string): Tokens {
     if (p === "." && isDigit(src.charCodeAt(i + 1))) {
       let j = i + 1;
       while (j < n && isIdentPart(src.charCodeAt(j))) j++;
-      t.push(Tok.Bad, line, col, `f64 literal '${src.slice(start, j)}' is not supported (numbers are i32)`, 0);
+      const text = src.slice(start, j);
+      const value = Number(text);
+      if (Number.isNaN(value)) t.push(Tok.Bad, line, col, `malformed number '${abbreviate(text)}'`, 0);
+      else t.push(Tok.Float, line, col, text, value);
       i = j;
       continue;
     }
@@ -229,13 +233,23 @@ function lexNumber(src: string, start: number, t: Table, line: number, col: numb
   let end = i;
   const fraction = base === 10 && (src.charCodeAt(i) === 46 || (src.charCodeAt(i) | 0x20) === 101); // . or e
   if (fraction) {
-    end++;
-    if ((src.charCodeAt(end - 1) | 0x20) === 101 && (src[end] === "+" || src[end] === "-")) end++;
+    // digits [. digits] [e [+-] digits], then whatever word characters follow (which make it malformed)
+    if (src.charCodeAt(end) === 46) {
+      end++;
+      while (end < src.length && (isDigit(src.charCodeAt(end)) || src.charCodeAt(end) === 95)) end++;
+    }
+    if ((src.charCodeAt(end) | 0x20) === 101) {
+      end++;
+      if (src[end] === "+" || src[end] === "-") end++;
+    }
   }
   while (end < src.length && (isIdentPart(src.charCodeAt(end)) || (fraction && src.charCodeAt(end) === 46))) end++;
   const text = src.slice(start, end);
   if (fraction) {
-    bad(`f64 literal '${abbreviate(text)}' is not supported (numbers are i32)`);
+    // JavaScript's own reading of the literal (Number), once the shape is known to be decimal digits.
+    const value = /^[0-9]+(_[0-9]+)*(\.([0-9]+(_[0-9]+)*)?)?([eE][+-]?[0-9]+)?$/.test(text) && !malformed ? Number(text.replaceAll("_", "")) : Number.NaN;
+    if (Number.isNaN(value)) bad(`malformed number '${abbreviate(text)}'`);
+    else t.push(Tok.Float, line, col, text, value);
   } else if (malformed || end !== i || i === digitsStart) {
     bad(`malformed number '${abbreviate(text)}'`);
   } else if (base === 10 && i - start > 1 && src.charCodeAt(start) === 48) {

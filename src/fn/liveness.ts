@@ -62,7 +62,33 @@ export function liveIntervals(f: FnIr): Intervals {
     for (const i of b.insts) {
       const p = 2 * k + 2;
       switch (i.op) {
-        case "const": break;
+        case "const":
+        case "fconst":
+          break;
+        case "fneg":
+        case "fsqrt":
+        case "fabs":
+        case "i2f":
+        case "f2i":
+          use(i.a, p);
+          break;
+        case "alen":
+          use(i.arr, p);
+          break;
+        case "aload":
+          use(i.arr, p);
+          use(i.index, p);
+          break;
+        case "astore":
+          use(i.arr, p);
+          use(i.index, p);
+          use(i.value, p);
+          break;
+        case "fbinary":
+        case "fcmp":
+          use(i.a, p);
+          use(i.b, p);
+          break;
         case "mov": use(i.src, p); break;
         case "unary": use(i.a, p); break;
         case "binary":
@@ -75,12 +101,14 @@ export function liveIntervals(f: FnIr): Intervals {
           use(i.a, p);
           use(i.b, p);
           break;
+        case "ccall":
         case "call":
           for (const a of i.args) use(a, p);
           callPos[i.id] = p;
           break;
       }
-      if (i.op !== "call") def(i.dst, p + 1);
+      if (i.op === "astore") { /* writes memory, no register */ }
+      else if (i.op !== "call") def(i.dst, p + 1);
       else if (i.dst !== null) def(i.dst, p + 1);
       k++;
     }
@@ -89,6 +117,9 @@ export function liveIntervals(f: FnIr): Intervals {
     if (t.op === "br") {
       use(t.a, p);
       if (t.b.kind === "reg") use(t.b.reg, p);
+    } else if (t.op === "fbr") {
+      use(t.a, p);
+      use(t.b, p);
     } else if (t.op === "ret" && t.value !== null) {
       use(t.value, p);
     }
@@ -100,7 +131,7 @@ export function liveIntervals(f: FnIr): Intervals {
   const loopEnd = new Int32Array(f.blocks.length).fill(-1);
   for (const b of f.blocks) {
     const t = b.term;
-    const targets = t.op === "jmp" ? [t.target] : t.op === "br" ? [t.then, t.else] : [];
+    const targets = t.op === "jmp" ? [t.target] : t.op === "br" || t.op === "fbr" ? [t.then, t.else] : [];
     for (const target of targets) {
       if (target <= b.id) loopEnd[target] = Math.max(loopEnd[target]!, blockEnd[b.id]!);
     }

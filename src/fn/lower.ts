@@ -9,9 +9,9 @@
  * contiguous, its header first, which liveness.ts relies on. Blocks nothing jumps to are dropped.
  */
 import { evalBinary, evalUnary, trapsAt } from "../expr/reference.ts";
-import type { BinaryExpr, BinaryOp, CallExpr, Expr, FunctionDecl, LogicalExpr, Module, Stmt } from "./ast.ts";
+import type { ArrayType, BinaryExpr, BinaryOp, CallExpr, Expr, FunctionDecl, LogicalExpr, Module, Stmt } from "./ast.ts";
 import { check } from "./check.ts";
-import type { BinOp, Block, Cond, FnIr, Inst, ModuleIr, Operand, Site, Terminator, VReg, VType } from "./ir.ts";
+import type { BinOp, Block, Elem, FBinOp, LibmFn, Cond, FnIr, Inst, ModuleIr, Operand, Site, Terminator, VReg, VType } from "./ir.ts";
 import { sourceError } from "./lex.ts";
 import { parse } from "./parse.ts";
 
@@ -36,6 +36,7 @@ interface BBlock {
 type BTerm =
   | { op: "jmp"; target: BBlock; at: Site }
   | { op: "br"; cond: Cond; a: VReg; b: Operand; then: BBlock; else: BBlock; at: Site }
+  | { op: "fbr"; cond: Cond; a: VReg; b: VReg; then: BBlock; else: BBlock; at: Site }
   | { op: "ret"; value: VReg | null; at: Site }
   | { op: "missing"; at: Site };
 
@@ -58,10 +59,12 @@ function isIdentity(op: BinOp | BinaryOp, c: number): boolean {
 
 /** A link of a chain whose right operand is a literal that leaves its left operand as it is. */
 function isIdentityLink(link: BinaryExpr | LogicalExpr): boolean {
-  return link.kind === "binary" && link.right.kind === "num" && isIdentity(link.op, link.right.value);
+  // Only on i32s: an f64's `x | 0` is ToInt32, and x + 0.0 turns -0 into 0.
+  return link.kind === "binary" && link.left.type === "i32" && link.right.kind === "num" && link.right.float !== true && isIdentity(link.op, link.right.value);
 }
 
 const imm = (value: number): Operand => ({ kind: "imm", value });
+const ELEM: Readonly<Record<ArrayType, Elem>> = { Int32Array: "i32", Float64Array: "f64", Uint8Array: "u8" };
 const reg = (r: VReg): Operand => ({ kind: "reg", reg: r });
 
 class FunctionLowering {
@@ -72,12 +75,19 @@ class FunctionLowering {
   private readonly known = new Map<number, number>();
   /** Innermost loop last: where `break` and `continue` go. */
   private readonly loops: { brk: BBlock; cont: BBlock }[] = [];
+  /** Loops whose counter is known to index an array within bounds in their body (see inRange). */
+  private readonly safe: { arr: number; index: number }[] = [];
+  /** f64 literals by value, each in one register set at the entry (see fconstant). */
+  private readonly fconsts = new Map<string, VReg>();
+  /** The f64 virtual registers (every other one is an i32). */
+  private readonly doubles = new Set<VReg>();
 
   constructor(
     private readonly mod: Module,
     private readonly f: FunctionDecl,
   ) {
     this.vregs = f.symbols ?? f.params.length;
+    for (const p of f.params) if (p.type === "f64") this.doubles.add(p.sym!);
     this.cur = this.block();
     this.place(this.cur);
   }
@@ -116,8 +126,10 @@ class FunctionLowering {
     this.terminate({ op: "jmp", target, at });
   }
 
-  private temp(): VReg {
-    return this.vregs++;
+  private temp(type: VType = "i32"): VReg {
+    const v = this.vregs++;
+    if (type === "f64") this.doubles.add(v);
+    return v;
   }
 
   private emit(inst: Inst): void {
@@ -134,7 +146,7 @@ class FunctionLowering {
     while (stack.length > 0) {
       const b = stack.pop()!;
       const t = b.term!;
-      const targets = t.op === "jmp" ? [t.target] : t.op === "br" ? [t.then, t.else] : [];
+      const targets = t.op === "jmp" ? [t.target] : t.op === "br" || t.op === "fbr" ? [t.then, t.else] : [];
       for (const s of targets) {
         if (reachable[s.order] === 0) {
           reachable[s.order] = 1;
@@ -146,15 +158,17 @@ class FunctionLowering {
     live.forEach((b, i) => (b.id = i));
     let callId = 0;
     const blocks: Block[] = live.map((b) => {
-      for (const inst of b.insts) if (inst.op === "call") (inst as MutableCall).id = callId++;
+      for (const inst of b.insts) if (inst.op === "call" || inst.op === "ccall") (inst as MutableCall).id = callId++;
       return { id: b.id, insts: b.insts, term: this.terminator(b.term!) };
     });
     const types: VType[] = new Array<VType>(this.vregs).fill("i32");
+    for (const v of this.doubles) types[v] = "f64";
     return {
       name: this.f.name,
       exported: this.f.exported,
       params: this.f.params.map((p) => p.sym!),
       paramNames: this.f.params.map((p) => p.name),
+      arrays: this.f.params.map((p) => (p.type === "i32" || p.type === "f64" ? null : ELEM[p.type])),
       result: this.f.result,
       blocks,
       vregs: this.vregs,
@@ -186,7 +200,7 @@ class FunctionLowering {
     for (const b of this.placed) {
       const t = b.term!;
       if (t.op === "jmp") t.target = resolve(t.target);
-      else if (t.op === "br") {
+      else if (t.op === "br" || t.op === "fbr") {
         t.then = resolve(t.then);
         t.else = resolve(t.else);
       }
@@ -197,6 +211,7 @@ class FunctionLowering {
     switch (t.op) {
       case "jmp": return { op: "jmp", target: t.target.id, at: t.at };
       case "br": return { op: "br", cond: t.cond, a: t.a, b: t.b, then: t.then.id, else: t.else.id, at: t.at };
+      case "fbr": return { op: "fbr", cond: t.cond, a: t.a, b: t.b, then: t.then.id, else: t.else.id, at: t.at };
       case "ret": return t;
       case "missing":
         throw sourceError(this.mod.file, t.at, `function '${this.f.name}' can reach its end without returning a value`);
@@ -215,6 +230,7 @@ class FunctionLowering {
         return this.statements(s.body);
       case "let":
         for (const d of s.decls) {
+          if (d.init.type === "f64") this.doubles.add(d.sym!);
           if (!s.constant) {
             this.valueInto(d.init, d.sym!);
             continue;
@@ -227,6 +243,11 @@ class FunctionLowering {
         return;
       case "assign":
         if (s.op === null) return this.valueInto(s.value, s.sym!);
+        if (this.doubles.has(s.sym!)) {
+          const b = this.reg(s.value);
+          this.fop(s.op, s.sym!, s.sym!, b, s.at);
+          return;
+        }
         return this.operate(s.op, s.sym!, reg(s.sym!), this.value(s.value), s.at);
       case "update":
         this.emit({ op: "binary", bin: "add", dst: s.sym!, a: s.sym!, b: imm(s.delta), at: s.at });
@@ -234,6 +255,28 @@ class FunctionLowering {
       case "expr":
         this.call(s.expr, false);
         return;
+      case "store": {
+        // JavaScript's order: the index, the element (for op=), the value, then the store.
+        const t = s.target;
+        const elem = ELEM[t.elem!];
+        const index = this.reg(t.index);
+        let value: VReg;
+        if (s.op === null) value = this.reg(s.value);
+        else {
+          const old = this.temp(elem === "f64" ? "f64" : "i32");
+          this.emit({ op: "aload", elem, dst: old, arr: t.sym!, index, at: t.at, ...this.unchecked(t) });
+          if (elem === "f64") {
+            const b = this.reg(s.value);
+            value = this.temp("f64");
+            this.fop(s.op, value, old, b, s.at);
+          } else {
+            value = this.temp();
+            this.operate(s.op, value, reg(old), this.value(s.value), s.at);
+          }
+        }
+        this.emit({ op: "astore", elem, dst: null, arr: t.sym!, index, value, at: t.at, ...this.unchecked(t) });
+        return;
+      }
       case "if": {
         const end = this.block();
         for (const clause of s.clauses) {
@@ -287,7 +330,10 @@ class FunctionLowering {
         if (s.test === null) this.jump(body, s.at);
         else this.cond(s.test, body, exit);
         this.place(body);
+        const range = inRange(s);
+        if (range !== null) this.safe.push(range);
         this.loop(s.body, exit, step);
+        if (range !== null) this.safe.pop();
         this.jump(step, s.at);
         this.place(step);
         this.statements(s.step);
@@ -307,6 +353,29 @@ class FunctionLowering {
       case "empty":
         return;
     }
+  }
+
+  /**
+   * An f64 literal's register: one per distinct value (-0 and 0 apart), loaded once at the entry,
+   * so a loop does not rebuild its constants every iteration (a double has no immediate form).
+   */
+  private fconstant(value: number, at: Site): VReg {
+    const key = Object.is(value, -0) ? "-0" : String(value);
+    let v = this.fconsts.get(key);
+    if (v === undefined) {
+      v = this.temp("f64");
+      this.fconsts.set(key, v);
+      (this.placed[0] as BBlock).insts.unshift({ op: "fconst", dst: v, value, at });
+    }
+    return v;
+  }
+
+  /** `{ unchecked: true }` for a[i] inside a loop that keeps i within a's bounds. */
+  private unchecked(e: Extract<Expr, { kind: "index" }>): { unchecked?: true } {
+    const i = e.index;
+    if (i.kind !== "name" || this.known.has(i.sym!)) return {};
+    for (const r of this.safe) if (r.arr === e.sym && r.index === i.sym) return { unchecked: true };
+    return {};
   }
 
   private loop(body: Stmt, brk: BBlock, cont: BBlock): void {
@@ -330,6 +399,11 @@ class FunctionLowering {
     if (e.kind === "logical") return this.logicalCond(e, t, f);
     if (e.kind === "binary") {
       const cond = COMPARE[e.op];
+      if (cond !== undefined && e.left.type === "f64") {
+        const a = this.reg(e.left);
+        const b = this.reg(e.right);
+        return this.terminate({ op: "fbr", cond, a, b, then: t, else: f, at: e.at });
+      }
       if (cond !== undefined) {
         let a = this.value(e.left);
         let b = this.value(e.right);
@@ -416,6 +490,7 @@ class FunctionLowering {
   }
 
   private binary(e: BinaryExpr, left: Operand, want: VReg | null): Operand {
+    if (e.left.type === "f64") return this.fbinary(e, left, want);
     const right = this.value(e.right);
     if (left.kind === "imm" && right.kind === "imm" && !trapsAt(e.op, right.value)) return imm(evalBinary(e.op, left.value, right.value));
     const cond = COMPARE[e.op];
@@ -435,6 +510,56 @@ class FunctionLowering {
     const dst = want ?? this.temp();
     this.operate(e.op, dst, left, right, e.at);
     return reg(dst);
+  }
+
+  /** An operator with f64 operands: arithmetic, a comparison, or `x | 0` (ToInt32). Never folded. */
+  private fbinary(e: BinaryExpr, left: Operand, want: VReg | null): Operand {
+    const a = this.materialize(left, e.at);
+    if (e.op === "or") {
+      const dst = want ?? this.temp();
+      this.emit({ op: "f2i", dst, a, at: e.at });
+      return reg(dst);
+    }
+    const b = this.reg(e.right);
+    const cond = COMPARE[e.op];
+    if (cond !== undefined) {
+      const dst = want ?? this.temp();
+      this.emit({ op: "fcmp", cond, dst, a, b, at: e.at });
+      return reg(dst);
+    }
+    const dst = want ?? this.temp("f64");
+    this.fop(e.op, dst, a, b, e.at);
+    return reg(dst);
+  }
+
+  /**
+   * Math.pow through C's pow, where the two disagree: JavaScript's Math.pow(x, NaN) is NaN (C's
+   * pow(1, NaN) is 1), and so is Math.pow(±1, ±Infinity) (C's is 1).
+   */
+  private pow(x: VReg, y: VReg, at: Site): VReg {
+    const t = this.temp("f64");
+    this.emit({ op: "ccall", id: -1, dst: t, fn: "pow", args: [x, y], at });
+    const fix = this.block(), check = this.block(), check2 = this.block(), done = this.block();
+    this.terminate({ op: "fbr", cond: "ne", a: y, b: y, then: fix, else: check, at });
+    this.place(check);
+    const ax = this.temp("f64");
+    this.emit({ op: "fabs", dst: ax, a: x, at });
+    this.terminate({ op: "fbr", cond: "eq", a: ax, b: this.fconstant(1, at), then: check2, else: done, at });
+    this.place(check2);
+    const ay = this.temp("f64");
+    this.emit({ op: "fabs", dst: ay, a: y, at });
+    this.terminate({ op: "fbr", cond: "eq", a: ay, b: this.fconstant(Infinity, at), then: fix, else: done, at });
+    this.place(fix);
+    this.emit({ op: "mov", dst: t, src: this.fconstant(Number.NaN, at), at });
+    this.jump(done, at);
+    this.place(done);
+    return t;
+  }
+
+  /** dst = a op b on doubles: + - * / inline, % as a call of C's fmod (JavaScript's % on doubles). */
+  private fop(op: BinaryOp, dst: VReg, a: VReg, b: VReg, at: Site): void {
+    if (op === "mod") this.emit({ op: "ccall", id: -1, dst, fn: "fmod", args: [a, b], at });
+    else this.emit({ op: "fbinary", fbin: op as FBinOp, dst, a, b, at });
   }
 
   /** dst = a op b for an arithmetic, bitwise or shift operator, folded when both are known. */
@@ -480,8 +605,34 @@ class FunctionLowering {
 
   private other(e: Expr, want: VReg | null): Operand {
     switch (e.kind) {
+      case "index": {
+        const index = this.reg(e.index);
+        const elem = ELEM[e.elem!];
+        const dst = want ?? this.temp(elem === "f64" ? "f64" : "i32");
+        this.emit({ op: "aload", elem, dst, arr: e.sym!, index, at: e.at, ...this.unchecked(e) });
+        return reg(dst);
+      }
+      case "length": {
+        const dst = want ?? this.temp();
+        this.emit({ op: "alen", dst, arr: e.sym!, at: e.at });
+        return reg(dst);
+      }
       case "num":
-        return imm(e.value);
+        return e.float === true ? reg(this.fconstant(e.value, e.at)) : imm(e.value);
+      case "convert": {
+        const arg = this.value(e.arg);
+        const from = e.arg.type;
+        if (from === e.to) return arg;
+        if (e.to === "f64") {
+          const dst = want ?? this.temp("f64");
+          if (arg.kind === "imm") this.emit({ op: "fconst", dst, value: arg.value, at: e.at });
+          else this.emit({ op: "i2f", dst, a: arg.reg, at: e.at });
+          return reg(dst);
+        }
+        const dst = want ?? this.temp();
+        this.emit({ op: "f2i", dst, a: this.materialize(arg, e.at), at: e.at });
+        return reg(dst);
+      }
       case "bool":
         return imm(e.value ? 1 : 0);
       case "name": {
@@ -491,6 +642,11 @@ class FunctionLowering {
       case "unary": {
         const arg = this.value(e.arg);
         if (e.op === "plus") return arg;
+        if (e.type === "f64") {
+          const dst = want ?? this.temp("f64");
+          this.emit({ op: "fneg", dst, a: (arg as { reg: VReg }).reg, at: e.at });
+          return reg(dst);
+        }
         if (e.op === "lnot") {
           if (arg.kind === "imm") return imm(arg.value === 0 ? 1 : 0);
           const dst = want ?? this.temp();
@@ -509,7 +665,7 @@ class FunctionLowering {
         const then = this.block();
         const otherwise = this.block();
         const join = this.block();
-        const dst = this.temp();
+        const dst = this.temp(e.type === "f64" ? "f64" : "i32");
         this.cond(e.test, then, otherwise);
         this.place(then);
         this.valueInto(e.then, dst);
@@ -523,6 +679,19 @@ class FunctionLowering {
       case "call":
         return reg(this.call(e, true, want)!);
       case "math": {
+        if (e.type === "f64" && e.fn !== "sqrt" && e.fn !== "abs") {
+          const args = e.args.map((x) => this.reg(x));
+          if (e.fn === "pow") return reg(this.pow(args[0]!, args[1]!, e.at));
+          const dst = want ?? this.temp("f64");
+          this.emit({ op: "ccall", id: -1, dst, fn: e.fn as LibmFn, args, at: e.at });
+          return reg(dst);
+        }
+        if (e.type === "f64") {
+          const a = this.reg(e.args[0]!);
+          const dst = want ?? this.temp("f64");
+          this.emit({ op: e.fn === "sqrt" ? "fsqrt" : "fabs", dst, a, at: e.at });
+          return reg(dst);
+        }
         let acc = this.value(e.args[0]!);
         if (e.fn === "abs") {
           if (acc.kind === "imm") return imm(Math.abs(acc.value) | 0);
@@ -530,7 +699,7 @@ class FunctionLowering {
           this.emit({ op: "unary", un: "abs", dst, a: acc.reg, at: e.at });
           return reg(dst);
         }
-        const op: BinOp = e.fn === "imul" ? "mul" : e.fn;
+        const op: BinOp = e.fn === "imul" ? "mul" : (e.fn as "min" | "max");
         const fold = e.fn === "imul" ? Math.imul : e.fn === "min" ? Math.min : Math.max;
         for (let i = 1; i < e.args.length; i++) {
           const b = this.value(e.args[i]!);
@@ -551,9 +720,52 @@ class FunctionLowering {
   private call(e: CallExpr, used: boolean, want: VReg | null = null): VReg | null {
     const args = e.args.map((a) => this.reg(a));
     const callee = this.mod.functions[e.fn!]!;
-    const dst = used && callee.result === "i32" ? (want ?? this.temp()) : null;
+    const dst = used && callee.result !== "void" ? (want ?? this.temp(callee.result)) : null;
     const inst: MutableCall = { op: "call", id: -1, dst, callee: e.fn!, args, at: e.at };
     this.emit(inst);
     return dst;
   }
+}
+
+/**
+ * `for (let i = C; i < a.length; i++) body` with C a non-negative literal and no assignment to i in
+ * the body (a typed-array parameter is always the same array, and its length cannot change during a
+ * call: nothing else runs): in the body, 0 <= i < a.length, so a[i] needs no check. The step cannot
+ * overflow either (i < a.length <= 2^31 - 1). Returns the array's and the counter's variables.
+ */
+function inRange(s: Extract<Stmt, { kind: "for" }>): { arr: number; index: number } | null {
+  const init = s.init.length === 1 ? s.init[0]! : null;
+  if (init === null || init.kind !== "let" || init.decls.length !== 1) return null;
+  const d = init.decls[0]!;
+  if (d.init.kind !== "num" || d.init.float === true || d.init.value < 0) return null;
+  const t = s.test;
+  if (t === null || t.kind !== "binary" || t.op !== "lt" || t.left.kind !== "name" || t.left.sym !== d.sym || t.right.kind !== "length") return null;
+  const step = s.step.length === 1 ? s.step[0]! : null;
+  const counts = step !== null && step.kind === "update" && step.delta === 1 && step.sym === d.sym
+    || step !== null && step.kind === "assign" && step.op === "add" && step.sym === d.sym && step.value.kind === "num" && step.value.value === 1 && step.value.float !== true;
+  if (!counts || assigns(s.body, d.sym!)) return null;
+  return { arr: t.right.sym!, index: d.sym! };
+}
+
+/** Does any statement in `root` (walked with a stack, not recursion) assign to variable `sym`? */
+function assigns(root: Stmt, sym: number): boolean {
+  const stack: Stmt[] = [root];
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    switch (s.kind) {
+      case "assign":
+      case "update":
+        if (s.sym === sym) return true;
+        break;
+      case "block": stack.push(...s.body); break;
+      case "if":
+        for (const c of s.clauses) stack.push(c.body);
+        if (s.else !== null) stack.push(s.else);
+        break;
+      case "while": case "do": stack.push(s.body); break;
+      case "for": stack.push(...s.init, ...s.step, s.body); break;
+      default: break;
+    }
+  }
+  return false;
 }

@@ -12,7 +12,7 @@
  * `++`/`--` after a line break starts the next statement.
  */
 import { precedenceOf } from "../expr/parse.ts";
-import type { BinaryOp, CallExpr, Declarator, Expr, FunctionDecl, MathFn, Module, Param, Stmt, ValueType } from "./ast.ts";
+import type { ArrayType, BinaryOp, CallExpr, Declarator, Expr, FunctionDecl, MathFn, Module, Param, Stmt, ValueType } from "./ast.ts";
 import type { Site } from "./ir.ts";
 import { Tok, type Tokens, abbreviate, lex, sourceError } from "./lex.ts";
 
@@ -49,6 +49,14 @@ const MATH = new Map<string, { fn: MathFn; min: number; max: number }>([
   ["abs", { fn: "abs", min: 1, max: 1 }],
   ["min", { fn: "min", min: 1, max: Infinity }],
   ["max", { fn: "max", min: 1, max: Infinity }],
+  ["sqrt", { fn: "sqrt", min: 1, max: 1 }],
+  ["sin", { fn: "sin", min: 1, max: 1 }],
+  ["cos", { fn: "cos", min: 1, max: 1 }],
+  ["tan", { fn: "tan", min: 1, max: 1 }],
+  ["exp", { fn: "exp", min: 1, max: 1 }],
+  ["log", { fn: "log", min: 1, max: 1 }],
+  ["atan2", { fn: "atan2", min: 2, max: 2 }],
+  ["pow", { fn: "pow", min: 2, max: 2 }],
 ]);
 
 /** Words that begin something the language does not have, and what to say about it. */
@@ -90,6 +98,8 @@ const UNSUPPORTED_WORDS = new Map<string, string>([
 const CONTEXTUAL = new Set(["type", "declare", "namespace", "async"]);
 
 /** Words that cannot name a variable or a function in a module (strict mode reserves some). */
+const ARRAY_TYPES = new Set<string>(["Int32Array", "Float64Array", "Uint8Array"]);
+
 const KEYWORDS = new Set([
   "if", "else", "while", "do", "for", "break", "continue", "return", "function", "export", "import",
   "let", "const", "true", "false", "in", "instanceof", "case", "default", "finally", "catch",
@@ -215,7 +225,25 @@ class Parser {
   private skipImportType(): void {
     const at = this.site();
     this.advance();
-    if (!this.isWord("type")) throw this.error("only 'import type' lines are supported (a babyjit module imports nothing)", at);
+    // `import { f64, i32 } from "babyjit"` too: the conversions are functions in Bun, built in here.
+    if (!this.isWord("type")) {
+      if (!this.isPunct("{")) throw this.error("only 'import type' lines and 'import { f64, i32 } from \"babyjit\"' are supported", at);
+      this.advance();
+      while (!this.isPunct("}")) {
+        if (this.kind() !== Tok.Name || !(["f64", "i32", "type"].includes(this.text()))) {
+          throw this.error(`only the types and conversions i32 and f64 can be imported, not ${this.describe()}`);
+        }
+        this.advance();
+        if (this.isPunct(",")) this.advance();
+      }
+      this.advance();
+      if (!this.isWord("from")) throw this.error("expected 'from \"babyjit\"' after the imported names");
+      this.advance();
+      if (this.kind() !== Tok.Str || this.text().slice(1, -1) !== "babyjit") throw this.error("i32 and f64 come from \"babyjit\"");
+      this.advance();
+      if (this.isPunct(";")) this.advance();
+      return;
+    }
     // Up to the module's name (a string), over as many lines as the braces take; then an optional ';'.
     while (this.kind() !== Tok.Str) {
       if (this.kind() === Tok.End) throw this.error("expected the module name (a string) to end 'import type'");
@@ -241,8 +269,8 @@ class Parser {
       if (!this.isPunct(":")) throw this.error(`parameter '${p.name}' needs a type: write '${p.name}: i32'`);
       this.advance();
       const type = this.parseType("parameter");
-      if (type !== "i32") throw this.error(`parameter '${p.name}' has type '${type}': parameters are i32`, p.at);
-      params.push(p);
+      if (type === "bool" || type === "void") throw this.error(`parameter '${p.name}' has type '${type === "bool" ? "boolean" : type}': parameters are i32, f64 or a typed array`, p.at);
+      params.push({ ...p, type });
       if (params.length > MAX_PARAMS) throw this.error(`too many parameters (at most ${MAX_PARAMS})`, p.at);
       if (!this.isPunct(")")) this.expect(",", "',' or ')'");
     }
@@ -252,26 +280,32 @@ class Parser {
     const typeAt = this.site();
     const result = this.parseType("result");
     if (result === "bool") throw this.error("a function's result is i32 or void, not boolean", typeAt);
+    if (result !== "i32" && result !== "f64" && result !== "void") throw this.error(`a typed array (${result}) can only be a parameter`, typeAt);
     if (!this.isPunct("{")) throw this.error(`expected '{' to begin the body of '${name}', found ${this.describe()}`);
     const { body, end } = this.parseBraces();
     return { name, at, exported, params, result, body, end };
   }
 
   /** i32 | boolean | void; anything else is named in the error. */
-  private parseType(what: "parameter" | "result" | "variable"): "i32" | "bool" | "void" {
+  private parseType(what: "parameter" | "result" | "variable"): "i32" | "f64" | "bool" | "void" | ArrayType {
     const at = this.site();
     if (this.kind() !== Tok.Name) throw this.error(`expected a type, found ${this.describe()}`);
     const word = this.text();
     this.advance();
     if (this.isPunct("[") || this.isPunct("|") || this.isPunct("<") || this.isPunct("&") || this.isPunct(".")) {
-      throw this.error(`type '${word}${this.text()}...' is not supported (the types are i32, boolean and void)`, at);
+      throw this.error(`type '${word}${this.text()}...' is not supported (the types are i32, f64, boolean and void)`, at);
     }
     if (word === "i32") return "i32";
+    if (word === "f64") return "f64";
+    if (ARRAY_TYPES.has(word)) {
+      if (what !== "parameter") throw this.error(`a typed array (${word}) can only be a parameter`, at);
+      return word as ArrayType;
+    }
     if (word === "boolean") return "bool";
     if (word === "void" && what === "result") return "void";
     if (word === "number") throw this.error("type 'number' is not supported: write i32 (import type { i32 } from \"babyjit\")", at);
-    if (word === "any") throw this.error("type 'any' is not supported (the types are i32, boolean and void)", at);
-    throw this.error(`type '${abbreviate(word)}' is not supported (the types are i32, boolean and void)`, at);
+    if (word === "any") throw this.error("type 'any' is not supported (the types are i32, f64, boolean and void)", at);
+    throw this.error(`type '${abbreviate(word)}' is not supported (the types are i32, f64, boolean and void)`, at);
   }
 
   // ---- statements ----
@@ -489,10 +523,21 @@ class Parser {
         return { kind: "update", name, nameAt, delta: op === "++" ? 1 : -1, at: opAt };
       }
       if (op === "**=" || op === "&&=" || op === "||=" || op === "??=") throw this.error(`operator '${op}' is not supported`, this.site(1));
+      if (op === "[") {
+        // a[i] = v, a[i] op= v: an element of a typed array
+        const target = this.parseWord();
+        if (target.kind === "index" && this.kind() === Tok.Punct && ASSIGN.has(this.text())) {
+          const opAt = this.site();
+          const assign = ASSIGN.get(this.text())!;
+          this.advance();
+          return { kind: "store", target, op: assign, value: this.parseExpression(), at: opAt };
+        }
+        throw this.error("this expression's value is unused (a statement is a call, an assignment, or ++/--)", at);
+      }
     }
     const e = this.parseExpression();
     if (this.isPunct("=") || ASSIGN.has(this.text()) && this.kind() === Tok.Punct) {
-      throw this.error("only a variable can be assigned to");
+      throw this.error("only a variable or an array element can be assigned to");
     }
     if (e.kind === "call") return { kind: "expr", expr: e as CallExpr, at };
     if (e.kind === "math") throw this.error(`the value of Math.${e.fn} is unused (a statement is a call, an assignment, or ++/--)`, at);
@@ -612,6 +657,11 @@ class Parser {
         this.advance();
         return { kind: "num", value, at };
       }
+      case Tok.Float: {
+        const value = this.t.values[this.i]!;
+        this.advance();
+        return { kind: "num", value, float: true, at };
+      }
       case Tok.Str:
         throw this.error("strings are not supported (values are i32)");
       case Tok.End:
@@ -654,7 +704,7 @@ class Parser {
       const member = this.kind() === Tok.Name ? this.text() : "";
       const math = MATH.get(member);
       if (math === undefined) {
-        throw this.error(`Math.${abbreviate(member)} is not supported (only Math.imul, Math.abs, Math.min and Math.max)`, nameAt);
+        throw this.error(`Math.${abbreviate(member)} is not supported (only Math.imul, abs, min, max, sqrt, sin, cos, tan, atan2, exp, log and pow)`, nameAt);
       }
       this.advance();
       const args = this.parseArguments(`Math.${member}`);
@@ -671,9 +721,29 @@ class Parser {
     }
     this.advance();
     if (this.isPunct("=>")) throw this.error("arrow functions (closures) are not supported", at);
+    if (this.isPunct("[")) {
+      const open = this.site();
+      this.enter(open);
+      this.advance();
+      const index = this.parseExpression();
+      this.expect("]", "']' to close '['");
+      this.leave();
+      return { kind: "index", array: word, arrayAt: at, index, at: open };
+    }
+    if (this.isPunct(".") && this.kind(1) === Tok.Name && this.text(1) === "length") {
+      const lengthAt = this.site(1);
+      this.advance();
+      this.advance();
+      return { kind: "length", array: word, arrayAt: at, at: lengthAt };
+    }
     if (this.isPunct(".")) {
       if (word === "Math") throw this.error("expected a Math function after 'Math.'", this.site(1));
       throw this.error("property access is not supported (objects are not part of the language)");
+    }
+    if ((word === "i32" || word === "f64") && this.isPunct("(")) {
+      const args = this.parseArguments(word);
+      if (args.length !== 1) throw this.error(`${word}(...) takes 1 argument, not ${args.length}`, at);
+      return { kind: "convert", to: word, arg: args[0]!, at };
     }
     if (this.isPunct("(")) return { kind: "call", callee: word, args: this.parseArguments(`'${word}'`), at };
     return { kind: "name", name: word, at };

@@ -42,6 +42,22 @@ export function printFunction(f: FnIr, mod?: ModuleIr, alloc?: Allocation, regs?
       case "div":
       case "rem": return `${name(i.dst)} = ${i.op} ${name(i.a)}, ${name(i.b)}`;
       case "cmp": return `${name(i.dst)} = ${i.cond} ${name(i.a)}, ${operand(i.b)}`;
+      case "fconst": return `${name(i.dst)} = ${Object.is(i.value, -0) ? "-0.0" : String(i.value)} (f64)`;
+      case "fbinary": return `${name(i.dst)} = f${i.fbin} ${name(i.a)}, ${name(i.b)}`;
+      case "ccall": {
+        const saves = alloc?.fcallSaves[i.id];
+        const note = saves !== undefined && saves.length > 0 ? `  ; saves ${saves.map((r) => regs?.fp?.names[r] ?? `f${r}`).join(", ")}` : "";
+        return `${name(i.dst)} = ccall ${i.fn}(${i.args.map(name).join(", ")})${note}`;
+      }
+      case "fneg": return `${name(i.dst)} = fneg ${name(i.a)}`;
+      case "fsqrt":
+      case "fabs": return `${name(i.dst)} = ${i.op} ${name(i.a)}`;
+      case "fcmp": return `${name(i.dst)} = f${i.cond} ${name(i.a)}, ${name(i.b)}`;
+      case "aload": return `${name(i.dst)} = load.${i.elem} ${name(i.arr)}[${name(i.index)}]`;
+      case "astore": return `store.${i.elem} ${name(i.arr)}[${name(i.index)}] = ${name(i.value)}`;
+      case "alen": return `${name(i.dst)} = length ${name(i.arr)}`;
+      case "i2f": return `${name(i.dst)} = i2f ${name(i.a)}`;
+      case "f2i": return `${name(i.dst)} = f2i ${name(i.a)}`;
       case "call": {
         const text = `call ${callee(i.callee)}(${i.args.map(name).join(", ")})`;
         const saves = alloc?.callSaves[i.id];
@@ -54,6 +70,7 @@ export function printFunction(f: FnIr, mod?: ModuleIr, alloc?: Allocation, regs?
     switch (t.op) {
       case "jmp": return `jmp b${t.target}`;
       case "br": return `br ${t.cond} ${name(t.a)}, ${operand(t.b)}, b${t.then}, b${t.else}`;
+      case "fbr": return `fbr ${t.cond} ${name(t.a)}, ${name(t.b)}, b${t.then}, b${t.else}`;
       case "ret": return t.value === null ? "ret" : `ret ${name(t.value)}`;
     }
   };

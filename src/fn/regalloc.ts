@@ -22,7 +22,8 @@
  * Spill slots are given afterwards by a second scan over the spilled intervals alone (interval
  * graphs color greedily by start), so slots are shared by values whose lives do not overlap.
  */
-import type { Allocation, FnIr, Loc, RegisterDescription, VReg } from "./ir.ts";
+import { JitError } from "../errors.ts";
+import type { Allocation, FnIr, Loc, RegisterDescription, VReg, VType } from "./ir.ts";
 import { type Intervals, liveIntervals } from "./liveness.ts";
 
 /** The loop weight of a call: 10 per enclosing loop, capped (10^6) so sums stay exact. */
@@ -30,7 +31,23 @@ function weight(depth: number): number {
   return 10 ** Math.min(depth, 6);
 }
 
+/**
+ * Two register classes (issue 21): i32 values take the general registers of `regs`, f64 values the
+ * floating-point ones of `regs.fp`. The classes never share a register, so each is a separate scan
+ * over the same intervals, and each has its own spill slots (4 and 8 bytes).
+ */
 export function allocate(f: FnIr, regs: RegisterDescription, live: Intervals = liveIntervals(f)): Allocation {
+  const gp = allocateClass(f, regs, live, "i32");
+  if (!f.types.includes("f64")) return { ...gp, fslots: 0, fcalleeSavedUsed: [], fcallSaves: gp.callSaves.map(() => []) };
+  if (regs.fp === undefined) throw new JitError("E_UNSUPPORTED", `${f.name} uses f64, which this target's code generator does not have yet`);
+  const fp = allocateClass(f, regs.fp, live, "f64");
+  const locs = gp.locs.map((l, v) => (f.types[v] === "f64" ? fp.locs[v]! : l));
+  return { locs, slots: gp.slots, calleeSavedUsed: gp.calleeSavedUsed, callSaves: gp.callSaves, fslots: fp.slots, fcalleeSavedUsed: fp.calleeSavedUsed, fcallSaves: fp.callSaves };
+}
+
+type ClassAllocation = Pick<Allocation, "locs" | "slots" | "calleeSavedUsed" | "callSaves">;
+
+function allocateClass(f: FnIr, regs: RegisterDescription, live: Intervals, cls: VType): ClassAllocation {
   const { start, end } = live;
   const n = f.vregs;
   // Flags by register number (registers are small numbers: 0-31 on every target).
@@ -64,12 +81,12 @@ export function allocate(f: FnIr, regs: RegisterDescription, live: Intervals = l
     return hi > lo ? prefix[hi]! - prefix[lo]! : 0;
   };
 
-  const hint = hints(f, regs);
+  const hint = hints(f, regs, cls);
   // copyOf[v]: a register v is copied from (`v = mov src`); v takes src's register if it is free.
   const copyOf = new Int32Array(n).fill(-1);
   for (const b of f.blocks) for (const i of b.insts) if (i.op === "mov" && copyOf[i.dst] === -1) copyOf[i.dst] = i.src;
   const order: VReg[] = [];
-  for (let v = 0; v < n; v++) if (start[v]! >= 0) order.push(v);
+  for (let v = 0; v < n; v++) if (start[v]! >= 0 && f.types[v] === cls) order.push(v);
   order.sort((a, b) => start[a]! - start[b]! || a - b);
 
   const reg = new Int32Array(n).fill(-1);
@@ -150,10 +167,10 @@ export function allocate(f: FnIr, regs: RegisterDescription, live: Intervals = l
 }
 
 /** Preferred registers: parameters their argument register, call results and returned values the result register, call arguments their argument register. */
-function hints(f: FnIr, regs: RegisterDescription): Int32Array {
+function hints(f: FnIr, regs: RegisterDescription, cls: VType): Int32Array {
   const hint = new Int32Array(f.vregs).fill(-1);
   const set = (v: VReg, r: number | undefined): void => {
-    if (r !== undefined && hint[v] === -1) hint[v] = r;
+    if (r !== undefined && hint[v] === -1 && f.types[v] === cls) hint[v] = r;
   };
   f.params.forEach((p, i) => set(p, regs.args[i]));
   for (const b of f.blocks) {
@@ -220,7 +237,7 @@ function assignSlots(spilled: VReg[], start: Int32Array, end: Int32Array, locs: 
  */
 function callSaves(f: FnIr, live: Intervals, order: readonly VReg[], reg: Int32Array, callerSaved: Uint8Array): number[][] {
   const dstOf = new Int32Array(f.calls).fill(-1);
-  for (const b of f.blocks) for (const i of b.insts) if (i.op === "call" && i.dst !== null) dstOf[i.id] = i.dst;
+  for (const b of f.blocks) for (const i of b.insts) if ((i.op === "call" || i.op === "ccall") && i.dst !== null) dstOf[i.id] = i.dst;
   const out: number[][] = [];
   let open: VReg[] = [];
   let next = 0;

@@ -22,7 +22,7 @@
  *
  * rsp is 16-byte aligned at every call: the frame's size is rounded so that it is.
  */
-import { type Label, X64Assembler, type X64Cond, type X64Gp, x64Gp, x64Mem } from "../emit.ts";
+import { type Label, X64Assembler, type X64Cond, type X64Gp, type X64Xmm, invertX64, x64Gp, x64Mem, xmm } from "../emit.ts";
 import { JitError } from "../errors.ts";
 import {
   CHECK,
@@ -52,7 +52,7 @@ import {
   returnsInPlace,
   CODE_ALIGN,
 } from "./codegen.ts";
-import type { Allocation, Cond, FnIr, Inst, Loc, Operand, Terminator, VReg } from "./ir.ts";
+import { type Allocation, type Cond, type FnIr, type Inst, LIBM, type Loc, type Operand, type Terminator, type VReg, type VType } from "./ir.ts";
 
 const EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, EBP = 5, ESI = 6, EDI = 7, R15 = 15;
 const NAMES = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
@@ -63,13 +63,26 @@ const r8 = (r: number): X64Gp => R8[r] as X64Gp;
 const r32 = (r: number): X64Gp => R32[r] as X64Gp;
 const r64 = (r: number): X64Gp => R64[r] as X64Gp;
 
+const XMM_ALL = Array.from({ length: 16 }, (_, i) => i);
+const XMM_NAMES = XMM_ALL.map((i) => `xmm${i}`);
+const X = (i: number): X64Xmm => xmm(i);
+
 /**
  * The register descriptions the allocator gets (numbers are x86's own: rax 0 .. r15 15), from the
  * conventions in src/abi.ts: rax, rcx, rdx are scratch, r15 holds the state block, rbp and rsp the frame.
+ * `fp`, the second class (f64): every xmm register is caller-saved in System V, and xmm14 and xmm15 are
+ * the back end's scratch; on Win64 xmm6-xmm15 are callee-saved (all 128 bits), so the scratch pair must
+ * be caller-saved ones: xmm4, xmm5.
  */
 export const X64_REGISTERS: Readonly<Record<"sysv" | "win64", TargetRegisters>> = {
-  sysv: describeTarget({ arch: "x64", abi: "sysv" }, [EDI, ESI, 8, 9, 10, 11, EBX, 12, 13, 14], [EAX, ECX, EDX], R15, [ESP, EBP], NAMES),
-  win64: describeTarget({ arch: "x64", abi: "win64" }, [8, 9, 10, 11, EBX, ESI, EDI, 12, 13, 14], [EAX, ECX, EDX], R15, [ESP, EBP], NAMES),
+  sysv: {
+    ...describeTarget({ arch: "x64", abi: "sysv" }, [EDI, ESI, 8, 9, 10, 11, EBX, 12, 13, 14], [EAX, ECX, EDX], R15, [ESP, EBP], NAMES),
+    fp: { allocatable: XMM_ALL.slice(0, 14), callerSaved: XMM_ALL.slice(0, 14), calleeSaved: [], args: XMM_ALL.slice(0, 8), result: 0, scratch: [14, 15], names: XMM_NAMES },
+  },
+  win64: {
+    ...describeTarget({ arch: "x64", abi: "win64" }, [8, 9, 10, 11, EBX, ESI, EDI, 12, 13, 14], [EAX, ECX, EDX], R15, [ESP, EBP], NAMES),
+    fp: { allocatable: [0, 1, 2, 3, ...XMM_ALL.slice(6)], callerSaved: [0, 1, 2, 3], calleeSaved: XMM_ALL.slice(6), args: [0, 1, 2, 3], result: 0, scratch: [4, 5], names: XMM_NAMES },
+  },
 };
 
 const CC: Record<Cond, X64Cond> = { eq: "e", ne: "ne", lt: "l", le: "le", gt: "g", ge: "ge" };
@@ -107,6 +120,13 @@ class X64Generator {
   private skip = -1;
   /** The virtual register being computed into the result register (see returnsInPlace), or -1. */
   private retarget = -1;
+  // f64 (the second register class): its slots, its call saves, Win64's callee-saved xmm registers.
+  private fslotBase = 0;
+  private fsaveOffsets = new Map<number, number>();
+  private xmmSaves: { reg: number; at: number }[] = [];
+  private readonly fs1: number;
+  private readonly fs2: number;
+  private readonly usesF64: boolean;
 
   constructor(private readonly input: ModuleInput, private readonly options: GenerateOptions) {
     const abi = options.target.abi;
@@ -117,6 +137,29 @@ class X64Generator {
     this.fnLabels = input.ir.functions.map(() => this.asm.newLabel());
     this.unwind = this.asm.newLabel();
     this.stackArgBase = this.regs.args.length;
+    const fp = this.regs.fp as NonNullable<TargetRegisters["fp"]>;
+    this.fs1 = fp.scratch[0] as number;
+    this.fs2 = fp.scratch[1] as number;
+    this.usesF64 = input.ir.functions.some((f) => f.types.includes("f64"));
+  }
+
+  /**
+   * Where each argument of a call with these types goes: System V counts general and xmm registers
+   * apart (the 7th i32 or the 9th f64 goes on the stack); Win64 gives each position one register of
+   * either class (rcx/xmm0, rdx/xmm1, r8/xmm2, r9/xmm3), the rest on the stack. `stack` is the stack
+   * argument's number, counted from the first.
+   */
+  private places(types: readonly VType[]): { fp: boolean; reg: number; stack: number }[] {
+    const gp = this.regs.args;
+    const fp = (this.regs.fp as NonNullable<TargetRegisters["fp"]>).args;
+    let g = 0, x = 0, k = 0;
+    return types.map((t, i) => {
+      const isFp = t === "f64";
+      if (this.abi === "win64") return i < 4 ? { fp: isFp, reg: (isFp ? fp[i] : gp[i]) as number, stack: -1 } : { fp: isFp, reg: -1, stack: i - 4 };
+      const list = isFp ? fp : gp;
+      const n = isFp ? x++ : g++;
+      return n < list.length ? { fp: isFp, reg: list[n] as number, stack: -1 } : { fp: isFp, reg: -1, stack: k++ };
+    });
   }
 
   run(): ModuleCode {
@@ -168,11 +211,15 @@ class X64Generator {
     // Frame layout.
     let maxStackArgs = 0;
     let calls = false;
+    const fns = this.input.ir.functions;
     for (const b of fn.blocks) {
       for (const inst of b.insts) {
+        if (inst.op === "ccall") calls = true; // Win64: C functions get their shadow space too
         if (inst.op !== "call") continue;
         calls = true;
-        maxStackArgs = Math.max(maxStackArgs, inst.args.length - this.stackArgBase);
+        const callee = fns[inst.callee] as FnIr;
+        const stack = this.places(callee.params.map((v) => callee.types[v] as VType)).filter((p) => p.stack >= 0).length;
+        maxStackArgs = Math.max(maxStackArgs, stack);
       }
     }
     this.outBytes = (this.abi === "win64" && calls ? 32 : 0) + 8 * maxStackArgs;
@@ -187,6 +234,21 @@ class X64Generator {
         }
       }
     }
+    // f64 slots and saves: 8 bytes each; Win64's callee-saved xmm registers: all 16 bytes.
+    area = (area + 7) & ~7;
+    this.fslotBase = area;
+    area += 8 * alloc.fslots;
+    this.fsaveOffsets = new Map();
+    for (const saves of alloc.fcallSaves) {
+      for (const r of saves) {
+        if (!this.fsaveOffsets.has(r)) {
+          this.fsaveOffsets.set(r, area);
+          area += 8;
+        }
+      }
+    }
+    this.xmmSaves = alloc.fcalleeSavedUsed.map((r, i) => ({ reg: r, at: area + 16 * i }));
+    area += 16 * this.xmmSaves.length;
     this.pushed = [...alloc.calleeSavedUsed];
     const k = this.pushed.length;
     let size = (area + 7) & ~7;
@@ -202,7 +264,8 @@ class X64Generator {
       asm.comment("below the stack limit?").cmpRM(r64(ESP), x64Mem(r64(R15), STATE.limit));
       asm.comment("out of stack: unwind").jcc("b", overflow);
     };
-    const quick = quickExit(fn, this.stackArgBase);
+    const hasF64 = fn.types.includes("f64") || fn.result === "f64";
+    const quick = hasF64 ? undefined : quickExit(fn, this.stackArgBase);
     if (quick !== undefined) {
       // Checked before the frame exists (its at most 16 KiB stay within the limit's 64 KiB margin).
       check();
@@ -223,6 +286,7 @@ class X64Generator {
     asm.movRR(r64(EBP), r64(ESP));
     for (const r of this.pushed) asm.comment("callee-saved, and allocated here").pushR(r64(r));
     if (size > 0) asm.comment(`the frame: ${alloc.slots} spill slot${alloc.slots === 1 ? "" : "s"}, ${this.saveOffsets.size} call save${this.saveOffsets.size === 1 ? "" : "s"}, ${this.outBytes} bytes of outgoing arguments`).subRI(r64(ESP), size);
+    for (const s of this.xmmSaves) asm.comment("callee-saved (Win64), and allocated here").movdquMF(x64Mem(r64(ESP), s.at), X(s.reg));
     if (quick === undefined) check();
     // Touch a big frame a page at a time from the top (Windows grows a stack through one guard page).
     for (let off = size - 4096; off > 0; off -= 4096) asm.movMI32(x64Mem(r64(ESP), off), 0);
@@ -230,13 +294,18 @@ class X64Generator {
     // Parameters into their homes.
     const dsts: number[] = [];
     const srcs: number[] = [];
+    const fdsts: number[] = [];
+    const fsrcs: number[] = [];
+    const places = this.places(fn.params.map((v) => fn.types[v] as VType));
     fn.params.forEach((v, i) => {
       const l = alloc.locs[v];
       if (l === null || l === undefined) return;
-      dsts.push(locOf(l));
-      srcs.push(i < this.stackArgBase ? reg(this.regs.args[i] as number) : i * 4 + IN_ARG);
+      const p = places[i] as { fp: boolean; reg: number; stack: number };
+      (p.fp ? fdsts : dsts).push(locOf(l));
+      (p.fp ? fsrcs : srcs).push(p.reg >= 0 ? reg(p.reg) : p.stack * 4 + IN_ARG);
     });
     if (dsts.length > 0) parallelMove(dsts, srcs, reg(EAX), (d, s) => this.move(d, s));
+    if (fdsts.length > 0) parallelMove(fdsts, fsrcs, reg(this.fs1), (d, s) => this.fmove(d, s));
 
     // Blocks, in the allocator's order; a jump to the next block falls through.
     const labels = fn.blocks.map(() => asm.newLabel());
@@ -248,7 +317,7 @@ class X64Generator {
       const n = block.insts.length;
       for (let k = 0; k < n; k++) {
         const inst = block.insts[k] as Inst;
-        if (k === n - 1 && inPlace[bi] === true && "dst" in inst && inst.dst !== null) this.retarget = inst.dst;
+        if (k === n - 1 && inPlace[bi] === true && !hasF64 && "dst" in inst && inst.dst !== null) this.retarget = inst.dst;
         this.inst(inst, index);
       }
       // With a quick exit, the entry's test was made before the frame: what is left is the other way.
@@ -259,6 +328,7 @@ class X64Generator {
 
     // Epilogue, then the cold exits.
     asm.bind(this.epilogue);
+    for (const s of this.xmmSaves) asm.movdquFM(X(s.reg), x64Mem(r64(ESP), s.at));
     if (size > 0) asm.addRI(r64(ESP), size);
     for (let i = this.pushed.length - 1; i >= 0; i--) asm.popR(r64(this.pushed[i] as number));
     asm.popR(r64(EBP));
@@ -311,10 +381,10 @@ class X64Generator {
     switch (kindOf(loc)) {
       case SLOT:
         return this.slotMem(i);
-      case IN_ARG:
-        return this.abi === "sysv" ? x64Mem(r64(EBP), 16 + 8 * (i - 6)) : x64Mem(r64(EBP), 48 + 8 * (i - 4));
+      case IN_ARG: // stack argument i (counted from the first on the stack)
+        return this.abi === "sysv" ? x64Mem(r64(EBP), 16 + 8 * i) : x64Mem(r64(EBP), 48 + 8 * i);
       default:
-        return this.abi === "sysv" ? x64Mem(r64(ESP), 8 * (i - 6)) : x64Mem(r64(ESP), 32 + 8 * (i - 4));
+        return this.abi === "sysv" ? x64Mem(r64(ESP), 8 * i) : x64Mem(r64(ESP), 32 + 8 * i);
     }
   }
 
@@ -329,6 +399,255 @@ class X64Generator {
       asm.movRM(r32(EAX), this.mem(s));
       asm.movMR(this.mem(d), r32(EAX));
     }
+  }
+
+  // ---- f64 locations (xmm registers; slots of 8 bytes) ----
+
+  private fslotMem(slot: number) {
+    return x64Mem(r64(ESP), this.fslotBase + 8 * slot);
+  }
+
+  private fmem(loc: number) {
+    return kindOf(loc) === SLOT ? this.fslotMem(indexOf(loc)) : this.mem(loc);
+  }
+
+  /** One move of a parallel move of doubles; memory to memory through the first scratch register. */
+  private fmove(d: number, s: number): void {
+    const asm = this.asm;
+    if (kindOf(d) === REG) {
+      if (kindOf(s) === REG) asm.movapsFF(X(indexOf(d)), X(indexOf(s)));
+      else asm.movsdFM(X(indexOf(d)), this.fmem(s));
+    } else if (kindOf(s) === REG) asm.movsdMF(this.fmem(d), X(indexOf(s)));
+    else {
+      asm.movsdFM(X(this.fs1), this.fmem(s));
+      asm.movsdMF(this.fmem(d), X(this.fs1));
+    }
+  }
+
+  /** The xmm register holding f64 v: its own, or `scratch` loaded from its slot. */
+  private fread(v: VReg, scratch: number): number {
+    const l = this.loc(v);
+    if (l.kind === "reg") return l.reg;
+    this.asm.movsdFM(X(scratch), this.fslotMem(l.slot));
+    return scratch;
+  }
+
+  /** Put f64 v in xmm register r. */
+  private fload(r: number, v: VReg): void {
+    const s = this.fread(v, r);
+    if (s !== r) this.asm.movapsFF(X(r), X(s));
+  }
+
+  private ftarget(v: VReg): number {
+    const l = this.loc(v);
+    return l.kind === "reg" ? l.reg : this.fs1;
+  }
+
+  private fstore(v: VReg, r: number): void {
+    const l = this.loc(v);
+    if (l.kind === "slot") this.asm.movsdMF(this.fslotMem(l.slot), X(r));
+    else if (l.reg !== r) this.asm.movapsFF(X(l.reg), X(r));
+  }
+
+  private isF64(v: VReg): boolean {
+    return this.fn.types[v] === "f64";
+  }
+
+  /**
+   * Typed arrays. The handle (an i32) numbers the array's 16-byte entry in the state block: its
+   * address, then its length. rdx = handle * 16 finds the entry, ecx holds the index: an unsigned
+   * compare with the length sends a negative index out too. Past the check the index is below the
+   * length, and a length of at most 2^31 bytes (compile.ts refuses a larger array) keeps index * size
+   * within 32 bits, which `shl ecx` zero-extends into rcx for the address [base + rcx].
+   */
+  private array(inst: Extract<Inst, { op: "aload" | "astore" | "alen" }>, fnIndex: number): void {
+    const asm = this.asm;
+    this.load(EDX, inst.arr);
+    asm.shlRI(r32(EDX), 4);
+    const entry = (disp: number) => x64Mem(r64(R15), STATE.arrays + disp, r64(EDX));
+    if (inst.op === "alen") {
+      const d = this.target(inst.dst);
+      asm.comment("the array's length").movRM(r32(d), entry(8));
+      this.store(inst.dst, d);
+      return;
+    }
+    this.load(ECX, inst.index);
+    if (inst.unchecked === true) asm.comment("in bounds: the loop keeps the index below the length");
+    else this.boundsCheck(inst, fnIndex, entry);
+    asm.comment("the array's address").movRM(r64(EDX), entry(0));
+    const size = inst.elem === "f64" ? 3 : inst.elem === "i32" ? 2 : 0;
+    if (size > 0) asm.shlRI(r32(ECX), size);
+    const at = x64Mem(r64(EDX), 0, r64(ECX));
+    if (inst.op === "aload") {
+      if (inst.elem === "f64") {
+        const d = this.ftarget(inst.dst);
+        asm.movsdFM(X(d), at);
+        this.fstore(inst.dst, d);
+      } else {
+        const d = this.target(inst.dst);
+        if (inst.elem === "i32") asm.movRM(r32(d), at);
+        else asm.movzxRM8(r32(d), at);
+        this.store(inst.dst, d);
+      }
+      return;
+    }
+    if (inst.elem === "f64") asm.movsdMF(at, X(this.fread(inst.value, this.fs1)));
+    else {
+      const v = this.read(inst.value, EAX);
+      if (inst.elem === "i32") asm.movMR(at, r32(v));
+      else asm.comment("the low 8 bits: a Uint8Array store wraps").movMR(at, r8(v));
+    }
+  }
+
+  private boundsCheck(inst: Extract<Inst, { op: "aload" | "astore" }>, fnIndex: number, entry: (disp: number) => ReturnType<typeof x64Mem>): void {
+    const asm = this.asm;
+    const out = asm.newLabel();
+    const site = this.site("bounds", fnIndex, inst.at.line, inst.at.col);
+    asm.cmpRM(r32(ECX), entry(8));
+    asm.comment("index outside 0..length-1 (unsigned): E_BOUNDS").jcc("ae", out);
+    this.outOfLine.push(() => {
+      asm.bind(out);
+      asm.movMR(x64Mem(r64(R15), STATE.badIndex), r32(ECX));
+      asm.movRM(r32(EAX), entry(8));
+      asm.movMR(x64Mem(r64(R15), STATE.badLength), r32(EAX));
+      asm.comment(`site ${site}: index out of bounds at ${inst.at.line}:${inst.at.col}`).movRI(r32(EAX), site);
+      asm.jmp(this.unwind);
+    });
+  }
+
+  /** f64 instructions (issue 21). */
+  private finst(inst: Inst): void {
+    const asm = this.asm;
+    switch (inst.op) {
+      case "fconst": {
+        const d = this.ftarget(inst.dst);
+        const bits = new BigInt64Array(new Float64Array([inst.value]).buffer)[0] as bigint;
+        asm.comment(`${Object.is(inst.value, -0) ? "-0" : String(inst.value)}`).movabsRI(r64(EAX), bits);
+        asm.movqFR(X(d), r64(EAX));
+        this.fstore(inst.dst, d);
+        return;
+      }
+      case "fbinary": {
+        const d = this.ftarget(inst.dst);
+        const b = this.fread(inst.b, this.fs2);
+        // d = a op b when d holds b (b dies here) and not a: compute in the scratch register instead.
+        const la = this.loc(inst.a);
+        const op = inst.fbin;
+        if (b === d && !(la.kind === "reg" && la.reg === d) && (op === "add" || op === "mul")) {
+          // d holds b: d = d op a, the order of + and * does not change an IEEE result (NaNs aside, which JavaScript cannot tell apart)
+          const a = this.fread(inst.a, this.fs2);
+          if (op === "add") asm.addsdFF(X(d), X(a));
+          else asm.mulsdFF(X(d), X(a));
+          this.fstore(inst.dst, d);
+          return;
+        }
+        const into = b === d && !(la.kind === "reg" && la.reg === d) ? this.fs1 : d;
+        this.fload(into, inst.a);
+        if (op === "add") asm.addsdFF(X(into), X(b));
+        else if (op === "sub") asm.subsdFF(X(into), X(b));
+        else if (op === "mul") asm.mulsdFF(X(into), X(b));
+        else asm.divsdFF(X(into), X(b));
+        this.fstore(inst.dst, into);
+        return;
+      }
+      case "fneg": {
+        const d = this.ftarget(inst.dst);
+        this.fload(d, inst.a);
+        asm.comment("-x: the sign bit flipped (so -0 from 0)").movqRF(r64(EAX), X(d));
+        asm.movabsRI(r64(ECX), -0x8000000000000000n);
+        asm.xorRR(r64(EAX), r64(ECX));
+        asm.movqFR(X(d), r64(EAX));
+        this.fstore(inst.dst, d);
+        return;
+      }
+      case "fsqrt": {
+        const a = this.fread(inst.a, this.fs2);
+        const d = this.ftarget(inst.dst);
+        asm.xorpsFF(X(d === a ? this.fs1 : d), X(d === a ? this.fs1 : d));
+        asm.sqrtsdFF(X(d === a ? this.fs1 : d), X(a));
+        this.fstore(inst.dst, d === a ? this.fs1 : d);
+        return;
+      }
+      case "fabs": {
+        const d = this.ftarget(inst.dst);
+        this.fload(d, inst.a);
+        asm.comment("|x|: the sign bit cleared").movqRF(r64(EAX), X(d));
+        asm.movabsRI(r64(ECX), 0x7fffffffffffffffn);
+        asm.andRR(r64(EAX), r64(ECX));
+        asm.movqFR(X(d), r64(EAX));
+        this.fstore(inst.dst, d);
+        return;
+      }
+      case "fcmp": {
+        const a = this.fread(inst.a, this.fs1);
+        const b = this.fread(inst.b, this.fs2);
+        const d = this.target(inst.dst);
+        const c = inst.cond;
+        if (c === "eq" || c === "ne") {
+          // Unordered (a NaN) sets ZF and PF: equal is ZF without PF, not equal is !ZF or PF.
+          asm.ucomisdFF(X(a), X(b));
+          asm.setccR(c === "eq" ? "e" : "ne", r8(EAX));
+          asm.setccR(c === "eq" ? "np" : "p", r8(ECX));
+          asm.movzxRR(r32(EAX), r8(EAX));
+          asm.movzxRR(r32(ECX), r8(ECX));
+          if (c === "eq") asm.andRR(r32(EAX), r32(ECX));
+          else asm.orRR(r32(EAX), r32(ECX));
+          if (d !== EAX) asm.movRR(r32(d), r32(EAX));
+        } else {
+          const { x, y, cc } = orderedCompare(c, a, b);
+          asm.ucomisdFF(X(x), X(y));
+          asm.setccR(cc, r8(EAX));
+          asm.movzxRR(r32(d), r8(EAX));
+        }
+        this.store(inst.dst, d);
+        return;
+      }
+      case "i2f": {
+        const a = this.read(inst.a, ECX);
+        const d = this.ftarget(inst.dst);
+        // cvtsi2sd writes only the low half: zeroing first keeps it from waiting on the register's last writer.
+        asm.xorpsFF(X(d), X(d));
+        asm.cvtsi2sdFR(X(d), r32(a));
+        this.fstore(inst.dst, d);
+        return;
+      }
+      case "f2i": {
+        // ToInt32. cvttsd2si to 64 bits is exact below 2^63 in magnitude, and the low 32 bits of the
+        // truncated value are the answer; at 2^63 and above, NaN and the infinities, it gives
+        // 0x8000000000000000 (the only value for which `cmp rax, 1` overflows), and the rare path
+        // takes the low 32 bits of the mantissa shifted by the exponent (see the chapter).
+        const x = this.fread(inst.a, this.fs1);
+        const slow = asm.newLabel();
+        const done = asm.newLabel();
+        asm.cvttsd2siRF(r64(EAX), X(x));
+        asm.cmpRI(r64(EAX), 1);
+        asm.comment("|x| >= 2^63, NaN or an infinity: out of line").jcc("o", slow);
+        asm.bind(done);
+        this.store(inst.dst, EAX);
+        this.outOfLine.push(() => {
+          const zero = asm.newLabel();
+          asm.bind(slow);
+          asm.comment("ToInt32 of a large x: (low 32 bits of the mantissa) << (exponent - 1075)").movqRF(r64(EAX), X(x));
+          asm.movRR(r64(EDX), r64(EAX));
+          asm.shrRI64(r64(EDX), 52);
+          asm.movRR(r32(ECX), r32(EDX));
+          asm.andRI(r32(ECX), 0x7ff);
+          asm.subRI(r32(ECX), 1075);
+          asm.cmpRI(r32(ECX), 31);
+          asm.comment("shifted past bit 31 (NaN, the infinities too): 0").jcc("a", zero);
+          asm.shlRCl(r32(EAX));
+          asm.cmpRI(r32(EDX), 0x800);
+          asm.comment("the sign").jcc("b", done);
+          asm.negR(r32(EAX));
+          asm.jmp(done);
+          asm.bind(zero);
+          asm.xorRR(r32(EAX), r32(EAX));
+          asm.jmp(done);
+        });
+        return;
+      }
+    }
+    throw new JitError("E_INTERNAL", `not an f64 instruction: ${inst.op}`);
   }
 
   /** Put v's value in register r (nothing if it is there already). */
@@ -377,7 +696,26 @@ class X64Generator {
         this.store(inst.dst, d);
         return;
       }
+      case "aload":
+      case "astore":
+      case "alen":
+        return this.array(inst, fnIndex);
+      case "fconst":
+      case "fbinary":
+      case "fneg":
+      case "fsqrt":
+      case "fabs":
+      case "fcmp":
+      case "i2f":
+      case "f2i":
+        return this.finst(inst);
       case "mov": {
+        if (this.isF64(inst.dst)) {
+          const l = this.loc(inst.dst);
+          if (l.kind === "reg") this.fload(l.reg, inst.src);
+          else asm.movsdMF(this.fslotMem(l.slot), X(this.fread(inst.src, this.fs1)));
+          return;
+        }
         const l = this.loc(inst.dst);
         if (l.kind === "reg") this.load(l.reg, inst.src);
         else {
@@ -419,7 +757,44 @@ class X64Generator {
       }
       case "call":
         return this.call(inst);
+      case "ccall":
+        return this.ccall(inst);
     }
+  }
+
+  /**
+   * A call into the C library (Math.sin ..., fmod): its address from the state block, the doubles in
+   * xmm0 and xmm1 (the first two of either convention), the result in xmm0. The frame keeps rsp
+   * 16-byte aligned and, on Win64, 32 bytes of shadow space below it; what lives across the call in a
+   * caller-saved register is saved around it, as for a call between the module's functions.
+   */
+  private ccall(inst: Extract<Inst, { op: "ccall" }>): void {
+    const asm = this.asm;
+    const saves = this.alloc.callSaves[inst.id] ?? [];
+    const fsaves = this.alloc.fcallSaves[inst.id] ?? [];
+    for (const r of saves) asm.comment(`${NAMES[r]} lives across the call`).movMR(x64Mem(r64(ESP), this.saveOffsets.get(r) as number), r32(r));
+    for (const r of fsaves) asm.comment(`xmm${r} lives across the call`).movsdMF(x64Mem(r64(ESP), this.fsaveOffsets.get(r) as number), X(r));
+    const fdsts = inst.args.map((_, i) => reg(i));
+    const fsrcs = inst.args.map((v) => locOf(this.loc(v)));
+    parallelMove(fdsts, fsrcs, reg(this.fs1), (d, s) => this.fmove(d, s));
+    asm.comment(`the C library's ${inst.fn}`).movRM(r64(EAX), x64Mem(r64(R15), STATE.libm + 8 * LIBM.indexOf(inst.fn)));
+    if (this.options.win64OnSysv) {
+      // Win64 code run on a System V host (tests): the C library here is System V's, which may change
+      // rsi, rdi and xmm6-xmm15, all of them Win64's to keep. Keep them around the call, as a Win64
+      // C library would (176 bytes: rsp stays 16-byte aligned).
+      asm.subRI(r64(ESP), 176);
+      for (let i = 0; i < 10; i++) asm.movdquMF(x64Mem(r64(ESP), 16 * i), X(6 + i));
+      asm.movMR(x64Mem(r64(ESP), 160), r64(ESI));
+      asm.movMR(x64Mem(r64(ESP), 168), r64(EDI));
+      asm.callR(r64(EAX));
+      for (let i = 0; i < 10; i++) asm.movdquFM(X(6 + i), x64Mem(r64(ESP), 16 * i));
+      asm.movRM(r64(ESI), x64Mem(r64(ESP), 160));
+      asm.movRM(r64(EDI), x64Mem(r64(ESP), 168));
+      asm.addRI(r64(ESP), 176);
+    } else asm.callR(r64(EAX));
+    if (this.alloc.locs[inst.dst] != null) this.fstore(inst.dst, 0);
+    for (const r of saves) asm.movRM(r32(r), x64Mem(r64(ESP), this.saveOffsets.get(r) as number));
+    for (const r of fsaves) asm.movsdFM(X(r), x64Mem(r64(ESP), this.fsaveOffsets.get(r) as number));
   }
 
   private compare(a: number, b: Operand): void {
@@ -563,19 +938,30 @@ class X64Generator {
   private call(inst: Extract<Inst, { op: "call" }>): void {
     const asm = this.asm;
     const saves = this.alloc.callSaves[inst.id] ?? [];
+    const fsaves = this.alloc.fcallSaves[inst.id] ?? [];
     for (const r of saves) asm.comment(`${NAMES[r]} lives across the call`).movMR(x64Mem(r64(ESP), this.saveOffsets.get(r) as number), r32(r));
+    for (const r of fsaves) asm.comment(`xmm${r} lives across the call`).movsdMF(x64Mem(r64(ESP), this.fsaveOffsets.get(r) as number), X(r));
+    const callee = this.input.ir.functions[inst.callee] as FnIr;
+    const places = this.places(callee.params.map((v) => callee.types[v] as VType));
     const dsts: number[] = [];
     const srcs: number[] = [];
+    const fdsts: number[] = [];
+    const fsrcs: number[] = [];
     inst.args.forEach((v, i) => {
-      dsts.push(i < this.stackArgBase ? reg(this.regs.args[i] as number) : outArg(i));
-      srcs.push(locOf(this.loc(v)));
+      const p = places[i] as { fp: boolean; reg: number; stack: number };
+      (p.fp ? fdsts : dsts).push(p.reg >= 0 ? reg(p.reg) : outArg(p.stack));
+      (p.fp ? fsrcs : srcs).push(locOf(this.loc(v)));
     });
     // Stack arguments first (no register destination can be one of their sources then), then registers.
     parallelMove(dsts, srcs, reg(EAX), (d, s) => this.move(d, s));
-    const callee = this.input.ir.functions[inst.callee] as FnIr;
+    if (fdsts.length > 0) parallelMove(fdsts, fsrcs, reg(this.fs1), (d, s) => this.fmove(d, s));
     asm.comment(callee.name).call(this.fnLabels[inst.callee] as Label);
-    if (inst.dst !== null && this.alloc.locs[inst.dst] != null) this.store(inst.dst, EAX);
+    if (inst.dst !== null && this.alloc.locs[inst.dst] != null) {
+      if (callee.result === "f64") this.fstore(inst.dst, 0);
+      else this.store(inst.dst, EAX);
+    }
     for (const r of saves) asm.movRM(r32(r), x64Mem(r64(ESP), this.saveOffsets.get(r) as number));
+    for (const r of fsaves) asm.movsdFM(X(r), x64Mem(r64(ESP), this.fsaveOffsets.get(r) as number));
   }
 
   private term(t: Terminator, labels: readonly Label[], index: number): void {
@@ -604,8 +990,35 @@ class X64Generator {
         }
         return;
       }
+      case "fbr": {
+        const a = this.fread(t.a, this.fs1);
+        const b = this.fread(t.b, this.fs2);
+        const thenL = labels[t.then] as Label;
+        const elseL = labels[t.else] as Label;
+        if (t.cond === "eq" || t.cond === "ne") {
+          asm.ucomisdFF(X(a), X(b));
+          const eq = t.cond === "eq";
+          // Unordered (PF) is "not equal": to else for ==, to then for !=.
+          asm.jcc("p", eq ? elseL : thenL);
+          if (t.then === next) asm.jcc(eq ? "ne" : "e", elseL);
+          else {
+            asm.jcc(eq ? "e" : "ne", thenL);
+            if (t.else !== next) asm.jmp(elseL);
+          }
+          return;
+        }
+        const { x, y, cc } = orderedCompare(t.cond, a, b);
+        asm.ucomisdFF(X(x), X(y));
+        if (t.then === next) asm.jcc(invertX64(cc), elseL);
+        else {
+          asm.jcc(cc, thenL);
+          if (t.else !== next) asm.jmp(elseL);
+        }
+        return;
+      }
       case "ret":
-        if (t.value !== null) this.load(EAX, t.value);
+        if (t.value !== null && this.isF64(t.value)) this.fload(0, t.value);
+        else if (t.value !== null) this.load(EAX, t.value);
         if (next < this.fn.blocks.length) asm.jmp(this.epilogue);
         return;
     }
@@ -625,7 +1038,8 @@ class X64Generator {
     asm.pushR(r64(EBP));
     asm.movRR(r64(EBP), r64(ESP));
     for (const r of saves) asm.pushR(r64(r));
-    const xmmSave = check && win ? 160 : 0;
+    // Win64's xmm6-xmm15 are the caller's: the unwind skips the functions' epilogues, so the stub keeps them.
+    const xmmSave = (check || this.usesF64) && win ? 160 : 0;
     const out = (win ? 32 + 8 * 4 : 8 * 2) + xmmSave;
     const size = ((8 * (saves.length + 1) + 8 + out + 15) & ~15) - 8 * (saves.length + 1) - 8;
     asm.subRI(r64(ESP), size);
@@ -644,17 +1058,26 @@ class X64Generator {
     // Known values again: the stub's own prologue made rbp its frame pointer.
     if (check) this.fillCheck(win);
     if (check) this.recordSp(CHECK.spBefore);
-    const arity = fn.params.length;
-    for (let i = this.stackArgBase; i < arity; i++) {
-      asm.movRM(r32(EAX), x64Mem(r64(R15), STATE.args + 4 * i));
-      asm.movMR(this.mem(outArg(i)), r32(EAX));
-    }
-    for (let i = 0; i < Math.min(arity, this.stackArgBase); i++) {
-      asm.movRM(r32(this.regs.args[i] as number), x64Mem(r64(R15), STATE.args + 4 * i));
-    }
+    const places = this.places(fn.params.map((v) => fn.types[v] as VType));
+    places.forEach((p, i) => {
+      if (p.stack < 0) return;
+      if (p.fp) {
+        asm.movsdFM(X(this.fs1), x64Mem(r64(R15), STATE.fargs + 8 * i));
+        asm.movsdMF(this.mem(outArg(p.stack)), X(this.fs1));
+      } else {
+        asm.movRM(r32(EAX), x64Mem(r64(R15), STATE.args + 4 * i));
+        asm.movMR(this.mem(outArg(p.stack)), r32(EAX));
+      }
+    });
+    places.forEach((p, i) => {
+      if (p.stack >= 0) return;
+      if (p.fp) asm.movsdFM(X(p.reg), x64Mem(r64(R15), STATE.fargs + 8 * i));
+      else asm.movRM(r32(p.reg), x64Mem(r64(R15), STATE.args + 4 * i));
+    });
     const setup = asm.newLabel();
     asm.comment("records where to unwind to, then jumps to the function").call(setup);
-    asm.movMR(x64Mem(r64(R15), STATE.result), r32(EAX));
+    if (fn.result === "f64") asm.movsdMF(x64Mem(r64(R15), STATE.fresult), X(0));
+    else asm.movMR(x64Mem(r64(R15), STATE.result), r32(EAX));
     if (check) this.dumpCheck(win, CHECK.out, CHECK.spAfter);
     asm.comment("-1, or the site that stopped the run").movRM(r32(EAX), x64Mem(r64(R15), STATE.site));
     if (xmmSave > 0) for (let i = 0; i < 10; i++) asm.movdquFM({ arch: "x64", id: 6 + i, name: `xmm${6 + i}` }, x64Mem(r64(ESP), xmmAt + 16 * i));
@@ -739,6 +1162,19 @@ class X64Generator {
 }
 
 const COMMUTATIVE = new Set(["add", "mul", "and", "or", "xor", "min", "max"]);
+
+/**
+ * An ordered comparison of doubles as ucomisd x, y and a condition that is false when either is NaN:
+ * `a` (above: CF and ZF clear) and `ae` (CF clear) are, and unordered sets CF; so a < b is b > a.
+ */
+function orderedCompare(c: Cond, a: number, b: number): { x: number; y: number; cc: X64Cond } {
+  switch (c) {
+    case "gt": return { x: a, y: b, cc: "a" };
+    case "ge": return { x: a, y: b, cc: "ae" };
+    case "lt": return { x: b, y: a, cc: "a" };
+    default: return { x: b, y: a, cc: "ae" };
+  }
+}
 
 function invert(cc: X64Cond): X64Cond {
   const pairs: Record<string, X64Cond> = { e: "ne", ne: "e", l: "ge", ge: "l", le: "g", g: "le" };

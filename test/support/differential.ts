@@ -42,6 +42,7 @@ export const SUITES: Readonly<Record<string, string>> = {
   bf: "./bf-diff.ts",
   expr: "./expr-diff.ts",
   fn: "./fn-diff.ts",
+  "fn-f64": "./fn-f64-diff.ts",
 };
 
 /** An answer as comparable text; a thrown error becomes "threw <message>". */
