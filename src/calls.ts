@@ -5,7 +5,7 @@
  * for the installed package's bin, measured).
  */
 import type { ParamKind, Signature } from "./abi.ts";
-import { JitError } from "./errors.ts";
+import { JitError, describeValue } from "./errors.ts";
 import type { StatusBlock } from "./jit.ts";
 import type { NativeFunction } from "./os.ts";
 
@@ -27,23 +27,6 @@ export const STATUS_ERRORS: Readonly<Record<number, readonly [code: "E_DIV_ZERO"
   2: ["E_STACK", "stack overflow: the compiled code recursed too deeply"],
 };
 
-/** A value as a message shows it: 1.5, 3n, "5" (quoted), or its type for anything else. */
-function shown(value: unknown): string {
-  switch (typeof value) {
-    case "number":
-    case "boolean":
-    case "undefined":
-      return String(value);
-    case "bigint":
-      return `${value}n`;
-    case "symbol":
-      return "a symbol";
-    case "string":
-      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-    default:
-      return value === null ? "null" : ArrayBuffer.isView(value) ? value.constructor.name : typeof value === "function" ? "a function" : "an object";
-  }
-}
 
 /** The E_RANGE for a call with the wrong number of arguments or a wrong one: the first problem found. */
 export function badArguments(signature: Signature, names: readonly string[] | undefined, args: ArrayLike<unknown>): never {
@@ -57,7 +40,7 @@ export function badArguments(signature: Signature, names: readonly string[] | un
     if (fits(kind, value)) continue;
     const name = names?.[i];
     const what = kind === "i32" ? "a 32-bit integer (-2147483648..2147483647)" : kind === "f64" ? "a number" : "a typed array or DataView";
-    throw new JitError("E_RANGE", `parameter ${i + 1}${name === undefined ? "" : ` (${name})`} must be ${what}, got ${shown(value)}`);
+    throw new JitError("E_RANGE", `parameter ${i + 1}${name === undefined ? "" : ` (${name})`} must be ${what}, got ${describeValue(value)}`);
   }
   throw new JitError("E_INTERNAL", "badCall found nothing wrong");
 }

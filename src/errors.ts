@@ -124,7 +124,7 @@ export function describeValue(value: unknown): string {
   if (value instanceof Promise) return "a Promise (callbacks are synchronous)";
   if (ArrayBuffer.isView(value)) {
     const tag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)?.get?.call(value) as string | undefined;
-    return tag === undefined ? "a DataView" : `a ${tag}`;
+    return tag === undefined ? "a DataView" : `${/^[AEIOU]/.test(tag) ? "an" : "a"} ${tag}`;
   }
   return "an object";
 }

@@ -157,7 +157,7 @@ describe("argument rules: one for every arity", () => {
     expect(code(() => call(Symbol("s")))).toBe(`E_RANGE: parameter 1 (x) must be ${range}, got a symbol`);
     expect(code(() => call(null))).toBe(`E_RANGE: parameter 1 (x) must be ${range}, got null`);
     expect(code(() => (f as unknown as (...a: unknown[]) => number)(2, 3n))).toBe(`E_RANGE: parameter 2 (b) must be ${range}, got 3n`);
-    expect(code(() => (f as unknown as (...a: unknown[]) => number)(2, new Int32Array([3])))).toBe(`E_RANGE: parameter 2 (b) must be ${range}, got Int32Array`);
+    expect(code(() => (f as unknown as (...a: unknown[]) => number)(2, new Int32Array([3])))).toBe(`E_RANGE: parameter 2 (b) must be ${range}, got an Int32Array`);
     expect(f(2, 3)).toBe(6);
   });
 
@@ -169,7 +169,7 @@ describe("argument rules: one for every arity", () => {
     expect(fn(2.5, new Uint8Array([7]))).toBe(9);
     expect(code(() => call("2", new Uint8Array(1)))).toBe('E_RANGE: parameter 1 (scale) must be a number, got "2"');
     expect(code(() => call(2, 12345))).toBe("E_RANGE: parameter 2 (data) must be a typed array or DataView, got 12345");
-    expect(code(() => call(2, [1]))).toBe("E_RANGE: parameter 2 (data) must be a typed array or DataView, got an object");
+    expect(code(() => call(2, [1]))).toBe("E_RANGE: parameter 2 (data) must be a typed array or DataView, got an array");
     fn.dispose();
     memory.close();
   });
